@@ -1,0 +1,542 @@
+/**
+ * QueueDO: the source of truth for one queue. Each RPC method is one synchronous SQLite
+ * transition; what a transition sets in motion (results, a chain's next step, chord reports,
+ * callbacks) goes into the outbox in the same transaction and is carried out afterwards, so an
+ * accepted message or a finished task's follow-ups are never lost.
+ *
+ * Priority is strict: only as many messages are leased as the concurrency window allows, always
+ * the highest priority first, FIFO within a priority. Delayed messages (countdown/eta) are not
+ * leases, so a long countdown never causes a duplicate delivery.
+ */
+import { DurableObject } from "cloudflare:workers";
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_RESULT_EXPIRES_S,
+  DEFAULT_VISIBILITY_TIMEOUT_S,
+  REVOKED_MEMORY_S,
+  type QueueStats,
+  type TaskErrorInfo,
+} from "../src/protocol/index.js";
+import type { LeasedTask, TaskMessage } from "../src/broker/message.js";
+import { outcomeEffects, type Effect, type Outcome } from "../src/canvas/effects.js";
+import { runEffects } from "../src/broker/run-effects.js";
+import { packDeliveries, sendBatches } from "../src/broker/pack.js";
+import { directoryStub, resultStub } from "../src/broker/stubs.js";
+import { planEnvOf } from "../src/broker/plan-env.js";
+import { getApp } from "../src/runtime.js";
+import type { EdgeryEnv } from "../src/env.js";
+import { QUEUE_SCHEMA } from "./queue-schema.js";
+
+/** How long a dispatched lease may wait for its consumer to begin it. */
+const PICKUP_TIMEOUT_MS = 120_000;
+/** Outbox retry backoff after a failed flush. */
+const OUTBOX_RETRY_MS = 1_000;
+
+/** A consumer's report of one task, fenced by its lease. */
+export interface SettleItem {
+  lease: string;
+  id: string;
+  outcome:
+    | { kind: "success"; value: unknown }
+    | { kind: "failure"; state: "FAILURE" | "REVOKED"; error: TaskErrorInfo }
+    | { kind: "retry"; countdownS: number; error: TaskErrorInfo };
+  worker: string;
+  startedAt: number | null;
+  doneAt: number;
+  resultExpires: number;
+}
+
+/** A consumer beginning a leased task: the lease is renewed to the task's hard limit. */
+export interface BeginItem {
+  lease: string;
+  id: string;
+  /** Hard time limit in ms, if the task has one. */
+  timeLimitMs: number | null;
+  trackStarted: boolean;
+  worker: string;
+}
+
+/** Settings a queue accepts. */
+export interface QueueSettings {
+  concurrency?: number;
+  paused?: boolean;
+}
+
+type Row = {
+  seq: number;
+  id: string;
+  priority: number;
+  state: string;
+  eta: number | null;
+  expires: number | null;
+  lease: string | null;
+  deadline: number | null;
+  started: number;
+  acked: number;
+  redelivered: number;
+  time_limited: number;
+  body: string;
+};
+
+/** One queue (or shard of one): messages, leases, the concurrency window and the outbox. */
+export class QueueDO extends DurableObject<EdgeryEnv> {
+  private readonly sql: SqlStorage;
+  private flushRunning = false;
+  private flushAgain = false;
+
+  constructor(ctx: DurableObjectState, env: EdgeryEnv) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec(QUEUE_SCHEMA);
+    });
+  }
+
+  // ---- settings and counters -------------------------------------------------------------
+
+  private meta(key: string): string | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+    return row ? row.value : null;
+  }
+
+  private setMeta(key: string, value: string | number | boolean): void {
+    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, String(value));
+  }
+
+  private bump(key: "completed" | "failed", n: number): void {
+    if (n > 0) this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + ?", key, String(n), n);
+  }
+
+  private get concurrency(): number {
+    return Number(this.meta("concurrency") ?? DEFAULT_CONCURRENCY);
+  }
+
+  private get paused(): boolean {
+    return this.meta("paused") === "true";
+  }
+
+  /** Remembers the queue's name and lists it in the directory, once. */
+  private async register(name: string): Promise<void> {
+    if (this.meta("name")) return;
+    await directoryStub(this.env).registerQueue(name);
+    this.setMeta("name", name);
+  }
+
+  private get name(): string {
+    return this.meta("name") ?? "default";
+  }
+
+  // ---- enqueue ---------------------------------------------------------------------------
+
+  /**
+   * Adds messages. Reads: revoked ids. Writes: one row per new id (an id already here is
+   * skipped, so a replayed enqueue is harmless); REVOKED results for revoked or expired ones.
+   * Returns how many were added.
+   */
+  async enqueue(messages: TaskMessage[]): Promise<{ added: number }> {
+    const first = messages[0];
+    if (!first) return { added: 0 };
+    await this.register(first.queue);
+    const now = Date.now();
+    const effects: Effect[] = [];
+    let added = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const m of messages) {
+        if (this.isRevoked(m.id, now)) {
+          effects.push(...outcomeEffects(m, revokedOutcome("revoked", now), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+          continue;
+        }
+        if (m.expires !== null && m.expires <= now) {
+          effects.push(...outcomeEffects(m, revokedOutcome("expired", now), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+          continue;
+        }
+        const state = m.eta !== null && m.eta > now ? "delayed" : "waiting";
+        const res = this.sql.exec(
+          "INSERT INTO messages (id, priority, state, eta, expires, time_limited, body) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+          m.id,
+          m.priority,
+          state,
+          m.eta,
+          m.expires,
+          m.options.time_limit ? 1 : 0,
+          JSON.stringify(m),
+        );
+        added += res.rowsWritten > 0 ? 1 : 0;
+      }
+      this.addEffects(effects);
+    });
+    await this.afterTransition();
+    return { added };
+  }
+
+  /** Removes waiting or delayed messages again (undo of a canvas that could not be fully enqueued). */
+  async cancel(ids: string[]): Promise<{ removed: number }> {
+    const res = this.sql.exec("DELETE FROM messages WHERE state != 'leased' AND id IN (SELECT value FROM json_each(?))", JSON.stringify(ids));
+    await this.scheduleAlarm();
+    return { removed: res.rowsWritten };
+  }
+
+  // ---- dispatch --------------------------------------------------------------------------
+
+  /**
+   * Leases as many ready messages as the window allows, highest priority first, and sends
+   * them to the Cloudflare Queue. Promotes due delayed messages and revokes expired ones first.
+   */
+  private async dispatch(): Promise<void> {
+    const now = Date.now();
+    const leased: Array<{ task: LeasedTask; bytes: number }> = [];
+    const effects: Effect[] = [];
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE messages SET state = 'waiting' WHERE state = 'delayed' AND eta <= ?", now);
+      for (const row of this.sql.exec<Row>("SELECT * FROM messages WHERE state = 'waiting' AND expires IS NOT NULL AND expires <= ?", now)) {
+        const m = JSON.parse(row.body) as TaskMessage;
+        effects.push(...outcomeEffects(m, revokedOutcome("expired", now), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+        this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
+      }
+      this.addEffects(effects);
+      if (this.paused) return;
+      const inFlight = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE state = 'leased'").one().n;
+      const free = this.concurrency - inFlight;
+      if (free <= 0) return;
+      const rows = this.sql.exec<Row>("SELECT * FROM messages WHERE state = 'waiting' ORDER BY priority DESC, seq LIMIT ?", free).toArray();
+      const deadline = now + PICKUP_TIMEOUT_MS;
+      for (const row of rows) {
+        const lease = crypto.randomUUID();
+        this.sql.exec("UPDATE messages SET state = 'leased', lease = ?, deadline = ?, started = 0, acked = 0 WHERE seq = ?", lease, deadline, row.seq);
+        const message = JSON.parse(row.body) as TaskMessage;
+        leased.push({ task: { lease, deadline, message, redelivered: row.redelivered === 1 }, bytes: row.body.length });
+      }
+    });
+    if (leased.length === 0) return;
+    const bodies = packDeliveries(this.name, leased);
+    const sizes = bodies.map((b) => b.tasks.reduce((s, t) => s + JSON.stringify(t.message).length + 100, 0));
+    try {
+      for (const batch of sendBatches(bodies, sizes)) {
+        await this.env.TASKS.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
+      }
+    } catch (err) {
+      // Not delivered: give the leases back so the messages go out again.
+      const leases = leased.map((l) => l.task.lease);
+      this.sql.exec(
+        "UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL WHERE state = 'leased' AND started = 0 AND lease IN (SELECT value FROM json_each(?))",
+        JSON.stringify(leases),
+      );
+      console.error("edgery: sending to the Queue failed; leases returned", err);
+    }
+  }
+
+  // ---- consumer calls --------------------------------------------------------------------
+
+  /**
+   * A consumer begins leased tasks. For each: `run` (lease renewed to the hard limit, or the
+   * visibility timeout) or `skip` (revoked, expired, or the lease is no longer held).
+   */
+  async begin(items: BeginItem[]): Promise<Array<{ lease: string; action: "run" | "skip" }>> {
+    const now = Date.now();
+    const effects: Effect[] = [];
+    const out: Array<{ lease: string; action: "run" | "skip" }> = [];
+    this.ctx.storage.transactionSync(() => {
+      for (const item of items) {
+        const row = this.leasedRow(item.id, item.lease);
+        if (!row) {
+          out.push({ lease: item.lease, action: "skip" });
+          continue;
+        }
+        const m = JSON.parse(row.body) as TaskMessage;
+        const expired = m.expires !== null && m.expires <= now;
+        if (expired || this.isRevoked(m.id, now)) {
+          this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
+          effects.push(...outcomeEffects(m, revokedOutcome(expired ? "expired" : "revoked", now), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+          out.push({ lease: item.lease, action: "skip" });
+          continue;
+        }
+        const deadline = now + (item.timeLimitMs ?? DEFAULT_VISIBILITY_TIMEOUT_S * 1000);
+        this.sql.exec("UPDATE messages SET started = 1, deadline = ?, time_limited = ? WHERE seq = ?", deadline, item.timeLimitMs ? 1 : 0, row.seq);
+        if (item.trackStarted) {
+          effects.push({
+            kind: "store",
+            write: { id: m.id, state: "STARTED", task: m.task, queue: m.queue, worker: item.worker, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id, started_at: now },
+          });
+        }
+        out.push({ lease: item.lease, action: "run" });
+      }
+      this.addEffects(effects);
+    });
+    await this.afterTransition();
+    return out;
+  }
+
+  /** Which of these leases are no longer held (revoked with terminate, or expired): abort them. */
+  async heartbeat(leases: Array<{ id: string; lease: string }>): Promise<string[]> {
+    return leases.filter((l) => !this.leasedRow(l.id, l.lease)).map((l) => l.lease);
+  }
+
+  /** Manual acknowledgement: the message will not be redelivered if its consumer is lost. */
+  async acknowledge(id: string, lease: string): Promise<boolean> {
+    const res = this.sql.exec("UPDATE messages SET acked = 1 WHERE id = ? AND lease = ? AND state = 'leased'", id, lease);
+    return res.rowsWritten > 0;
+  }
+
+  /**
+   * Settles leased tasks, fenced: a stale lease, or one past a hard-limit deadline, is refused
+   * (a hard-limited one is failed with TimeLimitExceeded instead). Success and failure delete the
+   * message and count; a retry puts it back (same id, retries + 1) after its countdown.
+   */
+  async settle(items: SettleItem[]): Promise<{ accepted: string[]; refused: string[] }> {
+    const now = Date.now();
+    const accepted: string[] = [];
+    const refused: string[] = [];
+    const effects: Effect[] = [];
+    let completed = 0;
+    let failed = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const item of items) {
+        const row = this.leasedRow(item.id, item.lease);
+        if (!row) {
+          refused.push(item.id);
+          continue;
+        }
+        const m = JSON.parse(row.body) as TaskMessage;
+        if (row.time_limited === 1 && row.deadline !== null && row.deadline < now) {
+          refused.push(item.id);
+          this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
+          effects.push(...outcomeEffects(m, timeLimitOutcome(m, item.worker, item.startedAt, now), item.resultExpires));
+          failed += 1;
+          continue;
+        }
+        accepted.push(item.id);
+        const o = item.outcome;
+        if (o.kind === "retry") {
+          const retried: TaskMessage = { ...m, retries: m.retries + 1, eta: o.countdownS > 0 ? now + o.countdownS * 1000 : null };
+          this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
+          this.sql.exec(
+            "INSERT INTO messages (id, priority, state, eta, expires, time_limited, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            m.id,
+            m.priority,
+            retried.eta !== null ? "delayed" : "waiting",
+            retried.eta,
+            m.expires,
+            row.time_limited,
+            JSON.stringify(retried),
+          );
+          effects.push({
+            kind: "store",
+            write: { id: m.id, state: "RETRY", error: o.error, result: null, task: m.task, queue: m.queue, worker: item.worker, retries: retried.retries, parent_id: m.parent_id, group_id: m.group_id },
+          });
+          continue;
+        }
+        this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
+        const outcome: Outcome =
+          o.kind === "success"
+            ? { kind: "success", value: o.value, worker: item.worker, startedAt: item.startedAt, doneAt: item.doneAt }
+            : { kind: "failure", state: o.state, error: o.error, worker: item.worker, startedAt: item.startedAt, doneAt: item.doneAt };
+        if (o.kind === "success") completed += 1;
+        else if (o.state === "FAILURE") failed += 1;
+        effects.push(...outcomeEffects(m, outcome, item.resultExpires));
+      }
+      this.bump("completed", completed);
+      this.bump("failed", failed);
+      this.addEffects(effects);
+    });
+    await this.afterTransition();
+    return { accepted, refused };
+  }
+
+  private leasedRow(id: string, lease: string): Row | undefined {
+    return this.sql.exec<Row>("SELECT * FROM messages WHERE id = ? AND lease = ? AND state = 'leased'", id, lease).toArray()[0];
+  }
+
+  // ---- revoke, settings, stats -----------------------------------------------------------
+
+  private isRevoked(id: string, now: number): boolean {
+    return this.sql.exec("SELECT 1 FROM revoked WHERE id = ? AND until > ?", id, now).toArray().length > 0;
+  }
+
+  /**
+   * Revokes ids: a waiting or delayed message is removed and ends REVOKED; a running one is
+   * stopped only with `terminate` (its lease is dropped, its consumer aborts it at its next
+   * await); every id is remembered, so a message that arrives later is dropped.
+   * Returns the ids this queue ended.
+   */
+  async revoke(ids: string[], terminate: boolean): Promise<{ revoked: string[] }> {
+    const now = Date.now();
+    const revoked: string[] = [];
+    const effects: Effect[] = [];
+    this.ctx.storage.transactionSync(() => {
+      for (const id of ids) {
+        this.sql.exec("INSERT INTO revoked (id, until) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET until = excluded.until", id, now + REVOKED_MEMORY_S * 1000);
+        const row = this.sql.exec<Row>("SELECT * FROM messages WHERE id = ?", id).toArray()[0];
+        if (!row || (row.state === "leased" && !terminate)) continue;
+        const m = JSON.parse(row.body) as TaskMessage;
+        this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
+        const outcome = revokedOutcome(row.state === "leased" ? "terminated" : "revoked", now);
+        effects.push(...outcomeEffects(m, outcome, m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+        revoked.push(id);
+      }
+      this.addEffects(effects);
+    });
+    await this.afterTransition();
+    return { revoked };
+  }
+
+  /** Sets concurrency and/or paused; returns the stats. */
+  async configure(name: string, settings: QueueSettings): Promise<QueueStats> {
+    await this.register(name);
+    if (settings.concurrency !== undefined) this.setMeta("concurrency", settings.concurrency);
+    if (settings.paused !== undefined) this.setMeta("paused", settings.paused);
+    await this.afterTransition();
+    return this.stats(name);
+  }
+
+  /** Drops every waiting and delayed message; leased ones are untouched. */
+  async purge(name: string): Promise<{ purged: number }> {
+    await this.register(name);
+    const res = this.sql.exec("DELETE FROM messages WHERE state != 'leased'");
+    await this.scheduleAlarm();
+    return { purged: res.rowsWritten };
+  }
+
+  /** The queue's counts. */
+  async stats(name: string): Promise<QueueStats> {
+    const counts = { waiting: 0, delayed: 0, leased: 0 } as Record<string, number>;
+    for (const r of this.sql.exec<{ state: string; n: number }>("SELECT state, COUNT(*) AS n FROM messages GROUP BY state")) counts[r.state] = r.n;
+    return {
+      name: this.meta("name") ?? name,
+      waiting: counts.waiting ?? 0,
+      delayed: counts.delayed ?? 0,
+      leased: counts.leased ?? 0,
+      paused: this.paused,
+      concurrency: this.concurrency,
+      completed: Number(this.meta("completed") ?? 0),
+      failed: Number(this.meta("failed") ?? 0),
+    };
+  }
+
+  // ---- time: the one alarm ---------------------------------------------------------------
+
+  /**
+   * Runs whatever is due: expired leases (not begun → back to waiting; hard-limited →
+   * FAILURE TimeLimitExceeded; otherwise redelivered if acks_late and not acknowledged, else
+   * FAILURE WorkerLostError), due delayed messages, outbox retries.
+   */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const effects: Effect[] = [];
+    let failed = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const row of this.sql.exec<Row>("SELECT * FROM messages WHERE state = 'leased' AND deadline <= ?", now).toArray()) {
+        const m = JSON.parse(row.body) as TaskMessage;
+        if (row.started === 0) {
+          this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, redelivered = 1 WHERE seq = ?", row.seq);
+        } else if (row.time_limited === 1) {
+          this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
+          effects.push(...outcomeEffects(m, timeLimitOutcome(m, null, null, now), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+          failed += 1;
+        } else if (m.options.acks_late && row.acked === 0) {
+          this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, started = 0, redelivered = 1 WHERE seq = ?", row.seq);
+        } else {
+          this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
+          const error = { type: "WorkerLostError", message: "the worker running this task was lost before it finished" };
+          effects.push(...outcomeEffects(m, { kind: "failure", state: "FAILURE", error, worker: null, startedAt: null, doneAt: now }, m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+          failed += 1;
+        }
+      }
+      this.sql.exec("DELETE FROM revoked WHERE until <= ?", now);
+      this.bump("failed", failed);
+      this.addEffects(effects);
+    });
+    await this.afterTransition();
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const next = this.sql
+      .exec<{ t: number | null }>(
+        `SELECT MIN(t) AS t FROM (
+           SELECT MIN(eta) AS t FROM messages WHERE state = 'delayed'
+           UNION ALL SELECT MIN(deadline) FROM messages WHERE state = 'leased'
+           UNION ALL SELECT MIN(expires) FROM messages WHERE state = 'waiting'
+           UNION ALL SELECT MIN(not_before) FROM outbox)`,
+      )
+      .one().t;
+    if (next === null) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > next || current < Date.now() - 1000) await this.ctx.storage.setAlarm(Math.max(next, Date.now() + 1));
+  }
+
+  // ---- the outbox ------------------------------------------------------------------------
+
+  private addEffects(effects: Effect[]): void {
+    for (const e of effects) this.sql.exec("INSERT INTO outbox (effect) VALUES (?)", JSON.stringify(e));
+  }
+
+  /** After every transition: dispatch into the freed window, carry out the outbox, set the alarm. */
+  private async afterTransition(): Promise<void> {
+    await this.dispatch();
+    await this.flushOutbox();
+    await this.scheduleAlarm();
+  }
+
+  /**
+   * Carries out the outbox. One flush runs at a time; a call that finds one running returns at
+   * once (its effects are already durable in the outbox and the running flush takes them), so a
+   * flush that calls back into this object (a chain's next step on the same queue) cannot deadlock.
+   */
+  private async flushOutbox(): Promise<void> {
+    if (this.flushRunning) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushRunning = true;
+    try {
+      do {
+        this.flushAgain = false;
+        await this.flushOnce();
+      } while (this.flushAgain);
+    } catch (err) {
+      console.error("edgery: outbox flush failed; the alarm retries it", err);
+    } finally {
+      this.flushRunning = false;
+    }
+  }
+
+  private async flushOnce(): Promise<void> {
+    const now = Date.now();
+    const rows = this.sql.exec<{ seq: number; effect: string }>("SELECT seq, effect FROM outbox WHERE not_before <= ? ORDER BY seq LIMIT 5000", now).toArray();
+    if (rows.length === 0) return;
+    if (rows.length === 5000) this.flushAgain = true;
+    const effects = rows.map((r) => JSON.parse(r.effect) as Effect);
+    const seqs = JSON.stringify(rows.map((r) => r.seq));
+    try {
+      await runEffects(this.env, effects, planEnvOf(getApp(), now));
+      this.sql.exec("DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?))", seqs);
+    } catch (err) {
+      this.sql.exec(
+        "UPDATE outbox SET attempts = attempts + 1, not_before = ? + ? * MIN(attempts + 1, 30) WHERE seq IN (SELECT value FROM json_each(?))",
+        now,
+        OUTBOX_RETRY_MS,
+        seqs,
+      );
+      throw err;
+    }
+  }
+
+  /** Writes a custom state (e.g. PROGRESS) for a task this queue holds under that lease. */
+  async updateState(id: string, lease: string, state: string, meta: unknown, worker: string): Promise<boolean> {
+    const row = this.leasedRow(id, lease);
+    if (!row) return false;
+    const m = JSON.parse(row.body) as TaskMessage;
+    await resultStub(this.env, id).write([{ id, state, meta, task: m.task, queue: m.queue, worker, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id }]);
+    return true;
+  }
+}
+
+function revokedOutcome(why: "revoked" | "expired" | "terminated", now: number): Outcome {
+  const message = why === "expired" ? "the task expired before it started" : why === "terminated" ? "the task was terminated" : "the task was revoked";
+  return { kind: "failure", state: "REVOKED", error: { type: "TaskRevokedError", message }, worker: null, startedAt: null, doneAt: now };
+}
+
+function timeLimitOutcome(m: TaskMessage, worker: string | null, startedAt: number | null, now: number): Outcome {
+  const limit = m.options.time_limit;
+  const error = { type: "TimeLimitExceeded", message: `TimeLimitExceeded(${limit ?? ""})` };
+  return { kind: "failure", state: "FAILURE", error, worker, startedAt, doneAt: now };
+}

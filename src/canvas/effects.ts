@@ -1,0 +1,129 @@
+/**
+ * What a finished task sets in motion, as plain data: results to store, canvases to apply
+ * (the chain's next step, link callbacks, errbacks) and chord members to report.
+ *
+ * Pure: a QueueDO writes these effects into its outbox in the same transaction that settles the
+ * task, and carries them out afterwards (again after a crash), so none is ever lost.
+ */
+import type { Canvas, TaskErrorInfo } from "../protocol/index.js";
+import type { ChordRef, TaskMessage } from "../broker/message.js";
+import { leafIds } from "./handle.js";
+import { rootInherit, type Inherit } from "./plan.js";
+
+/** One result write (a state change of one task). */
+export interface ResultWrite {
+  id: string;
+  state: string;
+  result?: unknown;
+  meta?: unknown;
+  error?: TaskErrorInfo | null;
+  task?: string | null;
+  queue?: string | null;
+  worker?: string | null;
+  retries?: number;
+  parent_id?: string | null;
+  group_id?: string | null;
+  started_at?: number | null;
+  date_done?: number | null;
+  /** Seconds to keep a final result (`result_expires`). */
+  expires_s?: number;
+}
+
+/** A chord member's report. */
+export interface ChordReport {
+  index: number;
+  memberId: string;
+  ok: boolean;
+  value?: unknown;
+  error?: TaskErrorInfo;
+}
+
+/** Something to do after a task settles. */
+export type Effect =
+  | { kind: "store"; write: ResultWrite }
+  | { kind: "apply"; canvas: Canvas; inherit: Inherit }
+  | { kind: "chord"; chordId: string; report: ChordReport };
+
+/** How a task ended. */
+export type Outcome =
+  | { kind: "success"; value: unknown; worker: string; startedAt: number | null; doneAt: number }
+  | { kind: "failure"; state: "FAILURE" | "REVOKED"; error: TaskErrorInfo; worker: string | null; startedAt: number | null; doneAt: number };
+
+/** The result write for a finished message. */
+function finalWrite(msg: TaskMessage, outcome: Outcome, resultExpires: number): ResultWrite {
+  const common = {
+    id: msg.id,
+    task: msg.task,
+    queue: msg.queue,
+    worker: outcome.worker,
+    retries: msg.retries,
+    parent_id: msg.parent_id,
+    group_id: msg.group_id,
+    started_at: outcome.startedAt,
+    date_done: outcome.doneAt,
+    expires_s: resultExpires,
+  };
+  return outcome.kind === "success"
+    ? { ...common, state: "SUCCESS", result: outcome.value, error: null }
+    : { ...common, state: outcome.state, result: null, error: outcome.error };
+}
+
+/** Effects of a message that ended, by success or by failure/revocation. */
+export function outcomeEffects(msg: TaskMessage, outcome: Outcome, resultExpires: number): Effect[] {
+  const effects: Effect[] = [];
+  if (!(outcome.kind === "success" && msg.options.ignore_result)) {
+    effects.push({ kind: "store", write: finalWrite(msg, outcome, resultExpires) });
+  }
+  const base = rootInherit({ parentId: msg.id, rootId: msg.root_id, stamps: msg.stamps });
+  if (outcome.kind === "success") {
+    if (msg.chain.length > 0) {
+      effects.push({
+        kind: "apply",
+        canvas: { kind: "chain", tasks: msg.chain, args: [], kwargs: {}, options: {}, immutable: false },
+        inherit: { ...base, prepend: [outcome.value], chord: msg.chord },
+      });
+    } else if (msg.chord) {
+      effects.push({ kind: "chord", chordId: msg.chord.id, report: { index: msg.chord.index, memberId: msg.id, ok: true, value: outcome.value } });
+    }
+    for (const cb of msg.link) effects.push({ kind: "apply", canvas: cb, inherit: { ...base, prepend: [outcome.value] } });
+    return effects;
+  }
+  effects.push(
+    ...failureEffects(
+      { id: msg.id, rest: msg.chain, chord: msg.chord, linkError: msg.link_error, inherit: base },
+      outcome.state,
+      outcome.error,
+      outcome.doneAt,
+      resultExpires,
+    ),
+  );
+  return effects;
+}
+
+/** What failed: a task, or a chord body that cannot run. */
+export interface FailedNode {
+  id: string;
+  /** Chain steps after it: they never run and read the same state and error. */
+  rest: Canvas[];
+  chord: ChordRef | null;
+  linkError: Canvas[];
+  inherit: Inherit;
+}
+
+/**
+ * Effects of a failure beyond the failed task's own result: the rest of its chain fails with the
+ * same error, its chord learns (ChordError), and its errbacks get `(request, exc)`.
+ */
+export function failureEffects(node: FailedNode, state: "FAILURE" | "REVOKED", error: TaskErrorInfo, now: number, resultExpires: number): Effect[] {
+  const effects: Effect[] = [];
+  for (const step of node.rest) {
+    for (const id of leafIds(step)) {
+      effects.push({ kind: "store", write: { id, state, error, result: null, date_done: now, parent_id: node.id, expires_s: resultExpires } });
+    }
+  }
+  if (node.chord) effects.push({ kind: "chord", chordId: node.chord.id, report: { index: node.chord.index, memberId: node.id, ok: false, error } });
+  for (const errback of node.linkError) {
+    effects.push({ kind: "apply", canvas: errback, inherit: { ...node.inherit, prepend: [{ id: node.id }, error] } });
+  }
+  return effects;
+}

@@ -1,0 +1,18 @@
+/**
+ * Canvas shape helpers: chain flattening and the chunks split, as Celery does them.
+ */
+import type { Canvas, ChainNode } from "../protocol/index.js";
+
+/** The steps of a chain with nested chains (without options of their own) spliced in. */
+export function chainSteps(node: ChainNode): Canvas[] {
+  return node.tasks.flatMap((t) =>
+    t.kind === "chain" && !t.options.link && !t.options.link_error && t.args.length === 0 ? chainSteps(t) : [t],
+  );
+}
+
+/** `it` cut into consecutive pieces of `n` items. */
+export function splitChunks<T>(it: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < it.length; i += n) out.push(it.slice(i, i + n));
+  return out;
+}

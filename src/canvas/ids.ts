@@ -1,0 +1,56 @@
+/**
+ * Ids for every node of a canvas, assigned once when it is applied, so that the handle can be
+ * answered at once and the steps planned later (a chain's next step, a chord's body) keep them.
+ */
+import type { Canvas, TaskOptions } from "../protocol/index.js";
+
+/** A fresh task id (a UUID, as Celery's). */
+export function newId(): string {
+  return crypto.randomUUID();
+}
+
+function withId<T extends { options: TaskOptions }>(node: T, key: "task_id" | "chord_id"): T {
+  return node.options[key] ? node : { ...node, options: { ...node.options, [key]: newId() } };
+}
+
+function callbacks(options: TaskOptions): TaskOptions {
+  const out = { ...options };
+  if (options.link) out.link = options.link.map(assignIds);
+  if (options.link_error) out.link_error = options.link_error.map(assignIds);
+  return out;
+}
+
+/** A copy of `node` in which every task, group, chord and chunks node has its id. */
+export function assignIds(node: Canvas): Canvas {
+  const n = { ...node, options: callbacks(node.options) } as Canvas;
+  switch (n.kind) {
+    case "task":
+    case "map":
+    case "starmap":
+    case "chunks":
+      return withId(n, "task_id");
+    case "chain":
+      return { ...n, tasks: n.tasks.map(assignIds) };
+    case "group":
+      return withId({ ...n, tasks: n.tasks.map(assignIds) }, "task_id");
+    case "chord":
+      return withId({ ...n, header: n.header.map(assignIds), body: assignIds(n.body) }, "chord_id");
+  }
+}
+
+/** The id of a node that has been through {@link assignIds}. */
+export function idOf(node: { options: TaskOptions }, key: "task_id" | "chord_id" = "task_id"): string {
+  const id = node.options[key];
+  if (typeof id !== "string") throw new Error(`canvas node has no ${key}: assignIds first`);
+  return id;
+}
+
+/** The id of the i-th chunk task of a chunks node. */
+export function chunkId(groupId: string, index: number): string {
+  return `${groupId}-${index}`;
+}
+
+/** The id of the internal body that gathers a nested group's results into one list. */
+export function accumulateId(groupId: string): string {
+  return `${groupId}-all`;
+}

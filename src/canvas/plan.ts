@@ -1,0 +1,227 @@
+/**
+ * The planner: a canvas (with ids assigned) and what it inherits → the task messages to enqueue
+ * now and the chords to open. Pure: the effect runner carries the plan out.
+ *
+ * A chain is planned one step at a time: its first step's message carries the rest of the chain,
+ * and the next step is planned when that message succeeds. A chord opens a ChordDO and plans its
+ * header; its body is planned by the ChordDO once every member has reported.
+ */
+import type { Canvas, ChordNode, TaskNode, TaskOptions } from "../protocol/index.js";
+import type { ChordRef, MessageOptions, TaskMessage } from "../broker/message.js";
+import { accumulateId, chunkId, idOf } from "./ids.js";
+import { chainSteps, splitChunks } from "./flatten.js";
+import { mergeStamps, ownStamps } from "./stamps.js";
+
+/** What a node inherits from where it is applied. */
+export interface Inherit {
+  /** Args placed before the node's own: the parent's result, or call-time args. */
+  prepend: unknown[];
+  /** Call-time kwargs (they win over the signature's). */
+  kwargs: Record<string, unknown>;
+  /** Steps to run after this node, as the rest of a chain. */
+  rest: Canvas[];
+  /** The chord the node's final result reports to. */
+  chord: ChordRef | null;
+  parentId: string | null;
+  rootId: string | null;
+  /** Stamps of the canvas around the node. */
+  stamps: Record<string, unknown>;
+  groupId: string | null;
+  groupIndex: number | null;
+}
+
+/** A chord to open before its header runs. */
+export interface ChordInit {
+  id: string;
+  size: number;
+  /** The body, planned with the header's results once all are in. */
+  body: Canvas;
+  /** What the body inherits (its `prepend` is replaced by the results). */
+  inherit: Inherit;
+}
+
+/** What applying a canvas does now. */
+export interface Plan {
+  messages: TaskMessage[];
+  chords: ChordInit[];
+}
+
+/** Routing and time, as the planner needs them. */
+export interface PlanEnv {
+  now: number;
+  route(task: string, options: { queue?: string; priority?: number }): { queue: string; priority: number };
+}
+
+/** A fresh inheritance: nothing before, nothing after. */
+export function rootInherit(partial: Partial<Inherit> = {}): Inherit {
+  return { prepend: [], kwargs: {}, rest: [], chord: null, parentId: null, rootId: null, stamps: {}, groupId: null, groupIndex: null, ...partial };
+}
+
+/** Name of the built-in task that gathers a nested group's results into one list. */
+export const ACCUMULATE_TASK = "celery.accumulate";
+
+/** Plans `node` under `inherit`. */
+export function plan(node: Canvas, inherit: Inherit, env: PlanEnv): Plan {
+  const out: Plan = { messages: [], chords: [] };
+  planInto(node, inherit, env, out);
+  return out;
+}
+
+function planInto(node: Canvas, inh: Inherit, env: PlanEnv, out: Plan): void {
+  const stamps = mergeStamps(inh.stamps, ownStamps(node.options));
+  const here: Inherit = { ...inh, stamps };
+  switch (node.kind) {
+    case "task":
+      out.messages.push(taskMessage(node, here, env));
+      return;
+    case "map":
+    case "starmap": {
+      const id = idOf(node);
+      const inner = node.task;
+      const msg = taskMessage(
+        { kind: "task", name: `celery.${node.kind}`, args: [], kwargs: { task: inner, it: node.it }, options: { ...inner.options, ...node.options, task_id: id }, immutable: true },
+        here,
+        env,
+        inner.name,
+      );
+      out.messages.push(msg);
+      return;
+    }
+    case "chunks": {
+      const gid = idOf(node);
+      const members = splitChunks(node.it, node.n).map(
+        (piece, i): Canvas => ({
+          kind: "starmap",
+          task: node.task,
+          it: piece,
+          args: [],
+          kwargs: {},
+          options: { ...node.options, task_id: chunkId(gid, i) },
+          immutable: true,
+        }),
+      );
+      planInto({ kind: "group", tasks: members, args: [], kwargs: {}, options: { ...node.options, task_id: gid }, immutable: true }, here, env, out);
+      return;
+    }
+    case "chain": {
+      const steps = withChainCallbacks(chainSteps(node), node.options);
+      const [first, ...others] = steps;
+      if (!first) {
+        return;
+      }
+      const prepend = node.immutable ? [] : [...inh.prepend, ...node.args];
+      planInto(first, { ...here, prepend, kwargs: { ...node.kwargs, ...inh.kwargs }, rest: [...others, ...inh.rest] }, env, out);
+      return;
+    }
+    case "group": {
+      const gid = idOf(node);
+      if (inh.rest.length > 0) {
+        // A group followed by another step is a chord (Celery's group → chord upgrade).
+        const [body, ...rest] = inh.rest as [Canvas, ...Canvas[]];
+        planChord({ kind: "chord", header: node.tasks, body, args: [], kwargs: {}, options: { ...node.options, chord_id: gid }, immutable: node.immutable }, { ...here, rest }, env, out);
+        return;
+      }
+      if (inh.chord) {
+        // A group whose result is one chord member: gather its members' results into one list.
+        const gather: TaskNode = { kind: "task", name: ACCUMULATE_TASK, args: [], kwargs: {}, options: { task_id: accumulateId(gid) }, immutable: false };
+        planChord({ kind: "chord", header: node.tasks, body: gather, args: [], kwargs: {}, options: { ...node.options, chord_id: gid }, immutable: node.immutable }, here, env, out);
+        return;
+      }
+      const prepend = node.immutable ? [] : inh.prepend;
+      node.tasks.forEach((member, i) => {
+        planInto(withGroupCallbacks(member, node.options), { ...here, prepend, rest: [], chord: null, groupId: gid, groupIndex: i }, env, out);
+      });
+      return;
+    }
+    case "chord":
+      planChord(node, here, env, out);
+      return;
+  }
+}
+
+function planChord(node: ChordNode, inh: Inherit, env: PlanEnv, out: Plan): void {
+  const cid = idOf(node, "chord_id");
+  const body = withChordCallbacks(node.body, node.options);
+  const bodyInherit: Inherit = { ...inh, prepend: [], kwargs: node.kwargs, groupId: null, groupIndex: null };
+  if (node.header.length === 0) {
+    // An empty header: the body runs at once with [] (as Celery does).
+    planInto(body, { ...bodyInherit, prepend: [[]] }, env, out);
+    return;
+  }
+  out.chords.push({ id: cid, size: node.header.length, body, inherit: bodyInherit });
+  const prepend = node.immutable ? [] : inh.prepend;
+  node.header.forEach((member, i) => {
+    planInto(member, { ...inh, prepend, kwargs: inh.kwargs, rest: [], chord: { id: cid, index: i }, groupId: cid, groupIndex: i }, env, out);
+  });
+}
+
+/** A chain's own `link` goes to its last step, its `link_error` to every step (as Celery). */
+function withChainCallbacks(steps: Canvas[], options: TaskOptions): Canvas[] {
+  return steps.map((s, i) => {
+    let o = s.options;
+    if (options.link && i === steps.length - 1) o = { ...o, link: [...(o.link ?? []), ...options.link] };
+    if (options.link_error) o = { ...o, link_error: [...(o.link_error ?? []), ...options.link_error] };
+    return o === s.options ? s : ({ ...s, options: o } as Canvas);
+  });
+}
+
+/** A group's `link`/`link_error` apply to each member. */
+function withGroupCallbacks(member: Canvas, options: TaskOptions): Canvas {
+  if (!options.link && !options.link_error) return member;
+  const o = { ...member.options };
+  if (options.link) o.link = [...(o.link ?? []), ...options.link];
+  if (options.link_error) o.link_error = [...(o.link_error ?? []), ...options.link_error];
+  return { ...member, options: o } as Canvas;
+}
+
+/** A chord's `link`/`link_error` belong to its body (its errbacks fire once, from the body). */
+function withChordCallbacks(body: Canvas, options: TaskOptions): Canvas {
+  return withGroupCallbacks(body, options);
+}
+
+function epochOf(value: number | string | undefined, now: number): number | null {
+  if (value === undefined) return null;
+  return typeof value === "number" ? now + value * 1000 : Date.parse(value);
+}
+
+const MESSAGE_OPTION_KEYS = [
+  "soft_time_limit",
+  "time_limit",
+  "max_retries",
+  "acks_late",
+  "ignore_result",
+  "result_expires",
+  "track_started",
+  "routing_key",
+] as const;
+
+/** The message for one task node. `routeAs` routes a built-in by the task it wraps. */
+function taskMessage(node: TaskNode, inh: Inherit, env: PlanEnv, routeAs = node.name): TaskMessage {
+  const o = node.options;
+  const id = idOf(node);
+  const { queue, priority } = env.route(routeAs, { queue: o.queue, priority: o.priority });
+  const options: MessageOptions = {};
+  for (const k of MESSAGE_OPTION_KEYS) if (o[k] !== undefined && o[k] !== null) (options as Record<string, unknown>)[k] = o[k];
+  const eta = o.countdown !== undefined ? env.now + o.countdown * 1000 : o.eta !== undefined ? Date.parse(o.eta) : null;
+  return {
+    id,
+    task: node.name,
+    args: node.immutable ? node.args : [...inh.prepend, ...node.args],
+    kwargs: node.immutable ? node.kwargs : { ...node.kwargs, ...inh.kwargs },
+    queue,
+    priority,
+    eta: eta !== null && eta > env.now ? eta : null,
+    expires: epochOf(o.expires, env.now),
+    retries: 0,
+    options,
+    stamps: inh.stamps,
+    parent_id: inh.parentId,
+    root_id: inh.rootId ?? id,
+    group_id: inh.groupId ?? (typeof o.group_id === "string" ? o.group_id : null),
+    group_index: inh.groupIndex,
+    chain: inh.rest,
+    chord: inh.chord,
+    link: o.link ?? [],
+    link_error: o.link_error ?? [],
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The demo tasks of the HTTP contract, used by examples, tests and the bench.
+ */
+import { NamedError, SoftTimeLimitExceeded } from "../protocol/index.js";
+import type { App } from "../worker/app.js";
+
+const num = (v: unknown): number => Number(v);
+
+/** Registers the demo tasks and their route (`demo.mul` → queue `math`). */
+export function registerDemoTasks(app: App): void {
+  app.route({ "demo.mul": { queue: "math" } });
+  app
+    .task("demo.noop", () => null)
+    .task("demo.add", (_c, [x, y]) => num(x) + num(y))
+    .task("demo.mul", (_c, [x, y]) => num(x) * num(y))
+    .task("demo.xsum", (_c, [list]) => (list as unknown[]).reduce<number>((s, v) => s + num(v), 0))
+    .task("demo.identity", (_c, [x]) => x ?? null)
+    .task("demo.echo", (_c, args, kwargs) => ({ args, kwargs }))
+    .task("demo.fail", (_c, [message]) => {
+      throw new NamedError("DemoError", String(message ?? "demo failure"));
+    })
+    .task("demo.sleep", async (c, [ms]) => {
+      await c.sleep(num(ms));
+      return num(ms);
+    })
+    .task("demo.spin", (_c, [ms]) => {
+      const end = Date.now() + num(ms);
+      let x = 0;
+      while (Date.now() < end) x += 1;
+      return x >= 0 ? num(ms) : 0;
+    })
+    .task("demo.soft_cleanup", async (c, [ms]) => {
+      try {
+        await c.sleep(num(ms));
+        return num(ms);
+      } catch (err) {
+        if (err instanceof SoftTimeLimitExceeded) return "cleaned up";
+        throw err;
+      }
+    })
+    .task("demo.progress", async (c, [steps, ms]) => {
+      const total = num(steps);
+      for (let i = 1; i <= total; i++) {
+        await c.updateState("PROGRESS", { current: i, total });
+        await c.sleep(num(ms));
+      }
+      return total;
+    })
+    .task("demo.retry_until", (c, [n]) => {
+      if (c.retries + 1 < num(n)) throw c.retry({ countdown: 0 });
+      return c.retries;
+    })
+    .task("demo.request", (c) => ({
+      id: c.id,
+      task: c.task,
+      queue: c.queue,
+      priority: c.priority,
+      retries: c.retries,
+      group_id: c.groupId,
+      parent_id: c.parentId,
+      root_id: c.rootId,
+      stamps: c.stamps,
+      delivery_info: c.deliveryInfo,
+    }))
+    .task("demo.stamps", (c) => c.stamps);
+}

@@ -1,0 +1,80 @@
+/**
+ * edgery, the server side: define an app, register tasks and routes, and export `edgery(app)`
+ * as your Worker with the Durable Object classes.
+ *
+ * ```ts
+ * import { App, edgery } from "edgery";
+ * export { QueueDO, ResultDO, ChordDO } from "edgery";
+ * const app = new App({ name: "my-app" });
+ * app.task("emails.send", async (ctx, [to]) => sendEmail(to));
+ * export default edgery(app);
+ * ```
+ */
+import { createApi } from "./api/app.js";
+import type { DeliveryBody } from "./broker/message.js";
+import { setApp } from "./runtime.js";
+import type { EdgeryEnv } from "./env.js";
+import type { App } from "./worker/app.js";
+import { consume } from "./worker/consumer.js";
+
+export { App } from "./worker/app.js";
+export type { AppConfig, TaskDefaults, TaskDefinition, TaskFn } from "./worker/app.js";
+export type { Route } from "./worker/routing.js";
+export type { TaskContext, RetryOptions, DeliveryInfo } from "./worker/task-context.js";
+export type { EdgeryEnv } from "./env.js";
+export { QueueDO } from "../durable-objects/queue-do.js";
+export { ResultDO } from "../durable-objects/result-do.js";
+export { ChordDO } from "../durable-objects/chord-do.js";
+export * from "./protocol/index.js";
+
+/** Internal path on which a consumer hands a delivery to a fresh invocation of the Worker. */
+const DELIVER_PATH = "/__edgery/deliver";
+
+/** Options of {@link edgery}. */
+export interface EdgeryOptions {
+  /** Serve the app's optional (demo) tasks: default, only in local dev (`EDGERY_DEV=true`). */
+  optionalTasks?: (env: EdgeryEnv) => boolean;
+}
+
+/**
+ * The Worker for an app: the HTTP API (`fetch`) and the Queue consumer (`queue`).
+ * Registers the app for the Durable Objects exported next to it.
+ */
+export function edgery<E extends EdgeryEnv = EdgeryEnv>(app: App, options: EdgeryOptions = {}): ExportedHandler<E, DeliveryBody> {
+  setApp(app);
+  const api = createApi(app);
+  const optionalOn = options.optionalTasks ?? ((env: EdgeryEnv) => env.EDGERY_DEV === "true" || (env as { EDGERY_DEMO_TASKS?: string }).EDGERY_DEMO_TASKS === "true");
+  return {
+    async fetch(request, env, ctx) {
+      app.enableOptional(optionalOn(env));
+      const url = new URL(request.url);
+      if (url.pathname === DELIVER_PATH && request.method === "POST" && request.headers.get("x-edgery-internal") === "deliver") {
+        // Leases fence this: a body with leases the QueueDO did not hand out runs nothing.
+        const body = (await request.json()) as DeliveryBody;
+        ctx.waitUntil(consume(env, app, body).catch((err) => console.error("edgery: delivery failed", err)));
+        return new Response(null, { status: 202 });
+      }
+      return api.fetch(request, env, ctx);
+    },
+    async queue(batch, env) {
+      app.enableOptional(optionalOn(env));
+      const handoff = env.SELF && env.EDGERY_DEV === "true";
+      await Promise.all(
+        batch.messages.map(async (msg) => {
+          if (handoff) {
+            // Local Queues run one consumer at a time: hand each delivery to its own invocation
+            // so that one long task does not hold up the rest.
+            const res = await env.SELF!.fetch(`https://edgery.internal${DELIVER_PATH}`, {
+              method: "POST",
+              headers: { "content-type": "application/json", "x-edgery-internal": "deliver" },
+              body: JSON.stringify(msg.body),
+            }).catch(() => null);
+            if (res?.status === 202) return msg.ack();
+          }
+          await consume(env, app, msg.body);
+          msg.ack();
+        }),
+      );
+    },
+  };
+}

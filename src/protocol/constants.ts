@@ -1,0 +1,47 @@
+/**
+ * Platform and product limits, in one place. Every number that a route, a Durable Object or the
+ * client checks against lives here, so that the contract and the code cannot drift apart.
+ */
+
+/** Lowest task priority. */
+export const MIN_PRIORITY = 0;
+/** Highest (most urgent) task priority, as in Celery on RabbitMQ. */
+export const MAX_PRIORITY = 9;
+/** Name of the queue a task goes to when neither its options nor a route choose one. */
+export const DEFAULT_QUEUE = "default";
+/** Largest request body the API accepts. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Largest single task message once encoded (Cloudflare Queues' message limit). */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+/** Most messages in one Cloudflare Queue batch, and most tasks packed into one Queue message. */
+export const QUEUE_BATCH_MAX = 100;
+/** Budget for the tasks packed into one Queue message (below the 128 KB limit, for framing). */
+export const QUEUE_MESSAGE_BUDGET_BYTES = 120 * 1024;
+/** Most signatures in one `POST /v1/apply/bulk`. */
+export const MAX_BULK = 1000;
+/** Deepest canvas nesting the API accepts. */
+export const MAX_CANVAS_DEPTH = 32;
+/** Most task nodes one canvas may expand to (a chord of 10,000 members must fit). */
+export const MAX_CANVAS_TASKS = 20_000;
+/** KV's minimum `expirationTtl`, in seconds. */
+export const KV_MIN_TTL_S = 60;
+/** Default `result_expires`: one day, as in Celery. */
+export const DEFAULT_RESULT_EXPIRES_S = 24 * 60 * 60;
+/** Longest `?wait=` a result read may hold, in seconds. */
+export const MAX_WAIT_S = 30;
+/** Default lease length for a task with no hard time limit (Celery's visibility timeout role). */
+export const DEFAULT_VISIBILITY_TIMEOUT_S = 30 * 60;
+/** Grace added to a hard time limit before the lease deadline fences the task's late result. */
+export const HARD_LIMIT_GRACE_MS = 250;
+/** Default concurrency window of a queue: how many of its tasks may be leased at once. */
+export const DEFAULT_CONCURRENCY = 1000;
+/** Default `max_retries`, as in Celery. */
+export const DEFAULT_MAX_RETRIES = 3;
+/** Default retry countdown in seconds, as Celery's `default_retry_delay`. */
+export const DEFAULT_RETRY_DELAY_S = 180;
+/** Number of ResultDO shards results are spread over (by a hash of the task id). */
+export const RESULT_SHARDS = 8;
+/** How long a revoked id is remembered by queues, so a late-arriving message is dropped. */
+export const REVOKED_MEMORY_S = 24 * 60 * 60;
+/** The edgery version reported by `GET /v1/health`. */
+export const VERSION = "0.1.0";

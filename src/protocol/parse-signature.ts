@@ -1,0 +1,165 @@
+/**
+ * Parses wire signatures into typed {@link Canvas} values, with the contract's errors: every
+ * problem is a `WireError` `invalid_signature` naming the dotted path of the culprit.
+ */
+import { z } from "zod";
+import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, MAX_PRIORITY, MIN_PRIORITY } from "./constants.js";
+import { PRIMITIVE_TASKS, type Canvas, type TaskNode, type TaskOptions } from "./signature.js";
+import { WireError } from "./wire-error.js";
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date");
+
+/** The scalar options; `link`/`link_error` are parsed recursively by hand. */
+const optionsSchema = z.looseObject({
+  queue: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, "letters, digits and . _ : - only").nullish(),
+  routing_key: z.string().max(256).nullish(),
+  priority: z.number().int("must be an integer").min(MIN_PRIORITY).max(MAX_PRIORITY).nullish(),
+  countdown: z.number().min(0, "must not be negative").nullish(),
+  eta: isoDate.nullish(),
+  expires: z.union([z.number(), isoDate]).nullish(),
+  task_id: z.string().min(1).max(255).nullish(),
+  soft_time_limit: z.number().positive().nullish(),
+  time_limit: z.number().positive().nullish(),
+  max_retries: z.number().int().min(0).nullish(),
+  acks_late: z.boolean().nullish(),
+  stamped_headers: z.array(z.string()).nullish(),
+  stamps: z.record(z.string(), z.unknown()).nullish(),
+  ignore_result: z.boolean().nullish(),
+  result_expires: z.number().positive().nullish(),
+  track_started: z.boolean().nullish(),
+});
+
+const baseSchema = z.looseObject({
+  task: z.string({ error: "is required: a task name" }).min(1, "is required: a task name").max(256),
+  args: z.array(z.unknown()).nullish(),
+  kwargs: z.record(z.string(), z.unknown()).nullish(),
+  options: z.record(z.string(), z.unknown()).nullish(),
+  subtask_type: z.string().nullish(),
+  immutable: z.boolean().nullish(),
+});
+
+/** Throws the first zod issue as `invalid_signature` at `path`. */
+function check<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const at = [path, ...issue.path.map(String)].filter(Boolean).join(".");
+  throw new WireError("invalid_signature", `${at || "signature"}: ${issue.message}`, at || undefined);
+}
+
+function fail(path: string, message: string): never {
+  throw new WireError("invalid_signature", `${path || "signature"}: ${message}`, path || undefined);
+}
+
+function join(path: string, key: string | number): string {
+  return path ? `${path}.${key}` : String(key);
+}
+
+/** Drops null/undefined entries, so `{"priority": null}` means "not set" as in Celery. */
+function compact(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== null && v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Counts task nodes while parsing, to bound the size of a canvas. */
+interface ParseState {
+  tasks: number;
+}
+
+/**
+ * Parses one wire signature (a task or any canvas primitive) at `path`.
+ * @throws WireError `invalid_signature` with the culprit's dotted path.
+ */
+export function parseSignature(value: unknown, path = ""): Canvas {
+  return parseNode(value, path, 1, { tasks: 0 });
+}
+
+function parseNode(value: unknown, path: string, depth: number, state: ParseState): Canvas {
+  if (depth > MAX_CANVAS_DEPTH) fail(path, `canvas nested deeper than ${MAX_CANVAS_DEPTH} levels`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(path, "must be a signature object");
+  const raw = check(baseSchema, value, path);
+  const options = parseOptions(raw.options ?? {}, join(path, "options"), depth, state);
+  const args = raw.args ?? [];
+  const kwargs = raw.kwargs ?? {};
+  const immutable = raw.immutable ?? false;
+  const primitive = PRIMITIVE_TASKS[raw.task as keyof typeof PRIMITIVE_TASKS];
+  if (!primitive) {
+    if (raw.task.startsWith("celery.")) fail(join(path, "task"), `unknown canvas primitive '${raw.task}'`);
+    if (raw.subtask_type && !["chain", "group", "chord", "chunks"].includes(raw.subtask_type)) {
+      fail(join(path, "subtask_type"), `unknown subtask_type '${raw.subtask_type}'`);
+    }
+    state.tasks += 1;
+    if (state.tasks > MAX_CANVAS_TASKS) fail(path, `canvas larger than ${MAX_CANVAS_TASKS} tasks`);
+    return { kind: "task", name: raw.task, args, kwargs, options, immutable };
+  }
+  const kw = join(path, "kwargs");
+  switch (primitive) {
+    case "chain":
+    case "group": {
+      const tasks = parseList(kwargs.tasks, join(kw, "tasks"), depth, state);
+      const { tasks: _t, ...rest } = kwargs;
+      return { kind: primitive, tasks, args, kwargs: rest, options, immutable };
+    }
+    case "chord": {
+      const header = parseHeader(kwargs.header, join(kw, "header"), depth, state);
+      if (kwargs.body === undefined || kwargs.body === null) fail(join(kw, "body"), "a chord needs a body");
+      const body = parseNode(kwargs.body, join(kw, "body"), depth + 1, state);
+      const inner = kwargs.kwargs;
+      if (inner !== undefined && inner !== null && (typeof inner !== "object" || Array.isArray(inner))) {
+        fail(join(kw, "kwargs"), "must be an object");
+      }
+      return { kind: "chord", header, body, args, kwargs: (inner as Record<string, unknown>) ?? {}, options, immutable };
+    }
+    case "map":
+    case "starmap":
+    case "chunks": {
+      const task = parseNode(kwargs.task, join(kw, "task"), depth + 1, state);
+      if (task.kind !== "task") fail(join(kw, "task"), `${primitive} needs a task signature, not a ${task.kind}`);
+      const it = kwargs.it;
+      if (!Array.isArray(it)) fail(join(kw, "it"), "must be a list");
+      if (primitive !== "map") {
+        it.forEach((item, i) => {
+          if (!Array.isArray(item)) fail(join(join(kw, "it"), i), "must be a list of arguments");
+        });
+      }
+      if (primitive === "chunks") {
+        const n = kwargs.n;
+        if (typeof n !== "number" || !Number.isInteger(n) || n <= 0) fail(join(kw, "n"), "must be an integer >= 1");
+        state.tasks += Math.ceil(it.length / n);
+        if (state.tasks > MAX_CANVAS_TASKS) fail(path, `canvas larger than ${MAX_CANVAS_TASKS} tasks`);
+        return { kind: "chunks", task, it: it as unknown[][], n, args, kwargs: {}, options, immutable: true };
+      }
+      return { kind: primitive, task: task as TaskNode, it, args, kwargs: {}, options, immutable: true };
+    }
+  }
+}
+
+/** A chord header: a list of signatures, or a group signature (Celery accepts both). */
+function parseHeader(value: unknown, path: string, depth: number, state: ParseState): Canvas[] {
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const node = parseNode(value, path, depth + 1, state);
+    return node.kind === "group" ? node.tasks : [node];
+  }
+  return parseList(value, path, depth, state);
+}
+
+function parseList(value: unknown, path: string, depth: number, state: ParseState): Canvas[] {
+  if (!Array.isArray(value)) fail(path, "must be a list of signatures");
+  return value.map((item, i) => parseNode(item, join(path, i), depth + 1, state));
+}
+
+function parseCallbacks(value: unknown, path: string, depth: number, state: ParseState): Canvas[] {
+  if (Array.isArray(value)) return value.map((item, i) => parseNode(item, join(path, i), depth + 1, state));
+  return [parseNode(value, path, depth + 1, state)];
+}
+
+/** Parses `options`: scalars by schema, callbacks recursively, `countdown` xor `eta`. */
+export function parseOptions(value: unknown, path: string, depth = 1, state: ParseState = { tasks: 0 }): TaskOptions {
+  const raw = compact(check(optionsSchema, value, path));
+  if (raw.countdown !== undefined && raw.eta !== undefined) fail(join(path, "eta"), "give either eta or countdown, not both");
+  const options: TaskOptions = { ...raw };
+  if (raw.link !== undefined) options.link = parseCallbacks(raw.link, join(path, "link"), depth, state);
+  if (raw.link_error !== undefined) options.link_error = parseCallbacks(raw.link_error, join(path, "link_error"), depth, state);
+  return options;
+}

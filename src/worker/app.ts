@@ -1,0 +1,131 @@
+/**
+ * The task registry: `app.task(name, fn, defaults)`, routes and global defaults, as a Celery app.
+ */
+import { compileRoutes, type Route, type RouteTable } from "./routing.js";
+import type { TaskContext } from "./task-context.js";
+import { registerBuiltins } from "./builtins.js";
+
+/** A task function: positional args, then kwargs, then the request context. */
+export type TaskFn = (ctx: TaskContext, args: unknown[], kwargs: Record<string, unknown>) => unknown;
+
+/** Per-task defaults, overridable per call through options. */
+export interface TaskDefaults {
+  queue?: string;
+  priority?: number;
+  soft_time_limit?: number;
+  time_limit?: number;
+  max_retries?: number | null;
+  default_retry_delay?: number;
+  /** Exponential backoff for retries without a countdown: true (factor 1 s) or the factor in s. */
+  retry_backoff?: boolean | number;
+  /** Cap of the backoff, in seconds (Celery's default 600). */
+  retry_backoff_max?: number;
+  /** Full jitter on the backoff (Celery's default true). */
+  retry_jitter?: boolean;
+  /** Error names (types) that retry the task automatically. */
+  autoretry_for?: string[];
+  acks_late?: boolean;
+  ignore_result?: boolean;
+  track_started?: boolean;
+  result_expires?: number;
+}
+
+/** A registered task. */
+export interface TaskDefinition {
+  name: string;
+  fn: TaskFn;
+  defaults: TaskDefaults;
+}
+
+/** App-wide configuration (Celery's `app.conf` subset). */
+export interface AppConfig {
+  /** Name reported as `worker` in results. */
+  name: string;
+  /** Task routes: exact names and glob patterns. */
+  routes: Record<string, Route>;
+  /** Defaults applied to every task (a task's own defaults win). */
+  defaults: TaskDefaults;
+}
+
+/** A Celery-style app: a registry of tasks, routes and defaults. */
+export class App {
+  readonly name: string;
+  private readonly tasks = new Map<string, TaskDefinition>();
+  private readonly optional = new Set<string>();
+  private optionalOn = false;
+  private routeTable: RouteTable;
+  private routeMap: Record<string, Route>;
+  /** App-wide task defaults (`task_soft_time_limit`, `task_acks_late`, ...). */
+  readonly defaults: TaskDefaults;
+
+  constructor(config: Partial<AppConfig> & { name: string }) {
+    this.name = config.name;
+    this.routeMap = { ...(config.routes ?? {}) };
+    this.routeTable = compileRoutes(this.routeMap);
+    this.defaults = { ...(config.defaults ?? {}) };
+    registerBuiltins(this);
+  }
+
+  /** Registers a task. `fn` gets the context, the positional args and the kwargs. */
+  task(name: string, fn: TaskFn, defaults: TaskDefaults = {}): this {
+    if (this.tasks.has(name)) throw new Error(`task '${name}' is registered twice`);
+    this.tasks.set(name, { name, fn, defaults });
+    return this;
+  }
+
+  /** Adds routes (exact names or glob patterns), as Celery's `task_routes`. */
+  route(routes: Record<string, Route>): this {
+    this.routeMap = { ...this.routeMap, ...routes };
+    this.routeTable = compileRoutes(this.routeMap);
+    return this;
+  }
+
+  /** The registered task of that name (an optional one only while optional tasks are on). */
+  get(name: string): TaskDefinition | undefined {
+    const def = this.tasks.get(name);
+    return def && (!this.optional.has(name) || this.optionalOn) ? def : undefined;
+  }
+
+  /**
+   * Registers tasks that are served only while `enableOptional(true)` (the demo tasks: on in
+   * local dev, off in a deployed Worker unless configured).
+   */
+  optionalTasks(register: (app: this) => void): this {
+    const before = new Set(this.tasks.keys());
+    register(this);
+    for (const name of this.tasks.keys()) if (!before.has(name)) this.optional.add(name);
+    return this;
+  }
+
+  /** Turns the optional tasks on or off. */
+  enableOptional(on: boolean): void {
+    this.optionalOn = on;
+  }
+
+  /** True when the task is registered or a route serves it. */
+  serves(name: string): boolean {
+    if (this.get(name)) return true;
+    if (this.routeTable.exact.has(name)) return true;
+    return this.routeTable.patterns.some((p) => p.regex.test(name));
+  }
+
+  /** The compiled routes. */
+  get routes(): RouteTable {
+    return this.routeTable;
+  }
+
+  /** Names of all registered tasks. */
+  names(): string[] {
+    return [...this.tasks.keys()];
+  }
+
+  /** Queue names the routes mention (known before any task is sent). */
+  routedQueues(): string[] {
+    return [...new Set(Object.values(this.routeMap).flatMap((r) => (r.queue ? [r.queue] : [])))];
+  }
+
+  /** The task's defaults merged over the app's. */
+  defaultsOf(name: string): TaskDefaults {
+    return { ...this.defaults, ...(this.tasks.get(name)?.defaults ?? {}) };
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The consumer: takes one delivery (up to 100 leased tasks of one queue), begins them at their
+ * QueueDO (which renews each lease to the task's hard limit and skips revoked ones), runs them
+ * concurrently, and settles them back in small batches as they finish. While tasks run, a
+ * heartbeat asks the QueueDO which leases it no longer holds (revoked with terminate) and
+ * aborts those tasks at their next await.
+ */
+import { DEFAULT_RESULT_EXPIRES_S, KV_MIN_TTL_S, TaskRevokedError } from "../protocol/index.js";
+import type { DeliveryBody, LeasedTask } from "../broker/message.js";
+import { queueStub } from "../broker/stubs.js";
+import type { SettleItem } from "../../durable-objects/queue-do.js";
+import type { EdgeryEnv } from "../env.js";
+import type { App } from "./app.js";
+import { leaseMsOf, limitsOf, runTask } from "./execute.js";
+
+/** How often a delivery with tasks still running asks about their leases. */
+const HEARTBEAT_MS = 500;
+/** How long finished tasks wait to be settled together. */
+const SETTLE_DEBOUNCE_MS = 5;
+
+/** Runs one delivery to the end. */
+export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Promise<void> {
+  const queue = queueStub(env, body.queue);
+  const begun = await queue.begin(
+    body.tasks.map((t) => {
+      const defaults = app.defaultsOf(t.message.task);
+      return {
+        lease: t.lease,
+        id: t.message.id,
+        timeLimitMs: leaseMsOf(limitsOf(defaults, t).hardMs),
+        trackStarted: t.message.options.track_started ?? defaults.track_started ?? false,
+        worker: app.name,
+      };
+    }),
+  );
+  const run = new Set(begun.filter((b) => b.action === "run").map((b) => b.lease));
+  const tasks = body.tasks.filter((t) => run.has(t.lease));
+  if (tasks.length === 0) return;
+
+  const controllers = new Map<string, AbortController>();
+  const running = new Map<string, LeasedTask>();
+  const settler = new Settler((items) => queue.settle(items));
+  const heartbeat = setInterval(async () => {
+    try {
+      const lost = await queue.heartbeat([...running.values()].map((t) => ({ id: t.message.id, lease: t.lease })));
+      for (const lease of lost) controllers.get(lease)?.abort(new TaskRevokedError("the task was terminated"));
+    } catch (err) {
+      console.error("edgery: heartbeat failed", err);
+    }
+  }, HEARTBEAT_MS);
+
+  try {
+    await Promise.all(
+      tasks.map(async (t) => {
+        const controller = new AbortController();
+        controllers.set(t.lease, controller);
+        running.set(t.lease, t);
+        const startedAt = Date.now();
+        const outcome = await runTask(app, t, controller, {
+          updateState: async (state, meta) => {
+            await queue.updateState(t.message.id, t.lease, state, meta, app.name);
+          },
+          acknowledge: async () => {
+            await queue.acknowledge(t.message.id, t.lease);
+          },
+        });
+        running.delete(t.lease);
+        const defaults = app.defaultsOf(t.message.task);
+        const expires = Math.max(KV_MIN_TTL_S, t.message.options.result_expires ?? defaults.result_expires ?? DEFAULT_RESULT_EXPIRES_S);
+        await settler.add({ lease: t.lease, id: t.message.id, outcome, worker: app.name, startedAt, doneAt: Date.now(), resultExpires: expires });
+      }),
+    );
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+/** Collects settle items for a few ms and sends them as one call. */
+class Settler {
+  private pending: SettleItem[] = [];
+  private flush: Promise<void> | null = null;
+
+  constructor(private readonly send: (items: SettleItem[]) => Promise<unknown>) {}
+
+  add(item: SettleItem): Promise<void> {
+    this.pending.push(item);
+    if (!this.flush) {
+      this.flush = new Promise<void>((resolve) => setTimeout(resolve, SETTLE_DEBOUNCE_MS)).then(async () => {
+        const items = this.pending;
+        this.pending = [];
+        this.flush = null;
+        await this.send(items);
+      });
+    }
+    return this.flush;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Retry policy: Celery's countdown, exponential backoff with full jitter, and max_retries.
+ */
+import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_DELAY_S, type TaskErrorInfo } from "../protocol/index.js";
+import type { TaskDefaults } from "./app.js";
+import type { RetryOptions } from "./task-context.js";
+
+/** Thrown (via `throw ctx.retry(...)`) to ask for a retry. */
+export class Retry extends Error {
+  constructor(readonly options: RetryOptions) {
+    super("Retry in progress");
+    this.name = "Retry";
+  }
+}
+
+/** Seconds to wait before retry number `retries + 1`. `random` is injectable for tests. */
+export function retryCountdown(defaults: TaskDefaults, retries: number, requested: number | undefined, random: () => number = Math.random): number {
+  if (requested !== undefined) return Math.max(0, requested);
+  const backoff = defaults.retry_backoff;
+  if (backoff) {
+    const factor = typeof backoff === "number" ? backoff : 1;
+    const cap = defaults.retry_backoff_max ?? 600;
+    const value = Math.min(cap, factor * 2 ** retries);
+    return defaults.retry_jitter === false ? value : Math.floor(random() * (value + 1));
+  }
+  return defaults.default_retry_delay ?? DEFAULT_RETRY_DELAY_S;
+}
+
+/** The max_retries in force: the call's, else the task's, else Celery's default 3 (null = no cap). */
+export function maxRetriesOf(defaults: TaskDefaults, messageMax: number | null | undefined, callMax: number | null | undefined): number | null {
+  if (callMax !== undefined) return callMax;
+  if (messageMax !== undefined) return messageMax;
+  return defaults.max_retries === undefined ? DEFAULT_MAX_RETRIES : defaults.max_retries;
+}
+
+/** The decision on a retry request. */
+export type RetryDecision = { kind: "retry"; countdownS: number; error: TaskErrorInfo } | { kind: "fail"; error: TaskErrorInfo };
+
+/** Decides a retry: within max_retries → retry after the countdown; else fail with exc or MaxRetriesExceededError. */
+export function decideRetry(opts: {
+  task: string;
+  id: string;
+  retries: number;
+  maxRetries: number | null;
+  countdownS: number;
+  exc: TaskErrorInfo | null;
+}): RetryDecision {
+  if (opts.maxRetries !== null && opts.retries >= opts.maxRetries) {
+    return {
+      kind: "fail",
+      error: opts.exc ?? { type: "MaxRetriesExceededError", message: `Can't retry ${opts.task}[${opts.id}] args and kwargs: max_retries ${opts.maxRetries} exceeded` },
+    };
+  }
+  return { kind: "retry", countdownS: opts.countdownS, error: opts.exc ?? { type: "Retry", message: `Retry in ${opts.countdownS}s` } };
+}

@@ -1,0 +1,55 @@
+/**
+ * Celery's `task_routes`: exact task names first, then glob patterns, then the default queue.
+ */
+import { DEFAULT_QUEUE } from "../protocol/index.js";
+
+/** Where a route sends a task, and with what defaults. */
+export interface Route {
+  queue?: string;
+  priority?: number;
+  routing_key?: string;
+}
+
+/** A compiled route table. */
+export interface RouteTable {
+  exact: Map<string, Route>;
+  patterns: Array<{ pattern: string; regex: RegExp; route: Route }>;
+}
+
+/** Compiles `{ "reports.*": { queue: "reports" }, "demo.mul": { queue: "math" } }`. */
+export function compileRoutes(routes: Record<string, Route>): RouteTable {
+  const table: RouteTable = { exact: new Map(), patterns: [] };
+  for (const [key, route] of Object.entries(routes)) {
+    if (/[*?]/.test(key)) table.patterns.push({ pattern: key, regex: globToRegExp(key), route });
+    else table.exact.set(key, route);
+  }
+  return table;
+}
+
+/** `reports.*` → /^reports\..*$/ (`*` any run, `?` one character), as Celery's glob routes. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${body}$`);
+}
+
+/** The route for a task name, or undefined when none matches. */
+export function findRoute(table: RouteTable, task: string): Route | undefined {
+  const exact = table.exact.get(task);
+  if (exact) return exact;
+  for (const p of table.patterns) if (p.regex.test(task)) return p.route;
+  return undefined;
+}
+
+/** The queue and priority a task goes to: explicit options win, then its route, then defaults. */
+export function resolveRoute(
+  table: RouteTable,
+  task: string,
+  options: { queue?: string; priority?: number },
+  taskDefaults: { queue?: string; priority?: number } = {},
+): { queue: string; priority: number } {
+  const route = findRoute(table, task);
+  return {
+    queue: options.queue ?? route?.queue ?? taskDefaults.queue ?? DEFAULT_QUEUE,
+    priority: options.priority ?? route?.priority ?? taskDefaults.priority ?? 0,
+  };
+}
