@@ -1,0 +1,125 @@
+/** Celery's `AsyncResult`: the state and result of one task, read from `GET /v1/results/:id`. */
+import { isReady, type TaskResult, type TaskState } from "../src/protocol/index.js";
+import { taskErrorFrom, type TaskFailedError } from "./errors.js";
+import type { GroupResult } from "./group-result.js";
+import { pollUntilReady, type WaitOptions } from "./poll.js";
+import type { Requester } from "./requester.js";
+
+/** Options of `get()`. */
+export interface GetOptions extends WaitOptions {
+  /** Throw the task's error when it failed or was revoked (default `true`, as Celery). */
+  propagate?: boolean;
+}
+
+/** A task started by `send`/`apply`, or looked up by id with `client.result(id)`. */
+export class AsyncResult<T = unknown> {
+  /** The previous step of a chain, or a chord body's header group; `undefined` for a lone task. */
+  parent: AsyncResult | GroupResult | undefined;
+  /** The tasks this one started (callbacks, ...), as of the last read. */
+  children: readonly AsyncResult[] = [];
+  private last: TaskResult | undefined;
+
+  /**
+   * @param id - The task id.
+   * @param requester - How to reach the API.
+   * @param parent - The parent result, when known.
+   */
+  constructor(
+    readonly id: string,
+    private readonly requester: Requester,
+    parent?: AsyncResult | GroupResult,
+  ) {
+    this.parent = parent;
+  }
+
+  /**
+   * Reads the result (a ready result is read once, then kept). With `wait`, the server holds the
+   * answer up to that many seconds (at most 30) until the task is ready.
+   */
+  async fetch(wait?: number): Promise<TaskResult> {
+    if (this.last && isReady(this.last.state)) return this.last;
+    const result = await this.requester.request<TaskResult>({
+      method: "GET",
+      path: `/v1/results/${encodeURIComponent(this.id)}`,
+      query: { wait },
+    });
+    this.prime(result);
+    return result;
+  }
+
+  /** @internal Records a result read elsewhere (by a group read). */
+  prime(result: TaskResult): void {
+    this.last = result;
+    this.children = (result.children ?? []).map((id) => new AsyncResult(id, this.requester));
+    if (!this.parent && result.parent_id) this.parent = new AsyncResult(result.parent_id, this.requester);
+  }
+
+  /** The current state: `PENDING`, `STARTED`, `SUCCESS`, a custom state such as `PROGRESS`, ... */
+  async state(): Promise<TaskState> {
+    return (await this.fetch()).state;
+  }
+
+  /**
+   * Celery's `.info`: the return value once `SUCCESS`, the error once failed or revoked, else the
+   * meta the task set with its state (`{current, total}` for `PROGRESS`).
+   */
+  async info(): Promise<unknown> {
+    const result = await this.fetch();
+    if (result.state === "SUCCESS") return result.result as T;
+    if (result.state === "FAILURE" || result.state === "REVOKED") return taskErrorFrom(result.error, this.id, result.state);
+    return result.meta;
+  }
+
+  /** True once the task is `SUCCESS`, `FAILURE` or `REVOKED`. */
+  async ready(): Promise<boolean> {
+    return isReady((await this.fetch()).state);
+  }
+
+  /** True when the task succeeded. */
+  async successful(): Promise<boolean> {
+    return (await this.fetch()).state === "SUCCESS";
+  }
+
+  /** True when the task failed (or was revoked). */
+  async failed(): Promise<boolean> {
+    const { state } = await this.fetch();
+    return state === "FAILURE" || state === "REVOKED";
+  }
+
+  /**
+   * Waits until the task is ready and returns its result; a failure or revocation is thrown as
+   * its error class ({@link TaskFailedError}, `TimeLimitExceeded`, ...).
+   * @throws TimeoutError when `timeout` seconds pass first.
+   */
+  get(options?: GetOptions & { propagate?: true }): Promise<T>;
+  /** As above, but a failure is returned (not thrown) as its error object. */
+  get(options: GetOptions & { propagate: false }): Promise<T | TaskFailedError>;
+  async get(options: GetOptions = {}): Promise<T | TaskFailedError> {
+    const result = await pollUntilReady((wait) => this.fetch(wait), (r) => isReady(r.state), options, `task ${this.id}`);
+    if (result.state === "SUCCESS") return result.result as T;
+    const error = taskErrorFrom(result.error, this.id, result.state);
+    if (options.propagate === false) return error;
+    throw error;
+  }
+
+  /** Forgets the stored result (`DELETE /v1/results/:id`); the id then reads `PENDING`. */
+  async forget(): Promise<void> {
+    await this.requester.request<void>({ method: "DELETE", path: `/v1/results/${encodeURIComponent(this.id)}` });
+    this.last = undefined;
+    this.children = [];
+  }
+
+  /**
+   * Revokes the task: it will not run; with `terminate`, a running task is stopped too.
+   * @returns Its state now.
+   */
+  async revoke(options: { terminate?: boolean } = {}): Promise<TaskState> {
+    const answer = await this.requester.request<{ id: string; state: TaskState }>({
+      method: "POST",
+      path: `/v1/results/${encodeURIComponent(this.id)}/revoke`,
+      body: options.terminate === undefined ? {} : { terminate: options.terminate },
+    });
+    this.last = undefined;
+    return answer.state;
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The base of every signature, task or canvas: options, callbacks, stamping and the exact wire
+ * JSON. Every method returns a new signature; a signature is never changed in place.
+ */
+import type { AsyncResult } from "./async-result.js";
+import type { EdgeryClient } from "./client.js";
+import type { GroupResult } from "./group-result.js";
+import { toWireOptions, type SignatureOptions, type WireOptions } from "./options.js";
+import {
+  isStampingVisitor,
+  withHookStamps,
+  type StampContext,
+  type StampOptions,
+  type Stamps,
+  type StampingVisitor,
+} from "./stamping.js";
+
+/** The kinds of signature, as the contract's primitives table names them. */
+export type SignatureKind = "task" | "chain" | "group" | "chord" | "map" | "starmap" | "chunks";
+
+/** A signature's wire JSON: what Python's `dict(signature)` gives, key for key. */
+export type SignatureJSON = {
+  task: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  options: Record<string, unknown>;
+  subtask_type: string | null;
+  immutable: boolean;
+};
+
+/** Call-time values for `apply`: args go before a partial's own, kwargs win over its own. */
+export interface CallOptions {
+  args?: unknown[];
+  kwargs?: Record<string, unknown>;
+  options?: SignatureOptions;
+}
+
+/** The result type a signature was declared with (`sig<number>(...)` gives `number`). */
+export type ResultType<S> = S extends { readonly __result?: infer T } ? T : unknown;
+
+/**
+ * What applying `S` gives: a group or chunks gives a {@link GroupResult}; a task, map or starmap
+ * an {@link AsyncResult}; a chain or chord whatever its last step is.
+ */
+export type ApplyResult<S> = S extends { kind: "group" | "chunks" }
+  ? GroupResult<ResultType<S>>
+  : S extends { kind: "task" | "map" | "starmap" }
+    ? AsyncResult<ResultType<S>>
+    : AsyncResult<ResultType<S>> | GroupResult;
+
+/** Base class of {@link Signature}, {@link Chain}, {@link Group}, {@link Chord}, {@link MapSignature} and {@link Chunks}. */
+export abstract class CanvasSignature<T = unknown> {
+  /** Type-only: the result type this signature was declared with. Never set. */
+  declare readonly __result?: T;
+  /** Which primitive this is. */
+  abstract readonly kind: SignatureKind;
+  /** The wire `task`: the task name, or `celery.chain`, `celery.group`, ... */
+  abstract readonly task: string;
+  /** Options with their wire names (`routing_key`, `stamped_headers`, ...). */
+  readonly options: Readonly<WireOptions>;
+  /** An immutable signature ignores its parent's result (and any call-time args). */
+  readonly immutable: boolean;
+
+  protected constructor(options: WireOptions, immutable: boolean) {
+    this.options = options;
+    this.immutable = immutable;
+  }
+
+  /** The wire `subtask_type` (Celery writes `null` for tasks, map, starmap and chunks). */
+  get subtaskType(): string | null {
+    return null;
+  }
+
+  /** @internal The same signature with other options. */
+  abstract withOptions(options: WireOptions): this;
+
+  /** @internal Stamps this node and everything below it with `headers` (plus the visitor's). */
+  abstract stampWith(headers: Readonly<Stamps>, ctx: StampContext): this;
+
+  /** @internal The wire `kwargs`, serializing children with the cycle guard `seen`. */
+  protected abstract wireKwargs(seen: WeakSet<object>): Record<string, unknown>;
+
+  /** The wire `args`: a canvas has none of its own. */
+  protected wireArgs(): unknown[] {
+    return [];
+  }
+
+  /**
+   * A copy with `options` merged over the current ones (camelCase or wire names; Celery's
+   * `.set()`).
+   * @throws TypeError for an invalid option value (priority outside 0-9, negative countdown, ...).
+   */
+  set(options: SignatureOptions): this {
+    return this.withOptions({ ...this.options, ...toWireOptions(options) });
+  }
+
+  /** A copy with `callback` added to `options.link`: it runs with this signature's result. */
+  link(callback: CanvasSignature): this {
+    return this.withOptions({ ...this.options, link: [...(this.options.link ?? []), callback] });
+  }
+
+  /** A copy with `errback` added to `options.link_error`: it runs with `(request, exc)` on failure. */
+  linkError(errback: CanvasSignature): this {
+    return this.withOptions({ ...this.options, link_error: [...(this.options.link_error ?? []), errback] });
+  }
+
+  /** A copy stamped by `visitor` at every node (Celery's `StampingVisitor`). */
+  stamp(visitor: StampingVisitor, options?: StampOptions): this;
+  /** A copy with `stamps` (`{name: value, ...}`) on every task, callbacks included. */
+  stamp(stamps: Stamps, options?: StampOptions): this;
+  /** A copy with stamp `name` = `value` on every task, callbacks included. */
+  stamp(name: string, value: unknown, options?: StampOptions): this;
+  stamp(first: string | Stamps | StampingVisitor, second?: unknown, third?: StampOptions): this {
+    if (typeof first === "string") {
+      if (first === "") throw new TypeError("a stamp needs a non-empty name");
+      return this.stampWith({ [first]: second }, { visitor: undefined, append: third?.appendStamps === true });
+    }
+    if (typeof first !== "object" || first === null || Array.isArray(first)) {
+      throw new TypeError("stamp() takes a name and a value, an object of stamps, or a StampingVisitor");
+    }
+    const append = (second as StampOptions | undefined)?.appendStamps === true;
+    if (isStampingVisitor(first)) return this.stampWith({}, { visitor: first, append });
+    return this.stampWith({ ...first }, { visitor: undefined, append });
+  }
+
+  /** @internal Stamps the callbacks in `options` (with `onCallback` / `onErrback`). */
+  protected stampCallbacks(options: WireOptions, headers: Readonly<Stamps>, ctx: StampContext): WireOptions {
+    let out = options;
+    const { link, link_error: linkError } = options;
+    if (link?.length) {
+      out = { ...out, link: link.map((cb) => cb.stampWith(withHookStamps(headers, ctx.visitor?.onCallback?.(cb, headers)), ctx)) };
+    }
+    if (linkError?.length) {
+      out = { ...out, link_error: linkError.map((eb) => eb.stampWith(withHookStamps(headers, ctx.visitor?.onErrback?.(eb, headers)), ctx)) };
+    }
+    return out;
+  }
+
+  /**
+   * The exact wire JSON (`{task, args, kwargs, options, subtask_type, immutable}`).
+   * @throws TypeError when the signature contains itself.
+   */
+  toJSON(): SignatureJSON {
+    return this.toWire(new WeakSet());
+  }
+
+  /** @internal `toJSON` with the set of signatures being serialized above this one. */
+  toWire(seen: WeakSet<object>): SignatureJSON {
+    if (seen.has(this)) throw new TypeError(`signature '${this.task}' contains itself: a canvas cannot be a cycle`);
+    seen.add(this);
+    try {
+      return {
+        task: this.task,
+        args: this.wireArgs(),
+        kwargs: this.wireKwargs(seen),
+        options: this.wireOptions(seen),
+        subtask_type: this.subtaskType,
+        immutable: this.immutable,
+      };
+    } finally {
+      seen.delete(this);
+    }
+  }
+
+  private wireOptions(seen: WeakSet<object>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...this.options };
+    if (this.options.link) out.link = this.options.link.map((cb) => cb.toWire(seen));
+    if (this.options.link_error) out.link_error = this.options.link_error.map((eb) => eb.toWire(seen));
+    if (this.options.stamped_headers) out.stamped_headers = [...this.options.stamped_headers];
+    return out;
+  }
+
+  /** Sends this signature with call-time values (Celery's `apply_async`). */
+  applyAsync(client: EdgeryClient, call?: CallOptions): Promise<ApplyResult<this>> {
+    return client.apply(this, call);
+  }
+
+  /** Sends this signature with call-time `args` (Celery's `delay`). */
+  delay(client: EdgeryClient, ...args: unknown[]): Promise<ApplyResult<this>> {
+    return client.apply(this, args.length ? { args } : undefined);
+  }
+}

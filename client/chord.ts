@@ -1,0 +1,46 @@
+/** Celery's `chord`: a header run as a group, whose results (in header order) go to the body. */
+import { CanvasSignature } from "./canvas-signature.js";
+import type { WireOptions } from "./options.js";
+import { withHookStamps, type StampContext, type Stamps } from "./stamping.js";
+
+/** A chord signature (`celery.chord`); the result is the body's. Build it with {@link chord}. */
+export class Chord<T = unknown> extends CanvasSignature<T> {
+  /** Always `"chord"`. */
+  readonly kind = "chord";
+  /** Always `"celery.chord"`. */
+  readonly task = "celery.chord";
+  /** The header members, in header order. */
+  readonly header: readonly CanvasSignature[];
+  /** The callback that receives the list of header results. */
+  readonly body: CanvasSignature;
+
+  constructor(header: readonly CanvasSignature[], body: CanvasSignature, options: WireOptions = {}) {
+    super(options, false);
+    this.header = [...header];
+    this.body = body;
+  }
+
+  override get subtaskType(): string {
+    return "chord";
+  }
+
+  /** @internal */
+  override withOptions(options: WireOptions): this {
+    return new Chord<T>(this.header, this.body, options) as this;
+  }
+
+  /** @internal */
+  override stampWith(headers: Readonly<Stamps>, ctx: StampContext): this {
+    const inner = withHookStamps(headers, ctx.visitor?.onChordHeaderStart?.(this, headers));
+    const options = this.stampCallbacks(this.options, inner, ctx);
+    const header = this.header.map((member) => member.stampWith(inner, ctx));
+    ctx.visitor?.onChordHeaderEnd?.(this, inner);
+    const bodyHeaders = withHookStamps(inner, ctx.visitor?.onChordBody?.(this, inner));
+    const body = this.body.stampWith(bodyHeaders, ctx);
+    return new Chord<T>(header, body, options) as this;
+  }
+
+  protected override wireKwargs(seen: WeakSet<object>): Record<string, unknown> {
+    return { header: this.header.map((member) => member.toWire(seen)), body: this.body.toWire(seen), kwargs: {} };
+  }
+}

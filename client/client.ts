@@ -1,0 +1,140 @@
+/** The edgery client: `createClient({ url, token })` and the API calls it makes. */
+import { MAX_BULK, type Handle, type QueueStats } from "../src/protocol/index.js";
+import { AsyncResult } from "./async-result.js";
+import { CanvasSignature, type ApplyResult, type CallOptions } from "./canvas-signature.js";
+import type { SignatureLike } from "./from-json.js";
+import { GroupResult } from "./group-result.js";
+import { resultFromHandle } from "./handles.js";
+import { toWireOptions } from "./options.js";
+import { createRequester, type Requester, type RequesterConfig } from "./requester.js";
+
+/** How to reach the API: `url`, `token` and optionally a `fetch` (e.g. a service binding's). */
+export type ClientConfig = RequesterConfig;
+
+/** Settings of a queue (`PUT /v1/queues/:name`). */
+export interface QueueSettings {
+  /** How many of the queue's tasks may run at once (>= 1). */
+  concurrency?: number;
+  /** A paused queue keeps its messages but starts none. */
+  paused?: boolean;
+}
+
+/** `GET /v1/health`'s answer. */
+export interface Health {
+  ok: boolean;
+  version: string;
+}
+
+/** The client: sends tasks and canvases, reads results, manages queues. */
+export class EdgeryClient {
+  /** The requester every call (and every result object) goes through. */
+  readonly requester: Requester;
+
+  /** @param config - A {@link ClientConfig}, or a ready {@link Requester}. */
+  constructor(config: ClientConfig | Requester) {
+    this.requester = "request" in config ? config : createRequester(config);
+  }
+
+  /**
+   * Sends task `name` (`POST /v1/tasks/:name`), Celery's `send_task` / `apply_async`.
+   * @throws EdgeryHttpError e.g. `unknown_task` or `invalid_signature`.
+   */
+  async send<T = unknown>(name: string, call: CallOptions = {}): Promise<AsyncResult<T>> {
+    const handle = await this.requester.request<Handle>({
+      method: "POST",
+      path: `/v1/tasks/${encodeURIComponent(name)}`,
+      body: callBody(call),
+    });
+    return resultFromHandle(handle, this.requester) as AsyncResult<T>;
+  }
+
+  /**
+   * Applies a signature or canvas (`POST /v1/apply`); call-time values are sent in the wrapper
+   * form `{signature, args, kwargs, options}`. A group or chunks gives a {@link GroupResult}, a
+   * chain the last step's result (with `parent` back to the first), a chord the body's.
+   */
+  async apply<S extends SignatureLike>(sig: S, call?: CallOptions): Promise<ApplyResult<S>> {
+    const signature = toWire(sig);
+    const extra = call ? callBody(call) : {};
+    const body = Object.keys(extra).length ? { signature, ...extra } : signature;
+    const handle = await this.requester.request<Handle>({ method: "POST", path: "/v1/apply", body });
+    return resultFromHandle(handle, this.requester) as ApplyResult<S>;
+  }
+
+  /**
+   * Applies 1 to 1000 signatures at once (`POST /v1/apply/bulk`): all are accepted or none.
+   * @returns One result per signature, in order.
+   */
+  async applyBulk(signatures: readonly SignatureLike[]): Promise<Array<AsyncResult | GroupResult>> {
+    if (signatures.length < 1 || signatures.length > MAX_BULK) {
+      throw new TypeError(`applyBulk takes 1 to ${MAX_BULK} signatures, got ${signatures.length}`);
+    }
+    const answer = await this.requester.request<{ handles: Handle[] }>({
+      method: "POST",
+      path: "/v1/apply/bulk",
+      body: { signatures: signatures.map(toWire) },
+    });
+    return answer.handles.map((handle) => resultFromHandle(handle, this.requester));
+  }
+
+  /** The result of task `id` (nothing is read until you ask it something). */
+  result<T = unknown>(id: string): AsyncResult<T> {
+    return new AsyncResult<T>(id, this.requester);
+  }
+
+  /** The result of group `id`; its members are known after the first read. */
+  groupResult<T = unknown>(id: string): GroupResult<T> {
+    return new GroupResult<T>(id, [], this.requester);
+  }
+
+  /** Every queue's counts. */
+  async queues(): Promise<QueueStats[]> {
+    return (await this.requester.request<{ queues: QueueStats[] }>({ method: "GET", path: "/v1/queues" })).queues;
+  }
+
+  /** One queue's counts. */
+  queue(name: string): Promise<QueueStats> {
+    return this.requester.request<QueueStats>({ method: "GET", path: queuePath(name) });
+  }
+
+  /** Changes a queue's concurrency or pauses/resumes it; returns its counts. */
+  setQueue(name: string, settings: QueueSettings): Promise<QueueStats> {
+    return this.requester.request<QueueStats>({ method: "PUT", path: queuePath(name), body: settings });
+  }
+
+  /** Drops the queue's waiting messages (leased ones are untouched); returns how many. */
+  async purge(name: string): Promise<number> {
+    return (await this.requester.request<{ purged: number }>({ method: "DELETE", path: `${queuePath(name)}/messages` })).purged;
+  }
+
+  /** `GET /v1/health` (needs no token). */
+  health(): Promise<Health> {
+    return this.requester.request<Health>({ method: "GET", path: "/v1/health" });
+  }
+}
+
+/**
+ * Creates a client.
+ * @example const edgery = createClient({ url: "http://127.0.0.1:8787", token: "dev-token" });
+ */
+export function createClient(config: ClientConfig): EdgeryClient {
+  return new EdgeryClient(config);
+}
+
+function queuePath(name: string): string {
+  return `/v1/queues/${encodeURIComponent(name)}`;
+}
+
+/** A signature object's wire JSON; wire JSON is sent as it is. */
+function toWire(sig: SignatureLike): unknown {
+  return sig instanceof CanvasSignature ? sig.toJSON() : sig;
+}
+
+/** `{args?, kwargs?, options?}` with only the given fields, options in wire form. */
+function callBody(call: CallOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (call.args !== undefined) body.args = [...call.args];
+  if (call.kwargs !== undefined) body.kwargs = { ...call.kwargs };
+  if (call.options !== undefined) body.options = toWireOptions(call.options);
+  return body;
+}

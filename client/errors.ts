@@ -1,0 +1,88 @@
+/**
+ * The client's errors, in the three layers of edgery: wire errors ({@link EdgeryHttpError}), task
+ * errors ({@link TaskFailedError} and its Celery-named subclasses) and programmer errors (plain
+ * `TypeError`s thrown by the builders). {@link taskErrorFrom} is the one mapper for task errors.
+ */
+import type { TaskErrorInfo, WireErrorCode } from "../src/protocol/index.js";
+
+/** An HTTP answer that is not a success, with the contract's error `code` and `path`. */
+export class EdgeryHttpError extends Error {
+  override readonly name = "EdgeryHttpError";
+  /**
+   * @param status - The HTTP status (`401`, `422`, ...).
+   * @param code - The contract's error code (a newer server may add codes), or `http_error` when the
+   *   body was not an edgery error.
+   * @param message - The server's message.
+   * @param path - The dotted path of the field at fault, when one is (`options.priority`).
+   * @param retryAfter - Seconds to wait before retrying, from `Retry-After` (for `503`).
+   */
+  constructor(
+    readonly status: number,
+    readonly code: WireErrorCode | "http_error" | (string & {}),
+    message: string,
+    readonly path?: string,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** `get()` ran out of time before the task (or group) was ready; the task itself goes on. */
+export class TimeoutError extends Error {
+  override readonly name = "TimeoutError";
+}
+
+/**
+ * A task ended in `FAILURE` or `REVOKED`: the task's error, raised again by `get()` as Celery
+ * does. `name` and `type` are the task's error type (`DemoError`, `TimeLimitExceeded`, ...).
+ */
+export class TaskFailedError extends Error {
+  /** The error's type name as the task reported it. */
+  readonly type: string;
+  /**
+   * @param info - The wire error `{type, message}`.
+   * @param taskId - The id of the task that failed.
+   * @param state - Its final state (`FAILURE` or `REVOKED`).
+   */
+  constructor(
+    info: TaskErrorInfo,
+    readonly taskId: string,
+    readonly state: string,
+  ) {
+    super(info.message);
+    this.type = info.type;
+    this.name = info.type;
+  }
+}
+
+/** The task's soft time limit passed and it did not handle `SoftTimeLimitExceeded`. */
+export class SoftTimeLimitExceeded extends TaskFailedError {}
+/** The task's hard time limit passed: it was stopped. */
+export class TimeLimitExceeded extends TaskFailedError {}
+/** A chord header member failed, so the body did not run; the message names the member id. */
+export class ChordError extends TaskFailedError {}
+/** The task was revoked, terminated or expired before it ran. */
+export class TaskRevokedError extends TaskFailedError {}
+/** The task retried more often than its `max_retries`. */
+export class MaxRetriesExceededError extends TaskFailedError {}
+/** No task of that name was registered where the message was delivered. */
+export class NotRegistered extends TaskFailedError {}
+
+const ERROR_CLASSES: Readonly<Record<string, typeof TaskFailedError>> = {
+  SoftTimeLimitExceeded,
+  TimeLimitExceeded,
+  ChordError,
+  TaskRevokedError,
+  MaxRetriesExceededError,
+  NotRegistered,
+};
+
+/**
+ * Turns a finished task's wire error into the matching error class (a `REVOKED` task with no
+ * error becomes a {@link TaskRevokedError}).
+ */
+export function taskErrorFrom(info: TaskErrorInfo | null, taskId: string, state: string): TaskFailedError {
+  const error = info ?? (state === "REVOKED" ? { type: "TaskRevokedError", message: "revoked" } : { type: "Error", message: `task ended in ${state}` });
+  const ErrorClass = ERROR_CLASSES[error.type] ?? TaskFailedError;
+  return new ErrorClass(error, taskId, state);
+}

@@ -1,0 +1,48 @@
+/**
+ * edgery's TypeScript client: Celery's signatures, canvas and results over edgery's HTTP API.
+ * Depends only on `src/protocol` and `fetch`.
+ */
+export { createClient, EdgeryClient, type ClientConfig, type QueueSettings, type Health } from "./client.js";
+export { createRequester, checkResponse, type Requester, type RequesterConfig, type ApiRequest, type FetchLike, type FetchInit, type FetchResponse } from "./requester.js";
+export {
+  CanvasSignature,
+  type SignatureKind,
+  type SignatureJSON,
+  type CallOptions,
+  type ApplyResult,
+  type ResultType,
+} from "./canvas-signature.js";
+export { Signature, signature, sig, si, type SignatureParts } from "./signature.js";
+export { Chain } from "./chain.js";
+export { Group } from "./group.js";
+export { Chord } from "./chord.js";
+export { MapSignature, Chunks } from "./map.js";
+export { chain, group, chord, map, starmap, chunks } from "./canvas.js";
+export { fromJSON, type SignatureLike } from "./from-json.js";
+export { toWireOptions, type SignatureOptions, type WireOptions } from "./options.js";
+export { type Stamps, type StampOptions, type StampingVisitor, type VisitorStamps } from "./stamping.js";
+export { AsyncResult, type GetOptions } from "./async-result.js";
+export { GroupResult } from "./group-result.js";
+export type { WaitOptions } from "./poll.js";
+export {
+  EdgeryHttpError,
+  TimeoutError,
+  TaskFailedError,
+  SoftTimeLimitExceeded,
+  TimeLimitExceeded,
+  ChordError,
+  TaskRevokedError,
+  MaxRetriesExceededError,
+  NotRegistered,
+  taskErrorFrom,
+} from "./errors.js";
+export type {
+  Handle,
+  TaskResult,
+  GroupResult as GroupResultJSON,
+  QueueStats,
+  TaskErrorInfo,
+  TaskState,
+  WireSignature,
+  WireErrorCode,
+} from "../src/protocol/index.js";

@@ -1,0 +1,67 @@
+/**
+ * A fake `fetch` for the client's unit tests: records every request and answers with the
+ * contract-shaped value a handler returns.
+ */
+import type { FetchLike } from "../../client/index.js";
+
+/** One request as the fake saw it. */
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query, e.g. `/v1/results/abc`. */
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  /** The parsed JSON body, or `undefined`. */
+  body: unknown;
+}
+
+/** What a handler answers: a status (default 200) and a JSON body. */
+export interface FakeAnswer {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** A raw (non-JSON) body. */
+  text?: string;
+}
+
+/** A fake fetch and the requests it received. */
+export function fakeFetch(handler: (req: RecordedRequest) => FakeAnswer | Promise<FakeAnswer>): { fetch: FetchLike; requests: RecordedRequest[] } {
+  const requests: RecordedRequest[] = [];
+  const fetch: FetchLike = async (url, init) => {
+    const parsed = new URL(url);
+    const req: RecordedRequest = {
+      method: init.method,
+      path: parsed.pathname,
+      query: parsed.searchParams,
+      headers: init.headers,
+      body: init.body === undefined ? undefined : JSON.parse(init.body),
+    };
+    requests.push(req);
+    const answer = await handler(req);
+    const status = answer.status ?? 200;
+    const text = answer.text ?? (answer.body === undefined ? null : JSON.stringify(answer.body));
+    return new Response(status === 204 ? null : text, { status, headers: { "content-type": "application/json", ...answer.headers } });
+  };
+  return { fetch, requests };
+}
+
+/** A contract result for task `id` in `state`. */
+export function taskResult(id: string, state: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id,
+    state,
+    result: null,
+    meta: null,
+    error: null,
+    task: "demo.add",
+    queue: "default",
+    worker: null,
+    retries: 0,
+    parent_id: null,
+    group_id: null,
+    children: [],
+    started_at: null,
+    date_done: null,
+    ...extra,
+  };
+}
