@@ -29,6 +29,8 @@ import { QUEUE_SCHEMA } from "./queue-schema.js";
 
 /** How long a dispatched lease may wait for its consumer to begin it. */
 const PICKUP_TIMEOUT_MS = 120_000;
+/** When the alarm checks on outbox rows the pump should already have carried out. */
+const OUTBOX_SAFETY_MS = 5_000;
 /** Outbox retry backoff after a failed flush. */
 const OUTBOX_RETRY_MS = 1_000;
 
@@ -81,8 +83,8 @@ type Row = {
 /** One queue (or shard of one): messages, leases, the concurrency window and the outbox. */
 export class QueueDO extends DurableObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
-  private flushRunning = false;
-  private flushAgain = false;
+  private pumping: Promise<void> | null = null;
+  private dirty = false;
 
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
     super(ctx, env);
@@ -388,10 +390,10 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     return this.stats(name);
   }
 
-  /** Drops every waiting and delayed message; leased ones are untouched. */
+  /** Drops every waiting message; delayed and leased ones are untouched. */
   async purge(name: string): Promise<{ purged: number }> {
     await this.register(name);
-    const res = this.sql.exec("DELETE FROM messages WHERE state != 'leased'");
+    const res = this.sql.exec("DELETE FROM messages WHERE state = 'waiting'");
     await this.scheduleAlarm();
     return { purged: res.rowsWritten };
   }
@@ -445,7 +447,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       this.bump("failed", failed);
       this.addEffects(effects);
     });
-    await this.afterTransition();
+    await this.pump();
   }
 
   private async scheduleAlarm(): Promise<void> {
@@ -455,7 +457,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
            SELECT MIN(eta) AS t FROM messages WHERE state = 'delayed'
            UNION ALL SELECT MIN(deadline) FROM messages WHERE state = 'leased'
            UNION ALL SELECT MIN(expires) FROM messages WHERE state = 'waiting'
-           UNION ALL SELECT MIN(not_before) FROM outbox)`,
+           UNION ALL SELECT MIN(CASE WHEN not_before > 0 THEN not_before ELSE ? END) FROM outbox)`,
+        Date.now() + OUTBOX_SAFETY_MS,
       )
       .one().t;
     if (next === null) return;
@@ -469,41 +472,48 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     for (const e of effects) this.sql.exec("INSERT INTO outbox (effect) VALUES (?)", JSON.stringify(e));
   }
 
-  /** After every transition: dispatch into the freed window, carry out the outbox, set the alarm. */
+  /**
+   * After every transition: make sure the alarm is set (the safety net that carries out the
+   * outbox even if this object is evicted), then answer at once while the pump dispatches into
+   * the freed window and carries out the outbox in the background. Kicks coalesce: many settles
+   * in a burst cost one dispatch pass.
+   */
   private async afterTransition(): Promise<void> {
-    await this.dispatch();
-    await this.flushOutbox();
     await this.scheduleAlarm();
+    this.pump();
   }
 
-  /**
-   * Carries out the outbox. One flush runs at a time; a call that finds one running returns at
-   * once (its effects are already durable in the outbox and the running flush takes them), so a
-   * flush that calls back into this object (a chain's next step on the same queue) cannot deadlock.
-   */
-  private async flushOutbox(): Promise<void> {
-    if (this.flushRunning) {
-      this.flushAgain = true;
-      return;
-    }
-    this.flushRunning = true;
-    try {
-      do {
-        this.flushAgain = false;
-        await this.flushOnce();
-      } while (this.flushAgain);
-    } catch (err) {
-      console.error("edgery: outbox flush failed; the alarm retries it", err);
-    } finally {
-      this.flushRunning = false;
-    }
+  /** Runs dispatch and the outbox until nothing new came in; one pump runs at a time. */
+  private pump(): Promise<void> {
+    this.dirty = true;
+    if (this.pumping) return this.pumping;
+    this.pumping = (async () => {
+      try {
+        while (this.dirty) {
+          this.dirty = false;
+          await this.dispatch();
+          await this.flushOnce();
+        }
+      } catch (err) {
+        console.error("edgery: queue pump failed; the alarm retries", err);
+      } finally {
+        this.pumping = null;
+      }
+      await this.scheduleAlarm();
+    })();
+    return this.pumping;
+  }
+
+  /** Waits until the pump is idle: everything dispatched and the outbox carried out (tests, drain). */
+  async drain(): Promise<void> {
+    while (this.pumping) await this.pumping;
   }
 
   private async flushOnce(): Promise<void> {
     const now = Date.now();
     const rows = this.sql.exec<{ seq: number; effect: string }>("SELECT seq, effect FROM outbox WHERE not_before <= ? ORDER BY seq LIMIT 5000", now).toArray();
     if (rows.length === 0) return;
-    if (rows.length === 5000) this.flushAgain = true;
+    if (rows.length === 5000) this.dirty = true;
     const effects = rows.map((r) => JSON.parse(r.effect) as Effect);
     const seqs = JSON.stringify(rows.map((r) => r.seq));
     try {

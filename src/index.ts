@@ -56,15 +56,17 @@ export function edgery<E extends EdgeryEnv = EdgeryEnv>(app: App, options: Edger
       }
       return api.fetch(request, env, ctx);
     },
-    async queue(batch, env) {
+    async queue(batch, env, ctx) {
       app.enableOptional(optionalOn(env));
-      const handoff = env.SELF && env.EDGERY_DEV === "true";
+      // ctx.exports (compat flag enable_ctx_exports) reaches this Worker without a network hop.
+      const self = ((ctx as unknown as { exports?: { default?: Fetcher } }).exports?.default ?? env.SELF) as Fetcher | undefined;
+      const handoff = self && env.EDGERY_DEV === "true"
       await Promise.all(
         batch.messages.map(async (msg) => {
           if (handoff) {
             // Local Queues run one consumer at a time: hand each delivery to its own invocation
             // so that one long task does not hold up the rest.
-            const res = await env.SELF!.fetch(`https://edgery.internal${DELIVER_PATH}`, {
+            const res = await self!.fetch(`https://edgery.internal${DELIVER_PATH}`, {
               method: "POST",
               headers: { "content-type": "application/json", "x-edgery-internal": "deliver" },
               body: JSON.stringify(msg.body),

@@ -16,7 +16,7 @@ import { leaseMsOf, limitsOf, runTask } from "./execute.js";
 /** How often a delivery with tasks still running asks about their leases. */
 const HEARTBEAT_MS = 500;
 /** How long finished tasks wait to be settled together. */
-const SETTLE_DEBOUNCE_MS = 5;
+const SETTLE_DEBOUNCE_MS = 0;
 
 /** Runs one delivery to the end. */
 export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Promise<void> {
