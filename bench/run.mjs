@@ -1,0 +1,305 @@
+#!/usr/bin/env node
+// edgery benchmark: the same three workloads as the peer baselines in ../shared/bench/peers/
+// (throughput, fan-in, latency), over the public HTTP API of `npm run dev`.
+//
+// Starts `npm run dev` itself (free port, fresh --persist-to dir), prints ONE JSON line to stdout
+// (progress and errors go to stderr), then stops the server. A workload that fails reports null.
+//
+// Env: N (throughput tasks, 10000), K (chord members, 1000), K2 (big chord, 10000),
+//      L (latency round trips, 200), C (bulk requests in flight, 4),
+//      BENCH_BASE_URL (use a running server instead of starting one), BENCH_TOKEN (dev-token),
+//      BENCH_LOG_LEVEL (wrangler --log-level, warn).
+import { spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO_ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
+const N = Number(process.env.N || 10000);
+const K = Number(process.env.K || 1000);
+const K2 = Number(process.env.K2 || 10000);
+const L = Number(process.env.L || 200);
+const C = Number(process.env.C || 4);
+const BULK = 1000;
+const TOKEN = process.env.BENCH_TOKEN || "dev-token";
+const DRAIN_TIMEOUT_MS = 600_000;
+const FANIN_TIMEOUT_MS = 600_000;
+const STALL_MS = 60_000;
+
+const log = (...a) => process.stderr.write(`[bench] ${a.join(" ")}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+function logTail(path, chars = 4000) {
+  try {
+    const t = readFileSync(path, "utf8");
+    return t.length > chars ? "…" + t.slice(-chars) : t;
+  } catch {
+    return "(no log)";
+  }
+}
+
+/** Starts `npm run dev` in its own process group; resolves when /v1/health answers 200. */
+async function startDevServer(logLevel) {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const persistDir = mkdtempSync(join(tmpdir(), "edgery-bench-state-"));
+  const logFile = join(tmpdir(), `edgery-bench-wrangler-${port}.log`);
+  const fd = openSync(logFile, "w");
+  const child = spawn(
+    "npm",
+    ["run", "dev", "--", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort),
+      "--persist-to", persistDir, "--log-level", logLevel],
+    {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0", BROWSER: "none" },
+    },
+  );
+  closeSync(fd);
+  let exited = null;
+  const exitPromise = new Promise((r) => child.once("exit", (code, signal) => { exited = { code, signal }; r(); }));
+  const killGroup = (sig) => { try { process.kill(-child.pid, sig); } catch { /* gone */ } };
+  const onExit = () => killGroup("SIGKILL");
+  process.once("exit", onExit);
+  for (const s of ["SIGINT", "SIGTERM"]) process.once(s, () => { killGroup("SIGKILL"); process.exit(130); });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.removeListener("exit", onExit);
+    killGroup("SIGTERM");
+    await Promise.race([exitPromise, sleep(5000)]);
+    killGroup("SIGKILL");
+    rmSync(persistDir, { recursive: true, force: true });
+  };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  log(`starting wrangler dev on ${baseUrl} (log: ${logFile})`);
+  const deadline = Date.now() + 60_000;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (exited) {
+      await stop();
+      throw new Error(`dev server exited early (${JSON.stringify(exited)}); log ${logFile}:\n${logTail(logFile)}`);
+    }
+    try {
+      const res = await fetch(`${baseUrl}/v1/health`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) return { baseUrl, logFile, stop };
+      last = `health ${res.status}`;
+    } catch (e) {
+      last = String(e?.message ?? e);
+    }
+    await sleep(250);
+  }
+  await stop();
+  throw new Error(`dev server not healthy after 60 s (last: ${last}); log ${logFile}:\n${logTail(logFile)}`);
+}
+
+let BASE = "";
+
+/** One API call; retries on 503 `overloaded` after Retry-After (back-pressure is part of the contract). */
+async function call(method, path, body) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(BASE + path, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json;
+    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+    if (res.status === 503 && json?.error?.code === "overloaded" && attempt < 100) {
+      const after = Number(res.headers.get("retry-after")) || 1;
+      await sleep(after * 1000);
+      continue;
+    }
+    return { status: res.status, json, text };
+  }
+}
+
+function must(res, status, what) {
+  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${res.text.slice(0, 300)}`);
+  return res.json;
+}
+
+const READY = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
+
+async function waitResult(id, timeoutMs, waitS = 30) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const t0 = Date.now();
+    const r = must(await call("GET", `/v1/results/${encodeURIComponent(id)}?wait=${waitS}`), 200, "result");
+    if (READY.has(r.state)) return r;
+    if (Date.now() - t0 < 100) await sleep(100);
+  }
+  throw new Error(`result ${id} not ready after ${timeoutMs} ms`);
+}
+
+async function queueCompleted(name) {
+  return must(await call("GET", `/v1/queues/${name}`), 200, "queue stats").completed;
+}
+
+/** Workload 1: N demo.noop through POST /v1/apply/bulk, C requests in flight; drained via stats. */
+async function throughput() {
+  const base = await queueCompleted("default");
+  const batches = [];
+  for (let i = 0; i < N; i += BULK) {
+    batches.push(Array.from({ length: Math.min(BULK, N - i) }, () => ({ task: "demo.noop" })));
+  }
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(C, batches.length) }, async () => {
+      while (next < batches.length) {
+        const signatures = batches[next++];
+        const res = must(await call("POST", "/v1/apply/bulk", { signatures }), 202, "bulk");
+        if (res?.handles?.length !== signatures.length) throw new Error(`bulk: ${res?.handles?.length} handles`);
+      }
+    }),
+  );
+  const tEnq = performance.now() - t0;
+  log(`enqueued ${N} in ${tEnq.toFixed(0)} ms; draining…`);
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  let done = 0;
+  let lastLog = Date.now();
+  let lastDone = -1;
+  let lastMove = Date.now();
+  while (Date.now() < deadline) {
+    done = (await queueCompleted("default")) - base;
+    if (done >= N) break;
+    if (done !== lastDone) { lastDone = done; lastMove = Date.now(); }
+    else if (Date.now() - lastMove > STALL_MS) break; // no progress at all: give up early
+    if (Date.now() - lastLog > 5000) { log(`  drained ${done}/${N}`); lastLog = Date.now(); }
+    await sleep(50);
+  }
+  const tAll = performance.now() - t0;
+  if (done < N) throw Object.assign(new Error(`drain: ${done}/${N} completed (timed out or stalled)`), { enqueue_per_s: Math.round((N / tEnq) * 1000) });
+  return { enqueue_per_s: Math.round((N / tEnq) * 1000), end_to_end_per_s: Math.round((N / tAll) * 1000) };
+}
+
+/** Workloads 2a/2b: a chord of k demo.identity(1) with body demo.xsum; the result must equal k. */
+async function fanin(k) {
+  const body = {
+    task: "celery.chord",
+    args: [],
+    kwargs: { header: Array.from({ length: k }, () => ({ task: "demo.identity", args: [1] })), body: { task: "demo.xsum" }, kwargs: {} },
+    options: {},
+    subtask_type: "chord",
+    immutable: false,
+  };
+  const t0 = performance.now();
+  const res = await call("POST", "/v1/apply", body);
+  if (res.status !== 202) throw new Error(`chord of ${k}: ${res.status} ${res.text.slice(0, 300)}`);
+  const r = await waitResult(res.json.id, FANIN_TIMEOUT_MS);
+  const ms = performance.now() - t0;
+  if (r.state !== "SUCCESS" || r.result !== k) throw new Error(`chord of ${k}: ${r.state} ${JSON.stringify(r.result ?? r.error)}`);
+  return { ms: Math.round(ms), result: r.result };
+}
+
+/** Workload 3: L sequential POST /v1/tasks/demo.noop → GET /v1/results/:id?wait=10 round trips. */
+async function latency() {
+  const lats = [];
+  for (let i = 0; i < L; i++) {
+    const s = performance.now();
+    const h = must(await call("POST", "/v1/tasks/demo.noop", {}), 202, "send");
+    const r = await waitResult(h.id, 30_000, 10);
+    if (r.state !== "SUCCESS") throw new Error(`latency task ${h.id}: ${r.state}`);
+    lats.push(performance.now() - s);
+  }
+  lats.sort((a, b) => a - b);
+  return { p50: +lats[L >> 1].toFixed(2), p99: +lats[Math.floor(L * 0.99)].toFixed(2) };
+}
+
+const out = {
+  system: "edgery",
+  N,
+  C,
+  enqueue_per_s: null,
+  end_to_end_per_s: null,
+  fanin_K: K,
+  fanin_ms: null,
+  fanin_result: null,
+  fanin_10000_ms: null,
+  latency_p50_ms: null,
+  latency_p99_ms: null,
+};
+if (K2 !== 10000) out.fanin_K2 = K2;
+
+async function main() {
+  let server = null;
+  if (process.env.BENCH_BASE_URL) {
+    BASE = process.env.BENCH_BASE_URL.replace(/\/+$/, "");
+  } else {
+    server = await startDevServer(process.env.BENCH_LOG_LEVEL || "warn");
+    BASE = server.baseUrl;
+  }
+  try {
+    // Warm-up: one round trip so start-up costs (first bundle load, DO creation) are not measured.
+    try {
+      const h = must(await call("POST", "/v1/tasks/demo.noop", {}), 202, "warm-up");
+      await waitResult(h.id, 60_000);
+    } catch (e) {
+      log(`warm-up failed: ${e.message}`);
+    }
+
+    try {
+      log(`throughput: ${N} demo.noop in bulks of ${BULK}, ${C} in flight`);
+      Object.assign(out, await throughput());
+    } catch (e) {
+      log(`throughput failed: ${e.message}`);
+      if (e.enqueue_per_s) out.enqueue_per_s = e.enqueue_per_s;
+    }
+    try {
+      log(`fan-in: chord of ${K}`);
+      const f = await fanin(K);
+      out.fanin_ms = f.ms;
+      out.fanin_result = f.result;
+    } catch (e) {
+      log(`fan-in ${K} failed: ${e.message}`);
+    }
+    try {
+      log(`fan-in: chord of ${K2}`);
+      out.fanin_10000_ms = (await fanin(K2)).ms;
+    } catch (e) {
+      log(`fan-in ${K2} failed: ${e.message}`);
+    }
+    try {
+      log(`latency: ${L} sequential round trips`);
+      const l = await latency();
+      out.latency_p50_ms = l.p50;
+      out.latency_p99_ms = l.p99;
+    } catch (e) {
+      log(`latency failed: ${e.message}`);
+    }
+  } finally {
+    if (server) {
+      await server.stop();
+      log(`dev server stopped (log kept: ${server.logFile})`);
+    }
+  }
+  process.stdout.write(JSON.stringify(out) + "\n");
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    log(`fatal: ${e?.stack ?? e}`);
+    out.error = String(e?.message ?? e).split("\n")[0];
+    process.stdout.write(JSON.stringify(out) + "\n");
+    process.exit(1);
+  },
+);

@@ -1,0 +1,125 @@
+// Contract: retries (demo.retry_until, max_retries) and POST /v1/results/:id/revoke.
+import { describe, expect, it } from "vitest";
+import {
+  api,
+  describeRes,
+  getResult,
+  pausedQueue,
+  putQueue,
+  queueStats,
+  send,
+  sleep,
+  uniqId,
+  uniqQueue,
+  waitQueue,
+  waitResult,
+} from "./helpers";
+
+describe("retry", () => {
+  it("demo.retry_until(3) retries itself, then succeeds with the number of retries", async () => {
+    const h = await send("demo.retry_until", { args: [3] });
+    const r = await waitResult(h.id);
+    expect(r.state, JSON.stringify(r)).toBe("SUCCESS");
+    // "until attempt n, then returns the number of retries": attempt 3 has retried twice
+    // (Celery's request.retries counts from 0); 3 is accepted for a 0-based attempt count.
+    expect([2, 3]).toContain(r.result);
+    expect(r.retries).toBe(r.result);
+    expect(r.error).toBeNull();
+  });
+
+  it("demo.retry_until(1) succeeds at once with 0 retries", async () => {
+    const h = await send("demo.retry_until", { args: [1] });
+    const r = await waitResult(h.id);
+    expect(r.state).toBe("SUCCESS");
+    // Attempt 1 is the first run (1-based); a 0-based reading would retry once.
+    expect([0, 1]).toContain(r.result);
+    expect(r.retries).toBe(r.result);
+  });
+
+  it("more retries than max_retries → FAILURE MaxRetriesExceededError", async () => {
+    const h = await send("demo.retry_until", { args: [5], options: { max_retries: 1 } });
+    const r = await waitResult(h.id);
+    expect(r.state, JSON.stringify(r)).toBe("FAILURE");
+    expect(r.error?.type).toBe("MaxRetriesExceededError");
+    expect(r.retries).toBe(1);
+  });
+
+  it("max_retries 0 fails on the first retry", async () => {
+    const h = await send("demo.retry_until", { args: [3], options: { max_retries: 0 } });
+    const r = await waitResult(h.id);
+    expect(r.state).toBe("FAILURE");
+    expect(r.error?.type).toBe("MaxRetriesExceededError");
+  });
+});
+
+describe("revoke", () => {
+  it("a task waiting in a paused queue → REVOKED, and it never runs", async () => {
+    const q = await pausedQueue();
+    const id = uniqId();
+    await send("demo.identity", { args: ["should not run"], options: { queue: q, task_id: id } });
+    const res = await api("POST", `/v1/results/${id}/revoke`, {});
+    expect(res.status, describeRes(res)).toBe(202);
+    expect(res.json).toMatchObject({ id, state: "REVOKED" });
+    let r = await getResult(id);
+    expect(r.state).toBe("REVOKED");
+    expect(r.error?.type).toBe("TaskRevokedError");
+
+    await putQueue(q, { paused: false });
+    const sentinel = await send("demo.identity", { args: ["sentinel"], options: { queue: q } });
+    expect((await waitResult(sentinel.id)).result).toBe("sentinel");
+    r = await getResult(id);
+    expect(r.state).toBe("REVOKED");
+    expect(r.error?.type).toBe("TaskRevokedError");
+    expect(r.result).not.toBe("should not run");
+    const s = await waitQueue(q, (x) => x.waiting === 0 && x.leased === 0);
+    expect(s.completed).toBe(1); // the sentinel only
+  });
+
+  it("revoke without a body works the same", async () => {
+    const q = await pausedQueue();
+    const id = uniqId();
+    await send("demo.noop", { options: { queue: q, task_id: id } });
+    const res = await api("POST", `/v1/results/${id}/revoke`);
+    expect(res.status, describeRes(res)).toBe(202);
+    expect(res.json).toMatchObject({ id, state: "REVOKED" });
+  });
+
+  it("terminate: a running demo.sleep(10000) → REVOKED, and stays so", async () => {
+    const q = uniqQueue();
+    const h = await send("demo.sleep", { args: [10_000], options: { queue: q } });
+    await waitQueue(q, (s) => s.leased === 1);
+    const res = await api("POST", `/v1/results/${h.id}/revoke`, { terminate: true });
+    expect(res.status, describeRes(res)).toBe(202);
+    expect(res.json.id).toBe(h.id);
+    const r = await waitResult(h.id);
+    expect(r.state, JSON.stringify(r)).toBe("REVOKED");
+    expect(r.error?.type).toBe("TaskRevokedError");
+    // After the sleep would have ended, its late result is dropped.
+    await sleep(10_000);
+    const later = await getResult(h.id);
+    expect(later.state).toBe("REVOKED");
+    expect(later.result).not.toBe(10_000);
+  });
+
+  it("revoking a finished task leaves its result alone", async () => {
+    const h = await send("demo.identity", { args: ["done"] });
+    expect((await waitResult(h.id)).state).toBe("SUCCESS");
+    const res = await api("POST", `/v1/results/${h.id}/revoke`, {});
+    expect(res.status, describeRes(res)).toBe(202);
+    expect(res.json).toMatchObject({ id: h.id, state: "SUCCESS" });
+    const r = await getResult(h.id);
+    expect(r.state).toBe("SUCCESS");
+    expect(r.result).toBe("done");
+  });
+
+  it("a revoked waiting task is not counted as completed or failed", async () => {
+    const q = await pausedQueue();
+    const h = await send("demo.noop", { options: { queue: q } });
+    await api("POST", `/v1/results/${h.id}/revoke`, {});
+    await putQueue(q, { paused: false });
+    expect((await waitResult(h.id)).state).toBe("REVOKED");
+    const s = await queueStats(q);
+    expect(s.completed).toBe(0);
+    expect(s.failed).toBe(0);
+  });
+});
