@@ -10,7 +10,7 @@
 //      BENCH_BASE_URL (use a running server instead of starting one), BENCH_TOKEN (dev-token),
 //      BENCH_LOG_LEVEL (wrangler --log-level, warn).
 import { spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -56,7 +56,10 @@ function logTail(path, chars = 4000) {
 async function startDevServer(logLevel) {
   const port = await freePort();
   const inspectorPort = await freePort();
-  const persistDir = mkdtempSync(join(tmpdir(), "edgery-bench-state-"));
+  // State in memory where the machine has tmpfs, as the peers run Redis without persistence
+  // (save '' / appendonly no): the bench measures edgery, not the disk's fsync.
+  const stateRoot = process.env.EDGERY_BENCH_STATE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
+  const persistDir = mkdtempSync(join(stateRoot, "edgery-bench-state-"));
   const logFile = join(tmpdir(), `edgery-bench-wrangler-${port}.log`);
   const fd = openSync(logFile, "w");
   const child = spawn(

@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_ready ON messages (state, priority DESC, seq);
 CREATE INDEX IF NOT EXISTS messages_eta ON messages (state, eta);
 CREATE INDEX IF NOT EXISTS messages_deadline ON messages (state, deadline);
+CREATE INDEX IF NOT EXISTS messages_expires ON messages (state, expires) WHERE expires IS NOT NULL;
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   effect TEXT NOT NULL,

@@ -10,6 +10,35 @@ import { DurableObject } from "cloudflare:workers";
 import { isReady, type TaskResult } from "../src/protocol/index.js";
 import type { ResultWrite } from "../src/canvas/effects.js";
 import type { EdgeryEnv } from "../src/env.js";
+import { eventsStub } from "../src/broker/stubs.js";
+import { eventOfState, type TaskEvent } from "../src/events/task-events.js";
+import { metricDeltas, type MetricDelta } from "../src/metrics/task-metrics.js";
+import { getApp } from "../src/runtime.js";
+import { DEFAULT_POLICY, resultPolicyOf, type ResultPolicy } from "../src/results/policy.js";
+import { D1Backend } from "../src/results/d1-backend.js";
+import {
+  BACKEND_SCHEMA,
+  backendRowsLeft,
+  forgetBackends,
+  pushToD1,
+  recordBackends,
+  sweepExtras,
+  sweepR2,
+  withExtras,
+} from "./result-backend-store.js";
+
+/** The result policy of a task (the default when the Worker registered no app, or no task name). */
+function policyOf(task: string | null | undefined): ResultPolicy {
+  if (!task) return DEFAULT_POLICY;
+  try {
+    return resultPolicyOf(getApp(), task);
+  } catch {
+    return DEFAULT_POLICY;
+  }
+}
+
+/** When a D1 push is checked on again if the background push did not finish it. */
+const D1_SAFETY_MS = 5_000;
 
 const RESULT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS results (
@@ -37,6 +66,12 @@ CREATE TABLE IF NOT EXISTS groups (
 );
 CREATE TABLE IF NOT EXISTS queues (
   name TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS metrics (
+  task TEXT NOT NULL,
+  key TEXT NOT NULL CHECK (key IN ('retries', 'runtime_sum', 'runtime_count') OR key LIKE 'state:%' OR key LIKE 'le:%'),
+  value REAL NOT NULL,
+  PRIMARY KEY (task, key)
 );
 `;
 
@@ -86,28 +121,43 @@ export function rowToResult(r: ResultRow): TaskResult {
 export class ResultDO extends DurableObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
   private readonly waiters = new Map<string, Set<(r: TaskResult) => void>>();
+  /** Until when the event feed has subscribers (granted by EventsDO): forward changes till then. */
+  private listeningUntil = 0;
+  /** The background push of pending results to D1, if one runs. */
+  private pushing: Promise<void> | null = null;
+  /** Something was written to D1 since its expired rows were last swept. */
+  private d1Dirty = false;
 
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => {
       this.sql.exec(RESULT_SCHEMA);
+      this.sql.exec(BACKEND_SCHEMA);
     });
   }
 
   /**
    * Writes state changes. A ready result (SUCCESS, FAILURE, REVOKED) is final: later writes
    * for that id are ignored (so a late result, or a replayed effect, changes nothing).
-   * Wakes the waiters of ids that became ready.
+   * Wakes the waiters of ids that became ready. In the same transaction, adds each stored
+   * change to the shard's task counters (`metrics`); while the event feed listens, forwards the
+   * changes to it afterwards (not awaited).
    */
   async write(writes: ResultWrite[]): Promise<{ written: number }> {
     const now = Date.now();
     const woken: TaskResult[] = [];
+    const listening = this.listeningUntil > now;
+    const events: TaskEvent[] = [];
     let written = 0;
+    let toD1 = false;
     this.ctx.storage.transactionSync(() => {
       for (const w of writes) {
         const old = this.sql.exec<ResultRow>("SELECT * FROM results WHERE id = ?", w.id).toArray()[0];
         if (old && isReady(old.state)) continue;
+        const policy = policyOf(w.task ?? old?.task);
+        // Backend `none` (ignore_result): nothing is stored, the id reads PENDING.
+        if (policy.backend === "none") continue;
         const ready = isReady(w.state);
         const row: ResultRow = {
           id: w.id,
@@ -121,7 +171,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
           retries: w.retries ?? old?.retries ?? 0,
           parent_id: w.parent_id ?? old?.parent_id ?? null,
           group_id: w.group_id ?? old?.group_id ?? null,
-          children: old?.children ?? null,
+          children: w.children !== undefined ? json(w.children) : (old?.children ?? null),
           started_at: w.started_at ?? old?.started_at ?? null,
           date_done: ready ? (w.date_done ?? now) : null,
           expires_at: ready ? now + (w.expires_s ?? 86_400) * 1000 : now + 7 * 86_400 * 1000,
@@ -133,9 +183,16 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
           row.parent_id, row.group_id, row.children, row.started_at, row.date_done, row.expires_at,
         );
         written += 1;
-        if (ready) woken.push(rowToResult(row));
+        if (recordBackends(this.sql, row, w, policy, ready)) toD1 = true;
+        for (const d of metricDeltas(row)) {
+          this.sql.exec("INSERT INTO metrics (task, key, value) VALUES (?, ?, ?) ON CONFLICT (task, key) DO UPDATE SET value = value + excluded.value", d.task, d.key, d.value);
+        }
+        if (ready) woken.push(w.args !== undefined || w.kwargs !== undefined ? { ...rowToResult(row), args: w.args ?? [], kwargs: w.kwargs ?? {} } as TaskResult : rowToResult(row));
+        const event = listening ? eventOfState(row.state) : null;
+        if (event) events.push({ event, data: rowToResult(row) });
       }
     });
+    if (events.length > 0) eventsStub(this.env)?.publish(events).catch((err: unknown) => console.error("edgery: publishing task events failed", err));
     for (const r of woken) {
       const set = this.waiters.get(r.id);
       if (!set) continue;
@@ -143,13 +200,14 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
       for (const wake of set) wake(r);
     }
     await this.scheduleSweep();
+    if (toD1) await this.pushSoon();
     return { written };
   }
 
   /** The stored result, or null (unknown, forgotten or expired: the API answers PENDING). */
   async get(id: string): Promise<TaskResult | null> {
     const row = this.sql.exec<ResultRow>("SELECT * FROM results WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)", id, Date.now()).toArray()[0];
-    return row ? rowToResult(row) : null;
+    return row ? withExtras(this.sql, rowToResult(row)) : null;
   }
 
   /** Several results at once (null where unknown). */
@@ -185,6 +243,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
   async forget(id: string): Promise<void> {
     this.sql.exec("DELETE FROM results WHERE id = ?", id);
     this.sql.exec("DELETE FROM groups WHERE id = ?", id);
+    forgetBackends(this.sql, id);
   }
 
   /** Records groups: each id with its members' result ids, in member order. */
@@ -202,6 +261,16 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
     return row ? (JSON.parse(row.members) as string[]) : null;
   }
 
+  /** The event feed has subscribers until `until` (epoch ms): forward state changes till then. */
+  async listen(until: number): Promise<void> {
+    this.listeningUntil = Math.max(this.listeningUntil, until);
+  }
+
+  /** This shard's task counters (see src/metrics/task-metrics.ts); the API sums the shards. */
+  async metrics(): Promise<MetricDelta[]> {
+    return this.sql.exec<{ task: string; key: string; value: number }>("SELECT task, key, value FROM metrics").toArray().map((r) => ({ ...r }));
+  }
+
   /** Directory: notes that a queue exists. */
   async registerQueue(name: string): Promise<void> {
     this.sql.exec("INSERT OR IGNORE INTO queues (name) VALUES (?)", name);
@@ -216,12 +285,57 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 60_000);
   }
 
-  /** Sweeps expired results and group records. */
+  /**
+   * Starts pushing pending results to D1 in the background (one push at a time) and makes sure
+   * the alarm checks on them soon, in case this object is evicted before the push ends.
+   */
+  private async pushSoon(): Promise<void> {
+    if (!this.env.RESULTS_DB) return;
+    const at = await this.ctx.storage.getAlarm();
+    if (at === null || at > Date.now() + D1_SAFETY_MS) await this.ctx.storage.setAlarm(Date.now() + D1_SAFETY_MS);
+    if (!this.pushing) {
+      this.pushing = this.pushD1()
+        .then(() => undefined)
+        .catch((err: unknown) => console.error("edgery: pushing results to D1 failed", err))
+        .finally(() => (this.pushing = null));
+    }
+  }
+
+  /** Pushes due pending results to D1; answers when the earliest refused one may be retried. */
+  private async pushD1(): Promise<number | null> {
+    const db = this.env.RESULTS_DB;
+    if (!db) return null;
+    const out = await pushToD1(this.sql, db, rowToResult as (row: never) => TaskResult);
+    if (out.pushed > 0) this.d1Dirty = true;
+    return out.nextAt;
+  }
+
+  /** Test hook: waits for a background push to D1, then pushes what is due. */
+  async flushBackends(): Promise<{ pending: number }> {
+    await this.pushing;
+    await this.pushD1();
+    return { pending: this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM d1_pending").one().n };
+  }
+
+  /**
+   * Sweeps expired results and group records; pushes pending results to D1 (retried with backoff
+   * until D1 accepts: a result waiting for D1 is never swept) and deletes the R2 objects of
+   * expired large results.
+   */
   override async alarm(): Promise<void> {
     const now = Date.now();
-    this.sql.exec("DELETE FROM results WHERE expires_at <= ?", now);
+    await this.pushing;
+    const retryAt = await this.pushD1().catch((err: unknown) => (console.error("edgery: pushing results to D1 failed", err), now + 60_000));
+    if (this.env.RESULTS_R2) await sweepR2(this.sql, this.env.RESULTS_R2, now).catch((err: unknown) => console.error("edgery: deleting expired R2 results failed", err));
+    if (this.d1Dirty && this.env.RESULTS_DB) {
+      this.d1Dirty = false;
+      await new D1Backend(this.env.RESULTS_DB).sweep().catch((err: unknown) => console.error("edgery: sweeping expired D1 results failed", err));
+    }
+    sweepExtras(this.sql, now);
+    this.sql.exec("DELETE FROM results WHERE expires_at <= ? AND id NOT IN (SELECT id FROM d1_pending)", now);
     this.sql.exec("DELETE FROM groups WHERE expires_at <= ?", now);
-    const left = this.sql.exec<{ n: number }>("SELECT (SELECT COUNT(*) FROM results) + (SELECT COUNT(*) FROM groups) AS n").one().n;
-    if (left > 0) await this.ctx.storage.setAlarm(now + 60_000);
+    const left = this.sql.exec<{ n: number }>("SELECT (SELECT COUNT(*) FROM results) + (SELECT COUNT(*) FROM groups) AS n").one().n + backendRowsLeft(this.sql);
+    if (retryAt !== null) await this.ctx.storage.setAlarm(Math.max(Date.now() + 500, Math.min(retryAt, now + 60_000)));
+    else if (left > 0) await this.ctx.storage.setAlarm(now + 60_000);
   }
 }

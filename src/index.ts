@@ -16,16 +16,33 @@ import { setApp } from "./runtime.js";
 import type { EdgeryEnv } from "./env.js";
 import type { App } from "./worker/app.js";
 import { consume } from "./worker/consumer.js";
+import { brokerProblem } from "./brokers/registry.js";
+import { handleBrokerRequest, isBrokerRequest } from "./brokers/endpoint.js";
+import { isDirectBody } from "./brokers/cloudflare-queue-broker.js";
+import { consumeDirect } from "./brokers/direct-consumer.js";
+import { scheduleStub } from "./broker/stubs.js";
 
 export { App } from "./worker/app.js";
 export type { AppConfig, TaskDefaults, TaskDefinition, TaskFn } from "./worker/app.js";
 export type { Route } from "./worker/routing.js";
+export type { Broker, BrokerKind, BrokerSpec, QueueSettings } from "./brokers/broker.js";
 export type { TaskContext, RetryOptions, DeliveryInfo } from "./worker/task-context.js";
 export type { EdgeryEnv } from "./env.js";
 export { QueueDO } from "../durable-objects/queue-do.js";
 export { ResultDO } from "../durable-objects/result-do.js";
 export { ChordDO } from "../durable-objects/chord-do.js";
+export { EventsDO } from "../durable-objects/events-do.js";
+export { ScheduleDO } from "../durable-objects/schedule-do.js";
+export type { ScheduleWhen, ScheduleInfo } from "./schedule/schedule.js";
 export * from "./protocol/index.js";
+
+/** 503 not_configured naming what is missing (a broker's binding or secret). */
+function notConfigured(message: string): Response {
+  return new Response(JSON.stringify({ error: { code: "not_configured", message: `edgery: ${message}` } }), {
+    status: 503,
+    headers: { "content-type": "application/json", "retry-after": "1" },
+  });
+}
 
 /** Internal path on which a consumer hands a delivery to a fresh invocation of the Worker. */
 const DELIVER_PATH = "/__edgery/deliver";
@@ -47,7 +64,11 @@ export function edgery<E extends EdgeryEnv = EdgeryEnv>(app: App, options: Edger
   return {
     async fetch(request, env, ctx) {
       app.enableOptional(optionalOn(env));
+      // A route whose broker binding or secret is missing: every request says so, by name.
+      const problem = brokerProblem(app, env);
+      if (problem) return notConfigured(problem);
       const url = new URL(request.url);
+      if (isBrokerRequest(url)) return handleBrokerRequest(request, env, app);
       if (url.pathname === DELIVER_PATH && request.method === "POST" && request.headers.get("x-edgery-internal") === "deliver") {
         // Leases fence this: a body with leases the QueueDO did not hand out runs nothing.
         const body = (await request.json()) as DeliveryBody;
@@ -56,13 +77,34 @@ export function edgery<E extends EdgeryEnv = EdgeryEnv>(app: App, options: Edger
       }
       return api.fetch(request, env, ctx);
     },
+    /** Cron Trigger (every minute): applies the app's schedules that are due. */
+    async scheduled(_controller, env, ctx) {
+      app.enableOptional(optionalOn(env));
+      if (app.schedules().length === 0) return;
+      const stub = scheduleStub(env);
+      if (!stub) return console.error("edgery: app.schedule() needs the SCHEDULE_DO binding (see wrangler.toml)");
+      ctx.waitUntil(stub.tick().then(() => undefined));
+    },
     async queue(batch, env, ctx) {
       app.enableOptional(optionalOn(env));
       // ctx.exports (compat flag enable_ctx_exports) reaches this Worker without a network hop.
       const self = ((ctx as unknown as { exports?: { default?: Fetcher } }).exports?.default ?? env.SELF) as Fetcher | undefined;
       const handoff = self && env.EDGERY_DEV === "true"
+      const problem = brokerProblem(app, env);
+      if (problem) throw new Error(`edgery: ${problem}`);
       await Promise.all(
         batch.messages.map(async (msg) => {
+          if (isDirectBody(msg.body)) {
+            // A cloudflare-queue broker's message: run here, ack once results are written.
+            try {
+              await consumeDirect(env, app, msg.body, msg.attempts);
+              msg.ack();
+            } catch (err) {
+              console.error("edgery: direct batch failed; the Queue delivers it again", err);
+              msg.retry({ delaySeconds: 1 });
+            }
+            return;
+          }
           if (handoff) {
             // Local Queues run one consumer at a time: hand each delivery to its own invocation
             // so that one long task does not hold up the rest.

@@ -9,6 +9,11 @@ import { checkAuth } from "./auth.js";
 import { applyRoutes } from "./routes/apply.js";
 import { queueRoutes } from "./routes/queues.js";
 import { resultRoutes } from "./routes/results.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { eventsRoutes } from "./routes/events.js";
+import { deadLetterRoutes } from "./routes/dead-letters.js";
+import { scheduleRoutes } from "./routes/schedules.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
 import type { ApiEnv } from "./types.js";
 
 /** Path patterns of the contract with their methods, for 404 vs 405. */
@@ -17,12 +22,19 @@ const KNOWN: Array<[RegExp, string[]]> = [
   [/^\/v1\/tasks\/[^/]+$/, ["POST"]],
   [/^\/v1\/apply$/, ["POST"]],
   [/^\/v1\/apply\/bulk$/, ["POST"]],
+  [/^\/v1\/results$/, ["GET"]],
   [/^\/v1\/results\/[^/]+$/, ["GET", "DELETE"]],
   [/^\/v1\/results\/[^/]+\/revoke$/, ["POST"]],
   [/^\/v1\/groups\/[^/]+$/, ["GET"]],
   [/^\/v1\/queues$/, ["GET"]],
   [/^\/v1\/queues\/[^/]+$/, ["GET", "PUT"]],
   [/^\/v1\/queues\/[^/]+\/messages$/, ["DELETE"]],
+  [/^\/v1\/metrics$/, ["GET"]],
+  [/^\/v1\/events$/, ["GET"]],
+  [/^\/v1\/dead-letters$/, ["GET"]],
+  [/^\/v1\/dead-letters\/[^/]+\/replay$/, ["POST"]],
+  [/^\/v1\/schedules$/, ["GET"]],
+  [/^\/dashboard$/, ["GET"]],
 ];
 
 /** Builds the API for an app. */
@@ -53,6 +65,11 @@ export function createApi(app: App): Hono<ApiEnv> {
   applyRoutes(api);
   resultRoutes(api);
   queueRoutes(api);
+  metricsRoutes(api);
+  eventsRoutes(api);
+  deadLetterRoutes(api);
+  scheduleRoutes(api);
+  dashboardRoutes(api);
 
   api.notFound((c) => c.json(new WireError("not_found", `no route ${c.req.method} ${c.req.path}`).toJSON(), 404));
   return api;

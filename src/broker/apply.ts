@@ -19,7 +19,10 @@ import type { App } from "../worker/app.js";
 import type { TaskMessage } from "./message.js";
 import { planEnvOf } from "./plan-env.js";
 import { groupBy } from "./run-effects.js";
-import { chordStub, queueStub, resultShard, shardOf } from "./stubs.js";
+import { chordStub, resultShard, shardOf } from "./stubs.js";
+import { registryOf, type BrokerRegistry } from "../brokers/registry.js";
+import type { Broker } from "../brokers/broker.js";
+import { QUEUE_MAX_DELAY_S } from "../brokers/config.js";
 
 /** One canvas to apply, with call-time values and the path of its body (for errors). */
 export interface ApplyItem {
@@ -91,12 +94,61 @@ export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepare
         throw new WireError("payload_too_large", `task '${m.task}' encodes to ${bytes} bytes; one message may be at most ${MAX_MESSAGE_BYTES}`, item.path || undefined);
       }
     }
+    if (app.brokers.size > 0) checkDelays(app, canvas, p.messages, item.path, now);
     out.handles.push(handleOf(canvas));
     out.messages.push(...p.messages);
     out.chords.push(...p.chords);
     out.groups.push(...groupsOf(canvas));
   }
   return out;
+}
+
+/**
+ * A message for a queue on a `cloudflare-queue` broker may be delayed at most 12 h (a Queue
+ * message's `delaySeconds`): a longer countdown/eta is refused, with the path of the option.
+ */
+function checkDelays(app: App, canvas: Canvas, messages: TaskMessage[], path: string, now: number): void {
+  for (const m of messages) {
+    if (m.eta === null || m.eta - now <= QUEUE_MAX_DELAY_S * 1000) continue;
+    if (app.brokers.get(m.queue)?.kind !== "cloudflare-queue") continue;
+    const found = findNode(canvas, m.id, path);
+    const option = found && found.node.options.countdown === undefined && found.node.options.eta !== undefined ? "eta" : "countdown";
+    throw new WireError(
+      "invalid_signature",
+      `${option}: task '${m.task}' goes to queue '${m.queue}' on the cloudflare-queue broker, which delays a message at most ${QUEUE_MAX_DELAY_S / 3600} h`,
+      join(join(found?.path ?? path, "options"), option),
+    );
+  }
+}
+
+/** The node whose task id is `id`, with its path in the request body. */
+function findNode(node: Canvas, id: string, path: string): { node: Canvas; path: string } | null {
+  if (node.options.task_id === id && node.kind !== "group" && node.kind !== "chain") return { node, path };
+  const kids: Array<[Canvas, string]> = [];
+  node.options.link?.forEach((c, i) => kids.push([c, join(join(path, "options.link"), i)]));
+  node.options.link_error?.forEach((c, i) => kids.push([c, join(join(path, "options.link_error"), i)]));
+  switch (node.kind) {
+    case "chain":
+    case "group":
+      node.tasks.forEach((t, i) => kids.push([t, join(path, `kwargs.tasks.${i}`)]));
+      break;
+    case "chord":
+      node.header.forEach((t, i) => kids.push([t, join(path, `kwargs.header.${i}`)]));
+      kids.push([node.body, join(path, "kwargs.body")]);
+      break;
+    case "map":
+    case "starmap":
+    case "chunks":
+      kids.push([node.task, join(path, "kwargs.task")]);
+      break;
+    case "task":
+      break;
+  }
+  for (const [kid, p] of kids) {
+    const hit = findNode(kid, id, p);
+    if (hit) return hit;
+  }
+  return null;
 }
 
 /** Applies canvases: all or none. Returns their handles in order. */
@@ -106,15 +158,56 @@ export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]
     await Promise.all([...groupBy(p.groups, (g) => shardOf(g.id))].map(([shard, gs]) => resultShard(env, shard).recordGroups(gs, DEFAULT_RESULT_EXPIRES_S)));
   }
   await Promise.all(p.chords.map((c) => chordStub(env, c.id).open(c)));
+  const registry = registryOf(env, app);
   const byQueue = [...groupBy(p.messages, (m) => m.queue)];
-  const results = await Promise.allSettled(byQueue.map(([queue, msgs]) => queueStub(env, queue).enqueue(msgs)));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed) {
-    await Promise.allSettled(
-      byQueue.map(([queue, msgs], i) => (results[i]?.status === "fulfilled" ? queueStub(env, queue).cancel(msgs.map((m) => m.id)) : Promise.resolve())),
-    );
-    console.error("edgery: enqueue failed; undone", failed.reason);
+  // In phases, so that a failure leaves nothing running: other apps first (the likeliest to fail;
+  // nothing of ours has started yet), then the QueueDOs (which dispatch at once), and last the
+  // brokers that cannot take an enqueue back (a Queue message once sent).
+  const phases: Array<Array<[string, TaskMessage[]]>> = registry.map.size === 0 ? [byQueue] : [[], [], []];
+  if (registry.map.size > 0) for (const g of byQueue) phases[phaseOf(registry, g[0])]!.push(g);
+  const done: Array<[string, TaskMessage[]]> = [];
+  let failed: unknown;
+  for (const phase of phases) {
+    if (phase.length === 0) continue;
+    failed = await enqueueGroups(registry, phase, done);
+    if (failed !== undefined) break;
+  }
+  if (failed !== undefined) {
+    await Promise.allSettled(done.map(([queue, msgs]) => registry.brokerOf(queue).cancel?.(msgs)));
+    console.error("edgery: enqueue failed; undone", failed);
     throw new WireError("overloaded", "the queue could not take the tasks now; nothing was enqueued, try again");
   }
   return p.handles;
+}
+
+/** 0: another app (service/http); 1: the QueueDO; 2: a broker that cannot take an enqueue back. */
+function phaseOf(registry: BrokerRegistry, queue: string): number {
+  const kind = registry.specOf(queue)?.kind;
+  if (kind === "service" || kind === "http") return 0;
+  let broker: Broker | null = null;
+  try {
+    broker = registry.brokerOf(queue);
+  } catch {
+    return 0;
+  }
+  return broker.cancellable ? 1 : 2;
+}
+
+/** Enqueues groups concurrently; records the ones taken in `done`; returns the first failure. */
+async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, TaskMessage[]]>, done: Array<[string, TaskMessage[]]>): Promise<unknown> {
+  const results = await Promise.allSettled(
+    groups.map(([queue, msgs]) => {
+      try {
+        return registry.brokerOf(queue).enqueue(msgs);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }),
+  );
+  let failed: unknown;
+  results.forEach((r, i) => {
+    if (r.status === "fulfilled") done.push(groups[i]!);
+    else if (failed === undefined) failed = r.reason ?? new Error("enqueue failed");
+  });
+  return failed;
 }

@@ -50,19 +50,25 @@ export interface TaskMessage {
   link_error: Canvas[];
 }
 
-/** A leased task as it travels in a Queue message. */
-export interface LeasedTask {
+/** A leased task as it travels in a Queue message (the message as stored, JSON text). */
+export interface WireLeasedTask {
   /** Lease id and fencing token: a settle with a stale token is refused. */
   lease: string;
   /** Lease deadline at dispatch (epoch ms). */
   deadline: number;
   /** True when an earlier lease of this message expired (Celery's `delivery_info.redelivered`). */
   redelivered: boolean;
+  /** The TaskMessage as JSON: the QueueDO sends it as stored, without parsing it. */
+  body: string;
+}
+
+/** A leased task as the consumer runs it. */
+export interface LeasedTask extends Omit<WireLeasedTask, "body"> {
   message: TaskMessage;
 }
 
 /** The body of one Cloudflare Queue message: up to 100 leased tasks of one queue. */
 export interface DeliveryBody {
   queue: string;
-  tasks: LeasedTask[];
+  tasks: WireLeasedTask[];
 }

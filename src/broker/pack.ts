@@ -2,12 +2,12 @@
  * Packs leased tasks into Cloudflare Queue messages: up to 100 tasks and ~120 KB each.
  */
 import { QUEUE_BATCH_MAX, QUEUE_MESSAGE_BUDGET_BYTES } from "../protocol/index.js";
-import type { DeliveryBody, LeasedTask } from "./message.js";
+import type { DeliveryBody, WireLeasedTask } from "./message.js";
 
 /** Splits leased tasks (already in dispatch order) into delivery bodies. */
-export function packDeliveries(queue: string, tasks: Array<{ task: LeasedTask; bytes: number }>): DeliveryBody[] {
+export function packDeliveries(queue: string, tasks: Array<{ task: WireLeasedTask; bytes: number }>): DeliveryBody[] {
   const out: DeliveryBody[] = [];
-  let current: LeasedTask[] = [];
+  let current: WireLeasedTask[] = [];
   let size = 0;
   for (const { task, bytes } of tasks) {
     if (current.length > 0 && (current.length >= QUEUE_BATCH_MAX || size + bytes > QUEUE_MESSAGE_BUDGET_BYTES)) {

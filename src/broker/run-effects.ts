@@ -7,7 +7,8 @@ import type { ChordReport, Effect, ResultWrite } from "../canvas/effects.js";
 import { plan, type ChordInit, type PlanEnv } from "../canvas/plan.js";
 import type { EdgeryEnv } from "../env.js";
 import type { TaskMessage } from "./message.js";
-import { chordStub, queueStub, resultShard, shardOf } from "./stubs.js";
+import { chordStub, resultShard, shardOf } from "./stubs.js";
+import { registryOf } from "../brokers/registry.js";
 
 /** Groups items by a key. */
 export function groupBy<T, K>(items: T[], key: (t: T) => K): Map<K, T[]> {
@@ -46,9 +47,11 @@ export function batchEffects(effects: Effect[], env: PlanEnv): EffectBatch {
 
 /** Sends a batch: chords open first, then messages, result writes and chord reports. */
 export async function sendBatch(env: EdgeryEnv, batch: EffectBatch): Promise<void> {
+  const registry = registryOf(env);
   await Promise.all(batch.chords.map((c) => chordStub(env, c.id).open(c)));
   await Promise.all([
-    ...[...groupBy(batch.messages, (m) => m.queue)].map(([queue, msgs]) => queueStub(env, queue).enqueue(msgs)),
+    // Each queue's messages through its broker (the QueueDO unless a route puts the queue elsewhere).
+    ...[...groupBy(batch.messages, (m) => m.queue)].map(([queue, msgs]) => registry.brokerOf(queue).enqueue(msgs)),
     ...[...groupBy(batch.writes, (w) => shardOf(w.id))].map(([shard, writes]) => resultShard(env, shard).write(writes)),
   ]);
   await Promise.all(

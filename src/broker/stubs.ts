@@ -44,3 +44,13 @@ export function directoryStub(env: EdgeryEnv) {
 export function chordStub(env: EdgeryEnv, chordId: string) {
   return env.CHORD_DO.get(env.CHORD_DO.idFromName(chordId));
 }
+
+/** The event feed's EventsDO (one instance), or null when the Worker does not bind it. */
+export function eventsStub(env: EdgeryEnv) {
+  return env.EVENTS_DO ? env.EVENTS_DO.get(env.EVENTS_DO.idFromName("events")) : null;
+}
+
+/** The ScheduleDO (one instance), or null when the Worker does not bind it. */
+export function scheduleStub(env: EdgeryEnv) {
+  return env.SCHEDULE_DO ? env.SCHEDULE_DO.get(env.SCHEDULE_DO.idFromName("schedules")) : null;
+}

@@ -7,7 +7,7 @@
  */
 import type { Canvas, TaskErrorInfo } from "../protocol/index.js";
 import type { ChordRef, TaskMessage } from "../broker/message.js";
-import { leafIds } from "./handle.js";
+import { leafIds, startIds } from "./handle.js";
 import { rootInherit, type Inherit } from "./plan.js";
 
 /** One result write (a state change of one task). */
@@ -23,10 +23,15 @@ export interface ResultWrite {
   retries?: number;
   parent_id?: string | null;
   group_id?: string | null;
+  /** Ids of the tasks this one started: a chain's next step, its link callbacks (Celery's children). */
+  children?: string[];
   started_at?: number | null;
   date_done?: number | null;
   /** Seconds to keep a final result (`result_expires`). */
   expires_s?: number;
+  /** The task's arguments, stored with the result when `result_extended`. */
+  args?: unknown[];
+  kwargs?: Record<string, unknown>;
 }
 
 /** A chord member's report. */
@@ -50,7 +55,7 @@ export type Outcome =
   | { kind: "failure"; state: "FAILURE" | "REVOKED"; error: TaskErrorInfo; worker: string | null; startedAt: number | null; doneAt: number };
 
 /** The result write for a finished message. */
-function finalWrite(msg: TaskMessage, outcome: Outcome, resultExpires: number): ResultWrite {
+function finalWrite(msg: TaskMessage, outcome: Outcome, resultExpires: number, extended: boolean): ResultWrite {
   const common = {
     id: msg.id,
     task: msg.task,
@@ -62,6 +67,8 @@ function finalWrite(msg: TaskMessage, outcome: Outcome, resultExpires: number): 
     started_at: outcome.startedAt,
     date_done: outcome.doneAt,
     expires_s: resultExpires,
+    // result_extended: the args and kwargs are stored with the result.
+    ...(extended ? { args: msg.args, kwargs: msg.kwargs } : {}),
   };
   return outcome.kind === "success"
     ? { ...common, state: "SUCCESS", result: outcome.value, error: null }
@@ -69,10 +76,16 @@ function finalWrite(msg: TaskMessage, outcome: Outcome, resultExpires: number): 
 }
 
 /** Effects of a message that ended, by success or by failure/revocation. */
-export function outcomeEffects(msg: TaskMessage, outcome: Outcome, resultExpires: number): Effect[] {
+export function outcomeEffects(msg: TaskMessage, outcome: Outcome, resultExpires: number, extended = false): Effect[] {
   const effects: Effect[] = [];
-  if (!(outcome.kind === "success" && msg.options.ignore_result)) {
-    effects.push({ kind: "store", write: finalWrite(msg, outcome, resultExpires) });
+  // ignore_result: nothing is stored, whatever the outcome (the id reads PENDING), as in Celery.
+  if (!msg.options.ignore_result) {
+    const write = finalWrite(msg, outcome, resultExpires, extended);
+    if (outcome.kind === "success") {
+      const children = [...(msg.chain[0] ? startIds(msg.chain[0]) : []), ...msg.link.flatMap(startIds)];
+      if (children.length > 0) write.children = children;
+    }
+    effects.push({ kind: "store", write });
   }
   const base = rootInherit({ parentId: msg.id, rootId: msg.root_id, stamps: msg.stamps });
   if (outcome.kind === "success") {
@@ -80,7 +93,8 @@ export function outcomeEffects(msg: TaskMessage, outcome: Outcome, resultExpires
       effects.push({
         kind: "apply",
         canvas: { kind: "chain", tasks: msg.chain, args: [], kwargs: {}, options: {}, immutable: false },
-        inherit: { ...base, prepend: [outcome.value], chord: msg.chord },
+        // Not msg.stamps: they include this step's own; the later steps carry the chain's (see plan).
+        inherit: { ...base, stamps: {}, prepend: [outcome.value], chord: msg.chord },
       });
     } else if (msg.chord) {
       effects.push({ kind: "chord", chordId: msg.chord.id, report: { index: msg.chord.index, memberId: msg.id, ok: true, value: outcome.value } });

@@ -42,9 +42,24 @@ export function resultIdOf(node: Canvas): string {
   return h.id;
 }
 
-/** The id whose result a chord header member reports: a nested group reports through its gatherer. */
+/**
+ * The id whose result a chord header member reports: a nested group (or chunks) reports through
+ * its gatherer, and so does a chain or chord that ends in one (as the planner runs them).
+ */
 export function memberResultId(node: Canvas): string {
-  return node.kind === "group" ? accumulateId(idOf(node)) : resultIdOf(node);
+  switch (node.kind) {
+    case "group":
+    case "chunks":
+      return accumulateId(idOf(node));
+    case "chain": {
+      const last = chainSteps(node).at(-1);
+      return last ? memberResultId(last) : resultIdOf(node);
+    }
+    case "chord":
+      return memberResultId(node.body);
+    default:
+      return resultIdOf(node);
+  }
 }
 
 /** Every task id that a canvas will create (leaves, chord bodies, chunk tasks), in order. */
@@ -83,4 +98,24 @@ export function groupsOf(node: Canvas): Array<{ id: string; members: string[] }>
     node.kind === "group" ? node.tasks : node.kind === "chord" ? [...node.header, node.body] : node.kind === "chain" ? node.tasks : [];
   const callbacks = [...(node.options.link ?? []), ...(node.options.link_error ?? [])];
   return [...own, ...children.flatMap(groupsOf), ...callbacks.flatMap(groupsOf)];
+}
+
+/** The ids of the tasks that start first when a node is applied (Celery's `children` of its parent). */
+export function startIds(node: Canvas): string[] {
+  switch (node.kind) {
+    case "task":
+    case "map":
+    case "starmap":
+      return [idOf(node)];
+    case "chunks":
+      return splitChunks(node.it, node.n).map((_, i) => chunkId(idOf(node), i));
+    case "group":
+      return node.tasks.flatMap(startIds);
+    case "chord":
+      return node.header.length > 0 ? node.header.flatMap(startIds) : startIds(node.body);
+    case "chain": {
+      const [first] = chainSteps(node);
+      return first ? startIds(first) : [];
+    }
+  }
 }

@@ -8,7 +8,7 @@
  */
 import type { Canvas, ChordNode, TaskNode, TaskOptions } from "../protocol/index.js";
 import type { ChordRef, MessageOptions, TaskMessage } from "../broker/message.js";
-import { accumulateId, chunkId, idOf } from "./ids.js";
+import { accumulateId, chunkId, idOf, suffixIds } from "./ids.js";
 import { chainSteps, splitChunks } from "./flatten.js";
 import { mergeStamps, ownStamps } from "./stamps.js";
 
@@ -89,6 +89,8 @@ function planInto(node: Canvas, inh: Inherit, env: PlanEnv, out: Plan): void {
     }
     case "chunks": {
       const gid = idOf(node);
+      // The group passes link/link_error to each member; copying them here too would double them.
+      const { link: _link, link_error: _linkError, ...memberOptions } = node.options;
       const members = splitChunks(node.it, node.n).map(
         (piece, i): Canvas => ({
           kind: "starmap",
@@ -96,7 +98,7 @@ function planInto(node: Canvas, inh: Inherit, env: PlanEnv, out: Plan): void {
           it: piece,
           args: [],
           kwargs: {},
-          options: { ...node.options, task_id: chunkId(gid, i) },
+          options: { ...memberOptions, task_id: chunkId(gid, i) },
           immutable: true,
         }),
       );
@@ -104,13 +106,17 @@ function planInto(node: Canvas, inh: Inherit, env: PlanEnv, out: Plan): void {
       return;
     }
     case "chain": {
-      const steps = withChainCallbacks(chainSteps(node), node.options);
+      const steps = withChainCallbacks(chainSteps(node), node.options).map((step, i) => inheritOptions(step, node.options, i === 0));
       const [first, ...others] = steps;
       if (!first) {
         return;
       }
-      const prepend = node.immutable ? [] : [...inh.prepend, ...node.args];
-      planInto(first, { ...here, prepend, kwargs: { ...node.kwargs, ...inh.kwargs }, rest: [...others, ...inh.rest] }, env, out);
+      const prepend = node.immutable ? node.args : [...inh.prepend, ...node.args];
+      const kwargs = node.immutable ? node.kwargs : { ...node.kwargs, ...inh.kwargs };
+      // The later steps are planned from a message whose stamps include the first step's own:
+      // they carry the stamps of the chain's context themselves (see outcomeEffects).
+      const rest = [...others.map((s) => withStamps(s, here.stamps)), ...inh.rest];
+      planInto(first, { ...here, prepend, kwargs, rest }, env, out);
       return;
     }
     case "group": {
@@ -118,7 +124,8 @@ function planInto(node: Canvas, inh: Inherit, env: PlanEnv, out: Plan): void {
       if (inh.rest.length > 0) {
         // A group followed by another step is a chord (Celery's group → chord upgrade).
         const [body, ...rest] = inh.rest as [Canvas, ...Canvas[]];
-        planChord({ kind: "chord", header: node.tasks, body, args: [], kwargs: {}, options: { ...node.options, chord_id: gid }, immutable: node.immutable }, { ...here, rest }, env, out);
+        // The body is the next step: it gets the stamps around the group, not the group's own.
+        planChord({ kind: "chord", header: node.tasks, body, args: [], kwargs: {}, options: { ...node.options, chord_id: gid }, immutable: node.immutable }, { ...here, rest }, env, out, inh.stamps, false);
         return;
       }
       if (inh.chord) {
@@ -129,7 +136,7 @@ function planInto(node: Canvas, inh: Inherit, env: PlanEnv, out: Plan): void {
       }
       const prepend = node.immutable ? [] : inh.prepend;
       node.tasks.forEach((member, i) => {
-        planInto(withGroupCallbacks(member, node.options), { ...here, prepend, rest: [], chord: null, groupId: gid, groupIndex: i }, env, out);
+        planInto(inheritOptions(withGroupCallbacks(member, node.options, i), node.options, true), { ...here, prepend, rest: [], chord: null, groupId: gid, groupIndex: i }, env, out);
       });
       return;
     }
@@ -139,10 +146,15 @@ function planInto(node: Canvas, inh: Inherit, env: PlanEnv, out: Plan): void {
   }
 }
 
-function planChord(node: ChordNode, inh: Inherit, env: PlanEnv, out: Plan): void {
+/**
+ * Plans a chord. `bodyInherits` is false for a group upgraded to a chord: its body is the chain's
+ * next step, which takes neither the group's stamps (`bodyStamps`) nor its options.
+ */
+function planChord(node: ChordNode, inh: Inherit, env: PlanEnv, out: Plan, bodyStamps: Record<string, unknown> = inh.stamps, bodyInherits = true): void {
   const cid = idOf(node, "chord_id");
-  const body = withChordCallbacks(node.body, node.options);
-  const bodyInherit: Inherit = { ...inh, prepend: [], kwargs: node.kwargs, groupId: null, groupIndex: null };
+  const callbacked = withChordCallbacks(node.body, node.options);
+  const body = bodyInherits ? inheritOptions(callbacked, node.options, false) : callbacked;
+  const bodyInherit: Inherit = { ...inh, prepend: [], kwargs: node.kwargs, stamps: bodyStamps, groupId: null, groupIndex: null };
   if (node.header.length === 0) {
     // An empty header: the body runs at once with [] (as Celery does).
     planInto(body, { ...bodyInherit, prepend: [[]] }, env, out);
@@ -151,8 +163,39 @@ function planChord(node: ChordNode, inh: Inherit, env: PlanEnv, out: Plan): void
   out.chords.push({ id: cid, size: node.header.length, body, inherit: bodyInherit });
   const prepend = node.immutable ? [] : inh.prepend;
   node.header.forEach((member, i) => {
-    planInto(member, { ...inh, prepend, kwargs: inh.kwargs, rest: [], chord: { id: cid, index: i }, groupId: cid, groupIndex: i }, env, out);
+    planInto(inheritOptions(member, node.options, true), { ...inh, prepend, kwargs: inh.kwargs, rest: [], chord: { id: cid, index: i }, groupId: cid, groupIndex: i }, env, out);
   });
+}
+
+/** Options a canvas passes down to its tasks as defaults (a task's own options win). */
+const INHERITED_OPTIONS = [
+  "queue",
+  "routing_key",
+  "priority",
+  "soft_time_limit",
+  "time_limit",
+  "max_retries",
+  "acks_late",
+  "ignore_result",
+  "result_expires",
+  "track_started",
+  "expires",
+] as const;
+
+/** Options that only delay what starts now: a chain's first step, a group's or header's members. */
+const START_OPTIONS = ["countdown", "eta"] as const;
+
+/**
+ * `child` with the canvas's options as defaults under its own, as Celery applies a canvas's
+ * options to its tasks; `starts` says whether the child starts now (gets countdown/eta).
+ */
+export function inheritOptions(child: Canvas, options: TaskOptions, starts: boolean): Canvas {
+  const add: TaskOptions = {};
+  for (const k of INHERITED_OPTIONS) if (options[k] !== undefined && child.options[k] === undefined) add[k] = options[k] as never;
+  if (starts && child.options.countdown === undefined && child.options.eta === undefined) {
+    for (const k of START_OPTIONS) if (options[k] !== undefined) add[k] = options[k] as never;
+  }
+  return Object.keys(add).length === 0 ? child : ({ ...child, options: { ...add, ...child.options } } as Canvas);
 }
 
 /** A chain's own `link` goes to its last step, its `link_error` to every step (as Celery). */
@@ -165,18 +208,26 @@ function withChainCallbacks(steps: Canvas[], options: TaskOptions): Canvas[] {
   });
 }
 
+/** `node` with `stamps` added to its own (they win, as stamps from the canvas around it do). */
+function withStamps(node: Canvas, stamps: Record<string, unknown>): Canvas {
+  if (Object.keys(stamps).length === 0) return node;
+  return { ...node, options: { ...node.options, stamps: mergeStamps(stamps, node.options.stamps ?? {}) } } as Canvas;
+}
+
 /** A group's `link`/`link_error` apply to each member. */
-function withGroupCallbacks(member: Canvas, options: TaskOptions): Canvas {
+function withGroupCallbacks(member: Canvas, options: TaskOptions, index: number | null): Canvas {
   if (!options.link && !options.link_error) return member;
+  // Each member's copy of a callback is a task of its own: its ids get the member's index.
+  const copy = (cbs: Canvas[]) => (index === null ? cbs : cbs.map((cb) => suffixIds(cb, `-${index}`)));
   const o = { ...member.options };
-  if (options.link) o.link = [...(o.link ?? []), ...options.link];
-  if (options.link_error) o.link_error = [...(o.link_error ?? []), ...options.link_error];
+  if (options.link) o.link = [...(o.link ?? []), ...copy(options.link)];
+  if (options.link_error) o.link_error = [...(o.link_error ?? []), ...copy(options.link_error)];
   return { ...member, options: o } as Canvas;
 }
 
 /** A chord's `link`/`link_error` belong to its body (its errbacks fire once, from the body). */
 function withChordCallbacks(body: Canvas, options: TaskOptions): Canvas {
-  return withGroupCallbacks(body, options);
+  return withGroupCallbacks(body, options, null);
 }
 
 function epochOf(value: number | string | undefined, now: number): number | null {

@@ -62,5 +62,12 @@ export function registerDemoTasks(app: App): void {
       stamps: c.stamps,
       delivery_info: c.deliveryInfo,
     }))
-    .task("demo.stamps", (c) => c.stamps);
+    .task("demo.stamps", (c) => c.stamps)
+    // Result backends (docs/result-backends.md): kept in D1 beyond result_expires, queryable.
+    .task("demo.persist", (_c, [x]) => x ?? null, { backend: "d1", result_persistent: true, result_extended: true })
+    // A string of n bytes: past the R2 threshold (1 MiB) the value is stored in R2.
+    .task("demo.blob", (_c, [n]) => {
+      const size = Math.max(0, Math.min(Math.floor(num(n)), 64 * 1024 * 1024));
+      return "x".repeat(size);
+    });
 }

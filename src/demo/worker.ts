@@ -4,10 +4,21 @@
  */
 import { App, edgery } from "../index.js";
 import { registerDemoTasks } from "./tasks.js";
+import { registerScenarioTasks } from "../../examples/scenarios/tasks.js";
 
-export { QueueDO, ResultDO, ChordDO } from "../index.js";
+export { QueueDO, ResultDO, ChordDO, EventsDO, ScheduleDO } from "../index.js";
 
 const app = new App({ name: "edgery" });
 app.optionalTasks(registerDemoTasks);
+app.optionalTasks(registerScenarioTasks);
+// The demo brokers (docs/brokers.md): `billing.*` runs in the second app (apps/billing) through
+// the BILLING service binding; queue "direct" is on the cloudflare-queue broker (DIRECT Queue),
+// with `direct.noop` (returns null) on it for the bench and tests; any task sent with
+// `options.queue: "direct"` goes there too.
+app.route({
+  "billing.*": { queue: "billing", broker: "service", binding: "BILLING" },
+  "direct.*": { queue: "direct", broker: "cloudflare-queue", binding: "DIRECT" },
+});
+app.optionalTasks((a) => a.task("direct.noop", () => null));
 
 export default edgery(app);

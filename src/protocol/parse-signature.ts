@@ -83,7 +83,8 @@ function parseNode(value: unknown, path: string, depth: number, state: ParseStat
   const args = raw.args ?? [];
   const kwargs = raw.kwargs ?? {};
   const immutable = raw.immutable ?? false;
-  const primitive = PRIMITIVE_TASKS[raw.task as keyof typeof PRIMITIVE_TASKS];
+  // Own keys only: a task named like an Object.prototype member ("constructor") is a plain task.
+  const primitive = Object.hasOwn(PRIMITIVE_TASKS, raw.task) ? PRIMITIVE_TASKS[raw.task as keyof typeof PRIMITIVE_TASKS] : undefined;
   if (!primitive) {
     if (raw.task.startsWith("celery.")) fail(join(path, "task"), `unknown canvas primitive '${raw.task}'`);
     if (raw.subtask_type && !["chain", "group", "chord", "chunks"].includes(raw.subtask_type)) {

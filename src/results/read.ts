@@ -1,33 +1,72 @@
 /**
- * Reading results: KV at the edge for ready ones, else the authoritative ResultDO shard (which
- * also holds `?wait=` long polls). A ready result read from the shard is copied into KV.
+ * Reading results wherever they are: KV at the edge for ready ones, else the authoritative
+ * ResultDO shard (which also holds `?wait=` long polls), else D1 (results written behind there
+ * outlive the shard: `result_persistent`). A value stored in R2 (a pointer) is resolved on the
+ * way out. A ready result read from the shard is copied into KV (with its pointer, not the value).
  */
-import { KV_MIN_TTL_S, isReady, pendingResult, type GroupResult, type TaskResult } from "../protocol/index.js";
+import { isReady, pendingResult, type GroupResult, type TaskResult } from "../protocol/index.js";
 import { groupBy } from "../broker/run-effects.js";
 import { resultShard, resultStub, shardOf } from "../broker/stubs.js";
 import type { EdgeryEnv } from "../env.js";
+import { D1Backend } from "./d1-backend.js";
+import { KvBackend } from "./kv-backend.js";
+import { R2Backend, loadValue } from "./r2-backend.js";
+import { isPointer, POINTER_KEY } from "./pointer.js";
 
-const KV_PREFIX = "result:";
+/** How long a `?wait=` read lets the shard answer before it also asks D1. */
+const D1_AFTER_MS = 50;
 
 /** A task's result; `waitMs` > 0 holds until it is ready or the time is up. */
 export async function readResult(env: EdgeryEnv, id: string, waitMs: number, background: (p: Promise<unknown>) => void): Promise<TaskResult> {
-  const cached = await env.RESULTS_KV.get<TaskResult>(KV_PREFIX + id, "json").catch(() => null);
-  if (cached) return cached;
+  const kv = new KvBackend(env);
+  const cached = await env.RESULTS_KV.get<TaskResult>("result:" + id, "json").catch(() => null);
+  if (cached) return resolveResult(env, cached);
   const stub = resultStub(env, id);
-  const r = (waitMs > 0 ? await stub.wait(id, waitMs) : await stub.get(id)) as TaskResult | null;
-  if (!r) return pendingResult(id);
-  if (isReady(r.state)) background(cacheResult(env, r));
-  return r;
+  let shardAnswered = false;
+  const fromShard = ((waitMs > 0 ? stub.wait(id, waitMs) : stub.get(id)) as Promise<TaskResult | null>).finally(() => (shardAnswered = true));
+  // D1 (results the shard no longer has) is asked only when the shard does not know the id, or,
+  // for `?wait=`, when the shard has not answered within D1_AFTER_MS: a persisted result then
+  // answers at once instead of after the whole wait, and a ready result costs no D1 query.
+  let d1: Promise<TaskResult | null> | null = null;
+  const askD1 = (): Promise<TaskResult | null> => (d1 ??= env.RESULTS_DB ? new D1Backend(env.RESULTS_DB).get(id).catch(() => null) : Promise.resolve(null));
+  const early: Promise<{ r: TaskResult | null; shard: boolean }> =
+    waitMs > 0 && env.RESULTS_DB
+      ? new Promise<void>((ok) => setTimeout(ok, D1_AFTER_MS)).then(async () => {
+          if (shardAnswered) return fromShard.then((r) => ({ r, shard: true }));
+          const r = await askD1();
+          return r ? { r, shard: false } : fromShard.then((x) => ({ r: x, shard: true }));
+        })
+      : fromShard.then((r) => ({ r, shard: true }));
+  const first = await Promise.race([fromShard.then((r) => ({ r, shard: true })), early]);
+  if (first.shard && first.r) {
+    if (isReady(first.r.state)) background(kv.cache(first.r));
+    return resolveResult(env, first.r);
+  }
+  const r = first.r ?? (await askD1());
+  return r ? resolveResult(env, r) : pendingResult(id);
 }
 
-/** Copies a ready result into KV for the rest of its `result_expires`. */
-async function cacheResult(env: EdgeryEnv, r: TaskResult): Promise<void> {
-  await env.RESULTS_KV.put(KV_PREFIX + r.id, JSON.stringify(r), { expirationTtl: Math.max(KV_MIN_TTL_S, 3600) }).catch(() => undefined);
+/** The result with an R2 pointer replaced by the value (a gone object leaves the pointer). */
+export async function resolveResult<T extends TaskResult>(env: EdgeryEnv, r: T): Promise<T> {
+  if (!isPointer(r.result) || !env.RESULTS_R2) return r;
+  const bucket = env.RESULTS_R2;
+  const key = r.result[POINTER_KEY];
+  try {
+    return { ...r, result: await loadValue(bucket, key) };
+  } catch (err) {
+    if (err instanceof Error && err.name === "ValueMissing") return r;
+    throw err;
+  }
 }
 
-/** Forgets a result everywhere. */
+/** Forgets a result everywhere: the shard, KV, D1 and R2 (whole result and large value). */
 export async function forgetResult(env: EdgeryEnv, id: string): Promise<void> {
-  await Promise.all([resultStub(env, id).forget(id), env.RESULTS_KV.delete(KV_PREFIX + id)]);
+  // The shard first: it drops the id's pending D1 write before D1 is cleared.
+  await new KvBackend(env).forget(id);
+  await Promise.all([
+    env.RESULTS_DB ? new D1Backend(env.RESULTS_DB).forget(id) : undefined,
+    env.RESULTS_R2 ? new R2Backend(env.RESULTS_R2).forget(id) : undefined,
+  ]);
 }
 
 /** A group's result, or null when the group is unknown; `waitMs` holds until all are ready. */
@@ -44,11 +83,14 @@ export async function readGroup(env: EdgeryEnv, id: string, waitMs: number): Pro
     [...byShard].map(async ([shard, list]) => {
       const stub = resultShard(env, shard);
       const got = (await stub.getMany(list.map((x) => x.m))) as Array<TaskResult | null>;
-      list.forEach((x, k) => (results[x.i] = got[k] ?? pendingResult(x.m)));
+      await Promise.all(list.map(async (x, k) => (results[x.i] = got[k] ? await resolveResult(env, got[k]) : pendingResult(x.m))));
       for (const x of list) {
         const left = deadline - Date.now();
         if (left <= 0) break;
-        if (!isReady(results[x.i]!.state)) results[x.i] = ((await stub.wait(x.m, left)) as TaskResult | null) ?? pendingResult(x.m);
+        if (!isReady(results[x.i]!.state)) {
+          const r = (await stub.wait(x.m, left)) as TaskResult | null;
+          results[x.i] = r ? await resolveResult(env, r) : pendingResult(x.m);
+        }
       }
     }),
   );

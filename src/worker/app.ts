@@ -4,6 +4,10 @@
 import { compileRoutes, type Route, type RouteTable } from "./routing.js";
 import type { TaskContext } from "./task-context.js";
 import { registerBuiltins } from "./builtins.js";
+import { compileBrokers, type BrokerMap } from "../brokers/config.js";
+import { parseSignature, type WireSignature } from "../protocol/index.js";
+import { defineSchedule, type ScheduleDefinition, type ScheduleWhen } from "../schedule/schedule.js";
+import { checkBackend, checkResultDefaults } from "../results/policy.js";
 
 /** A task function: positional args, then kwargs, then the request context. */
 export type TaskFn = (ctx: TaskContext, args: unknown[], kwargs: Record<string, unknown>) => unknown;
@@ -28,6 +32,14 @@ export interface TaskDefaults {
   ignore_result?: boolean;
   track_started?: boolean;
   result_expires?: number;
+  /** Result backend (Celery's `backend`): `kv` (default), `d1`, `r2` or `none`. See docs/result-backends.md. */
+  backend?: string;
+  /** Keep the result in D1 beyond `result_expires` (until forgotten). */
+  result_persistent?: boolean;
+  /** Store the task's args and kwargs with its result. */
+  result_extended?: boolean;
+  /** Values with more JSON bytes than this are stored in R2 (default 1 MiB). */
+  result_r2_threshold?: number;
 }
 
 /** A registered task. */
@@ -55,6 +67,8 @@ export class App {
   private optionalOn = false;
   private routeTable: RouteTable;
   private routeMap: Record<string, Route>;
+  private brokerMap: BrokerMap;
+  private readonly scheduleMap = new Map<string, ScheduleDefinition>();
   /** App-wide task defaults (`task_soft_time_limit`, `task_acks_late`, ...). */
   readonly defaults: TaskDefaults;
 
@@ -62,6 +76,9 @@ export class App {
     this.name = config.name;
     this.routeMap = { ...(config.routes ?? {}) };
     this.routeTable = compileRoutes(this.routeMap);
+    this.brokerMap = compileBrokers(this.routeMap);
+    checkResultDefaults(`app '${config.name}' defaults`, config.defaults ?? {});
+    for (const [key, r] of Object.entries(this.routeMap)) checkBackend(`route '${key}'`, r.backend);
     this.defaults = { ...(config.defaults ?? {}) };
     registerBuiltins(this);
   }
@@ -69,13 +86,39 @@ export class App {
   /** Registers a task. `fn` gets the context, the positional args and the kwargs. */
   task(name: string, fn: TaskFn, defaults: TaskDefaults = {}): this {
     if (this.tasks.has(name)) throw new Error(`task '${name}' is registered twice`);
+    checkResultDefaults(`task '${name}'`, defaults);
     this.tasks.set(name, { name, fn, defaults });
     return this;
   }
 
+  /**
+   * Registers a periodic task, as a Celery beat entry: `signature` is applied on a cron
+   * expression (five fields, UTC) or every `every` seconds. Checked now, not when it runs.
+   *
+   * ```ts
+   * app.schedule("cleanup", { cron: "*\/5 * * * *" }, { task: "jobs.cleanup" });
+   * ```
+   * @throws Error for a bad name, cron or interval; WireError for a bad signature.
+   */
+  schedule(name: string, when: ScheduleWhen, signature: WireSignature): this {
+    if (this.scheduleMap.has(name)) throw new Error(`schedule '${name}' is registered twice`);
+    parseSignature(signature);
+    this.scheduleMap.set(name, defineSchedule(name, when, signature));
+    return this;
+  }
+
+  /** The registered schedules, by name. */
+  schedules(): ScheduleDefinition[] {
+    return [...this.scheduleMap.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   /** Adds routes (exact names or glob patterns), as Celery's `task_routes`. */
   route(routes: Record<string, Route>): this {
-    this.routeMap = { ...this.routeMap, ...routes };
+    const routeMap = { ...this.routeMap, ...routes };
+    // Checked first: a route naming an unknown broker fails here, when the app is built.
+    this.brokerMap = compileBrokers(routeMap);
+    for (const [key, r] of Object.entries(routes)) checkBackend(`route '${key}'`, r.backend);
+    this.routeMap = routeMap;
     this.routeTable = compileRoutes(this.routeMap);
     return this;
   }
@@ -122,6 +165,11 @@ export class App {
   /** Queue names the routes mention (known before any task is sent). */
   routedQueues(): string[] {
     return [...new Set(Object.values(this.routeMap).flatMap((r) => (r.queue ? [r.queue] : [])))];
+  }
+
+  /** Queue → broker for the queues that routes put on a broker other than the QueueDO. */
+  get brokers(): BrokerMap {
+    return this.brokerMap;
   }
 
   /** The task's defaults merged over the app's. */

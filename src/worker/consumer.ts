@@ -6,12 +6,14 @@
  * aborts those tasks at their next await.
  */
 import { DEFAULT_RESULT_EXPIRES_S, KV_MIN_TTL_S, TaskRevokedError } from "../protocol/index.js";
-import type { DeliveryBody, LeasedTask } from "../broker/message.js";
+import type { DeliveryBody, LeasedTask, TaskMessage } from "../broker/message.js";
 import { queueStub } from "../broker/stubs.js";
 import type { SettleItem } from "../../durable-objects/queue-do.js";
 import type { EdgeryEnv } from "../env.js";
 import type { App } from "./app.js";
 import { leaseMsOf, limitsOf, runTask } from "./execute.js";
+import { offloadResult, resolveArgs } from "../results/offload.js";
+import { resultPolicyOf } from "../results/policy.js";
 
 /** How often a delivery with tasks still running asks about their leases. */
 const HEARTBEAT_MS = 500;
@@ -21,8 +23,9 @@ const SETTLE_DEBOUNCE_MS = 0;
 /** Runs one delivery to the end. */
 export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Promise<void> {
   const queue = queueStub(env, body.queue);
+  const delivered: LeasedTask[] = body.tasks.map(({ body: json, ...rest }) => ({ ...rest, message: JSON.parse(json) as TaskMessage }));
   const begun = await queue.begin(
-    body.tasks.map((t) => {
+    delivered.map((t) => {
       const defaults = app.defaultsOf(t.message.task);
       return {
         lease: t.lease,
@@ -34,8 +37,10 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
     }),
   );
   const run = new Set(begun.filter((b) => b.action === "run").map((b) => b.lease));
-  const tasks = body.tasks.filter((t) => run.has(t.lease));
+  const tasks = delivered.filter((t) => run.has(t.lease));
   if (tasks.length === 0) return;
+  /** The message JSON as delivered, by lease: tested for R2 pointers before a task runs. */
+  const rawOf = new Map(body.tasks.map((t) => [t.lease, t.body]));
 
   const controllers = new Map<string, AbortController>();
   const running = new Map<string, LeasedTask>();
@@ -56,14 +61,19 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
         controllers.set(t.lease, controller);
         running.set(t.lease, t);
         const startedAt = Date.now();
-        const outcome = await runTask(app, t, controller, {
-          updateState: async (state, meta) => {
-            await queue.updateState(t.message.id, t.lease, state, meta, app.name);
-          },
-          acknowledge: async () => {
-            await queue.acknowledge(t.message.id, t.lease);
-          },
-        });
+        // A large result passed in (chain step, chord body) is read back from R2 first.
+        const ran =
+          (await resolveArgs(env, t.message, rawOf.get(t.lease) ?? "")) ??
+          (await runTask(app, t, controller, {
+            updateState: async (state, meta) => {
+              await queue.updateState(t.message.id, t.lease, state, meta, app.name);
+            },
+            acknowledge: async () => {
+              await queue.acknowledge(t.message.id, t.lease);
+            },
+          }));
+        // A large value goes to R2 now; the settle carries a small pointer (DO rows hold 2 MB).
+        const outcome = await offloadResult(env, resultPolicyOf(app, t.message.task), t.message.id, ran);
         running.delete(t.lease);
         const defaults = app.defaultsOf(t.message.task);
         const expires = Math.max(KV_MIN_TTL_S, t.message.options.result_expires ?? defaults.result_expires ?? DEFAULT_RESULT_EXPIRES_S);

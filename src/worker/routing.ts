@@ -8,6 +8,20 @@ export interface Route {
   queue?: string;
   priority?: number;
   routing_key?: string;
+  /**
+   * Where the route's queue lives (Celery's per-route `broker`): `"durable-object"` (default),
+   * `"cloudflare-queue"`, `"service"` or `"http"`. A route on any other broker must name its
+   * `queue`, and every route naming that queue must agree on the broker. See docs/brokers.md.
+   */
+  broker?: string;
+  /** The binding a `cloudflare-queue` (Queue producer) or `service` (service binding) broker uses. */
+  binding?: string;
+  /** Base URL of the other edgery app an `http` broker posts to. */
+  url?: string;
+  /** Name of the env var (secret) holding the token of the other app (`http`; `service` optional). */
+  token_env?: string;
+  /** Result backend of the tasks this route matches (a task's own `backend` wins). See docs/result-backends.md. */
+  backend?: string;
 }
 
 /** A compiled route table. */

@@ -4,7 +4,11 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import { DEFAULT_QUEUE, WireError } from "../../protocol/index.js";
-import { directoryStub, queueStub } from "../../broker/stubs.js";
+import { directoryStub } from "../../broker/stubs.js";
+import { brokerOfQueue } from "../../brokers/registry.js";
+import { emptyStats } from "../../brokers/broker.js";
+import type { EdgeryEnv } from "../../env.js";
+import type { App } from "../../worker/app.js";
 import { asObject, readJson } from "../body.js";
 import type { ApiEnv } from "../types.js";
 
@@ -20,18 +24,30 @@ function queueName(name: string): string {
   return name;
 }
 
+/** A queue's stats from its broker (another app's queue: asked there). */
+function statsOf(env: EdgeryEnv, app: App, name: string) {
+  const broker = brokerOfQueue(env, app, name);
+  return broker.stats ? broker.stats(name) : Promise.resolve(emptyStats(name));
+}
+
 /** Registers the queue routes. */
 export function queueRoutes(api: Hono<ApiEnv>): void {
   api.get("/v1/queues", async (c) => {
     const known = await directoryStub(c.env).listQueues();
     const names = [...new Set([DEFAULT_QUEUE, ...c.get("app").routedQueues(), ...known])].sort();
-    const queues = await Promise.all(names.map((n) => queueStub(c.env, n).stats(n)));
+    // One unreachable remote app must not hide every other queue: its queues are left out.
+    const settled = await Promise.allSettled(names.map((n) => statsOf(c.env, c.get("app"), n)));
+    const queues = settled.flatMap((r, i) => {
+      if (r.status === "fulfilled") return [r.value];
+      console.error(`edgery: stats of queue '${names[i]}' unavailable`, r.reason);
+      return [];
+    });
     return c.json({ queues });
   });
 
   api.get("/v1/queues/:name", async (c) => {
     const name = queueName(c.req.param("name"));
-    return c.json(await queueStub(c.env, name).stats(name));
+    return c.json(await statsOf(c.env, c.get("app"), name));
   });
 
   api.put("/v1/queues/:name", async (c) => {
@@ -42,11 +58,15 @@ export function queueRoutes(api: Hono<ApiEnv>): void {
       const path = issue.path.map(String).join(".") || (issue.code === "unrecognized_keys" ? issue.keys.join(",") : "");
       throw new WireError("invalid_request", `${path || "settings"}: ${issue.message}`, path || undefined);
     }
-    return c.json(await queueStub(c.env, name).configure(name, parsed.data));
+    const broker = brokerOfQueue(c.env, c.get("app"), name);
+    if (!broker.configure) throw new WireError("invalid_request", `queue '${name}' is on the ${broker.kind} broker, which has no concurrency window or pause`, "name");
+    return c.json(await broker.configure(name, parsed.data));
   });
 
   api.delete("/v1/queues/:name/messages", async (c) => {
     const name = queueName(c.req.param("name"));
-    return c.json(await queueStub(c.env, name).purge(name));
+    const broker = brokerOfQueue(c.env, c.get("app"), name);
+    if (!broker.purge) throw new WireError("invalid_request", `queue '${name}' is on the ${broker.kind} broker, whose waiting messages cannot be dropped`, "name");
+    return c.json(await broker.purge(name));
   });
 }

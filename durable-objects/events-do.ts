@@ -1,0 +1,98 @@
+/**
+ * EventsDO: the live task-event feed. One instance (`events`) holds the open
+ * `GET /v1/events` streams and fans each published event out to them.
+ *
+ * The hot path pays nothing while nobody listens: a ResultDO shard forwards its state changes
+ * only while it holds a listening lease, which this object grants to every shard when its first
+ * subscriber arrives and renews every keepalive while any remains. With no subscriber the lease
+ * lapses (LISTEN_TTL_MS) and shards stop forwarding. A subscriber whose write fails (the client
+ * went away) is dropped at once; keepalives find the quiet ones.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { RESULT_SHARDS } from "../src/protocol/index.js";
+import { resultShard } from "../src/broker/stubs.js";
+import { sseComment, sseFrame, type TaskEvent } from "../src/events/task-events.js";
+import type { EdgeryEnv } from "../src/env.js";
+
+/** How often every stream gets a `: keepalive` comment. */
+export const KEEPALIVE_MS = 15_000;
+/** How long a shard keeps forwarding after the last renewal (several keepalives). */
+export const LISTEN_TTL_MS = 4 * KEEPALIVE_MS;
+
+/** Most unread chunks a stream may have queued before it is dropped. */
+const MAX_BACKLOG = 1000;
+
+const encoder = new TextEncoder();
+
+/** Open event streams. */
+export class EventsDO extends DurableObject<EdgeryEnv> {
+  private readonly subscribers = new Set<WritableStreamDefaultWriter<Uint8Array>>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  /** Until when the shards were last told to forward. */
+  private listeningUntil = 0;
+  private renewing: Promise<void> | null = null;
+
+  /** Opens a stream: answers `text/event-stream` once every shard forwards events. */
+  override async fetch(_request: Request): Promise<Response> {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    this.subscribers.add(writer);
+    // Half a lease left is enough for this stream's first events; else grant a fresh one first.
+    if (this.listeningUntil - Date.now() < LISTEN_TTL_MS / 2) await this.renew();
+    this.timer ??= setInterval(() => void this.keepalive(), KEEPALIVE_MS);
+    void this.send(writer, sseComment("connected"));
+    return new Response(readable, {
+      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" },
+    });
+  }
+
+  /** Sends events to every stream (called by ResultDO shards). */
+  async publish(events: TaskEvent[]): Promise<{ subscribers: number }> {
+    if (events.length > 0 && this.subscribers.size > 0) {
+      const text = events.map(sseFrame).join("");
+      // Not awaited: a slow reader must not hold up the shard; writes queue in order per stream.
+      for (const w of this.subscribers) void this.send(w, text);
+    }
+    return { subscribers: this.subscribers.size };
+  }
+
+  /** How many streams are open. */
+  async subscriberCount(): Promise<number> {
+    return this.subscribers.size;
+  }
+
+  private async send(writer: WritableStreamDefaultWriter<Uint8Array>, text: string): Promise<void> {
+    // A reader that stopped reading (MAX_BACKLOG chunks behind) is dropped rather than buffered.
+    if (writer.desiredSize !== null && writer.desiredSize < -MAX_BACKLOG) return this.drop(writer);
+    try {
+      await writer.write(encoder.encode(text));
+    } catch {
+      this.drop(writer);
+    }
+  }
+
+  private drop(writer: WritableStreamDefaultWriter<Uint8Array>): void {
+    if (!this.subscribers.delete(writer)) return;
+    writer.abort().catch(() => undefined);
+    if (this.subscribers.size === 0 && this.timer !== null) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private async keepalive(): Promise<void> {
+    await Promise.all([...this.subscribers].map((w) => this.send(w, sseComment("keepalive"))));
+    if (this.subscribers.size > 0) await this.renew();
+  }
+
+  /** Grants (or renews) every shard's listening lease. */
+  private renew(): Promise<void> {
+    this.renewing ??= (async () => {
+      const until = Date.now() + LISTEN_TTL_MS;
+      const shards = Array.from({ length: RESULT_SHARDS }, (_, i) => resultShard(this.env, i));
+      await Promise.all(shards.map((s) => s.listen(until).catch((err: unknown) => console.error("edgery: a result shard missed the listen lease", err))));
+      this.listeningUntil = until;
+    })().finally(() => (this.renewing = null));
+    return this.renewing;
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * Query parameters shared by the operations routes: `limit` and `queue`, with the contract's
+ * errors (422 `invalid_request` naming the parameter).
+ */
+import { WireError } from "../protocol/index.js";
+
+/** Queue names, as the queue routes accept them. */
+export const QUEUE_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** `?limit=` as an integer in 1..max, `fallback` when absent. */
+export function limitParam(raw: string | undefined, fallback: number, max = 1000): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw new WireError("invalid_request", `limit: must be an integer from 1 to ${max}`, "limit");
+  return Number(raw);
+}
+
+/** `?queue=` as a queue name, undefined when absent. */
+export function queueParam(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!QUEUE_NAME.test(raw)) throw new WireError("invalid_request", `queue: '${raw}' is not a queue name (letters, digits and . _ : - only)`, "queue");
+  return raw;
+}

@@ -1,0 +1,154 @@
+/**
+ * The `cloudflare-queue` broker: messages go straight onto a Queue binding, packed up to 100
+ * tasks per Queue message, delayed with `delaySeconds` (countdown/eta, at most 12 h per hop).
+ * No QueueDO, no leases: the consumer (direct-consumer.ts) runs them and writes their results
+ * and follow-ups itself. What it gives up is written in docs/brokers.md.
+ *
+ * Revoke: a waiting message cannot be taken off a Queue, so a revoked id is remembered in KV
+ * (`revoked:<queue>:<id>`, for REVOKED_MEMORY_S) and the consumer checks the list when a batch
+ * starts: the task then ends REVOKED without running.
+ */
+import { QUEUE_BATCH_MAX, QUEUE_MESSAGE_BUDGET_BYTES, REVOKED_MEMORY_S, type QueueStats } from "../protocol/index.js";
+import type { TaskMessage } from "../broker/message.js";
+import type { Effect } from "../canvas/effects.js";
+import { emptyStats, type Broker } from "./broker.js";
+import { QUEUE_MAX_DELAY_S } from "./config.js";
+
+/** The body of one Queue message on a `cloudflare-queue` broker. */
+export interface DirectBody {
+  kind: "edgery.direct";
+  queue: string;
+  /** Tasks to run (up to 100). */
+  tasks?: TaskMessage[];
+  /** Follow-ups of tasks already run that could not be carried out at once: retried from here. */
+  effects?: Effect[];
+}
+
+/** Is this Queue message body one of ours? */
+export function isDirectBody(body: unknown): body is DirectBody {
+  return typeof body === "object" && body !== null && (body as { kind?: unknown }).kind === "edgery.direct";
+}
+
+/** A Queue message as `sendBatch` takes it. */
+export interface OutgoingDirect {
+  body: DirectBody;
+  delaySeconds?: number;
+}
+
+/** Sending limits of one `sendBatch` call. */
+const SEND_BATCH_BYTES = 250 * 1024;
+
+/** Seconds to delay a message with this eta (0 = now), at most one 12 h hop. */
+export function delayOf(eta: number | null, now: number): number {
+  if (eta === null || eta <= now) return 0;
+  return Math.min(QUEUE_MAX_DELAY_S, Math.ceil((eta - now) / 1000));
+}
+
+/**
+ * Packs messages of one queue into Queue messages (up to 100 tasks and ~120 KB each; one delay
+ * per Queue message), then into `sendBatch` calls (100 messages and 250 KB at most each). Pure.
+ */
+export function packDirect(queue: string, messages: TaskMessage[], now: number): OutgoingDirect[][] {
+  const byDelay = new Map<number, TaskMessage[]>();
+  for (const m of messages) {
+    const d = delayOf(m.eta, now);
+    const list = byDelay.get(d);
+    if (list) list.push(m);
+    else byDelay.set(d, [m]);
+  }
+  const outgoing: Array<{ msg: OutgoingDirect; bytes: number }> = [];
+  for (const [delay, list] of byDelay) {
+    let tasks: TaskMessage[] = [];
+    let size = 0;
+    const flush = () => {
+      if (tasks.length === 0) return;
+      const msg: OutgoingDirect = delay > 0 ? { body: { kind: "edgery.direct", queue, tasks }, delaySeconds: delay } : { body: { kind: "edgery.direct", queue, tasks } };
+      outgoing.push({ msg, bytes: size + 128 });
+      tasks = [];
+      size = 0;
+    };
+    for (const m of list) {
+      const bytes = JSON.stringify(m).length + 1;
+      if (tasks.length > 0 && (tasks.length >= QUEUE_BATCH_MAX || size + bytes > QUEUE_MESSAGE_BUDGET_BYTES)) flush();
+      tasks.push(m);
+      size += bytes;
+    }
+    flush();
+  }
+  const batches: OutgoingDirect[][] = [];
+  let current: OutgoingDirect[] = [];
+  let size = 0;
+  for (const { msg, bytes } of outgoing) {
+    if (current.length > 0 && (current.length >= QUEUE_BATCH_MAX || size + bytes > SEND_BATCH_BYTES)) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(msg);
+    size += bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+const REVOKED_PREFIX = "revoked:";
+
+/** Ids revoked in a queue on this broker (one KV list per batch, paged). */
+export async function revokedIn(kv: KVNamespace | undefined, queue: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (!kv) return out;
+  const prefix = `${REVOKED_PREFIX}${queue}:`;
+  let cursor: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const res: KVNamespaceListResult<unknown> = await kv.list(cursor ? { prefix, cursor } : { prefix });
+    for (const k of res.keys) out.add(k.name.slice(prefix.length));
+    if (res.list_complete) break;
+    cursor = res.cursor;
+  }
+  return out;
+}
+
+/** A queue on a Cloudflare Queue binding. */
+export class CloudflareQueueBroker implements Broker {
+  readonly kind = "cloudflare-queue" as const;
+  /** A sent Queue message cannot be taken back: it is enqueued last, and cancel revokes. */
+  readonly cancellable = false;
+
+  constructor(
+    private readonly producer: Queue<DirectBody>,
+    private readonly kv: KVNamespace | undefined,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async enqueue(messages: TaskMessage[]): Promise<void> {
+    const first = messages[0];
+    if (!first) return;
+    for (const batch of packDirect(first.queue, messages, this.clock())) {
+      await this.producer.sendBatch(batch.map((m) => ({ ...m, contentType: "json" as const })));
+    }
+  }
+
+  /** Sends follow-ups that could not be carried out at once, to be retried by the consumer. */
+  async sendEffects(queue: string, effects: Effect[], delaySeconds = 1): Promise<void> {
+    await this.producer.send({ kind: "edgery.direct", queue, effects }, { contentType: "json", delaySeconds });
+  }
+
+  /** Best effort: a message already on the Queue ends REVOKED when the consumer reaches it. */
+  async cancel(messages: TaskMessage[]): Promise<void> {
+    const first = messages[0];
+    if (first) await this.revoke(first.queue, messages.map((m) => m.id));
+  }
+
+  /** Remembers the ids; nothing ends now (the consumer ends them when it reaches them). */
+  async revoke(queue: string, ids: string[]): Promise<{ revoked: string[] }> {
+    if (!this.kv) return { revoked: [] };
+    const kv = this.kv;
+    await Promise.all(ids.map((id) => kv.put(`${REVOKED_PREFIX}${queue}:${id}`, "1", { expirationTtl: REVOKED_MEMORY_S })));
+    return { revoked: [] };
+  }
+
+  /** A Queue keeps no counts edgery can read: all zero (see docs/brokers.md). */
+  async stats(queue: string): Promise<QueueStats> {
+    return emptyStats(queue);
+  }
+}

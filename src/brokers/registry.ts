@@ -1,0 +1,152 @@
+/**
+ * The broker registry of a Worker: resolves a queue (through the routes that name it) to its
+ * broker, with the Worker's bindings. Queues no route puts elsewhere are on the QueueDO.
+ */
+import type { TaskMessage } from "../broker/message.js";
+import type { EdgeryEnv } from "../env.js";
+import { getApp } from "../runtime.js";
+import type { App } from "../worker/app.js";
+import { configuredToken } from "../api/auth.js";
+import type { Broker } from "./broker.js";
+import { brokerEnvProblem, type BrokerMap, type BrokerSpec } from "./config.js";
+import { DurableObjectBroker } from "./durable-object-broker.js";
+import { CloudflareQueueBroker, type DirectBody } from "./cloudflare-queue-broker.js";
+import { RemoteBroker } from "./remote-broker.js";
+
+const NO_BROKERS: BrokerMap = new Map();
+
+/** Builds a broker from its spec and the Worker's bindings. @throws naming a missing binding. */
+export function createBroker(spec: BrokerSpec, env: EdgeryEnv, queue = "?"): Broker {
+  const e = env as unknown as Record<string, unknown>;
+  const problem = brokerEnvProblem(new Map([[queue, spec]]), env);
+  if (problem) throw new Error(`edgery: ${problem}`);
+  switch (spec.kind) {
+    case "durable-object":
+      return new DurableObjectBroker(env);
+    case "cloudflare-queue":
+      return new CloudflareQueueBroker(e[spec.binding] as Queue<DirectBody>, env.RESULTS_KV);
+    case "service": {
+      const fetcher = e[spec.binding] as Fetcher;
+      const token = spec.tokenEnv ? (e[spec.tokenEnv] as string) : (configuredToken(env) ?? "");
+      return new RemoteBroker("service", (path, init) => fetcher.fetch(`https://edgery.internal${path}`, init), token);
+    }
+    case "http": {
+      const base = spec.url;
+      return new RemoteBroker("http", (path, init) => fetch(base + path, init), e[spec.tokenEnv] as string);
+    }
+  }
+}
+
+/** Queue → broker for one Worker (its env) and app. */
+export class BrokerRegistry {
+  readonly default: DurableObjectBroker;
+  private readonly built = new Map<string, Broker>();
+
+  constructor(
+    private readonly env: EdgeryEnv,
+    private readonly app: App | undefined,
+  ) {
+    this.default = new DurableObjectBroker(env);
+  }
+
+  /** Queue → broker spec, for the queues routes put on another broker. */
+  get map(): BrokerMap {
+    return this.app?.brokers ?? NO_BROKERS;
+  }
+
+  /** The spec of a queue's broker, or undefined for the default (QueueDO). */
+  specOf(queue: string): BrokerSpec | undefined {
+    const map = this.map;
+    return map.size === 0 ? undefined : map.get(queue);
+  }
+
+  /** The broker of a queue. @throws when its binding is missing (caught by the caller: 503 / retry). */
+  brokerOf(queue: string): Broker {
+    const spec = this.specOf(queue);
+    if (!spec) return this.default;
+    let b = this.built.get(queue);
+    if (!b) {
+      b = createBroker(spec, this.env, queue);
+      this.built.set(queue, b);
+    }
+    return b;
+  }
+
+  /** Enqueues messages grouped by queue (one call per queue), each through its broker. */
+  enqueue(messages: TaskMessage[]): Promise<unknown[]> {
+    const byQueue = new Map<string, TaskMessage[]>();
+    for (const m of messages) {
+      const list = byQueue.get(m.queue);
+      if (list) list.push(m);
+      else byQueue.set(m.queue, [m]);
+    }
+    return Promise.all([...byQueue].map(([queue, msgs]) => this.brokerOf(queue).enqueue(msgs)));
+  }
+
+  /** The queues on brokers other than the QueueDO. */
+  otherQueues(): string[] {
+    return [...this.map.keys()];
+  }
+}
+
+const cache = new WeakMap<object, BrokerRegistry>();
+
+/** The app this Worker registered, if any. */
+function currentApp(): App | undefined {
+  try {
+    return getApp();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The registry of this Worker (cached per env object). `app` defaults to the registered app. */
+export function registryOf(env: EdgeryEnv, app: App | undefined = currentApp()): BrokerRegistry {
+  let r = cache.get(env);
+  if (!r || (r as unknown as { app: App | undefined }).app !== app) {
+    r = new BrokerRegistry(env, app);
+    cache.set(env, r);
+  }
+  return r;
+}
+
+const problems = new WeakMap<object, { app: App; problem: string | null }>();
+
+/**
+ * The start-up check of the app's brokers against the Worker's bindings: null when every route's
+ * binding and secret is there, else a message naming what is missing. Cached per env object.
+ */
+export function brokerProblem(app: App, env: EdgeryEnv): string | null {
+  const hit = problems.get(env);
+  if (hit && hit.app === app) return hit.problem;
+  const problem = app.brokers.size === 0 ? null : brokerEnvProblem(app.brokers, env);
+  problems.set(env, { app, problem });
+  return problem;
+}
+
+/**
+ * Revokes ids in every queue this Worker knows (the directory's and the routes'), each through
+ * its broker; a remote app is asked once. Returns what each answered.
+ * @throws when a broker cannot be reached (the API answers 503: a revoke may be sent again).
+ */
+export async function revokeEverywhere(env: EdgeryEnv, app: App, queues: string[], ids: string[], terminate: boolean): Promise<Array<{ revoked: string[] }>> {
+  const registry = registryOf(env, app);
+  const asked = new Set<string>();
+  const calls: Array<Promise<{ revoked: string[] }>> = [];
+  for (const queue of new Set([...queues, ...registry.otherQueues()])) {
+    const spec = registry.specOf(queue);
+    if (spec && (spec.kind === "service" || spec.kind === "http")) {
+      const key = JSON.stringify(spec);
+      if (asked.has(key)) continue;
+      asked.add(key);
+    }
+    const broker = registry.brokerOf(queue);
+    if (broker.revoke) calls.push(broker.revoke(queue, ids, terminate));
+  }
+  return Promise.all(calls);
+}
+
+/** A queue's stats from its broker (a remote app's own, forwarded). */
+export function brokerOfQueue(env: EdgeryEnv, app: App, queue: string): Broker {
+  return registryOf(env, app).brokerOf(queue);
+}

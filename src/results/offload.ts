@@ -1,0 +1,74 @@
+/**
+ * The consumer's side of large results.
+ *
+ * - Before a task runs: pointers in its args/kwargs (a chain step or chord body receiving a large
+ *   result) are replaced by their values, read from R2. Cost: one R2 GET per pointer, per run; only
+ *   messages whose JSON holds the pointer marker are walked, so other tasks pay a substring test.
+ * - After it succeeds: a value larger than the task's threshold is written to R2 (key
+ *   `value/<task id>`) and the settle carries the pointer, never the value.
+ */
+import type { TaskMessage } from "../broker/message.js";
+import type { EdgeryEnv } from "../env.js";
+import type { RunResult } from "../worker/execute.js";
+import { largeJson, MAX_INLINE_BYTES, POINTER_MARK, resolvePointers } from "./pointer.js";
+import type { ResultPolicy } from "./policy.js";
+import { loadValue, offloadValue, ValueMissing } from "./r2-backend.js";
+
+/** Seconds before a task whose R2 read or write failed is tried again. */
+const BACKEND_RETRY_S = 5;
+/** Attempts of an R2 write before giving up on this run. */
+const PUT_ATTEMPTS = 3;
+
+/**
+ * Resolves the pointers in a message's args/kwargs in place. Answers null when the task can run,
+ * else how it ends: a retry when R2 is unavailable, a failure when a value is gone.
+ * `rawJson`, the message as delivered, is tested for the marker first.
+ */
+export async function resolveArgs(env: EdgeryEnv, m: TaskMessage, rawJson: string): Promise<RunResult | null> {
+  if (!rawJson.includes(POINTER_MARK)) return null;
+  const bucket = env.RESULTS_R2;
+  if (!bucket) return null;
+  try {
+    const load = (key: string) => loadValue(bucket, key);
+    m.args = (await resolvePointers(m.args, load)) as unknown[];
+    m.kwargs = (await resolvePointers(m.kwargs, load)) as Record<string, unknown>;
+    return null;
+  } catch (err) {
+    if (err instanceof ValueMissing) return { kind: "failure", state: "FAILURE", error: { type: "ResultMissing", message: err.message } };
+    return { kind: "retry", countdownS: BACKEND_RETRY_S, error: { type: "ResultBackendError", message: `reading a large argument from R2 failed: ${String(err)}` } };
+  }
+}
+
+/**
+ * A success whose value is too large to settle inline becomes a success carrying a pointer, once
+ * the value is in R2. If R2 is missing or keeps refusing, a value that fits a Durable Object row
+ * stays inline; a larger one ends the run as a retry (the task runs again later): a result the
+ * task produced is never acknowledged without being stored.
+ */
+export async function offloadResult(env: EdgeryEnv, policy: ResultPolicy, taskId: string, outcome: RunResult): Promise<RunResult> {
+  if (outcome.kind !== "success") return outcome;
+  const big = largeJson(outcome.value, policy.r2Threshold);
+  if (!big) return outcome;
+  const bucket = env.RESULTS_R2;
+  let lastErr: unknown = "no R2 bucket is bound (RESULTS_R2)";
+  if (bucket) {
+    for (let attempt = 1; attempt <= PUT_ATTEMPTS; attempt++) {
+      try {
+        return { kind: "success", value: await offloadValue(bucket, taskId, big.json, big.bytes) };
+      } catch (err) {
+        lastErr = err;
+        if (attempt < PUT_ATTEMPTS) await new Promise((r) => setTimeout(r, 100 * attempt * attempt));
+      }
+    }
+    console.error(`edgery: storing the ${big.bytes}-byte result of ${taskId} in R2 failed`, lastErr);
+  }
+  if (big.bytes <= MAX_INLINE_BYTES) return outcome;
+  if (!bucket) {
+    return { kind: "failure", state: "FAILURE", error: { type: "ResultTooLarge", message: `the result (${big.bytes} bytes) is larger than ${MAX_INLINE_BYTES} bytes and no R2 bucket is bound (RESULTS_R2)` } };
+  }
+  return {
+    kind: "retry",
+    countdownS: BACKEND_RETRY_S,
+    error: { type: "ResultBackendError", message: `the result (${big.bytes} bytes) is too large to store without R2: ${String(lastErr)}` },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The `r2` result backend and large values.
+ *
+ * - {@link R2Backend}: whole results as JSON objects under `result/<id>` (expiry checked on read;
+ *   pair it with an R2 lifecycle rule on the `result/` prefix to delete them).
+ * - {@link offloadValue} / {@link loadValue}: a task's value under `value/<id>`, written by the
+ *   consumer before it settles; the settle carries a pointer (src/results/pointer.ts).
+ */
+import { keepsOld, type ResultBackend, type StoredResult } from "./backend.js";
+import { makePointer, valueKey, type R2Pointer } from "./pointer.js";
+
+/** R2 key prefix of whole results. */
+export const RESULT_PREFIX = "result/";
+
+/** Whole results in R2. */
+export class R2Backend implements ResultBackend {
+  readonly kind = "r2" as const;
+
+  constructor(
+    private readonly bucket: R2Bucket,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async put(results: StoredResult[]): Promise<void> {
+    await Promise.all(
+      results.map(async (r) => {
+        // First final result wins. Not atomic (R2 has no conditional write on content): two
+        // concurrent final writes of one id may both land; the ResultDO is the arbiter of state.
+        if (keepsOld(await this.get(r.id))) return;
+        await this.bucket.put(RESULT_PREFIX + r.id, JSON.stringify(r), {
+          httpMetadata: { contentType: "application/json" },
+          customMetadata: { state: r.state, expires_at: String(r.expires_at ?? "") },
+        });
+      }),
+    );
+  }
+
+  async get(id: string): Promise<StoredResult | null> {
+    const obj = await this.bucket.get(RESULT_PREFIX + id);
+    if (!obj) return null;
+    const r = (await obj.json()) as StoredResult;
+    if (r.expires_at !== undefined && r.expires_at !== null && r.expires_at <= this.now()) return null;
+    return r;
+  }
+
+  /** Removes the whole result and an offloaded value of that id. */
+  async forget(id: string): Promise<void> {
+    await this.bucket.delete([RESULT_PREFIX + id, valueKey(id)]);
+  }
+}
+
+/** Writes a task's value (its JSON) to R2 and answers the pointer that replaces it. */
+export async function offloadValue(bucket: R2Bucket, taskId: string, json: string, bytes: number): Promise<R2Pointer> {
+  const key = valueKey(taskId);
+  await bucket.put(key, json, { httpMetadata: { contentType: "application/json" }, customMetadata: { task_id: taskId } });
+  return makePointer(key, bytes);
+}
+
+/** A value that `ValueMissing` says is gone (expired, swept or forgotten). */
+export class ValueMissing extends Error {
+  constructor(readonly key: string) {
+    super(`the large result at R2 key '${key}' is gone (expired or forgotten)`);
+    this.name = "ValueMissing";
+  }
+}
+
+/** Reads an offloaded value. @throws ValueMissing when the object is gone. */
+export async function loadValue(bucket: R2Bucket, key: string): Promise<unknown> {
+  const obj = await bucket.get(key);
+  if (!obj) throw new ValueMissing(key);
+  return JSON.parse(await obj.text()) as unknown;
+}

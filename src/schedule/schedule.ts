@@ -1,0 +1,70 @@
+/**
+ * Periodic tasks, as Celery beat's entries: a name, when (a cron expression or every N seconds)
+ * and the signature to apply. Pure: when an entry is first due and when it is due next.
+ */
+import type { WireSignature } from "../protocol/index.js";
+import { nextCronTime, parseCron, type Cron } from "./cron.js";
+
+/** When a schedule runs: exactly one of a cron expression (UTC) or an interval in seconds. */
+export type ScheduleWhen = { cron: string; every?: undefined } | { every: number; cron?: undefined };
+
+/** A registered schedule (see `App.schedule`). */
+export interface ScheduleDefinition {
+  name: string;
+  /** The parsed cron expression, for a cron schedule. */
+  cron: Cron | null;
+  /** The interval in seconds, for an `every` schedule. */
+  every: number | null;
+  /** The signature applied at each run, in its wire form. */
+  signature: WireSignature;
+}
+
+/** A schedule as `GET /v1/schedules` answers it. */
+export interface ScheduleInfo {
+  name: string;
+  cron?: string;
+  every?: number;
+  signature: WireSignature;
+  last_run_at: string | null;
+  next_run_at: string | null;
+}
+
+/**
+ * When a schedule first runs once it is known: a cron schedule at its first matching minute
+ * from the start of the current minute on (so a Cron Trigger firing at 12:05:00.3 runs a
+ * `*\/5` schedule at once); an interval schedule one interval from now, as Celery beat.
+ */
+export function firstRunAt(def: ScheduleDefinition, now: number): number | null {
+  if (def.cron) return nextCronTime(def.cron, Math.floor(now / 60_000) * 60_000 - 1);
+  return now + (def.every ?? 60) * 1000;
+}
+
+/**
+ * When a schedule that was due at `due` and ran at `now` runs next. Missed runs are not caught
+ * up (as Celery beat): an interval schedule skips to the first slot after now.
+ */
+export function nextRunAt(def: ScheduleDefinition, due: number, now: number): number | null {
+  if (def.cron) return nextCronTime(def.cron, Math.max(due, now));
+  const every = (def.every ?? 60) * 1000;
+  const next = due + every;
+  return next > now ? next : now + every;
+}
+
+/**
+ * Checks a schedule's `when` and returns its definition.
+ * @throws Error (a programmer error at registration) for a bad cron or interval.
+ */
+export function defineSchedule(name: string, when: ScheduleWhen, signature: WireSignature): ScheduleDefinition {
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(name)) throw new Error(`schedule name '${name}': letters, digits and . _ : - only, at most 128`);
+  const hasCron = typeof when.cron === "string";
+  const hasEvery = typeof when.every === "number";
+  if (hasCron === hasEvery) throw new Error(`schedule '${name}': give exactly one of cron or every`);
+  if (hasEvery) {
+    const every = when.every as number;
+    if (!Number.isFinite(every) || every < 1) throw new Error(`schedule '${name}': every must be at least 1 second, not ${every}`);
+    return { name, cron: null, every, signature };
+  }
+  const cron = parseCron(when.cron as string);
+  if (nextCronTime(cron, Date.now()) === null) throw new Error(`schedule '${name}': '${when.cron}' never matches`);
+  return { name, cron, every: null, signature };
+}

@@ -1,0 +1,119 @@
+/**
+ * The broker conformance suite: one set of properties every broker implementation must have,
+ * run against the in-memory twin (test/unit/broker-conformance.test.ts) and against the real
+ * brokers in workerd (test/integration/brokers.test.ts). A harness says how to observe the far
+ * side of its broker (what arrived there, what ended REVOKED).
+ */
+import { describe, expect, it } from "vitest";
+import type { Broker } from "../../src/brokers/broker.js";
+import type { TaskMessage } from "../../src/broker/message.js";
+
+/** How a conformance run reaches one broker and observes its far side. */
+export interface BrokerHarness {
+  broker: Broker;
+  /** The queue the messages go to. */
+  queue: string;
+  /** The task the messages name (the far side must be able to run it, if it runs tasks). */
+  task: string;
+  /** Waits until every id arrived at the far side; the args each arrived (or ran) with. */
+  arrived(ids: string[]): Promise<Map<string, unknown[]>>;
+  /** Whether the far side has seen the id so far (no waiting). */
+  seen(id: string): Promise<boolean>;
+  /** Waits until the id ended REVOKED without running; false if it ran. */
+  endedRevoked(id: string): Promise<boolean>;
+  /** Makes the far side fail (down / error answers) or work again; absent: those cases skip. */
+  setFailing?(on: boolean): Promise<void>;
+}
+
+let counter = 0;
+
+/** A plain task message for a queue. */
+export function message(queue: string, task: string, args: unknown[], extra: Partial<TaskMessage> = {}): TaskMessage {
+  const id = extra.id ?? `conf-${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  return {
+    id,
+    task,
+    args,
+    kwargs: {},
+    queue,
+    priority: 0,
+    eta: null,
+    expires: null,
+    retries: 0,
+    options: {},
+    stamps: {},
+    parent_id: null,
+    root_id: id,
+    group_id: null,
+    group_index: null,
+    chain: [],
+    chord: null,
+    link: [],
+    link_error: [],
+    ...extra,
+  };
+}
+
+/** Registers the conformance tests for one broker. */
+export function brokerConformance(name: string, make: () => Promise<BrokerHarness> | BrokerHarness): void {
+  describe(`broker conformance: ${name}`, () => {
+    it("delivers every message of one enqueue, with its args intact", async () => {
+      const h = await make();
+      const payloads: unknown[][] = [[1], ["two", { three: [3] }], [null], [], [{ deep: { list: [1, "x", true] } }]];
+      const msgs = payloads.map((args) => message(h.queue, h.task, args));
+      await h.broker.enqueue(msgs);
+      const got = await h.arrived(msgs.map((m) => m.id));
+      expect(got.size).toBe(msgs.length);
+      for (const m of msgs) expect(got.get(m.id)).toEqual(m.args);
+    });
+
+    it("delivers more messages than one Queue message or send batch holds (250)", async () => {
+      const h = await make();
+      const msgs = Array.from({ length: 250 }, (_, i) => message(h.queue, h.task, [i]));
+      await h.broker.enqueue(msgs);
+      const got = await h.arrived(msgs.map((m) => m.id));
+      expect([...got.keys()].sort()).toEqual(msgs.map((m) => m.id).sort());
+      expect(msgs.every((m) => (got.get(m.id) ?? [])[0] === m.args[0])).toBe(true);
+    });
+
+    it("takes an empty enqueue without error", async () => {
+      const h = await make();
+      await expect(h.broker.enqueue([])).resolves.not.toThrow();
+    });
+
+    it("holds a delayed message back: an immediate one sent after it arrives first", async () => {
+      const h = await make();
+      const delayed = message(h.queue, h.task, ["later"], { eta: Date.now() + 3_600_000 });
+      const now = message(h.queue, h.task, ["now"]);
+      await h.broker.enqueue([delayed]);
+      await h.broker.enqueue([now]);
+      await h.arrived([now.id]);
+      expect(await h.seen(delayed.id)).toBe(false);
+    });
+
+    it("never runs a message revoked before it arrives: it ends REVOKED", async () => {
+      const h = await make();
+      if (!h.broker.revoke) return;
+      const m = message(h.queue, h.task, ["revoked"]);
+      await h.broker.revoke(h.queue, [m.id], false);
+      await h.broker.enqueue([m]);
+      expect(await h.endedRevoked(m.id)).toBe(true);
+    });
+
+    it("rejects (never resolves silently) when its far side fails, and takes the same messages once it is back", async () => {
+      const h = await make();
+      if (!h.setFailing) return;
+      const msgs = [message(h.queue, h.task, ["a"]), message(h.queue, h.task, ["b"])];
+      await h.setFailing(true);
+      try {
+        await expect(h.broker.enqueue(msgs)).rejects.toThrow();
+      } finally {
+        await h.setFailing(false);
+      }
+      expect(await h.seen(msgs[0]!.id)).toBe(false);
+      await h.broker.enqueue(msgs);
+      const got = await h.arrived(msgs.map((m) => m.id));
+      expect(got.get(msgs[1]!.id)).toEqual(["b"]);
+    });
+  });
+}

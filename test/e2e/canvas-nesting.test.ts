@@ -1,0 +1,204 @@
+// Contract: the canvas cases beyond the basics, after Celery's own canvas tests
+// (celery/t/integration/test_canvas.py): nesting, upgrades, callbacks on canvases, stamps through
+// retries, call-time values, a 10,000-member chord, and more bad inputs.
+import { describe, expect, it } from "vitest";
+import {
+  api,
+  apply,
+  chain,
+  chord,
+  chunks,
+  expectAllPending,
+  expectError,
+  group,
+  isig,
+  sig,
+  uniqId,
+  uniqQueue,
+  waitGroup,
+  waitQueue,
+  waitResult,
+} from "./helpers";
+
+describe("nesting and upgrades", () => {
+  it("a chain inside a chord header contributes its last result", async () => {
+    const h = await apply(chord([chain([sig("demo.add", [1, 1]), sig("demo.mul", [10])]), sig("demo.add", [5, 5])], sig("demo.xsum")));
+    const r = await waitResult(h.id);
+    expect(r.state).toBe("SUCCESS");
+    expect(r.result).toBe(30); // (1+1)*10 + (5+5)
+  });
+
+  it("a chord inside a chord header (nested chords)", async () => {
+    const inner = chord([sig("demo.add", [1, 2]), sig("demo.add", [3, 4])], sig("demo.xsum")); // 10
+    const h = await apply(chord([inner, sig("demo.identity", [5])], sig("demo.xsum")));
+    expect((await waitResult(h.id)).result).toBe(15);
+  });
+
+  it("a group inside a chord header gives its list as one member's result", async () => {
+    const h = await apply(chord([group([sig("demo.identity", [1]), sig("demo.identity", [2])]), sig("demo.identity", [3])], sig("demo.identity")));
+    expect((await waitResult(h.id)).result).toStrictEqual([[1, 2], 3]);
+  });
+
+  it("a group followed by a step in a chain becomes a chord (the step gets the list)", async () => {
+    const last = uniqId();
+    const h = await apply(chain([group([sig("demo.add", [1, 1]), sig("demo.add", [2, 2])]), sig("demo.xsum", [], { task_id: last })]));
+    expect(h.id).toBe(last);
+    expect(h.parent?.kind).toBe("group");
+    expect((await waitResult(last)).result).toBe(6);
+  });
+
+  it("a chain ending in a group answers the group's handle", async () => {
+    const h = await apply(chain([sig("demo.add", [1, 1]), group([sig("demo.mul", [10]), sig("demo.mul", [100])])]));
+    expect(h.kind).toBe("group");
+    expect(h.results).toHaveLength(2);
+    const g = await waitGroup(h.id);
+    expect(g.results.map((r) => r.result)).toStrictEqual([20, 200]);
+  });
+
+  it("a single-member group is still a group", async () => {
+    const h = await apply(group([sig("demo.identity", ["only"])]));
+    expect(h.kind).toBe("group");
+    const g = await waitGroup(h.id);
+    expect(g).toMatchObject({ total: 1, ready: true, successful: true });
+    expect(g.results[0]!.result).toBe("only");
+  });
+
+  it("nested chains flatten: chain(a, chain(b, c)) runs a, b, c in order", async () => {
+    const h = await apply(chain([sig("demo.add", [1, 1]), chain([sig("demo.mul", [3]), sig("demo.add", [1])])]));
+    expect((await waitResult(h.id)).result).toBe(7);
+  });
+
+  it("the guide's email example shape: a chord whose body is a group, then a step", async () => {
+    const h = await apply(
+      chain([chord([sig("demo.identity", [1]), sig("demo.identity", [2])], group([sig("demo.xsum"), sig("demo.xsum")])), sig("demo.xsum")]),
+    );
+    expect((await waitResult(h.id)).result).toBe(6);
+  });
+});
+
+describe("children", () => {
+  it("a finished step names the tasks it started: the chain's next step and its link callbacks", async () => {
+    const [a, b, cb] = [uniqId(), uniqId(), uniqId()];
+    await apply(chain([sig("demo.add", [1, 1], { task_id: a, link: [sig("demo.identity", [], { task_id: cb })] }), sig("demo.add", [1], { task_id: b })]));
+    await waitResult(b);
+    expect((await waitResult(a)).children).toStrictEqual([b, cb]);
+    expect((await waitResult(b)).children).toStrictEqual([]);
+  });
+});
+
+describe("call-time values", () => {
+  it("call-time args go to a chain's first step only", async () => {
+    const h = await apply({ signature: chain([sig("demo.echo", ["first"]), isig("demo.echo", ["second"])]), args: ["call"] });
+    const last = await waitResult(h.id);
+    expect(last.result).toStrictEqual({ args: ["second"], kwargs: {} });
+    const first = await waitResult(h.parent!.id);
+    expect(first.result).toStrictEqual({ args: ["call", "first"], kwargs: {} });
+  });
+
+  it("a canvas's options reach its tasks: a group's queue routes every member", async () => {
+    const h = await apply(group([sig("demo.identity", [1]), sig("demo.identity", [2])], { queue: "canvas-q" }));
+    const g = await waitGroup(h.id);
+    expect(g.results.map((r) => r.queue)).toStrictEqual(["canvas-q", "canvas-q"]);
+  });
+});
+
+describe("callbacks on canvases", () => {
+  it("a chain's link gets the chain's final result", async () => {
+    const cb = uniqId();
+    await apply(chain([sig("demo.add", [1, 1]), sig("demo.mul", [5])], { link: [sig("demo.identity", [], { task_id: cb })] }));
+    expect((await waitResult(cb)).result).toBe(10);
+  });
+
+  it("a chain's link_error fires once, from the failing step", async () => {
+    const eb = uniqId();
+    const h = await apply(
+      chain([sig("demo.add", [1, 1]), isig("demo.fail", ["chain boom"]), sig("demo.add", [1])], { link_error: [sig("demo.echo", [], { task_id: eb })] }),
+    );
+    expect((await waitResult(h.id)).state).toBe("FAILURE");
+    const errback = await waitResult(eb);
+    expect(errback.state).toBe("SUCCESS");
+    const [request, exc] = errback.result.args;
+    expect(request.id).toBe(h.parent!.id);
+    expect(exc).toStrictEqual({ type: "DemoError", message: "chain boom" });
+  });
+
+  it("a chord's errback fires once when a header member fails, with ChordError", async () => {
+    const eb = uniqId();
+    const h = await apply(
+      chord([sig("demo.fail", ["m1"]), sig("demo.fail", ["m2"]), sig("demo.add", [1, 1])], sig("demo.xsum"), { link_error: [sig("demo.echo", [], { task_id: eb })] }),
+    );
+    const body = await waitResult(h.id);
+    expect(body.error?.type).toBe("ChordError");
+    const errback = await waitResult(eb);
+    expect(errback.result.args[1].type).toBe("ChordError");
+  });
+
+  it("a group's link is applied to each member (each callback runs, with its member's result)", async () => {
+    const q = uniqQueue();
+    const h = await apply(group([sig("demo.identity", [7]), sig("demo.identity", [8])], { link: [sig("demo.identity", [], { queue: q })] }));
+    await waitGroup(h.id);
+    const stats = await waitQueue(q, (s) => s.completed >= 2);
+    expect(stats.completed).toBe(2);
+  });
+});
+
+describe("stamps", () => {
+  it("a stamp on one step of a chain stays on that step (the guide's callback stamping)", async () => {
+    const h = await apply(
+      chain([sig("demo.stamps"), sig("demo.stamps", [], { stamped_headers: ["validation"], validation: { strict: true } }), isig("demo.stamps")]),
+    );
+    const last = await waitResult(h.id);
+    const middle = await waitResult(h.parent!.id);
+    expect(middle.result).toMatchObject({ validation: { strict: true } });
+    expect(last.result).not.toHaveProperty("validation");
+  });
+
+  it("stamps survive retries (the link that fires after the last retry still carries them)", async () => {
+    const cb = uniqId();
+    const h = await apply(sig("demo.retry_until", [3], { stamps: { tenant: "acme" }, link: [isig("demo.stamps", [], { task_id: cb })] }));
+    const r = await waitResult(h.id);
+    expect(r.state).toBe("SUCCESS");
+    expect(r.retries).toBe(2);
+    expect((await waitResult(cb)).result).toStrictEqual({ tenant: "acme" });
+  });
+
+  it("call-time options cannot change a signature's stamps", async () => {
+    const h = await apply({ signature: sig("demo.stamps", [], { stamps: { level: "gold" } }), options: { stamps: { level: "lead" } } });
+    expect((await waitResult(h.id)).result).toStrictEqual({ level: "gold" });
+  });
+});
+
+describe("big fan-in", () => {
+  it("a chord of 10,000 members completes with every result in order", async () => {
+    const header = Array.from({ length: 10_000 }, (_, i) => sig("demo.identity", [i % 3]));
+    const h = await apply(chord(header, sig("demo.xsum")));
+    const r = await waitResult(h.id, 120_000);
+    expect(r.state).toBe("SUCCESS");
+    expect(r.result).toBe(Array.from({ length: 10_000 }, (_, i) => i % 3).reduce((a, b) => a + b, 0));
+  }, 150_000);
+});
+
+describe("more bad canvases → 422, nothing enqueued", () => {
+  it("chunks with n = 0", async () => {
+    const id = uniqId();
+    const res = await api("POST", "/v1/apply", chunks(sig("demo.add", [], { task_id: id }), [[1, 2]], 0));
+    expectError(res, 422, "invalid_signature", "kwargs.n");
+  });
+
+  it("an unknown canvas primitive", async () => {
+    const res = await api("POST", "/v1/apply", { task: "celery.zigzag", kwargs: {} });
+    expectError(res, 422, "invalid_signature", "task");
+  });
+
+  it("a link that is not a signature", async () => {
+    const id = uniqId();
+    const res = await api("POST", "/v1/apply", sig("demo.add", [1, 2], { task_id: id, link: [42] }));
+    expectError(res, 422, "invalid_signature", "options.link.0");
+    await expectAllPending([id]);
+  });
+
+  it("a chord without a body", async () => {
+    const res = await api("POST", "/v1/apply", { task: "celery.chord", kwargs: { header: [sig("demo.noop")] }, subtask_type: "chord" });
+    expectError(res, 422, "invalid_signature", "kwargs.body");
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * ChordDO: the join of a chord. Reports are idempotent per index, the body is applied once with
+ * the header results in header order, a failed member fails the body with ChordError.
+ * The chord is planned with the real planner (prepare), the body goes to its own paused queue.
+ */
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { chordStub } from "../../src/broker/stubs";
+import type { TaskMessage } from "../../src/broker/message";
+import { planned, queue, result, rows, uid } from "./helpers";
+
+/** A chord of `n` demo.add members with its body (demo.echo) on a paused queue of its own. */
+async function openChord(n: number, options: Record<string, unknown> = {}) {
+  const bodyQ = uid("q-chord-body");
+  await queue(bodyQ).configure(bodyQ, { paused: true });
+  const p = planned({
+    task: "celery.chord",
+    subtask_type: "chord",
+    options,
+    kwargs: {
+      header: Array.from({ length: n }, (_, i) => ({ task: "demo.add", args: [i, i] })),
+      body: { task: "demo.echo", args: ["tail"], options: { queue: bodyQ } },
+      kwargs: {},
+    },
+  });
+  expect(p.chords).toHaveLength(1);
+  const init = p.chords[0]!;
+  const bodyId = p.handles[0]!.id;
+  const members = p.messages; // header members, in header order
+  expect(members.map((m) => m.chord?.index)).toEqual(Array.from({ length: n }, (_, i) => i));
+  const stub = chordStub(env, init.id);
+  await stub.open(init);
+  return { stub, init, bodyId, bodyQ, members };
+}
+
+const ok = (m: TaskMessage, value: unknown) => ({ index: m.chord!.index, memberId: m.id, ok: true, value });
+
+describe("ChordDO", () => {
+  it("counts each index once and applies the body once, with results in header order", async () => {
+    const { stub, init, bodyId, bodyQ, members } = await openChord(3);
+    await stub.open(init); // a second open changes nothing
+    const [m0, m1, m2] = members as [TaskMessage, TaskMessage, TaskMessage];
+    expect(await stub.report([ok(m1, "one")])).toEqual({ fired: false });
+    expect(await stub.report([ok(m1, "one-again")])).toEqual({ fired: false }); // same index: not a second member
+    expect(await rows(bodyQ)).toEqual([]);
+    expect(await stub.report([ok(m2, "two")])).toEqual({ fired: false });
+    expect(await rows(bodyQ)).toEqual([]);
+    expect(await stub.report([ok(m0, "zero")])).toEqual({ fired: true });
+    const body = await rows(bodyQ);
+    expect(body.map((r) => r.id)).toEqual([bodyId]);
+    const msg = JSON.parse(body[0]!.body) as TaskMessage;
+    expect(msg.task).toBe("demo.echo");
+    expect(msg.args).toEqual([["zero", "one", "two"], "tail"]);
+    // Late duplicates after firing change nothing.
+    expect(await stub.report([ok(m0, "zero"), ok(m2, "two")])).toEqual({ fired: false });
+    expect((await rows(bodyQ)).map((r) => r.id)).toEqual([bodyId]);
+  });
+
+  it("fires exactly once under concurrent and duplicate reports", async () => {
+    const n = 6;
+    const { stub, bodyId, bodyQ, members } = await openChord(n);
+    // Every member reports three times, all at once, in reverse order.
+    const calls = [...members].reverse().flatMap((m) => [0, 1, 2].map(() => stub.report([ok(m, m.chord!.index * 10)])));
+    const answers = await Promise.all(calls);
+    expect(answers.filter((a) => a.fired)).toHaveLength(1);
+    const body = await rows(bodyQ);
+    expect(body).toHaveLength(1);
+    expect(body[0]!.id).toBe(bodyId);
+    expect((JSON.parse(body[0]!.body) as TaskMessage).args[0]).toEqual([0, 10, 20, 30, 40, 50]);
+  });
+
+  it("a failed member fails the body with ChordError naming it; the body is never enqueued; errbacks fire once", async () => {
+    const errQ = uid("q-chord-err");
+    await queue(errQ).configure(errQ, { paused: true });
+    const { stub, bodyId, bodyQ, members } = await openChord(3, { link_error: [{ task: "demo.identity", options: { queue: errQ } }] });
+    const [m0, m1, m2] = members as [TaskMessage, TaskMessage, TaskMessage];
+    expect(await stub.report([ok(m0, 0)])).toEqual({ fired: false });
+    const failed = { index: m1.chord!.index, memberId: m1.id, ok: false, error: { type: "DemoError", message: "boom" } };
+    const answers = await Promise.all([stub.report([failed]), stub.report([failed])]);
+    expect(answers.filter((a) => a.fired)).toHaveLength(1);
+    expect(await stub.report([ok(m2, 2)])).toEqual({ fired: false });
+
+    expect(await rows(bodyQ)).toEqual([]);
+    const r = await result(bodyId);
+    expect(r?.state).toBe("FAILURE");
+    expect(r?.error?.type).toBe("ChordError");
+    expect(r?.error?.message).toContain(m1.id);
+    expect(r?.error?.message).not.toContain(m0.id);
+
+    const errbacks = await rows(errQ);
+    expect(errbacks).toHaveLength(1);
+    const eb = JSON.parse(errbacks[0]!.body) as TaskMessage;
+    expect(eb.task).toBe("demo.identity");
+    expect(eb.args[0]).toEqual({ id: bodyId });
+    expect(eb.args[1]).toMatchObject({ type: "ChordError" });
+  });
+});

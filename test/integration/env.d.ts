@@ -1,0 +1,10 @@
+// The bindings the integration tests see through `cloudflare:test`'s `env` (wrangler.toml).
+import type { EdgeryEnv } from "../../src/env";
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends EdgeryEnv {
+      EDGERY_DEMO_TASKS?: string;
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Shared helpers of the integration tests: stubs, hand-built task messages, and reads of a
+ * QueueDO's SQLite rows (what its dispatcher and alarm work on).
+ */
+import { env, runInDurableObject } from "cloudflare:test";
+import type { DeliveryBody, TaskMessage, WireLeasedTask } from "../../src/broker/message";
+import { queueStub, resultStub } from "../../src/broker/stubs";
+import type { BeginItem, SettleItem } from "../../durable-objects/queue-do";
+import type { TaskResult } from "../../src/protocol";
+
+/** A name no other test uses. */
+export function uid(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID()}`;
+}
+
+/** The QueueDO of a queue. */
+export function queue(name: string) {
+  return queueStub(env, name);
+}
+
+/** A task message built by hand, as the planner writes one (src/broker/message.ts). */
+export function taskMessage(queueName: string, task: string, over: Partial<TaskMessage> = {}): TaskMessage {
+  const id = over.id ?? crypto.randomUUID();
+  return {
+    id,
+    task,
+    args: [],
+    kwargs: {},
+    queue: queueName,
+    priority: 0,
+    eta: null,
+    expires: null,
+    retries: 0,
+    options: {},
+    stamps: {},
+    parent_id: null,
+    root_id: id,
+    group_id: null,
+    group_index: null,
+    chain: [],
+    chord: null,
+    link: [],
+    link_error: [],
+    ...over,
+  };
+}
+
+/** A row of the QueueDO's `messages` table (durable-objects/queue-schema.ts). */
+export type MessageRow = {
+  seq: number;
+  id: string;
+  priority: number;
+  state: string;
+  eta: number | null;
+  expires: number | null;
+  lease: string | null;
+  deadline: number | null;
+  started: number;
+  acked: number;
+  redelivered: number;
+  time_limited: number;
+  body: string;
+};
+
+/**
+ * Waits until the queue's background pump is idle: dispatch done into the free window and the
+ * outbox (result writes, follow-up applies) carried out. The QueueDO answers right after its
+ * commit and does that work afterwards.
+ */
+export async function drain(name: string): Promise<void> {
+  await queue(name).drain();
+}
+
+/** Every message row of a queue, in seq order (after its pump went idle). */
+export async function rows(name: string): Promise<MessageRow[]> {
+  await drain(name);
+  return runInDurableObject(queue(name), (_instance, state) =>
+    state.storage.sql.exec<MessageRow>("SELECT * FROM messages ORDER BY seq").toArray(),
+  );
+}
+
+/** The row of one message, or undefined. */
+export async function row(name: string, id: string): Promise<MessageRow | undefined> {
+  return (await rows(name)).find((r) => r.id === id);
+}
+
+/** Runs SQL inside a queue's Durable Object (to move a deadline or an eta). */
+export async function sql(name: string, query: string, ...params: (string | number | null)[]): Promise<void> {
+  await runInDurableObject(queue(name), (_instance, state) => {
+    state.storage.sql.exec(query, ...params);
+  });
+}
+
+/** The leased rows of a queue as the Queue message the dispatcher sent for them. */
+export async function deliveryOf(name: string, ids?: string[]): Promise<DeliveryBody> {
+  const leased = (await rows(name)).filter((r) => r.state === "leased" && (!ids || ids.includes(r.id)));
+  // As the dispatcher packs them: the stored message JSON as it is.
+  const tasks: WireLeasedTask[] = leased.map((r) => ({
+    lease: r.lease!,
+    deadline: r.deadline!,
+    redelivered: r.redelivered === 1,
+    body: r.body,
+  }));
+  return { queue: name, tasks };
+}
+
+/** The one leased row of a queue (fails the test when there is not exactly one). */
+export async function onlyLease(name: string): Promise<MessageRow> {
+  const leased = (await rows(name)).filter((r) => r.state === "leased");
+  if (leased.length !== 1) throw new Error(`expected exactly one leased message in ${name}, found ${leased.length}`);
+  return leased[0]!;
+}
+
+/**
+ * The stored result of an id (null: unknown, the API answers PENDING). With `queueName`, first
+ * waits until that queue has carried out its outbox (where the result write comes from).
+ */
+export async function result(id: string, queueName?: string): Promise<TaskResult | null> {
+  if (queueName !== undefined) await drain(queueName);
+  return (await resultStub(env, id).get(id)) as TaskResult | null;
+}
+
+/** A begin item for a lease. */
+export function beginItem(lease: string, id: string, timeLimitMs: number | null = null): BeginItem {
+  return { lease, id, timeLimitMs, trackStarted: false, worker: "itest" };
+}
+
+/** A successful settle item for a lease. */
+export function success(lease: string, id: string, value: unknown): SettleItem {
+  const now = Date.now();
+  return { lease, id, outcome: { kind: "success", value }, worker: "itest", startedAt: now, doneAt: now, resultExpires: 3600 };
+}
+
+/** A failed settle item for a lease. */
+export function failure(lease: string, id: string, type: string, message: string): SettleItem {
+  const now = Date.now();
+  return { lease, id, outcome: { kind: "failure", state: "FAILURE", error: { type, message } }, worker: "itest", startedAt: now, doneAt: now, resultExpires: 3600 };
+}
+
+/** Polls `check` until it returns a value other than undefined (no time threshold: the test timeout bounds it). */
+export async function until<T>(check: () => Promise<T | undefined>, pauseMs = 20): Promise<T> {
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, pauseMs));
+  }
+}
+
+import { App } from "../../src/worker/app";
+import { registerDemoTasks } from "../../src/demo/tasks";
+import { prepare } from "../../src/broker/apply";
+import { parseSignature } from "../../src/protocol";
+
+/** An app with the demo tasks always on, for the planner. */
+export function demoApp(): App {
+  const app = new App({ name: "itest" });
+  registerDemoTasks(app);
+  return app;
+}
+
+/** Plans a wire signature as the API would (ids assigned, messages, chords, groups), sending nothing. */
+export function planned(signature: unknown) {
+  return prepare(demoApp(), [{ canvas: parseSignature(signature), path: "" }]);
+}

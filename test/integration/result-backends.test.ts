@@ -1,0 +1,172 @@
+/**
+ * Result backends against real D1, R2, KV and ResultDO shards in workerd: the shared conformance
+ * suite on each, the D1 migration, the ResultDO's write-behind into D1 (surviving a D1 outage),
+ * the R2 sweep of expired large values, large values in and out of a task, and the API's
+ * query / read / forget routes.
+ */
+import { applyD1Migrations, env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { describeResultBackend } from "../results/conformance";
+import { D1Backend } from "../../src/results/d1-backend";
+import { R2Backend } from "../../src/results/r2-backend";
+import { KvBackend } from "../../src/results/kv-backend";
+import { NoneBackend } from "../../src/results/backend";
+import { schemaStatements } from "../../src/results/d1-schema";
+import { makePointer, valueKey } from "../../src/results/pointer";
+import { offloadResult, resolveArgs } from "../../src/results/offload";
+import { DEFAULT_POLICY } from "../../src/results/policy";
+import { resultStub } from "../../src/broker/stubs";
+import type { ResultDO } from "../../durable-objects/result-do";
+import { taskMessage, uid } from "./helpers";
+
+const db = env.RESULTS_DB!;
+const bucket = env.RESULTS_R2!;
+
+describeResultBackend("d1 (real D1)", () => ({ backend: new D1Backend(db), stores: true, extended: true, honoursPastExpiry: true }));
+describeResultBackend("r2 (real R2)", () => ({ backend: new R2Backend(bucket), stores: true, extended: true, honoursPastExpiry: true }));
+// kv: the ResultDO shard is authoritative; its expiry is at least 1 s from the write.
+describeResultBackend("kv (ResultDO + KV)", () => ({ backend: new KvBackend(env), stores: true, extended: true, honoursPastExpiry: false }));
+describeResultBackend("none", () => ({ backend: new NoneBackend(), stores: false, extended: false, honoursPastExpiry: true }));
+
+async function api(method: string, path: string): Promise<{ status: number; body: any }> {
+  const res = await SELF.fetch(`https://edgery.test${path}`, { method, headers: { authorization: "Bearer test-token" } });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Pushes a shard's pending D1 writes now; answers how many are still pending. */
+async function flush(id: string): Promise<number> {
+  return (await resultStub(env, id).flushBackends()).pending;
+}
+
+describe("D1 migration", () => {
+  it("applies with the plugin's applyD1Migrations and stays idempotent with the first-use set-up", async () => {
+    await applyD1Migrations(db, [{ name: "0001_results.sql", queries: schemaStatements() }], "d1_migrations_test");
+    await applyD1Migrations(db, [{ name: "0001_results.sql", queries: schemaStatements() }], "d1_migrations_test");
+    const applied = await db.prepare("SELECT name FROM d1_migrations_test").all<{ name: string }>();
+    expect(applied.results.map((r) => r.name)).toEqual(["0001_results.sql"]);
+    const idx = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'results' ORDER BY name").all<{ name: string }>();
+    expect(idx.results.map((r) => r.name)).toEqual(expect.arrayContaining(["results_date_done", "results_queue", "results_state", "results_task"]));
+  });
+});
+
+describe("ResultDO write-behind into D1", () => {
+  it("a final result of a d1 task (demo.persist) reaches D1 with its args; a kv task's does not", async () => {
+    const id = uid("wb");
+    const other = uid("wb-kv");
+    await resultStub(env, id).write([{ id, state: "SUCCESS", result: { x: 1 }, error: null, task: "demo.persist", queue: "default", worker: "w", args: [{ x: 1 }], kwargs: {}, date_done: Date.now(), expires_s: 60 }]);
+    await resultStub(env, other).write([{ id: other, state: "SUCCESS", result: 2, error: null, task: "demo.identity", date_done: Date.now(), expires_s: 60 }]);
+    expect(await flush(id)).toBe(0);
+    await flush(other);
+    const got = await new D1Backend(db).get(id);
+    expect(got).toMatchObject({ id, state: "SUCCESS", result: { x: 1 }, task: "demo.persist", args: [{ x: 1 }], kwargs: {}, expires_at: null });
+    expect(await new D1Backend(db).get(other)).toBeNull();
+    // The shard also answers with the extended fields.
+    expect(await resultStub(env, id).get(id)).toMatchObject({ args: [{ x: 1 }], kwargs: {} });
+  });
+
+  it("a D1 outage loses nothing: the result stays pending (and in the shard past its expiry) until D1 accepts", async () => {
+    const id = uid("outage");
+    const stub = resultStub(env, id);
+    const broken = { prepare: () => { throw new Error("D1 is down"); }, batch: async () => { throw new Error("D1 is down"); } } as unknown as D1Database;
+    await runInDurableObject(stub, async (instance: ResultDO) => {
+      (instance as unknown as { env: Cloudflare.Env }).env = { ...env, RESULTS_DB: broken };
+    });
+    await stub.write([{ id, state: "SUCCESS", result: "kept", error: null, task: "demo.persist", date_done: Date.now(), expires_s: 0 }]);
+    expect(await flush(id)).toBe(1);
+    // The alarm runs (D1 still down): the expired row is not swept while it waits for D1.
+    await runInDurableObject(stub, async (_i: ResultDO, state) => {
+      await state.storage.setAlarm(Date.now());
+    });
+    await runDurableObjectAlarm(stub);
+    expect(await runInDurableObject(stub, (_i: ResultDO, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM results WHERE id = ?", id).one().n)).toBe(1);
+    expect(await new D1Backend(db).get(id)).toBeNull();
+    // D1 is back: the retry (after its backoff) lands it.
+    await runInDurableObject(stub, async (instance: ResultDO, state) => {
+      (instance as unknown as { env: Cloudflare.Env }).env = env;
+      state.storage.sql.exec("UPDATE d1_pending SET not_before = 0");
+    });
+    expect(await flush(id)).toBe(0);
+    expect(await new D1Backend(db).get(id)).toMatchObject({ state: "SUCCESS", result: "kept" });
+    // ... and now the shard's sweep may drop its copy; the API still finds it (in D1).
+    await runInDurableObject(stub, async (_i: ResultDO, state) => {
+      await state.storage.setAlarm(Date.now());
+    });
+    await runDurableObjectAlarm(stub);
+    expect(await stub.get(id)).toBeNull();
+    expect((await api("GET", `/v1/results/${id}`)).body).toMatchObject({ id, state: "SUCCESS", result: "kept" });
+  });
+});
+
+describe("large results in R2", () => {
+  it("the consumer offloads a value over the threshold and resolves pointers in a next task's args", async () => {
+    const id = uid("big");
+    const value = "y".repeat(DEFAULT_POLICY.r2Threshold + 10);
+    const out = await offloadResult(env, DEFAULT_POLICY, id, { kind: "success", value });
+    expect(out).toEqual({ kind: "success", value: { $edgery_r2: valueKey(id), bytes: value.length + 2 } });
+    const small = await offloadResult(env, DEFAULT_POLICY, uid("small"), { kind: "success", value: "tiny" });
+    expect(small).toEqual({ kind: "success", value: "tiny" });
+    const m = taskMessage("q", "demo.identity", { args: [[1, (out as { value: unknown }).value]], kwargs: { v: (out as { value: unknown }).value } });
+    expect(await resolveArgs(env, m, JSON.stringify(m))).toBeNull();
+    expect((m.args[0] as unknown[])[1]).toBe(value);
+    expect(m.kwargs.v).toBe(value);
+    // A pointer whose object is gone fails the task instead of running it with a pointer.
+    const gone = taskMessage("q", "demo.identity", { args: [makePointer(valueKey(uid("none")), 5)] });
+    expect(await resolveArgs(env, gone, JSON.stringify(gone))).toMatchObject({ kind: "failure", error: { type: "ResultMissing" } });
+  });
+
+  it("GET /v1/results/:id returns the real value; forget removes it from the shard, D1 and R2", async () => {
+    const id = uid("blob-api");
+    const value = "z".repeat(1_100_000);
+    const pointer = (await offloadResult(env, { ...DEFAULT_POLICY, r2Threshold: 1 }, id, { kind: "success", value })) as { value: unknown };
+    await resultStub(env, id).write([{ id, state: "SUCCESS", result: pointer.value, error: null, task: "demo.persist", date_done: Date.now(), expires_s: 60 }]);
+    await flush(id);
+    const read = await api("GET", `/v1/results/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.body.result).toHaveLength(1_100_000);
+    expect(await bucket.head(valueKey(id))).not.toBeNull();
+    expect((await api("DELETE", `/v1/results/${id}`)).status).toBe(204);
+    expect(await bucket.head(valueKey(id))).toBeNull();
+    expect(await new D1Backend(db).get(id)).toBeNull();
+    expect((await api("GET", `/v1/results/${id}`)).body).toMatchObject({ id, state: "PENDING", result: null });
+  });
+
+  it("the shard's alarm deletes the R2 object of an expired (not persistent) large result", async () => {
+    const id = uid("sweep");
+    const stub = resultStub(env, id);
+    await bucket.put(valueKey(id), JSON.stringify("v"));
+    await stub.write([{ id, state: "SUCCESS", result: makePointer(valueKey(id), 3), error: null, task: "demo.identity", date_done: Date.now(), expires_s: 0 }]);
+    await runInDurableObject(stub, async (_i: ResultDO, state) => {
+      await state.storage.setAlarm(Date.now());
+    });
+    await runDurableObjectAlarm(stub);
+    expect(await bucket.head(valueKey(id))).toBeNull();
+  });
+});
+
+describe("GET /v1/results (D1 query)", () => {
+  it("lists a task's results newest first with cursor paging, and refuses bad parameters", async () => {
+    const task = "demo.persist";
+    const queue = uid("qq").slice(0, 40);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const id = uid(`q${i}`);
+      ids.push(id);
+      await resultStub(env, id).write([{ id, state: "SUCCESS", result: i, error: null, task, queue, date_done: 1_800_000_000_000 + i, expires_s: 60 }]);
+      await flush(id);
+    }
+    const seen: unknown[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: any } = await api("GET", `/v1/results?task=${task}&queue=${queue}&limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.results.map((r: { result: unknown }) => r.result));
+      cursor = page.body.cursor;
+    } while (cursor);
+    expect(seen).toEqual([4, 3, 2, 1, 0]);
+    const bad = await api("GET", "/v1/results?limit=abc");
+    expect(bad).toMatchObject({ status: 422, body: { error: { code: "invalid_request", path: "limit" } } });
+    expect((await api("GET", "/v1/results?state=NOPE")).body.error.path).toBe("state");
+    expect((await api("POST", "/v1/results")).status).toBe(405);
+  });
+});

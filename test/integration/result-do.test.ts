@@ -1,0 +1,100 @@
+/**
+ * ResultDO: first final state wins, non-final states overwrite each other, wait() wakes on the
+ * write that makes a result ready, forget, group records, expiry.
+ */
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { resultStub } from "../../src/broker/stubs";
+import type { TaskResult } from "../../src/protocol";
+import { uid } from "./helpers";
+
+const shardOf = (id: string) => resultStub(env, id);
+
+describe("ResultDO", () => {
+  it("the first final state wins: a SUCCESS after a FAILURE is ignored", async () => {
+    const id = uid("res-final");
+    const stub = shardOf(id);
+    expect(await stub.write([{ id, state: "FAILURE", error: { type: "DemoError", message: "first" }, result: null, task: "demo.fail" }])).toEqual({ written: 1 });
+    expect(await stub.write([{ id, state: "SUCCESS", result: 99, error: null }])).toEqual({ written: 0 });
+    expect(await stub.write([{ id, state: "PROGRESS", meta: { current: 1 } }])).toEqual({ written: 0 });
+    const r = (await stub.get(id)) as TaskResult | null;
+    expect(r).toMatchObject({ id, state: "FAILURE", result: null, error: { type: "DemoError", message: "first" }, task: "demo.fail", meta: null });
+    expect(r?.date_done).not.toBeNull();
+  });
+
+  it("non-final states overwrite each other, keeping what they do not set; the final one clears meta", async () => {
+    const id = uid("res-progress");
+    const stub = shardOf(id);
+    await stub.write([{ id, state: "STARTED", task: "demo.progress", queue: "q-x", worker: "w", started_at: 1_700_000_000_000 }]);
+    await stub.write([{ id, state: "PROGRESS", meta: { current: 1, total: 2 } }]);
+    expect(await stub.get(id)).toMatchObject({ state: "PROGRESS", meta: { current: 1, total: 2 }, task: "demo.progress", queue: "q-x", date_done: null });
+    await stub.write([{ id, state: "PROGRESS", meta: { current: 2, total: 2 } }]);
+    const mid = await stub.get(id);
+    expect(mid).toMatchObject({ state: "PROGRESS", meta: { current: 2, total: 2 }, worker: "w", started_at: new Date(1_700_000_000_000).toISOString() });
+    await stub.write([{ id, state: "SUCCESS", result: 2, error: null }]);
+    expect(await stub.get(id)).toMatchObject({ state: "SUCCESS", result: 2, meta: null, task: "demo.progress", queue: "q-x" });
+  });
+
+  it("wait() holds through non-final writes and resolves with the write that makes the result ready", async () => {
+    const id = uid("res-wait");
+    const stub = shardOf(id);
+    let settled = false;
+    const waiting = stub.wait(id, 25_000).then((r) => ((settled = true), r));
+    // Let the wait register before writing.
+    await stub.get(id);
+    await stub.write([{ id, state: "PROGRESS", meta: { current: 1 } }]);
+    await stub.get(id);
+    expect(settled).toBe(false);
+    await stub.write([{ id, state: "SUCCESS", result: "done", error: null }]);
+    const r = await waiting;
+    expect(r).toMatchObject({ id, state: "SUCCESS", result: "done" });
+  });
+
+  it("wait() on a ready result answers at once, on an unknown id after its time with null", async () => {
+    const id = uid("res-ready");
+    const stub = shardOf(id);
+    await stub.write([{ id, state: "REVOKED", error: { type: "TaskRevokedError", message: "x" }, result: null }]);
+    expect(((await stub.wait(id, 25_000)) as TaskResult | null)?.state).toBe("REVOKED");
+    expect(await stub.wait(uid("res-unknown"), 10)).toBeNull();
+  });
+
+  it("forget removes a result, and a group record of that id", async () => {
+    const id = uid("res-forget");
+    const stub = shardOf(id);
+    await stub.write([{ id, state: "SUCCESS", result: 1, error: null }]);
+    expect(((await stub.get(id)) as TaskResult | null)?.state).toBe("SUCCESS");
+    await stub.recordGroups([{ id, members: ["a"] }], 3600);
+    await stub.forget(id);
+    expect(await stub.get(id)).toBeNull();
+    expect(await stub.groupMembers(id)).toBeNull();
+  });
+
+  it("records groups with their members in order; unknown groups are null", async () => {
+    const gid = uid("grp");
+    const stub = shardOf(gid);
+    const members = [uid("m"), uid("m"), uid("m")];
+    await stub.recordGroups([{ id: gid, members }], 3600);
+    expect(await stub.groupMembers(gid)).toEqual(members);
+    expect(await stub.groupMembers(uid("grp-unknown"))).toBeNull();
+    // getMany answers in the asked order, null where unknown.
+    const known = members[1]!;
+    const shard = shardOf(known);
+    await shard.write([{ id: known, state: "SUCCESS", result: "m1", error: null }]);
+    const got = await shard.getMany([uid("nope"), known]);
+    expect(got[0]).toBeNull();
+    expect(got[1]).toMatchObject({ id: known, result: "m1" });
+  });
+
+  it("an expired result reads as unknown and the sweep alarm deletes it", async () => {
+    const id = uid("res-expire");
+    const stub = shardOf(id);
+    await stub.write([{ id, state: "SUCCESS", result: 1, error: null, expires_s: 3600 }]);
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE results SET expires_at = ? WHERE id = ?", Date.now() - 1, id);
+    });
+    expect(await stub.get(id)).toBeNull();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const left = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT id FROM results WHERE id = ?", id).toArray());
+    expect(left).toEqual([]);
+  });
+});

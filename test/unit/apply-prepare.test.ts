@@ -1,0 +1,177 @@
+// Unit tests of prepare/checkTasks in src/broker/apply.ts, with a real App: validation, sizes,
+// handles, messages, chords and group records, before anything is sent.
+import { describe, expect, it } from "vitest";
+import { MAX_MESSAGE_BYTES, WireError, parseSignature } from "../../src/protocol/index.js";
+import { App } from "../../src/worker/app.js";
+import { checkTasks, prepare, type ApplyItem } from "../../src/broker/apply.js";
+
+const NOW = Date.UTC(2030, 0, 1);
+
+function makeApp(): App {
+  const app = new App({ name: "test", routes: { "demo.mul": { queue: "math", priority: 6 }, "remote.*": { queue: "remote" } } });
+  app.task("demo.add", (_c, [x, y]) => (x as number) + (y as number));
+  app.task("demo.mul", (_c, [x, y]) => (x as number) * (y as number));
+  app.task("demo.xsum", (_c, [xs]) => (xs as number[]).reduce((a, b) => a + b, 0));
+  app.task("demo.slow", () => null, { queue: "slow", priority: 2 });
+  app.optionalTasks((a) => a.task("demo.optional", () => 1));
+  return app;
+}
+
+const item = (wire: unknown, path = "", extra: Partial<ApplyItem> = {}): ApplyItem => ({ canvas: parseSignature(wire, path), path, ...extra });
+const t = (task: string, args: unknown[] = [], options: Record<string, unknown> = {}) => ({ task, args, options });
+
+function wireError(fn: () => unknown): WireError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(WireError);
+    return e as WireError;
+  }
+  throw new Error("expected a WireError");
+}
+
+describe("unknown tasks", () => {
+  const app = makeApp();
+
+  it("a bare task: unknown_task at `task`", () => {
+    const e = wireError(() => prepare(app, [item(t("demo.nope"))], NOW));
+    expect([e.code, e.status, e.path]).toStrictEqual(["unknown_task", 422, "task"]);
+    expect(e.message).toContain("demo.nope");
+  });
+
+  it("inside a chain: kwargs.tasks.1.task", () => {
+    const e = wireError(() => prepare(app, [item({ task: "celery.chain", kwargs: { tasks: [t("demo.add"), t("demo.nope")] } })], NOW));
+    expect([e.code, e.path]).toStrictEqual(["unknown_task", "kwargs.tasks.1.task"]);
+  });
+
+  it("with the item's path: signatures.3.task", () => {
+    const items = [0, 1, 2].map((i) => item(t("demo.add", [i, i]), `signatures.${i}`));
+    const e = wireError(() => prepare(app, [...items, item(t("demo.nope"), "signatures.3")], NOW));
+    expect([e.code, e.path]).toStrictEqual(["unknown_task", "signatures.3.task"]);
+  });
+
+  it("chord header, body, map task, callbacks", () => {
+    const chord = (header: unknown[], body: unknown) => ({ task: "celery.chord", kwargs: { header, body } });
+    expect(wireError(() => prepare(app, [item(chord([t("demo.add"), t("x.y")], t("demo.xsum")))], NOW)).path).toBe("kwargs.header.1.task");
+    expect(wireError(() => prepare(app, [item(chord([t("demo.add")], t("x.y")))], NOW)).path).toBe("kwargs.body.task");
+    expect(wireError(() => prepare(app, [item({ task: "celery.map", kwargs: { task: t("x.y"), it: [1] } })], NOW)).path).toBe("kwargs.task.task");
+    expect(wireError(() => prepare(app, [item(t("demo.add", [], { link: [t("demo.add"), t("x.y")] }))], NOW)).path).toBe("options.link.1.task");
+    expect(wireError(() => prepare(app, [item(t("demo.add", [], { link_error: [t("x.y")] }))], NOW)).path).toBe("options.link_error.0.task");
+  });
+
+  it("a task served by a route (another app's) is known; an optional task only when enabled", () => {
+    expect(() => prepare(app, [item(t("remote.charge"))], NOW)).not.toThrow();
+    expect(wireError(() => prepare(app, [item(t("demo.optional"))], NOW)).code).toBe("unknown_task");
+    app.enableOptional(true);
+    expect(() => prepare(app, [item(t("demo.optional"))], NOW)).not.toThrow();
+  });
+
+  it("checkTasks alone", () => {
+    expect(() => checkTasks(app, parseSignature(t("demo.add")), "")).not.toThrow();
+    expect(wireError(() => checkTasks(app, parseSignature(t("zzz")), "signature")).path).toBe("signature.task");
+  });
+
+  it("nothing is planned when any item is unknown (all or none)", () => {
+    expect(() => prepare(app, [item(t("demo.add")), item(t("nope"), "signatures.1")], NOW)).toThrow(WireError);
+  });
+});
+
+describe("message size", () => {
+  const app = makeApp();
+
+  it("a message over 128 KB once encoded → payload_too_large with the item's path", () => {
+    const big = "x".repeat(MAX_MESSAGE_BYTES);
+    const e = wireError(() => prepare(app, [item(t("demo.add", [big]), "signatures.0")], NOW));
+    expect([e.code, e.status, e.path]).toStrictEqual(["payload_too_large", 413, "signatures.0"]);
+    const bare = wireError(() => prepare(app, [item(t("demo.add", [big]))], NOW));
+    expect([bare.code, bare.path]).toStrictEqual(["payload_too_large", undefined]);
+  });
+
+  it("counts UTF-8 bytes, not characters", () => {
+    const chars = Math.ceil(MAX_MESSAGE_BYTES / 3);
+    const e = wireError(() => prepare(app, [item(t("demo.add", ["€".repeat(chars)]))], NOW));
+    expect(e.code).toBe("payload_too_large");
+    expect(() => prepare(app, [item(t("demo.add", ["x".repeat(chars)]))], NOW)).not.toThrow();
+  });
+
+  it("call-time args count too", () => {
+    const e = wireError(() => prepare(app, [item(t("demo.add"), "", { args: ["y".repeat(MAX_MESSAGE_BYTES)] })], NOW));
+    expect(e.code).toBe("payload_too_large");
+  });
+});
+
+describe("prepared apply", () => {
+  const app = makeApp();
+
+  it("a task: its handle, one message routed by the app", () => {
+    const p = prepare(app, [item(t("demo.mul", [2, 3], { task_id: "T" }))], NOW);
+    expect(p.handles).toStrictEqual([{ id: "T", kind: "task" }]);
+    expect(p.messages.map((m) => [m.id, m.queue, m.priority, m.args])).toStrictEqual([["T", "math", 6, [2, 3]]]);
+    expect(p.groups).toStrictEqual([]);
+    expect(p.chords).toStrictEqual([]);
+  });
+
+  it("task defaults route when no route matches; call-time values apply", () => {
+    const p = prepare(app, [item(t("demo.slow", [1]), "", { args: [0], kwargs: { k: 1 }, options: { priority: 9, countdown: 2 } })], NOW);
+    expect(p.messages.map((m) => [m.queue, m.priority, m.args, m.kwargs, m.eta])).toStrictEqual([["slow", 9, [0, 1], { k: 1 }, NOW + 2000]]);
+  });
+
+  it("call-time stamps are not call options", () => {
+    const p = prepare(app, [item(t("demo.add"), "", { options: { stamps: { a: 1 } } })], NOW);
+    expect(p.messages[0]?.stamps).toStrictEqual({});
+  });
+
+  it("a chain: last step's handle with parents; one message now", () => {
+    const p = prepare(app, [item({ task: "celery.chain", kwargs: { tasks: [t("demo.add", [1, 1], { task_id: "A" }), t("demo.mul", [2], { task_id: "B" })] } })], NOW);
+    expect(p.handles).toStrictEqual([{ id: "B", kind: "task", parent: { id: "A", kind: "task" } }]);
+    expect(p.messages.map((m) => m.id)).toStrictEqual(["A"]);
+  });
+
+  it("a group: its handle and group record", () => {
+    const p = prepare(app, [item({ task: "celery.group", kwargs: { tasks: [t("demo.add", [1, 1], { task_id: "A" }), t("demo.mul", [2, 2], { task_id: "B" })] }, options: { task_id: "G" } })], NOW);
+    expect(p.handles).toStrictEqual([{ id: "G", kind: "group", results: [{ id: "A", kind: "task" }, { id: "B", kind: "task" }] }]);
+    expect(p.groups).toStrictEqual([{ id: "G", members: ["A", "B"] }]);
+    expect(p.messages.map((m) => [m.id, m.queue, m.group_id])).toStrictEqual([
+      ["A", "default", "G"],
+      ["B", "math", "G"],
+    ]);
+  });
+
+  it("a chord: body handle with the header group as parent, a chord to open, a group record", () => {
+    const p = prepare(
+      app,
+      [item({ task: "celery.chord", kwargs: { header: [t("demo.add", [1, 1], { task_id: "A" }), t("demo.add", [2, 2], { task_id: "B" })], body: t("demo.xsum", [], { task_id: "S" }) }, options: { chord_id: "C" } })],
+      NOW,
+    );
+    expect(p.handles).toStrictEqual([{ id: "S", kind: "task", parent: { id: "C", kind: "group", results: [{ id: "A", kind: "task" }, { id: "B", kind: "task" }] } }]);
+    expect(p.chords.map((c) => [c.id, c.size])).toStrictEqual([["C", 2]]);
+    expect(p.groups).toStrictEqual([{ id: "C", members: ["A", "B"] }]);
+    expect(p.messages.map((m) => m.id)).toStrictEqual(["A", "B"]);
+  });
+
+  it("several items: handles in order, group records collected from all", () => {
+    const p = prepare(
+      app,
+      [
+        item({ task: "celery.group", kwargs: { tasks: [t("demo.add", [], { task_id: "A" })] }, options: { task_id: "G1" } }, "signatures.0"),
+        item(t("demo.add", [], { task_id: "X" }), "signatures.1"),
+        item({ task: "celery.chunks", kwargs: { task: t("demo.add"), it: [[1, 1], [2, 2]], n: 1 }, options: { task_id: "K" } }, "signatures.2"),
+      ],
+      NOW,
+    );
+    expect(p.handles.map((h) => h.id)).toStrictEqual(["G1", "X", "K"]);
+    expect(p.groups).toStrictEqual([
+      { id: "G1", members: ["A"] },
+      { id: "K", members: ["K-0", "K-1"] },
+    ]);
+    expect(p.messages.map((m) => m.id)).toStrictEqual(["A", "X", "K-0", "K-1"]);
+  });
+
+  it("fresh ids when none are given, the same in handle and messages", () => {
+    const p = prepare(app, [item({ task: "celery.group", kwargs: { tasks: [t("demo.add"), t("demo.add")] } })], NOW);
+    const h = p.handles[0]!;
+    expect(h.results?.map((r) => r.id)).toStrictEqual(p.messages.map((m) => m.id));
+    expect(new Set(p.messages.map((m) => m.id)).size).toBe(2);
+    expect(p.groups[0]?.id).toBe(h.id);
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { boundFor, decodeCursor, encodeCursor } from "../../src/dead-letters/cursor";
+import { signatureOf } from "../../src/dead-letters/signature";
+import { parseSignature, WireError } from "../../src/protocol";
+import type { TaskMessage } from "../../src/broker/message";
+
+describe("dead-letter cursor", () => {
+  it("round-trips, unicode queue names included, as base64url", () => {
+    for (const c of [{ failedAt: 1_795_552_365_747, queue: "default", seq: 2 }, { failedAt: 0, queue: "q:é-ü_.", seq: 9_007_199_254_740_991 }]) {
+      const s = encodeCursor(c);
+      expect(s).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(decodeCursor(s)).toEqual(c);
+    }
+  });
+
+  it.each(["%%%", "", "bm90LWEtY3Vyc29y", "W10", "WzEsMiwzXQ", "eyJhIjoxfQ", "WzEuNSwicSIsMV0", "x".repeat(700)])("rejects %s with invalid_request at cursor", (s) => {
+    try {
+      decodeCursor(s);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(WireError);
+      expect((err as WireError).toJSON().error).toMatchObject({ code: "invalid_request", path: "cursor" });
+    }
+  });
+
+  it("bounds each queue's page for a merge in (failed_at, queue, seq) descending order", () => {
+    const c = { failedAt: 100, queue: "m", seq: 7 };
+    expect(boundFor("m", c)).toEqual({ at: 100, seq: 7 });
+    expect(boundFor("a", c)).toEqual({ at: 100, seq: Number.MAX_SAFE_INTEGER });
+    expect(boundFor("z", c)).toEqual({ at: 100, seq: 0 });
+    expect(boundFor("m", null)).toEqual({ at: Number.MAX_SAFE_INTEGER, seq: Number.MAX_SAFE_INTEGER });
+  });
+});
+
+describe("signatureOf", () => {
+  const base: TaskMessage = {
+    id: "t1", task: "demo.fail", args: ["x", 1], kwargs: { k: true }, queue: "math", priority: 7, eta: 123, expires: 456, retries: 3,
+    options: { max_retries: 0, time_limit: 5, ignore_result: undefined }, stamps: { tenant: "a" }, parent_id: "p", root_id: "r",
+    group_id: "g", group_index: 0, chain: [], chord: null,
+    link: [parseSignature({ task: "demo.noop" })], link_error: [],
+  };
+
+  it("rebuilds the call as a wire signature without id, eta, expires or group", () => {
+    const s = signatureOf(base);
+    expect(s).toEqual({
+      task: "demo.fail",
+      args: ["x", 1],
+      kwargs: { k: true },
+      options: { queue: "math", priority: 7, max_retries: 0, time_limit: 5, stamps: { tenant: "a" }, link: [expect.objectContaining({ task: "demo.noop" })] },
+      subtask_type: null,
+      immutable: false,
+    });
+    const again = parseSignature(s);
+    expect(again).toMatchObject({ kind: "task", name: "demo.fail", args: ["x", 1], options: { queue: "math", priority: 7 } });
+  });
+});

@@ -1,0 +1,332 @@
+// Unit tests of src/protocol/parse-signature.ts: Celery wire JSON → typed Canvas, and the
+// contract's `invalid_signature` errors with their exact dotted paths.
+import { describe, expect, it } from "vitest";
+import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, WireError, parseOptions, parseSignature, toWire, type Canvas } from "../../src/protocol/index.js";
+
+const t = (task: string, args: unknown[] = [], extra: Record<string, unknown> = {}) => ({ task, args, kwargs: {}, options: {}, subtask_type: null, immutable: false, ...extra });
+
+/** Runs `fn`, expects a WireError and returns it. */
+function wireError(fn: () => unknown): WireError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(WireError);
+    return e as WireError;
+  }
+  throw new Error("expected a WireError, nothing was thrown");
+}
+
+/** Expects `invalid_signature` at exactly `path`. */
+function expectInvalid(value: unknown, path: string | undefined, parsePath?: string) {
+  const e = wireError(() => parseSignature(value, parsePath));
+  expect(e.code).toBe("invalid_signature");
+  expect(e.status).toBe(422);
+  expect(e.path).toBe(path);
+  return e;
+}
+
+describe("tasks", () => {
+  it("only task is required; defaults fill the rest", () => {
+    expect(parseSignature({ task: "demo.add" })).toStrictEqual({ kind: "task", name: "demo.add", args: [], kwargs: {}, options: {}, immutable: false });
+  });
+
+  it("a full Celery dict(sig), with subtask_type null, immutable and chord_size", () => {
+    const node = parseSignature({ task: "demo.add", args: [2, 2], kwargs: { z: 1 }, options: { queue: "math" }, subtask_type: null, immutable: true, chord_size: null });
+    expect(node).toStrictEqual({ kind: "task", name: "demo.add", args: [2, 2], kwargs: { z: 1 }, options: { queue: "math" }, immutable: true });
+  });
+
+  it("null args/kwargs/options/immutable mean 'not set'", () => {
+    expect(parseSignature({ task: "x", args: null, kwargs: null, options: null, immutable: null })).toStrictEqual({
+      kind: "task",
+      name: "x",
+      args: [],
+      kwargs: {},
+      options: {},
+      immutable: false,
+    });
+  });
+
+  it("a task named like an Object.prototype member is a plain task", () => {
+    for (const name of ["constructor", "toString", "hasOwnProperty", "__proto__"]) {
+      const node = parseSignature({ task: name });
+      expect(node).toMatchObject({ kind: "task", name });
+    }
+  });
+
+  it("rejects a missing or empty task name at `task`", () => {
+    expectInvalid({ args: [] }, "task");
+    expectInvalid({ task: "" }, "task");
+    expectInvalid({ task: 5 }, "task");
+  });
+
+  it("rejects non-objects at the root (no path) and at a given path", () => {
+    expectInvalid([], undefined);
+    expectInvalid("demo.add", undefined);
+    expectInvalid(null, undefined);
+    expectInvalid(7, "signature", "signature");
+  });
+
+  it("wrong types name their field", () => {
+    expectInvalid({ task: "x", args: {} }, "args");
+    expectInvalid({ task: "x", kwargs: [] }, "kwargs");
+    expectInvalid({ task: "x", options: [] }, "options");
+    expectInvalid({ task: "x", immutable: "yes" }, "immutable");
+  });
+
+  it("paths are relative to the given prefix", () => {
+    expectInvalid({ task: "x", options: { priority: 10 } }, "signature.options.priority", "signature");
+    expectInvalid({ task: "x", options: { priority: 10 } }, "signatures.3.options.priority", "signatures.3");
+  });
+
+  it("an unknown celery.* primitive fails at `task`; an unknown subtask_type at `subtask_type`", () => {
+    const e = expectInvalid({ task: "celery.backend_cleanup" }, "task");
+    expect(e.message).toContain("celery.backend_cleanup");
+    expectInvalid({ task: "demo.add", subtask_type: "weird" }, "subtask_type");
+    expectInvalid({ task: "celery.chain", kwargs: { tasks: [t("a"), { task: "celery.nope" }] } }, "kwargs.tasks.1.task");
+  });
+});
+
+describe("options", () => {
+  it("priority: integers 0-9 only", () => {
+    for (const p of [0, 5, 9]) expect(parseSignature({ task: "x", options: { priority: p } }).options.priority).toBe(p);
+    for (const p of [-1, 10, 1.5, "5", true]) expectInvalid({ task: "x", options: { priority: p } }, "options.priority");
+  });
+
+  it("priority null is 'not set'", () => {
+    expect(parseSignature({ task: "x", options: { priority: null } }).options).toStrictEqual({});
+  });
+
+  it("countdown: non-negative number", () => {
+    expect(parseSignature({ task: "x", options: { countdown: 0 } }).options.countdown).toBe(0);
+    expect(parseSignature({ task: "x", options: { countdown: 1.5 } }).options.countdown).toBe(1.5);
+    const e = expectInvalid({ task: "x", options: { countdown: -1 } }, "options.countdown");
+    expect(e.message).toContain("negative");
+    expectInvalid({ task: "x", options: { countdown: "10" } }, "options.countdown");
+  });
+
+  it("eta: ISO-8601; both eta and countdown fail at options.eta", () => {
+    expect(parseSignature({ task: "x", options: { eta: "2030-01-01T00:00:00Z" } }).options.eta).toBe("2030-01-01T00:00:00Z");
+    expectInvalid({ task: "x", options: { eta: "next tuesday" } }, "options.eta");
+    expectInvalid({ task: "x", options: { eta: 12345 } }, "options.eta");
+    expectInvalid({ task: "x", options: { eta: "2030-01-01T00:00:00Z", countdown: 5 } }, "options.eta");
+  });
+
+  it("eta with countdown null is fine (null = not set)", () => {
+    expect(parseSignature({ task: "x", options: { eta: "2030-01-01T00:00:00Z", countdown: null } }).options).toStrictEqual({ eta: "2030-01-01T00:00:00Z" });
+  });
+
+  it("expires: seconds or ISO-8601 (a past value is accepted)", () => {
+    expect(parseSignature({ task: "x", options: { expires: 30 } }).options.expires).toBe(30);
+    expect(parseSignature({ task: "x", options: { expires: -5 } }).options.expires).toBe(-5);
+    expect(parseSignature({ task: "x", options: { expires: "2030-01-01T00:00:00Z" } }).options.expires).toBe("2030-01-01T00:00:00Z");
+    expectInvalid({ task: "x", options: { expires: "soon" } }, "options.expires");
+    expectInvalid({ task: "x", options: { expires: true } }, "options.expires");
+  });
+
+  it("scalar option types", () => {
+    expectInvalid({ task: "x", options: { queue: "" } }, "options.queue");
+    expectInvalid({ task: "x", options: { queue: "has space" } }, "options.queue");
+    expectInvalid({ task: "x", options: { soft_time_limit: 0 } }, "options.soft_time_limit");
+    expectInvalid({ task: "x", options: { time_limit: -1 } }, "options.time_limit");
+    expectInvalid({ task: "x", options: { max_retries: 1.5 } }, "options.max_retries");
+    expectInvalid({ task: "x", options: { acks_late: "yes" } }, "options.acks_late");
+    expectInvalid({ task: "x", options: { ignore_result: "yes" } }, "options.ignore_result");
+    expectInvalid({ task: "x", options: { stamped_headers: "a" } }, "options.stamped_headers");
+    expectInvalid({ task: "x", options: { stamped_headers: ["a", 1] } }, "options.stamped_headers.1");
+    expectInvalid({ task: "x", options: { stamps: [] } }, "options.stamps");
+  });
+
+  it("extra options (stamp values) are kept", () => {
+    const o = parseSignature({ task: "x", options: { stamped_headers: ["tenant"], tenant: "acme", stamps: { priority: "high" } } }).options;
+    expect(o).toStrictEqual({ stamped_headers: ["tenant"], tenant: "acme", stamps: { priority: "high" } });
+  });
+
+  it("link and link_error: one signature or a list, parsed to a list of canvases", () => {
+    const one = parseSignature({ task: "x", options: { link: t("cb", [1]), link_error: [t("eb"), t("eb2")] } });
+    expect(one.options.link).toStrictEqual([{ kind: "task", name: "cb", args: [1], kwargs: {}, options: {}, immutable: false }]);
+    expect(one.options.link_error?.map((c) => (c as { name: string }).name)).toStrictEqual(["eb", "eb2"]);
+    const chainCb = parseSignature({ task: "x", options: { link: { task: "celery.chain", kwargs: { tasks: [t("a"), t("b")] } } } });
+    expect(chainCb.options.link?.[0]?.kind).toBe("chain");
+  });
+
+  it("errors inside callbacks have their path", () => {
+    expectInvalid({ task: "x", options: { link: [t("ok"), { task: "y", options: { priority: 11 } }] } }, "options.link.1.options.priority");
+    expectInvalid({ task: "x", options: { link: { task: "y", options: { countdown: -1 } } } }, "options.link.options.countdown");
+    expectInvalid({ task: "x", options: { link_error: [42] } }, "options.link_error.0");
+  });
+
+  it("parseOptions on its own", () => {
+    expect(parseOptions({ queue: "q", priority: 3 }, "options")).toStrictEqual({ queue: "q", priority: 3 });
+    const e = wireError(() => parseOptions({ priority: 99 }, "options"));
+    expect(e.path).toBe("options.priority");
+  });
+});
+
+describe("chain and group", () => {
+  it("chain", () => {
+    const node = parseSignature({ task: "celery.chain", args: [], kwargs: { tasks: [t("a", [1]), t("b")] }, options: {}, subtask_type: "chain", immutable: false });
+    expect(node.kind).toBe("chain");
+    if (node.kind !== "chain") throw new Error();
+    expect(node.tasks.map((s) => (s.kind === "task" ? s.name : s.kind))).toStrictEqual(["a", "b"]);
+    expect(node.kwargs).toStrictEqual({});
+    expect(node.tasks[0]).toMatchObject({ args: [1] });
+  });
+
+  it("group, with a nested chain", () => {
+    const node = parseSignature({
+      task: "celery.group",
+      kwargs: { tasks: [t("a"), { task: "celery.chain", kwargs: { tasks: [t("b"), t("c")] }, subtask_type: "chain" }] },
+      subtask_type: "group",
+    });
+    if (node.kind !== "group") throw new Error("not a group");
+    expect(node.tasks[1]?.kind).toBe("chain");
+  });
+
+  it("tasks must be a list; member errors are indexed", () => {
+    expectInvalid({ task: "celery.group", kwargs: {} }, "kwargs.tasks");
+    expectInvalid({ task: "celery.chain", kwargs: { tasks: {} } }, "kwargs.tasks");
+    expectInvalid({ task: "celery.group", kwargs: { tasks: [t("a"), { task: "b", options: { priority: 10 } }] } }, "kwargs.tasks.1.options.priority");
+    expectInvalid({ task: "celery.group", kwargs: { tasks: [t("a"), "b"] } }, "kwargs.tasks.1");
+  });
+
+  it("nested canvas errors carry the full path", () => {
+    const sig = {
+      task: "celery.chain",
+      kwargs: {
+        tasks: [t("a"), { task: "celery.group", kwargs: { tasks: [t("b"), t("c", [], { options: { priority: -3 } })] } }],
+      },
+    };
+    expectInvalid(sig, "kwargs.tasks.1.kwargs.tasks.1.options.priority");
+  });
+});
+
+describe("chord", () => {
+  const body = t("demo.xsum");
+  it("header as a list", () => {
+    const node = parseSignature({ task: "celery.chord", kwargs: { header: [t("a"), t("b")], body, kwargs: {} }, subtask_type: "chord", chord_size: null });
+    if (node.kind !== "chord") throw new Error("not a chord");
+    expect(node.header).toHaveLength(2);
+    expect(node.body).toMatchObject({ kind: "task", name: "demo.xsum" });
+    expect(node.kwargs).toStrictEqual({});
+  });
+
+  it("header as a group signature (Celery 5.3's dict(chord))", () => {
+    const node = parseSignature({
+      task: "celery.chord",
+      kwargs: { header: { task: "celery.group", kwargs: { tasks: [t("a"), t("b"), t("c")] }, subtask_type: "group" }, body, kwargs: { k: 1 } },
+      subtask_type: "chord",
+    });
+    if (node.kind !== "chord") throw new Error("not a chord");
+    expect(node.header.map((m) => (m.kind === "task" ? m.name : ""))).toStrictEqual(["a", "b", "c"]);
+    expect(node.kwargs).toStrictEqual({ k: 1 });
+  });
+
+  it("a chord without body fails at kwargs.body", () => {
+    expectInvalid({ task: "celery.chord", kwargs: { header: [t("a")] } }, "kwargs.body");
+    expectInvalid({ task: "celery.chord", kwargs: { header: [t("a")], body: null } }, "kwargs.body");
+  });
+
+  it("header errors and inner kwargs type", () => {
+    expectInvalid({ task: "celery.chord", kwargs: { body } }, "kwargs.header");
+    expectInvalid({ task: "celery.chord", kwargs: { header: [t("a"), t("b", [], { options: { priority: 12 } })], body } }, "kwargs.header.1.options.priority");
+    expectInvalid({ task: "celery.chord", kwargs: { header: [t("a")], body, kwargs: [] } }, "kwargs.kwargs");
+    expectInvalid({ task: "celery.chord", kwargs: { header: [t("a")], body: { task: "b", options: { countdown: -2 } } } }, "kwargs.body.options.countdown");
+  });
+
+  it("an empty header is allowed", () => {
+    const node = parseSignature({ task: "celery.chord", kwargs: { header: [], body } });
+    expect(node.kind === "chord" && node.header).toStrictEqual([]);
+  });
+});
+
+describe("map, starmap, chunks", () => {
+  it("map (subtask_type null, always immutable)", () => {
+    const node = parseSignature({ task: "celery.map", kwargs: { task: t("demo.identity"), it: [1, 2, 3] }, subtask_type: null, immutable: false });
+    expect(node).toMatchObject({ kind: "map", it: [1, 2, 3], immutable: true, task: { kind: "task", name: "demo.identity" } });
+  });
+
+  it("starmap needs lists of args", () => {
+    const node = parseSignature({ task: "celery.starmap", kwargs: { task: t("demo.add"), it: [[1, 2], [3, 4]] }, subtask_type: null, immutable: true });
+    expect(node).toMatchObject({ kind: "starmap", it: [[1, 2], [3, 4]], immutable: true });
+    expectInvalid({ task: "celery.starmap", kwargs: { task: t("demo.add"), it: [[1, 2], 3] } }, "kwargs.it.1");
+  });
+
+  it("chunks, subtask_type null or chunks", () => {
+    for (const st of [null, "chunks"]) {
+      const node = parseSignature({ task: "celery.chunks", kwargs: { task: t("demo.add"), it: [[1, 1], [2, 2], [3, 3]], n: 2 }, subtask_type: st, immutable: true });
+      expect(node).toMatchObject({ kind: "chunks", n: 2, it: [[1, 1], [2, 2], [3, 3]], immutable: true });
+    }
+  });
+
+  it("chunks n must be an integer >= 1 (kwargs.n)", () => {
+    for (const n of [0, -1, 1.5, "2", undefined]) {
+      expectInvalid({ task: "celery.chunks", kwargs: { task: t("demo.add"), it: [[1, 1]], n } }, "kwargs.n");
+    }
+  });
+
+  it("it must be a list; the task must be a plain task", () => {
+    expectInvalid({ task: "celery.map", kwargs: { task: t("a"), it: "abc" } }, "kwargs.it");
+    expectInvalid({ task: "celery.map", kwargs: { it: [1] } }, "kwargs.task");
+    expectInvalid({ task: "celery.map", kwargs: { task: { task: "celery.group", kwargs: { tasks: [] } }, it: [1] } }, "kwargs.task");
+    expectInvalid({ task: "celery.chunks", kwargs: { task: t("a", [], { options: { priority: 10 } }), it: [], n: 1 } }, "kwargs.task.options.priority");
+  });
+});
+
+describe("limits", () => {
+  /** `levels` groups around one task: the task sits at depth levels + 1. */
+  function nested(levels: number): unknown {
+    let sig: unknown = t("leaf");
+    for (let i = 0; i < levels; i++) sig = { task: "celery.group", kwargs: { tasks: [sig] } };
+    return sig;
+  }
+
+  it(`a canvas ${MAX_CANVAS_DEPTH} levels deep is accepted, one level more is rejected`, () => {
+    expect(() => parseSignature(nested(MAX_CANVAS_DEPTH - 1))).not.toThrow();
+    const e = expectInvalid(nested(MAX_CANVAS_DEPTH), Array(MAX_CANVAS_DEPTH).fill("kwargs.tasks.0").join("."));
+    expect(e.message).toContain(String(MAX_CANVAS_DEPTH));
+  });
+
+  it("depth counts through callbacks too", () => {
+    let sig: unknown = t("leaf");
+    for (let i = 0; i < MAX_CANVAS_DEPTH; i++) sig = { task: "x", options: { link: [sig] } };
+    expect(wireError(() => parseSignature(sig)).code).toBe("invalid_signature");
+  });
+
+  it("a chord of 10,000 members fits", () => {
+    const header = Array.from({ length: 10_000 }, (_, i) => ({ task: "a", args: [i] }));
+    const node = parseSignature({ task: "celery.chord", kwargs: { header, body: t("b") } });
+    expect(node.kind === "chord" && node.header.length).toBe(10_000);
+  });
+
+  it(`more than ${MAX_CANVAS_TASKS} tasks is rejected`, () => {
+    const ok = Array.from({ length: MAX_CANVAS_TASKS }, () => ({ task: "a" }));
+    expect(() => parseSignature({ task: "celery.group", kwargs: { tasks: ok } })).not.toThrow();
+    const tooMany = [...ok, { task: "a" }];
+    const e = expectInvalid({ task: "celery.group", kwargs: { tasks: tooMany } }, `kwargs.tasks.${MAX_CANVAS_TASKS}`);
+    expect(e.message).toContain(String(MAX_CANVAS_TASKS));
+  });
+
+  it("chunks count their chunk tasks toward the size limit", () => {
+    const it = Array.from({ length: MAX_CANVAS_TASKS + 1 }, (_, i) => [i]);
+    expectInvalid({ task: "celery.chunks", kwargs: { task: t("a"), it, n: 1 } }, undefined);
+    expect(() => parseSignature({ task: "celery.chunks", kwargs: { task: t("a"), it, n: 2 } })).not.toThrow();
+  });
+});
+
+describe("toWire round trip", () => {
+  it("parse(toWire(parse(x))) equals parse(x)", () => {
+    const sig = {
+      task: "celery.chain",
+      kwargs: {
+        tasks: [
+          t("a", [1], { options: { priority: 3, link: [t("cb")] } }),
+          { task: "celery.chord", kwargs: { header: [t("b"), t("c")], body: t("d"), kwargs: {} }, subtask_type: "chord" },
+          { task: "celery.chunks", kwargs: { task: t("e"), it: [[1], [2]], n: 1 } },
+          { task: "celery.map", kwargs: { task: t("f"), it: [1] } },
+        ],
+      },
+    };
+    const once: Canvas = parseSignature(sig);
+    expect(parseSignature(toWire(once))).toStrictEqual(once);
+  });
+});

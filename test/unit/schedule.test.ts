@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { defineSchedule, firstRunAt, nextRunAt } from "../../src/schedule/schedule";
+import { App } from "../../src/worker/app";
+
+const t = (iso: string) => Date.parse(iso);
+const iso = (n: number | null) => (n === null ? null : new Date(n).toISOString());
+const sig = { task: "demo.noop" };
+
+describe("schedule run times", () => {
+  it("a cron schedule first runs at its first match from the start of the current minute", () => {
+    const d = defineSchedule("five", { cron: "*/5 * * * *" }, sig);
+    expect(iso(firstRunAt(d, t("2026-03-01T10:05:00.300Z")))).toBe("2026-03-01T10:05:00.000Z");
+    expect(iso(firstRunAt(d, t("2026-03-01T10:06:00.300Z")))).toBe("2026-03-01T10:10:00.000Z");
+    expect(iso(nextRunAt(d, t("2026-03-01T10:05:00Z"), t("2026-03-01T10:05:00.300Z")))).toBe("2026-03-01T10:10:00.000Z");
+  });
+
+  it("an interval schedule runs one interval after it is known, and skips missed slots", () => {
+    const d = defineSchedule("ten", { every: 10 }, sig);
+    expect(firstRunAt(d, 1_000_000)).toBe(1_010_000);
+    expect(nextRunAt(d, 1_010_000, 1_010_050)).toBe(1_020_000);
+    expect(nextRunAt(d, 1_010_000, 1_100_000)).toBe(1_110_000);
+  });
+
+  it("rejects a bad name, both or neither of cron and every, a short interval, a bad cron", () => {
+    expect(() => defineSchedule("bad name", { every: 5 }, sig)).toThrow(/schedule name/);
+    expect(() => defineSchedule("x", { every: 5, cron: "* * * * *" } as never, sig)).toThrow(/exactly one/);
+    expect(() => defineSchedule("x", {} as never, sig)).toThrow(/exactly one/);
+    expect(() => defineSchedule("x", { every: 0.5 }, sig)).toThrow(/at least 1 second/);
+    expect(() => defineSchedule("x", { cron: "* * *" }, sig)).toThrow(/5 fields/);
+    expect(() => defineSchedule("x", { cron: "0 0 31 2 *" }, sig)).toThrow(/never matches/);
+  });
+});
+
+describe("App.schedule", () => {
+  it("registers schedules by name, checks the signature, refuses a name twice", () => {
+    const app = new App({ name: "t" });
+    expect(app.schedules()).toEqual([]);
+    app.schedule("b", { every: 30 }, { task: "demo.noop" }).schedule("a", { cron: "0 * * * *" }, { task: "demo.add", args: [1, 2] });
+    expect(app.schedules().map((s) => [s.name, s.every, s.cron?.source ?? null])).toEqual([
+      ["a", null, "0 * * * *"],
+      ["b", 30, null],
+    ]);
+    expect(() => app.schedule("a", { every: 5 }, { task: "demo.noop" })).toThrow(/twice/);
+    expect(() => app.schedule("c", { every: 5 }, { task: "demo.noop", options: { priority: 42 } })).toThrow(/priority/);
+  });
+});

@@ -1,0 +1,44 @@
+// Integration tests in real workerd (Durable Objects, Queues, KV) through @cloudflare/vitest-plugin.
+// Run: npx vitest run --config vitest.integration.config.ts
+//
+// Two projects over the same wrangler.toml:
+// - "integration": the Durable Object level tests. The TASKS producer is pointed at a queue
+//   nobody consumes, so a lease the QueueDO hands out stays exactly as dispatched and the test
+//   drives begin/settle/alarm (or the Worker's queue handler) itself: no consumer races it.
+// - "integration-live": the Worker as deployed, with the real Queue consumer delivering tasks.
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const bindings = { EDGERY_DEV: "false", EDGERY_DEMO_TASKS: "true", EDGERY_TOKEN: "test-token" };
+const LIVE = ["test/integration/api.test.ts"];
+const BROKERS = ["test/integration/brokers.test.ts"];
+// wrangler.toml binds BILLING (the second app, apps/billing) for the `service` broker; workerd
+// refuses to start with a binding to an undefined Worker, so every project gets this stand-in:
+// an app's broker endpoint that records what it is sent (test/integration/billing-stub.js).
+const workers = [{ name: "edgery-billing", modules: true, scriptPath: "./test/integration/billing-stub.js" }];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings, workers, queueProducers: { TASKS: { queueName: "edgery-tasks-unconsumed" } } },
+          }),
+        ],
+        test: { name: "integration", include: ["test/integration/**/*.test.ts"], exclude: [...LIVE, ...BROKERS], testTimeout: 30_000 },
+      },
+      {
+        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings, workers } })],
+        test: { name: "integration-live", include: LIVE, testTimeout: 30_000 },
+      },
+      // The real brokers (QueueDO + Queue, the DIRECT Queue with its consumer, a service binding
+      // to another Worker) through the shared conformance suite.
+      {
+        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings, workers } })],
+        test: { name: "integration-brokers", include: BROKERS, testTimeout: 30_000 },
+      },
+    ],
+  },
+});
