@@ -31,7 +31,7 @@ import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter, 
 import type { DeadLetter } from "../src/dead-letters/signature.js";
 
 /** How long a dispatched lease may wait for its consumer to begin it. */
-const PICKUP_TIMEOUT_MS = 120_000;
+const PICKUP_TIMEOUT_MS = 30_000;
 /** When the alarm checks on outbox rows the pump should already have carried out. */
 const OUTBOX_SAFETY_MS = 5_000;
 /** Outbox retry backoff after a failed flush. */

@@ -24,7 +24,7 @@ const SETTLE_DEBOUNCE_MS = 0;
 export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Promise<void> {
   const queue = queueStub(env, body.queue);
   const delivered: LeasedTask[] = body.tasks.map(({ body: json, ...rest }) => ({ ...rest, message: JSON.parse(json) as TaskMessage }));
-  const begun = await queue.begin(
+  const begun = await retrying("begin", () => queue.begin(
     delivered.map((t) => {
       const defaults = app.defaultsOf(t.message.task);
       return {
@@ -35,7 +35,7 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
         worker: app.name,
       };
     }),
-  );
+  ));
   const run = new Set(begun.filter((b) => b.action === "run").map((b) => b.lease));
   const tasks = delivered.filter((t) => run.has(t.lease));
   if (tasks.length === 0) return;
@@ -44,7 +44,7 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
 
   const controllers = new Map<string, AbortController>();
   const running = new Map<string, LeasedTask>();
-  const settler = new Settler((items) => queue.settle(items));
+  const settler = new Settler((items) => retrying("settle", () => queue.settle(items)));
   const heartbeat = setInterval(async () => {
     try {
       const lost = await queue.heartbeat([...running.values()].map((t) => ({ id: t.message.id, lease: t.lease })));
@@ -82,6 +82,26 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
     );
   } finally {
     clearInterval(heartbeat);
+  }
+}
+
+/** Attempts at a QueueDO call before the delivery is left to its lease deadline. */
+const CALL_ATTEMPTS = 4;
+
+/**
+ * Calls `fn` again after a short backoff when it throws (a Durable Object that was reset or
+ * overloaded). Both calls are idempotent under their leases: a repeated begin renews the same
+ * lease, a repeated settle of an already settled lease is refused and changes nothing.
+ */
+export async function retrying<T>(what: string, fn: () => Promise<T>, attempts = CALL_ATTEMPTS): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      console.error(`edgery: ${what} failed (attempt ${i} of ${attempts}); retrying`, err);
+      await new Promise((r) => setTimeout(r, 50 * 2 ** i));
+    }
   }
 }
 

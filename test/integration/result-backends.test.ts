@@ -136,11 +136,17 @@ describe("large results in R2", () => {
     const stub = resultStub(env, id);
     await bucket.put(valueKey(id), JSON.stringify("v"));
     await stub.write([{ id, state: "SUCCESS", result: makePointer(valueKey(id), 3), error: null, task: "demo.identity", date_done: Date.now(), expires_s: 0 }]);
-    await runInDurableObject(stub, async (_i: ResultDO, state) => {
-      await state.storage.setAlarm(Date.now());
-    });
-    await runDurableObjectAlarm(stub);
+    expect(await bucket.head(valueKey(id))).not.toBeNull();
+    // The shard is shared with other tests: its alarm may be running already; run it until it has
+    // had a turn after this write (at most 3 times).
+    for (let i = 0; i < 3 && (await bucket.head(valueKey(id))) !== null; i++) {
+      await runInDurableObject(stub, async (_i: ResultDO, state) => {
+        await state.storage.setAlarm(Date.now());
+      });
+      await runDurableObjectAlarm(stub);
+    }
     expect(await bucket.head(valueKey(id))).toBeNull();
+    expect(await runInDurableObject(stub, (_i: ResultDO, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM r2_objects WHERE id = ?", id).one().n)).toBe(0);
   });
 });
 
