@@ -195,6 +195,57 @@ async function throughput() {
 }
 
 /** Workloads 2a/2b: a chord of k demo.identity(1) with body demo.xsum; the result must equal k. */
+/**
+ * Brokers side by side: N tasks as groups of 1,000 (one POST /v1/apply each, C in flight), done
+ * when every group reads ready through GET /v1/groups/:id?wait= (the cloudflare-queue broker keeps
+ * no queue counters, so both brokers are measured this same way).
+ */
+async function groupsThroughput(task) {
+  const t0 = performance.now();
+  const ids = [];
+  let next = 0;
+  const chunksOf = Array.from({ length: Math.ceil(N / BULK) }, (_, i) => Math.min(BULK, N - i * BULK));
+  await Promise.all(
+    Array.from({ length: Math.min(C, chunksOf.length) }, async () => {
+      while (next < chunksOf.length) {
+        const n = chunksOf[next++];
+        const g = { task: "celery.group", kwargs: { tasks: Array.from({ length: n }, () => ({ task })) }, subtask_type: "group" };
+        ids.push(must(await call("POST", "/v1/apply", g), 202, `group of ${task}`).id);
+      }
+    }),
+  );
+  for (const id of ids) {
+    for (;;) {
+      const g = must(await call("GET", `/v1/groups/${id}?wait=30`), 200, "group");
+      if (g.ready) {
+        if (!g.successful) throw new Error(`group ${id} of ${task} failed`);
+        break;
+      }
+    }
+  }
+  return Math.round((N / (performance.now() - t0)) * 1000);
+}
+
+/** Result backends: `n` results written and read back (?wait=) through one task's backend. */
+async function backendRoundTrip(task, n, argOf, check) {
+  const t0 = performance.now();
+  const ids = [];
+  for (let k = 0; k < n; k += BULK) {
+    const signatures = Array.from({ length: Math.min(BULK, n - k) }, (_, j) => ({ task, args: [argOf(k + j)] }));
+    ids.push(...must(await call("POST", "/v1/apply/bulk", { signatures }), 202, `bulk ${task}`).handles.map((h) => h.id));
+  }
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      while (next < ids.length) {
+        const r = await waitResult(ids[next++], 120_000);
+        if (r.state !== "SUCCESS" || (check && !check(r))) throw new Error(`${task}: ${r.state}`);
+      }
+    }),
+  );
+  return Math.round(performance.now() - t0);
+}
+
 async function fanin(k) {
   const body = {
     task: "celery.chord",
@@ -239,6 +290,11 @@ const out = {
   fanin_10000_ms: null,
   latency_p50_ms: null,
   latency_p99_ms: null,
+  groups_end_to_end_per_s: null,
+  direct_broker_end_to_end_per_s: null,
+  results_1000_kv_ms: null,
+  results_1000_d1_ms: null,
+  results_20_r2_2mb_ms: null,
 };
 if (K2 !== 10000) out.fanin_K2 = K2;
 
@@ -287,6 +343,23 @@ async function main() {
       out.latency_p99_ms = l.p99;
     } catch (e) {
       log(`latency failed: ${e.message}`);
+    }
+    if (!process.env.BENCH_SKIP_EXTRA) {
+      try {
+        log(`brokers: ${N} tasks as groups, durable-object (demo.noop) then cloudflare-queue (direct.noop)`);
+        out.groups_end_to_end_per_s = await groupsThroughput("demo.noop");
+        out.direct_broker_end_to_end_per_s = await groupsThroughput("direct.noop");
+      } catch (e) {
+        log(`brokers failed: ${e.message}`);
+      }
+      try {
+        log("result backends: 1,000 kv, 1,000 d1, 20 × 2 MB r2");
+        out.results_1000_kv_ms = await backendRoundTrip("demo.identity", 1000, (i) => i, (r) => typeof r.result === "number");
+        out.results_1000_d1_ms = await backendRoundTrip("demo.persist", 1000, (i) => i, (r) => typeof r.result === "number");
+        out.results_20_r2_2mb_ms = await backendRoundTrip("demo.blob", 20, () => 2_000_000, (r) => r.result.length === 2_000_000);
+      } catch (e) {
+        log(`result backends failed: ${e.message}`);
+      }
     }
   } finally {
     if (server) {

@@ -13,6 +13,7 @@ import {
   DEFAULT_CONCURRENCY,
   DEFAULT_RESULT_EXPIRES_S,
   DEFAULT_VISIBILITY_TIMEOUT_S,
+  QUEUE_MESSAGE_BUDGET_BYTES,
   REVOKED_MEMORY_S,
   type QueueStats,
   type TaskErrorInfo,
@@ -20,7 +21,7 @@ import {
 import type { TaskMessage, WireLeasedTask } from "../src/broker/message.js";
 import { outcomeEffects, type Effect, type Outcome } from "../src/canvas/effects.js";
 import { runEffects } from "../src/broker/run-effects.js";
-import { packDeliveries, sendBatches } from "../src/broker/pack.js";
+import { jsonSlices, packDeliveries, sendBatches } from "../src/broker/pack.js";
 import { directoryStub, resultStub } from "../src/broker/stubs.js";
 import { planEnvOf } from "../src/broker/plan-env.js";
 import { getApp } from "../src/runtime.js";
@@ -32,6 +33,9 @@ import type { DeadLetter } from "../src/dead-letters/signature.js";
 
 /** How long a dispatched lease may wait for its consumer to begin it. */
 const PICKUP_TIMEOUT_MS = 30_000;
+/** Bytes of JSON bound as one SQL parameter (the platform's limit for a string is 2 MB). */
+const SQL_PARAM_BUDGET_BYTES = 1_000_000;
+
 /** When the alarm checks on outbox rows the pump should already have carried out. */
 const OUTBOX_SAFETY_MS = 5_000;
 /** Outbox retry backoff after a failed flush. */
@@ -160,6 +164,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     const now = Date.now();
     const effects: Effect[] = [];
     let added = 0;
+    const rows: Array<[string, number, string, number | null, number | null, number, TaskMessage]> = [];
     this.ctx.storage.transactionSync(() => {
       for (const m of messages) {
         if (this.isRevoked(m.id, now)) {
@@ -170,18 +175,21 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           effects.push(...outcomeEffects(m, revokedOutcome("expired", now), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
           continue;
         }
-        const state = m.eta !== null && m.eta > now ? "delayed" : "waiting";
-        const res = this.sql.exec(
-          "INSERT INTO messages (id, priority, state, eta, expires, time_limited, body) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq",
-          m.id,
-          m.priority,
-          state,
-          m.eta,
-          m.expires,
-          m.options.time_limit ? 1 : 0,
-          JSON.stringify(m),
-        );
-        added += res.toArray().length;
+        rows.push([m.id, m.priority, m.eta !== null && m.eta > now ? "delayed" : "waiting", m.eta, m.expires, m.options.time_limit ? 1 : 0, m]);
+      }
+      // One statement for the whole batch (in order, so seq keeps FIFO); an id already here is
+      // skipped, and RETURNING counts what was really added.
+      // A bound string may be at most 2 MB in a Durable Object's SQLite: insert in slices of ~1 MB.
+      for (const slice of jsonSlices(rows, SQL_PARAM_BUDGET_BYTES)) {
+        added += this.sql
+          .exec(
+            `INSERT INTO messages (id, priority, state, eta, expires, time_limited, body)
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value -> 6
+             FROM json_each(?) WHERE true ORDER BY key
+             ON CONFLICT (id) DO NOTHING RETURNING seq`,
+            slice,
+          )
+          .toArray().length;
       }
       this.addEffects(effects);
     });
@@ -232,8 +240,24 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         )
         .toArray()
         .sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+      const tooBig: number[] = [];
+      const tooBigEffects: Effect[] = [];
       for (const row of rows) {
+        if (row.body.length > QUEUE_MESSAGE_BUDGET_BYTES) {
+          // Made at run time (e.g. a chord body given a huge result list): no Queue message can
+          // carry it, and sending it would fail its whole batch again and again. It fails alone.
+          const m = JSON.parse(row.body) as TaskMessage;
+          const error = { type: "PayloadTooLarge", message: `the task's message is ${row.body.length} bytes; a Queue message carries at most ${QUEUE_MESSAGE_BUDGET_BYTES}` };
+          tooBigEffects.push(...outcomeEffects(m, { kind: "failure", state: "FAILURE", error, worker: null, startedAt: null, doneAt: now }, m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+          tooBig.push(row.seq);
+          continue;
+        }
         leased.push({ task: { lease: row.lease, deadline, body: row.body, redelivered: row.redelivered === 1 }, bytes: row.body.length });
+      }
+      if (tooBig.length > 0) {
+        this.deleteSeqs(tooBig);
+        this.bump("failed", tooBig.length);
+        this.addEffects(tooBigEffects);
       }
     });
     if (leased.length === 0) return;
@@ -265,7 +289,9 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     const effects: Effect[] = [];
     const out: Array<{ lease: string; action: "run" | "skip" }> = [];
     this.ctx.storage.transactionSync(() => {
-      const held = this.leasedRows(items);
+      // The bodies are read only for the rare tasks that need them (revoked, expired, track_started).
+      const held = this.leasedRows(items, "seq, id, lease, expires");
+      const bodyOf = (seq: number) => this.sql.exec<{ body: string }>("SELECT body FROM messages WHERE seq = ?", seq).one().body;
       const dropped: number[] = [];
       const renew = new Map<string, number[]>();
       for (const item of items) {
@@ -276,7 +302,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         }
         const expired = row.expires !== null && row.expires <= now;
         if (expired || this.isRevoked(item.id, now)) {
-          const m = JSON.parse(row.body) as TaskMessage;
+          const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
           dropped.push(row.seq);
           effects.push(...outcomeEffects(m, revokedOutcome(expired ? "expired" : "revoked", now), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
           out.push({ lease: item.lease, action: "skip" });
@@ -287,7 +313,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         if (seqs) seqs.push(row.seq);
         else renew.set(key, [row.seq]);
         if (item.trackStarted) {
-          const m = JSON.parse(row.body) as TaskMessage;
+          const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
           effects.push({
             kind: "store",
             write: { id: m.id, state: "STARTED", task: m.task, queue: m.queue, worker: item.worker, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id, started_at: now },
@@ -308,7 +334,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
 
   /** Which of these leases are no longer held (revoked with terminate, or expired): abort them. */
   async heartbeat(leases: Array<{ id: string; lease: string }>): Promise<string[]> {
-    const held = this.leasedRows(leases);
+    const held = this.leasedRows(leases, "id, lease");
     return leases.filter((l) => !held.has(l.id)).map((l) => l.lease);
   }
 
@@ -331,7 +357,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     let completed = 0;
     let failed = 0;
     this.ctx.storage.transactionSync(() => {
-      const held = this.leasedRows(items);
+      const held = this.leasedRows(items, "seq, id, lease, deadline, time_limited, body");
       const done: number[] = [];
       for (const item of items) {
         const row = held.get(item.id);
@@ -387,9 +413,9 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   }
 
   /** The rows these (id, lease) pairs still hold, by id: one query for a whole batch. */
-  private leasedRows(items: Array<{ id: string; lease: string }>): Map<string, Row> {
+  private leasedRows(items: Array<{ id: string; lease: string }>, columns = "*"): Map<string, Row> {
     const rows = this.sql
-      .exec<Row>("SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?)) AND state = 'leased'", JSON.stringify(items.map((i) => i.id)))
+      .exec<Row>(`SELECT ${columns} FROM messages WHERE id IN (SELECT value FROM json_each(?)) AND state = 'leased'`, JSON.stringify(items.map((i) => i.id)))
       .toArray();
     const leases = new Map(items.map((i) => [i.id, i.lease]));
     return new Map(rows.filter((r) => r.lease === leases.get(r.id)).map((r) => [r.id, r]));

@@ -12,7 +12,7 @@ import type { ResultWrite } from "../src/canvas/effects.js";
 import type { EdgeryEnv } from "../src/env.js";
 import { eventsStub } from "../src/broker/stubs.js";
 import { eventOfState, type TaskEvent } from "../src/events/task-events.js";
-import { metricDeltas, type MetricDelta } from "../src/metrics/task-metrics.js";
+import { metricDeltas, sumMetrics, type MetricDelta } from "../src/metrics/task-metrics.js";
 import { getApp } from "../src/runtime.js";
 import { DEFAULT_POLICY, resultPolicyOf, type ResultPolicy } from "../src/results/policy.js";
 import { D1Backend } from "../src/results/d1-backend.js";
@@ -152,8 +152,16 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
     let written = 0;
     let toD1 = false;
     this.ctx.storage.transactionSync(() => {
+      // One read for the batch; metric deltas are summed per (task, key) and written once each.
+      const olds = new Map(
+        this.sql
+          .exec<ResultRow>("SELECT * FROM results WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(writes.map((w) => w.id)))
+          .toArray()
+          .map((r) => [r.id, r]),
+      );
+      const deltas: MetricDelta[] = [];
       for (const w of writes) {
-        const old = this.sql.exec<ResultRow>("SELECT * FROM results WHERE id = ?", w.id).toArray()[0];
+        const old = olds.get(w.id);
         if (old && isReady(old.state)) continue;
         const policy = policyOf(w.task ?? old?.task);
         // Backend `none` (ignore_result): nothing is stored, the id reads PENDING.
@@ -184,12 +192,17 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
         );
         written += 1;
         if (recordBackends(this.sql, row, w, policy, ready)) toD1 = true;
-        for (const d of metricDeltas(row)) {
-          this.sql.exec("INSERT INTO metrics (task, key, value) VALUES (?, ?, ?) ON CONFLICT (task, key) DO UPDATE SET value = value + excluded.value", d.task, d.key, d.value);
+        deltas.push(...metricDeltas(row));
+        // Later writes of the same id in this batch read what this one wrote.
+        olds.set(row.id, row);
+        if (ready && this.waiters.has(row.id)) {
+          woken.push(w.args !== undefined || w.kwargs !== undefined ? ({ ...rowToResult(row), args: w.args ?? [], kwargs: w.kwargs ?? {} } as TaskResult) : rowToResult(row));
         }
-        if (ready) woken.push(w.args !== undefined || w.kwargs !== undefined ? { ...rowToResult(row), args: w.args ?? [], kwargs: w.kwargs ?? {} } as TaskResult : rowToResult(row));
         const event = listening ? eventOfState(row.state) : null;
         if (event) events.push({ event, data: rowToResult(row) });
+      }
+      for (const d of sumMetrics(deltas)) {
+        this.sql.exec("INSERT INTO metrics (task, key, value) VALUES (?, ?, ?) ON CONFLICT (task, key) DO UPDATE SET value = value + excluded.value", d.task, d.key, d.value);
       }
     });
     if (events.length > 0) eventsStub(this.env)?.publish(events).catch((err: unknown) => console.error("edgery: publishing task events failed", err));

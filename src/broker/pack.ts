@@ -40,3 +40,22 @@ export function sendBatches(bodies: DeliveryBody[], sizes: number[]): DeliveryBo
   if (current.length > 0) out.push(current);
   return out;
 }
+
+/** `items` as JSON arrays of at most ~`budget` characters each, in order. */
+export function jsonSlices(items: unknown[], budget: number): string[] {
+  const out: string[] = [];
+  let parts: string[] = [];
+  let size = 2;
+  for (const item of items) {
+    const text = JSON.stringify(item);
+    if (parts.length > 0 && size + text.length + 1 > budget) {
+      out.push(`[${parts.join(",")}]`);
+      parts = [];
+      size = 2;
+    }
+    parts.push(text);
+    size += text.length + 1;
+  }
+  if (parts.length > 0) out.push(`[${parts.join(",")}]`);
+  return out;
+}

@@ -110,17 +110,18 @@ export function registryOf(env: EdgeryEnv, app: App | undefined = currentApp()):
   return r;
 }
 
-const problems = new WeakMap<object, { app: App; problem: string | null }>();
+/** The check's answer per app: a Worker's bindings do not change while its isolate lives. */
+const problems = new WeakMap<App, string | null>();
 
 /**
  * The start-up check of the app's brokers against the Worker's bindings: null when every route's
- * binding and secret is there, else a message naming what is missing. Cached per env object.
+ * binding and secret is there, else a message naming what is missing. Checked once per app and
+ * isolate (workerd hands each request its own `env` object, so it is not a cache key).
  */
 export function brokerProblem(app: App, env: EdgeryEnv): string | null {
-  const hit = problems.get(env);
-  if (hit && hit.app === app) return hit.problem;
+  if (problems.has(app)) return problems.get(app) ?? null;
   const problem = app.brokers.size === 0 ? null : brokerEnvProblem(app.brokers, env);
-  problems.set(env, { app, problem });
+  problems.set(app, problem);
   return problem;
 }
 

@@ -1,7 +1,7 @@
 // Unit tests of src/broker/pack.ts: leased tasks packed into Queue messages and sendBatch calls.
 import { describe, expect, it } from "vitest";
 import { QUEUE_BATCH_MAX, QUEUE_MESSAGE_BUDGET_BYTES } from "../../src/protocol/index.js";
-import { packDeliveries, sendBatches } from "../../src/broker/pack.js";
+import { jsonSlices, packDeliveries, sendBatches } from "../../src/broker/pack.js";
 import type { DeliveryBody, TaskMessage, WireLeasedTask } from "../../src/broker/message.js";
 
 function leased(id: string): WireLeasedTask {
@@ -86,5 +86,20 @@ describe("sendBatches", () => {
       expect(total).toBeLessThanOrEqual(250 * 1024);
     }
     expect(batches.flat()).toStrictEqual(bodies);
+  });
+});
+
+describe("jsonSlices", () => {
+  it("keeps order, stays within the budget, and every slice parses back", () => {
+    const items = Array.from({ length: 50 }, (_, i) => ({ i, pad: "x".repeat(i * 3) }));
+    const slices = jsonSlices(items, 400);
+    expect(slices.length).toBeGreaterThan(1);
+    for (const s of slices) expect(s.length).toBeLessThanOrEqual(400);
+    expect(slices.flatMap((s) => JSON.parse(s) as unknown[])).toStrictEqual(items);
+  });
+
+  it("an item larger than the budget goes alone; no items → no slices", () => {
+    expect(jsonSlices([{ big: "y".repeat(100) }, 1], 50).map((s) => JSON.parse(s))).toStrictEqual([[{ big: "y".repeat(100) }], [1]]);
+    expect(jsonSlices([], 50)).toStrictEqual([]);
   });
 });
