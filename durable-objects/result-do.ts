@@ -13,6 +13,7 @@ import type { EdgeryEnv } from "../src/env.js";
 import { eventsStub } from "../src/broker/stubs.js";
 import { eventOfState, type TaskEvent } from "../src/events/task-events.js";
 import { metricDeltas, sumMetrics, type MetricDelta } from "../src/metrics/task-metrics.js";
+import { jsonSlices } from "../src/broker/pack.js";
 import { getApp } from "../src/runtime.js";
 import { DEFAULT_POLICY, resultPolicyOf, type ResultPolicy } from "../src/results/policy.js";
 import { D1Backend } from "../src/results/d1-backend.js";
@@ -97,6 +98,11 @@ const iso = (t: number | null): string | null => (t === null ? null : new Date(t
 const parse = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
+/** A row's columns in table order, for a batched insert. */
+function rowValues(r: ResultRow): unknown[] {
+  return [r.id, r.state, r.result, r.meta, r.error, r.task, r.queue, r.worker, r.retries, r.parent_id, r.group_id, r.children, r.started_at, r.date_done, r.expires_at];
+}
+
 /** A stored row as the contract's result. */
 export function rowToResult(r: ResultRow): TaskResult {
   return {
@@ -160,6 +166,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
           .map((r) => [r.id, r]),
       );
       const deltas: MetricDelta[] = [];
+      const stored = new Map<string, ResultRow>();
       for (const w of writes) {
         const old = olds.get(w.id);
         if (old && isReady(old.state)) continue;
@@ -184,12 +191,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
           date_done: ready ? (w.date_done ?? now) : null,
           expires_at: ready ? now + (w.expires_s ?? 86_400) * 1000 : now + 7 * 86_400 * 1000,
         };
-        this.sql.exec(
-          `INSERT OR REPLACE INTO results (id, state, result, meta, error, task, queue, worker, retries, parent_id, group_id, children, started_at, date_done, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          row.id, row.state, row.result, row.meta, row.error, row.task, row.queue, row.worker, row.retries,
-          row.parent_id, row.group_id, row.children, row.started_at, row.date_done, row.expires_at,
-        );
+        stored.set(row.id, row);
         written += 1;
         if (recordBackends(this.sql, row, w, policy, ready)) toD1 = true;
         deltas.push(...metricDeltas(row));
@@ -200,6 +202,16 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
         }
         const event = listening ? eventOfState(row.state) : null;
         if (event) events.push({ event, data: rowToResult(row) });
+      }
+      // The rows of the batch in one statement per ~1 MB of JSON (the last write of an id wins).
+      for (const slice of jsonSlices([...stored.values()].map(rowValues), 1_000_000)) {
+        this.sql.exec(
+          `INSERT OR REPLACE INTO results (id, state, result, meta, error, task, queue, worker, retries, parent_id, group_id, children, started_at, date_done, expires_at)
+           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8,
+                  value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14
+           FROM json_each(?) ORDER BY key`,
+          slice,
+        );
       }
       for (const d of sumMetrics(deltas)) {
         this.sql.exec("INSERT INTO metrics (task, key, value) VALUES (?, ?, ?) ON CONFLICT (task, key) DO UPDATE SET value = value + excluded.value", d.task, d.key, d.value);
