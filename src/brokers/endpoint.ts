@@ -12,7 +12,8 @@
  * Never forwards again: a queue this app would send to a remote broker is served by its own
  * QueueDO here, so a misrouted task fails visibly (NotRegistered) instead of looping.
  */
-import { DEFAULT_QUEUE, WireError } from "../protocol/index.js";
+import { DEFAULT_QUEUE, MAX_WAIT_S, WireError } from "../protocol/index.js";
+import { readResult } from "../results/read.js";
 import type { TaskMessage } from "../broker/message.js";
 import { directoryStub } from "../broker/stubs.js";
 import { checkAuth } from "../api/auth.js";
@@ -112,6 +113,12 @@ export async function handleBrokerRequest(request: Request, env: EdgeryEnv, app:
       const queues = [...new Set([DEFAULT_QUEUE, ...app.routedQueues(), ...known])];
       const answers = await Promise.all(queues.map((q) => localBroker(env, app, q).revoke?.(q, ids, body.terminate === true) ?? { revoked: [] }));
       return json({ revoked: [...new Set(answers.flatMap((a) => a.revoked))] });
+    }
+    const r = /^\/results\/([^/]+)$/.exec(path);
+    if (r && method === "GET") {
+      // Another app reading a result this app holds (its `http` broker sent the task here).
+      const wait = Math.min(Number(url.searchParams.get("wait") ?? 0) || 0, MAX_WAIT_S) * 1000;
+      return json(await readResult(env, decodeURIComponent(r[1]!), wait, () => undefined));
     }
     const m = /^\/queues\/([^/]+)(\/messages)?$/.exec(path);
     if (m) {

@@ -83,6 +83,24 @@ export class BrokerRegistry {
     return Promise.all([...byQueue].map(([queue, msgs]) => this.brokerOf(queue).enqueue(msgs)));
   }
 
+  /**
+   * The `http` brokers (other apps in another account or region): they keep their results, so a
+   * result unknown here may be asked of them. One per distinct app, built on first use.
+   */
+  httpBrokers(): RemoteBroker[] {
+    const seen = new Set<string>();
+    const out: RemoteBroker[] = [];
+    for (const [queue, spec] of this.map) {
+      if (spec.kind !== "http") continue;
+      const key = JSON.stringify(spec);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const b = this.brokerOf(queue);
+      if (b instanceof RemoteBroker) out.push(b);
+    }
+    return out;
+  }
+
   /** The queues on brokers other than the QueueDO. */
   otherQueues(): string[] {
     return [...this.map.keys()];

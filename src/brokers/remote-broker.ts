@@ -7,7 +7,7 @@
  * A far side that answers an error or does not answer within the timeout rejects the call:
  * the caller keeps the messages (the API answers 503 overloaded, an outbox retries).
  */
-import type { QueueStats } from "../protocol/index.js";
+import type { QueueStats, TaskResult } from "../protocol/index.js";
 import type { TaskMessage } from "../broker/message.js";
 import { BrokerUnavailableError, type Broker, type QueueSettings } from "./broker.js";
 
@@ -71,6 +71,12 @@ export class RemoteBroker implements Broker {
 
   configure(queue: string, settings: QueueSettings): Promise<QueueStats> {
     return this.call("PUT", `/queues/${encodeURIComponent(queue)}`, settings);
+  }
+
+  /** A result the other app holds (`waitMs` > 0 holds there until it is ready). */
+  result(id: string, waitMs = 0): Promise<TaskResult> {
+    const wait = waitMs > 0 ? `?wait=${Math.ceil(waitMs / 1000)}` : "";
+    return this.call("GET", `/results/${encodeURIComponent(id)}${wait}`);
   }
 
   purge(queue: string): Promise<{ purged: number }> {

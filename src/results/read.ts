@@ -9,6 +9,7 @@ import { groupBy } from "../broker/run-effects.js";
 import { resultShard, resultStub, shardOf } from "../broker/stubs.js";
 import type { EdgeryEnv } from "../env.js";
 import { D1Backend } from "./d1-backend.js";
+import { registryOf } from "../brokers/registry.js";
 import { KvBackend } from "./kv-backend.js";
 import { R2Backend, loadValue } from "./r2-backend.js";
 import { isPointer, POINTER_KEY } from "./pointer.js";
@@ -43,7 +44,21 @@ export async function readResult(env: EdgeryEnv, id: string, waitMs: number, bac
     return resolveResult(env, first.r);
   }
   const r = first.r ?? (await askD1());
-  return r ? resolveResult(env, r) : pendingResult(id);
+  if (r) return resolveResult(env, r);
+  return (await readRemote(env, id)) ?? pendingResult(id);
+}
+
+/**
+ * A result unknown here, asked of the apps behind `http` brokers (another account keeps its own
+ * result store; a `service` app writes into this one's). The first that knows it answers.
+ */
+async function readRemote(env: EdgeryEnv, id: string): Promise<TaskResult | null> {
+  const remotes = registryOf(env).httpBrokers();
+  for (const remote of remotes) {
+    const r = await remote.result(id).catch((err: unknown) => (console.error("edgery: remote result read failed", err), null));
+    if (r && r.state !== "PENDING") return r;
+  }
+  return null;
 }
 
 /** The result with an R2 pointer replaced by the value (a gone object leaves the pointer). */

@@ -195,3 +195,23 @@ describe("apply through brokers", () => {
     expect(() => prepare(app(), [{ canvas: ok, path: "" }])).not.toThrow();
   });
 });
+
+describe("remote broker: reading a result the other app holds", () => {
+  it("asks GET {BROKER_PATH}/results/:id (with ?wait= in seconds) and returns its answer", async () => {
+    const calls: string[] = [];
+    const answer = { id: "x/1", state: "SUCCESS", result: 3 };
+    const send = async (path: string, init: RequestInit) => {
+      calls.push(`${init.method} ${path} ${new Headers(init.headers).get("authorization")}`);
+      return Response.json(answer);
+    };
+    const broker = new RemoteBroker("http", send, "tok");
+    expect(await broker.result("x/1")).toStrictEqual(answer);
+    await broker.result("x/1", 2500);
+    expect(calls).toStrictEqual([`GET ${BROKER_PATH}/results/x%2F1 Bearer tok`, `GET ${BROKER_PATH}/results/x%2F1?wait=3 Bearer tok`]);
+  });
+
+  it("an error answer is BrokerUnavailableError (the reader falls back to PENDING)", async () => {
+    const broker = new RemoteBroker("http", async () => new Response("nope", { status: 500 }), "tok");
+    await expect(broker.result("y")).rejects.toBeInstanceOf(BrokerUnavailableError);
+  });
+});
