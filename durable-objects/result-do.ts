@@ -14,6 +14,9 @@ import { eventsStub } from "../src/broker/stubs.js";
 import { eventOfState, type TaskEvent } from "../src/events/task-events.js";
 import { metricDeltas, sumMetrics, type MetricDelta } from "../src/metrics/task-metrics.js";
 import { jsonSlices } from "../src/broker/pack.js";
+import { rowToResult, type ResultRow } from "../src/results/stored-row.js";
+
+export { rowToResult } from "../src/results/stored-row.js";
 import { getApp } from "../src/runtime.js";
 import { DEFAULT_POLICY, resultPolicyOf, type ResultPolicy } from "../src/results/policy.js";
 import { D1Backend } from "../src/results/d1-backend.js";
@@ -76,51 +79,13 @@ CREATE TABLE IF NOT EXISTS metrics (
 );
 `;
 
-type ResultRow = {
-  id: string;
-  state: string;
-  result: string | null;
-  meta: string | null;
-  error: string | null;
-  task: string | null;
-  queue: string | null;
-  worker: string | null;
-  retries: number;
-  parent_id: string | null;
-  group_id: string | null;
-  children: string | null;
-  started_at: number | null;
-  date_done: number | null;
-  expires_at: number | null;
-};
 
-const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
-const parse = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
+
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
 /** A row's columns in table order, for a batched insert. */
 function rowValues(r: ResultRow): unknown[] {
   return [r.id, r.state, r.result, r.meta, r.error, r.task, r.queue, r.worker, r.retries, r.parent_id, r.group_id, r.children, r.started_at, r.date_done, r.expires_at];
-}
-
-/** A stored row as the contract's result. */
-export function rowToResult(r: ResultRow): TaskResult {
-  return {
-    id: r.id,
-    state: r.state,
-    result: parse(r.result),
-    meta: parse(r.meta),
-    error: parse(r.error) as TaskResult["error"],
-    task: r.task,
-    queue: r.queue,
-    worker: r.worker,
-    retries: r.retries,
-    parent_id: r.parent_id,
-    group_id: r.group_id,
-    children: (parse(r.children) as string[] | null) ?? [],
-    started_at: iso(r.started_at),
-    date_done: iso(r.date_done),
-  };
 }
 
 /** One shard of results. */

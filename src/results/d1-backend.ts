@@ -15,56 +15,22 @@ import {
   type StoredResult,
 } from "./backend.js";
 import { schemaStatements } from "./d1-schema.js";
+import { parseStored, rowToResult, type ResultRow } from "./stored-row.js";
 
-type D1Row = {
-  id: string;
-  state: string;
-  result: string | null;
-  meta: string | null;
-  error: string | null;
-  task: string | null;
-  queue: string | null;
-  worker: string | null;
-  retries: number;
-  parent_id: string | null;
-  group_id: string | null;
-  children: string | null;
-  args: string | null;
-  kwargs: string | null;
-  started_at: number | null;
-  date_done: number | null;
-  expires_at: number | null;
-};
+/** A D1 row: the stored result's columns plus the extended args and kwargs. */
+type D1Row = ResultRow & { args: string | null; kwargs: string | null };
 
 const COLUMNS = "id, state, result, meta, error, task, queue, worker, retries, parent_id, group_id, children, args, kwargs, started_at, date_done, expires_at";
 const READY_SQL = [...READY_STATES].map((s) => `'${s}'`).join(", ");
 /** Statements per D1 batch. */
 const BATCH = 50;
 
-const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
-const parse = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 
 function toResult(r: D1Row): StoredResult {
-  const out: StoredResult = {
-    id: r.id,
-    state: r.state,
-    result: parse(r.result),
-    meta: parse(r.meta),
-    error: parse(r.error) as StoredResult["error"],
-    task: r.task,
-    queue: r.queue,
-    worker: r.worker,
-    retries: r.retries,
-    parent_id: r.parent_id,
-    group_id: r.group_id,
-    children: (parse(r.children) as string[] | null) ?? [],
-    started_at: iso(r.started_at),
-    date_done: iso(r.date_done),
-    expires_at: r.expires_at,
-  };
-  if (r.args !== null) out.args = parse(r.args) as unknown[];
-  if (r.kwargs !== null) out.kwargs = parse(r.kwargs) as Record<string, unknown>;
+  const out: StoredResult = { ...rowToResult(r), expires_at: r.expires_at };
+  if (r.args !== null) out.args = parseStored(r.args) as unknown[];
+  if (r.kwargs !== null) out.kwargs = parseStored(r.kwargs) as Record<string, unknown>;
   return out;
 }
 
