@@ -11,6 +11,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_WAITING,
   DEFAULT_RESULT_EXPIRES_S,
   DEFAULT_VISIBILITY_TIMEOUT_S,
   QUEUE_MESSAGE_BUDGET_BYTES,
@@ -78,7 +79,10 @@ export interface BeginItem {
 export interface QueueSettings {
   concurrency?: number;
   paused?: boolean;
+  /** Back-pressure: enqueue is refused (the API answers 503 overloaded) past this many messages. */
+  max_waiting?: number;
 }
+
 
 type Row = {
   seq: number;
@@ -135,6 +139,11 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     return Number(this.meta("concurrency") ?? DEFAULT_CONCURRENCY);
   }
 
+  /** The back-pressure bound: default DEFAULT_MAX_WAITING, or the queue's `max_waiting`. */
+  private get maxWaiting(): number {
+    return Number(this.meta("max_waiting") ?? DEFAULT_MAX_WAITING);
+  }
+
   private get paused(): boolean {
     return this.meta("paused") === "true";
   }
@@ -157,10 +166,20 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
    * skipped, so a replayed enqueue is harmless); REVOKED results for revoked or expired ones.
    * Returns how many were added.
    */
-  async enqueue(messages: TaskMessage[]): Promise<{ added: number }> {
+  async enqueue(messages: TaskMessage[]): Promise<{ added: number; full?: string }> {
     const first = messages[0];
     if (!first) return { added: 0 };
     await this.register(first.queue);
+    // Back-pressure, in O(1): seq grows with every message and messages leave about in order,
+    // so the span of seq bounds how many the queue holds.
+    const span = this.sql.exec<{ n: number | null }>("SELECT MAX(seq) - MIN(seq) + 1 AS n FROM messages").one().n ?? 0;
+    if (span + messages.length > this.maxWaiting) {
+      const exact = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n;
+      if (exact + messages.length > this.maxWaiting) {
+        // An answer, not a throw: the broker turns it into QueueFullError on the caller's side.
+        return { added: 0, full: `queue '${first.queue}' holds ${exact} messages; at most ${this.maxWaiting} (max_waiting)` };
+      }
+    }
     const now = Date.now();
     const effects: Effect[] = [];
     let added = 0;
@@ -474,6 +493,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     await this.register(name);
     if (settings.concurrency !== undefined) this.setMeta("concurrency", settings.concurrency);
     if (settings.paused !== undefined) this.setMeta("paused", settings.paused);
+    if (settings.max_waiting !== undefined) this.setMeta("max_waiting", settings.max_waiting);
     await this.afterTransition();
     return this.stats(name);
   }

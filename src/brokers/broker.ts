@@ -18,6 +18,7 @@ export type { BrokerKind, BrokerSpec, BrokerMap } from "./config.js";
 /** Settings a queue accepts (`PUT /v1/queues/:name`). */
 export interface QueueSettings {
   concurrency?: number;
+  max_waiting?: number;
   paused?: boolean;
 }
 
@@ -41,6 +42,11 @@ export interface Broker {
   stats?(queue: string): Promise<QueueStats>;
   configure?(queue: string, settings: QueueSettings): Promise<QueueStats>;
   purge?(queue: string): Promise<{ purged: number }>;
+}
+
+/** A queue that holds as many messages as its `max_waiting` allows: send again later (503). */
+export class QueueFullError extends Error {
+  override readonly name = "QueueFullError";
 }
 
 /** A broker that could not take or answer a request (its far side failed or timed out). */

@@ -1,12 +1,13 @@
 /**
  * The default broker: each queue is a QueueDO (strict priority, leases, pause, concurrency).
- * `enqueue` is the QueueDO's own RPC, returned as is: no extra await on the hot path.
+ * `enqueue` is the QueueDO's own RPC; a full queue (max_waiting) answers `full`, thrown here as
+ * QueueFullError (the API answers 503 overloaded, an outbox retries later).
  */
 import type { QueueStats } from "../protocol/index.js";
 import type { TaskMessage } from "../broker/message.js";
 import { queueStub } from "../broker/stubs.js";
 import type { EdgeryEnv } from "../env.js";
-import type { Broker, QueueSettings } from "./broker.js";
+import { QueueFullError, type Broker, type QueueSettings } from "./broker.js";
 
 const NOTHING = Promise.resolve();
 
@@ -17,9 +18,12 @@ export class DurableObjectBroker implements Broker {
 
   constructor(private readonly env: EdgeryEnv) {}
 
-  enqueue(messages: TaskMessage[]): Promise<unknown> {
+  async enqueue(messages: TaskMessage[]): Promise<unknown> {
     const first = messages[0];
-    return first ? queueStub(this.env, first.queue).enqueue(messages) : NOTHING;
+    if (!first) return NOTHING;
+    const answer = await queueStub(this.env, first.queue).enqueue(messages);
+    if (answer.full) throw new QueueFullError(answer.full);
+    return answer;
   }
 
   cancel(messages: TaskMessage[]): Promise<unknown> {

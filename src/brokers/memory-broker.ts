@@ -5,9 +5,9 @@
  * revoke ends waiting/delayed ones and remembers the id; `failing` makes every call reject, as
  * a far side that is down.
  */
-import { DEFAULT_CONCURRENCY, type QueueStats } from "../protocol/index.js";
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_WAITING, type QueueStats } from "../protocol/index.js";
 import type { TaskMessage } from "../broker/message.js";
-import { BrokerUnavailableError, type Broker, type QueueSettings } from "./broker.js";
+import { BrokerUnavailableError, QueueFullError, type Broker, type QueueSettings } from "./broker.js";
 
 interface Held {
   m: TaskMessage;
@@ -36,11 +36,17 @@ export class MemoryBroker implements Broker {
   }
 
   private settingsOf(queue: string): Required<QueueSettings> {
-    return this.settings.get(queue) ?? { concurrency: DEFAULT_CONCURRENCY, paused: false };
+    return this.settings.get(queue) ?? { concurrency: DEFAULT_CONCURRENCY, paused: false, max_waiting: DEFAULT_MAX_WAITING };
   }
 
   async enqueue(messages: TaskMessage[]): Promise<void> {
     this.check();
+    const queue = messages[0]?.queue;
+    if (queue !== undefined) {
+      const holds = [...this.held.values()].filter((h) => h.m.queue === queue).length;
+      const max = this.settingsOf(queue).max_waiting;
+      if (holds + messages.length > max) throw new QueueFullError(`queue '${queue}' holds ${holds} messages; at most ${max} (max_waiting)`);
+    }
     for (const m of messages) {
       if (this.revoked.has(m.id)) {
         this.ended.push(m.id);

@@ -35,6 +35,8 @@ export const DEFAULT_VISIBILITY_TIMEOUT_S = 30 * 60;
 export const HARD_LIMIT_GRACE_MS = 250;
 /** Default concurrency window of a queue: how many of its tasks may be leased at once. */
 export const DEFAULT_CONCURRENCY = 1000;
+/** Default back-pressure bound of a queue: past this many messages, enqueue answers 503 overloaded. */
+export const DEFAULT_MAX_WAITING = 1_000_000;
 /** Default `max_retries`, as in Celery. */
 export const DEFAULT_MAX_RETRIES = 3;
 /** Default retry countdown in seconds, as Celery's `default_retry_delay`. */

@@ -115,5 +115,19 @@ export function brokerConformance(name: string, make: () => Promise<BrokerHarnes
       const got = await h.arrived(msgs.map((m) => m.id));
       expect(got.get(msgs[1]!.id)).toEqual(["b"]);
     });
+
+    it("applies back-pressure: past max_waiting an enqueue is refused whole (where queues are configurable)", async () => {
+      const h = await make();
+      // Remote apps forward settings to their own queues; the twin and the QueueDO are tested here.
+      if (!h.broker.configure || h.broker.kind === "service" || h.broker.kind === "http") return;
+      const queue = `${h.queue}-bp-${(counter++).toString(36)}`;
+      await h.broker.configure(queue, { paused: true, max_waiting: 2 });
+      const first = [message(queue, h.task, [1]), message(queue, h.task, [2])];
+      await h.broker.enqueue(first);
+      const third = message(queue, h.task, [3]);
+      await expect(h.broker.enqueue([third])).rejects.toThrow(/max_waiting/);
+      expect(await h.seen(third.id)).toBe(false);
+      await h.broker.configure(queue, { paused: false, max_waiting: 100 });
+    });
   });
 }

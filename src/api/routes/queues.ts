@@ -17,6 +17,8 @@ const QUEUE_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
 const settingsSchema = z.strictObject({
   concurrency: z.number().int("must be an integer").min(1, "must be at least 1").max(100_000).optional(),
   paused: z.boolean().optional(),
+  /** Back-pressure bound (an addition to the contract): past it, sending answers 503 overloaded. */
+  max_waiting: z.number().int("must be an integer").min(1, "must be at least 1").max(100_000_000).optional(),
 });
 
 function queueName(name: string): string {
