@@ -9,14 +9,10 @@
 //      L (latency round trips, 200), C (bulk requests in flight, 4),
 //      BENCH_BASE_URL (use a running server instead of starting one), BENCH_TOKEN (dev-token),
 //      BENCH_LOG_LEVEL (wrangler --log-level, warn).
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { startDevServer } from "../scripts/dev-server.mjs";
 
-const REPO_ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
 const N = Number(process.env.N || 10000);
 const K = Number(process.env.K || 1000);
 const K2 = Number(process.env.K2 || 10000);
@@ -30,87 +26,6 @@ const STALL_MS = 60_000;
 
 const log = (...a) => process.stderr.write(`[bench] ${a.join(" ")}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
-  });
-}
-
-function logTail(path, chars = 4000) {
-  try {
-    const t = readFileSync(path, "utf8");
-    return t.length > chars ? "…" + t.slice(-chars) : t;
-  } catch {
-    return "(no log)";
-  }
-}
-
-/** Starts `npm run dev` in its own process group; resolves when /v1/health answers 200. */
-async function startDevServer(logLevel) {
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  // State in memory where the machine has tmpfs, as the peers run Redis without persistence
-  // (save '' / appendonly no): the bench measures edgery, not the disk's fsync.
-  const stateRoot = process.env.EDGERY_BENCH_STATE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
-  const persistDir = mkdtempSync(join(stateRoot, "edgery-bench-state-"));
-  const logFile = join(tmpdir(), `edgery-bench-wrangler-${port}.log`);
-  const fd = openSync(logFile, "w");
-  const child = spawn(
-    "npm",
-    ["run", "dev", "--", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort),
-      "--persist-to", persistDir, "--log-level", logLevel],
-    {
-      cwd: REPO_ROOT,
-      detached: true,
-      stdio: ["ignore", fd, fd],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0", BROWSER: "none" },
-    },
-  );
-  closeSync(fd);
-  let exited = null;
-  const exitPromise = new Promise((r) => child.once("exit", (code, signal) => { exited = { code, signal }; r(); }));
-  const killGroup = (sig) => { try { process.kill(-child.pid, sig); } catch { /* gone */ } };
-  const onExit = () => killGroup("SIGKILL");
-  process.once("exit", onExit);
-  for (const s of ["SIGINT", "SIGTERM"]) process.once(s, () => { killGroup("SIGKILL"); process.exit(130); });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    process.removeListener("exit", onExit);
-    killGroup("SIGTERM");
-    await Promise.race([exitPromise, sleep(5000)]);
-    killGroup("SIGKILL");
-    rmSync(persistDir, { recursive: true, force: true });
-  };
-  const baseUrl = `http://127.0.0.1:${port}`;
-  log(`starting wrangler dev on ${baseUrl} (log: ${logFile})`);
-  const deadline = Date.now() + 60_000;
-  let last = "";
-  while (Date.now() < deadline) {
-    if (exited) {
-      await stop();
-      throw new Error(`dev server exited early (${JSON.stringify(exited)}); log ${logFile}:\n${logTail(logFile)}`);
-    }
-    try {
-      const res = await fetch(`${baseUrl}/v1/health`, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return { baseUrl, logFile, stop };
-      last = `health ${res.status}`;
-    } catch (e) {
-      last = String(e?.message ?? e);
-    }
-    await sleep(250);
-  }
-  await stop();
-  throw new Error(`dev server not healthy after 60 s (last: ${last}); log ${logFile}:\n${logTail(logFile)}`);
-}
 
 let BASE = "";
 
@@ -303,7 +218,11 @@ async function main() {
   if (process.env.BENCH_BASE_URL) {
     BASE = process.env.BENCH_BASE_URL.replace(/\/+$/, "");
   } else {
-    server = await startDevServer(process.env.BENCH_LOG_LEVEL || "warn");
+    // State in memory where the machine has tmpfs, as the peers run Redis without persistence
+    // (save '' / appendonly no): the bench measures edgery, not the disk's fsync.
+    const stateRoot = process.env.EDGERY_BENCH_STATE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
+    server = await startDevServer({ label: "bench", logLevel: process.env.BENCH_LOG_LEVEL || "warn", stateRoot, log });
+    for (const s of ["SIGINT", "SIGTERM"]) process.once(s, () => void server?.stop().then(() => process.exit(130)));
     BASE = server.baseUrl;
   }
   try {

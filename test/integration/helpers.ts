@@ -3,6 +3,7 @@
  * QueueDO's SQLite rows (what its dispatcher and alarm work on).
  */
 import { env, runInDurableObject } from "cloudflare:test";
+import { message } from "../brokers/conformance.js";
 import type { DeliveryBody, TaskMessage, WireLeasedTask } from "../../src/broker/message";
 import { queueStub, resultStub } from "../../src/broker/stubs";
 import type { BeginItem, SettleItem } from "../../durable-objects/queue-do";
@@ -20,29 +21,7 @@ export function queue(name: string) {
 
 /** A task message built by hand, as the planner writes one (src/broker/message.ts). */
 export function taskMessage(queueName: string, task: string, over: Partial<TaskMessage> = {}): TaskMessage {
-  const id = over.id ?? crypto.randomUUID();
-  return {
-    id,
-    task,
-    args: [],
-    kwargs: {},
-    queue: queueName,
-    priority: 0,
-    eta: null,
-    expires: null,
-    retries: 0,
-    options: {},
-    stamps: {},
-    parent_id: null,
-    root_id: id,
-    group_id: null,
-    group_index: null,
-    chain: [],
-    chord: null,
-    link: [],
-    link_error: [],
-    ...over,
-  };
+  return message(queueName, task, over.args ?? [], { id: over.id ?? crypto.randomUUID(), ...over });
 }
 
 /** A row of the QueueDO's `messages` table (durable-objects/queue-schema.ts). */
