@@ -109,6 +109,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   /** The alarm time last read or set (undefined: not read yet). */
   private alarmAt: number | null | undefined;
   private dirty = false;
+  /** Dispatch is due on the pump's next pass (see pump). */
+  private wantDispatch = false;
 
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
     super(ctx, env);
@@ -347,7 +349,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       }
       this.addEffects(effects);
     });
-    await this.afterTransition();
+    // Beginning frees no room in the window: only the outbox (STARTED, revoked) needs the pump.
+    await this.afterTransition(false);
     return out;
   }
 
@@ -605,20 +608,27 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
    * the freed window and carries out the outbox in the background. Kicks coalesce: many settles
    * in a burst cost one dispatch pass.
    */
-  private async afterTransition(): Promise<void> {
+  private async afterTransition(dispatch = true): Promise<void> {
     await this.scheduleAlarm();
-    this.pump();
+    this.pump(dispatch);
   }
 
-  /** Runs dispatch and the outbox until nothing new came in; one pump runs at a time. */
-  private pump(): Promise<void> {
+  /**
+   * Runs dispatch (when the window or the waiting set may have changed) and the outbox until
+   * nothing new came in; one pump runs at a time.
+   */
+  private pump(dispatch = true): Promise<void> {
     this.dirty = true;
+    if (dispatch) this.wantDispatch = true;
     if (this.pumping) return this.pumping;
     this.pumping = (async () => {
       try {
         while (this.dirty) {
           this.dirty = false;
-          await this.dispatch();
+          if (this.wantDispatch) {
+            this.wantDispatch = false;
+            await this.dispatch();
+          }
           await this.flushOnce();
         }
       } catch (err) {

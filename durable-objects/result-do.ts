@@ -92,6 +92,8 @@ function rowValues(r: ResultRow): unknown[] {
 export class ResultDO extends DurableObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
   private readonly waiters = new Map<string, Set<(r: TaskResult) => void>>();
+  /** An alarm is known to be set (see scheduleSweep). */
+  private sweepArmed = false;
   /** Until when the event feed has subscribers (granted by EventsDO): forward changes till then. */
   private listeningUntil = 0;
   /** The background push of pending results to D1, if one runs. */
@@ -271,8 +273,14 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
     return this.sql.exec<{ name: string }>("SELECT name FROM queues ORDER BY name").toArray().map((r) => r.name);
   }
 
+  /**
+   * Makes sure an alarm will sweep. Once one is known to be set, later writes skip the storage
+   * read: an alarm only goes away by firing, and `alarm()` clears the mark.
+   */
   private async scheduleSweep(): Promise<void> {
+    if (this.sweepArmed) return;
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 60_000);
+    this.sweepArmed = true;
   }
 
   /**
@@ -314,6 +322,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
+    this.sweepArmed = false;
     await this.pushing;
     const retryAt = await this.pushD1().catch((err: unknown) => (console.error("edgery: pushing results to D1 failed", err), now + 60_000));
     if (this.env.RESULTS_R2) await sweepR2(this.sql, this.env.RESULTS_R2, now).catch((err: unknown) => console.error("edgery: deleting expired R2 results failed", err));
