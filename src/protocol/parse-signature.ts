@@ -140,9 +140,25 @@ function parseNode(value: unknown, path: string, depth: number, state: ParseStat
 function parseHeader(value: unknown, path: string, depth: number, state: ParseState): Canvas[] {
   if (value && typeof value === "object" && !Array.isArray(value)) {
     const node = parseNode(value, path, depth + 1, state);
-    return node.kind === "group" ? node.tasks : [node];
+    return node.kind === "group" ? node.tasks.map((member) => withGroupOptions(member, node.options)) : [node];
   }
   return parseList(value, path, depth, state);
+}
+
+/**
+ * A header written as a group signature keeps what the group said: its options (queue, limits,
+ * callbacks, ...) become defaults of each member, and its stamps reach each member.
+ */
+function withGroupOptions(member: Canvas, group: TaskOptions): Canvas {
+  const { task_id: _id, stamps, stamped_headers, ...inherited } = group;
+  const own = member.options;
+  const merged: TaskOptions = { ...inherited, ...own };
+  if (group.link || own.link) merged.link = [...(own.link ?? []), ...(group.link ?? [])];
+  if (group.link_error || own.link_error) merged.link_error = [...(own.link_error ?? []), ...(group.link_error ?? [])];
+  const headers = [...new Set([...(stamped_headers ?? []), ...(own.stamped_headers ?? [])])];
+  if (headers.length > 0) merged.stamped_headers = headers;
+  if (stamps || own.stamps) merged.stamps = { ...(stamps ?? {}), ...(own.stamps ?? {}) };
+  return { ...member, options: merged } as Canvas;
 }
 
 function parseList(value: unknown, path: string, depth: number, state: ParseState): Canvas[] {

@@ -330,3 +330,25 @@ describe("toWire round trip", () => {
     expect(parseSignature(toWire(once))).toStrictEqual(once);
   });
 });
+
+describe("a chord header written as a group signature keeps the group's options", () => {
+  it("its queue, stamps and link reach each member; a member's own options win", () => {
+    const chord = parseSignature({
+      task: "celery.chord",
+      kwargs: {
+        header: {
+          task: "celery.group",
+          kwargs: { tasks: [{ task: "a" }, { task: "b", options: { queue: "own" } }] },
+          options: { queue: "gq", stamps: { tenant: "t1" }, link: [{ task: "cb" }] },
+          subtask_type: "group",
+        },
+        body: { task: "body" },
+      },
+      subtask_type: "chord",
+    });
+    if (chord.kind !== "chord") throw new Error("not a chord");
+    expect(chord.header.map((m) => m.options.queue)).toStrictEqual(["gq", "own"]);
+    expect(chord.header.map((m) => m.options.stamps)).toStrictEqual([{ tenant: "t1" }, { tenant: "t1" }]);
+    expect(chord.header.map((m) => (m.options.link ?? []).map((l) => (l.kind === "task" ? l.name : l.kind)))).toStrictEqual([["cb"], ["cb"]]);
+  });
+});
