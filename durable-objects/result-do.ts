@@ -7,7 +7,7 @@
  * so KV writes stay off the hot path (a KV put per task would cap throughput near 1,100/s).
  */
 import { DurableObject } from "cloudflare:workers";
-import { isReady, type TaskResult } from "../src/protocol/index.js";
+import { isReady, type Handle, type TaskResult } from "../src/protocol/index.js";
 import type { ResultWrite } from "../src/canvas/effects.js";
 import type { EdgeryEnv } from "../src/env.js";
 import { eventsStub } from "../src/broker/stubs.js";
@@ -70,6 +70,11 @@ CREATE TABLE IF NOT EXISTS groups (
 );
 CREATE TABLE IF NOT EXISTS queues (
   name TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+  key TEXT PRIMARY KEY,
+  handle TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS metrics (
   task TEXT NOT NULL,
@@ -263,6 +268,24 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
     return this.sql.exec<{ task: string; key: string; value: number }>("SELECT task, key, value FROM metrics").toArray().map((r) => ({ ...r }));
   }
 
+  /**
+   * Idempotency: claims `key` for `handle` unless a live claim exists, in one transaction.
+   * Returns the handle in force and whether it is this one (`fresh`: go on and enqueue).
+   */
+  async claim(key: string, handle: Handle, ttlS: number): Promise<{ handle: Handle; fresh: boolean }> {
+    const now = Date.now();
+    const old = this.sql.exec<{ handle: string }>("SELECT handle FROM idempotency WHERE key = ? AND expires_at > ?", key, now).toArray()[0];
+    if (old) return { handle: JSON.parse(old.handle) as Handle, fresh: false };
+    this.sql.exec("INSERT OR REPLACE INTO idempotency (key, handle, expires_at) VALUES (?, ?, ?)", key, JSON.stringify(handle), now + ttlS * 1000);
+    await this.scheduleSweep();
+    return { handle, fresh: true };
+  }
+
+  /** Gives a claim back (its apply failed), if it is still this handle's. */
+  async release(key: string, handleId: string): Promise<void> {
+    this.sql.exec("DELETE FROM idempotency WHERE key = ? AND handle ->> '$.id' = ?", key, handleId);
+  }
+
   /** Directory: notes that a queue exists. */
   async registerQueue(name: string): Promise<void> {
     this.sql.exec("INSERT OR IGNORE INTO queues (name) VALUES (?)", name);
@@ -323,6 +346,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.sweepArmed = false;
+    this.sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", now);
     await this.pushing;
     const retryAt = await this.pushD1().catch((err: unknown) => (console.error("edgery: pushing results to D1 failed", err), now + 60_000));
     if (this.env.RESULTS_R2) await sweepR2(this.sql, this.env.RESULTS_R2, now).catch((err: unknown) => console.error("edgery: deleting expired R2 results failed", err));

@@ -19,7 +19,7 @@ import type { App } from "../worker/app.js";
 import type { TaskMessage } from "./message.js";
 import { planEnvOf } from "./plan-env.js";
 import { groupBy } from "./run-effects.js";
-import { chordStub, resultShard, shardOf } from "./stubs.js";
+import { chordStub, resultShard, resultStub, shardOf } from "./stubs.js";
 import { registryOf, type BrokerRegistry } from "../brokers/registry.js";
 import type { Broker } from "../brokers/broker.js";
 import { QUEUE_MAX_DELAY_S } from "../brokers/config.js";
@@ -151,9 +151,50 @@ function findNode(node: Canvas, id: string, path: string): { node: Canvas; path:
   return null;
 }
 
-/** Applies canvases: all or none. Returns their handles in order. */
+/** The idempotency key of an item: its call options' or its signature's. */
+function idempotencyKeyOf(item: ApplyItem): string | undefined {
+  const key = item.options?.idempotency_key ?? item.canvas.options.idempotency_key;
+  return typeof key === "string" ? key : undefined;
+}
+
+/**
+ * Applies canvases: all or none. Returns their handles in order. An item with an
+ * `idempotency_key` seen within its `result_expires` answers the first handle and enqueues
+ * nothing; the claim is given back if the apply fails.
+ */
 export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]): Promise<Handle[]> {
-  const p = prepare(app, items);
+  const keys = items.map(idempotencyKeyOf);
+  if (keys.every((k) => k === undefined)) return applyPrepared(env, app, prepare(app, items));
+  const each = items.map((item) => prepare(app, [item]));
+  const claims = await Promise.all(
+    items.map(async (item, i) => {
+      const key = keys[i];
+      if (key === undefined) return null;
+      const handle = each[i]!.handles[0]!;
+      const ttl = Number(item.options?.result_expires ?? item.canvas.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S);
+      return { key, ...(await resultStub(env, `idem:${key}`).claim(key, handle, ttl)) };
+    }),
+  );
+  const fresh = each.filter((_, i) => claims[i]?.fresh !== false);
+  const merged: Prepared = { handles: [], messages: [], chords: [], groups: [] };
+  for (const p of fresh) {
+    merged.messages.push(...p.messages);
+    merged.chords.push(...p.chords);
+    merged.groups.push(...p.groups);
+  }
+  try {
+    if (merged.messages.length > 0 || merged.chords.length > 0) await applyPrepared(env, app, merged);
+  } catch (err) {
+    await Promise.allSettled(
+      claims.map((c, i) => (c?.fresh ? resultStub(env, `idem:${c.key}`).release(c.key, each[i]!.handles[0]!.id) : undefined)),
+    );
+    throw err;
+  }
+  return items.map((_, i) => (claims[i] ? (claims[i]!.handle as Handle) : each[i]!.handles[0]!));
+}
+
+/** Records groups, opens chords and enqueues a prepared apply (all or none). */
+async function applyPrepared(env: EdgeryEnv, app: App, p: Prepared): Promise<Handle[]> {
   if (p.groups.length > 0) {
     await Promise.all([...groupBy(p.groups, (g) => shardOf(g.id))].map(([shard, gs]) => resultShard(env, shard).recordGroups(gs, DEFAULT_RESULT_EXPIRES_S)));
   }

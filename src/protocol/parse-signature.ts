@@ -26,6 +26,7 @@ const optionsSchema = z.looseObject({
   stamps: z.record(z.string(), z.unknown()).nullish(),
   ignore_result: z.boolean().nullish(),
   result_expires: z.number().positive().nullish(),
+  idempotency_key: z.string().min(1).max(256).nullish(),
   track_started: z.boolean().nullish(),
 });
 
