@@ -23,6 +23,7 @@ import type { TaskMessage, WireLeasedTask } from "../src/broker/message.js";
 import { outcomeEffects, type Effect, type Outcome } from "../src/canvas/effects.js";
 import { runEffects } from "../src/broker/run-effects.js";
 import { jsonSlices, packDeliveries, sendBatches } from "../src/broker/pack.js";
+import { rateBucket, rateInterval, takeTurn } from "../src/broker/rate-limit.js";
 import { directoryStub, resultStub } from "../src/broker/stubs.js";
 import { planEnvOf } from "../src/broker/plan-env.js";
 import { getApp } from "../src/runtime.js";
@@ -109,6 +110,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   /** The alarm time last read or set (undefined: not read yet). */
   private alarmAt: number | null | undefined;
   private dirty = false;
+  /** Per rate-limit bucket, the earliest start of its next task (in memory: reset on eviction). */
+  private readonly rateClocks = new Map<string, number>();
   /** Dispatch is due on the pump's next pass (see pump). */
   private wantDispatch = false;
 
@@ -273,6 +276,14 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           tooBig.push(row.seq);
           continue;
         }
+        if (row.body.includes('"rate_limit"')) {
+          if (this.rateLimited(row.seq, row.body, now)) {
+            // Its place in the window is free again: the pump makes another pass for the rest.
+            this.wantDispatch = true;
+            this.dirty = true;
+            continue;
+          }
+        }
         leased.push({ task: { lease: row.lease, deadline, body: row.body, redelivered: row.redelivered === 1 }, bytes: row.body.length });
       }
       if (tooBig.length > 0) {
@@ -297,6 +308,22 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       );
       console.error("edgery: sending to the Queue failed; leases returned", err);
     }
+  }
+
+  /**
+   * Rate limit (Celery's `rate_limit`) at dispatch: a message whose bucket's turn has not come
+   * goes back to `delayed` until the slot it is given (its slot is kept, so it does not queue
+   * again when it comes back). Returns true when the message was held back.
+   */
+  private rateLimited(seq: number, body: string, now: number): boolean {
+    const m = JSON.parse(body) as TaskMessage;
+    const interval = rateInterval(m.options.rate_limit);
+    if (interval === null || (m.options.rate_slot !== undefined && m.options.rate_slot <= now)) return false;
+    const at = takeTurn(this.rateClocks, rateBucket(m), interval, now);
+    if (at <= now) return false;
+    const held: TaskMessage = { ...m, options: { ...m.options, rate_slot: at } };
+    this.sql.exec("UPDATE messages SET state = 'delayed', eta = ?, lease = NULL, deadline = NULL, body = ? WHERE seq = ?", at, JSON.stringify(held), seq);
+    return true;
   }
 
   // ---- consumer calls --------------------------------------------------------------------
@@ -398,7 +425,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         accepted.push(item.id);
         const o = item.outcome;
         if (o.kind === "retry") {
-          const retried: TaskMessage = { ...m, retries: m.retries + 1, eta: o.countdownS > 0 ? now + o.countdownS * 1000 : null };
+          const { rate_slot: _slot, ...options } = m.options;
+          const retried: TaskMessage = { ...m, options, retries: m.retries + 1, eta: o.countdownS > 0 ? now + o.countdownS * 1000 : null };
           this.deleteSeqs([row.seq]);
           this.sql.exec(
             "INSERT INTO messages (id, priority, state, eta, expires, time_limited, body) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -21,6 +21,12 @@ export interface MessageOptions {
   result_expires?: number;
   track_started?: boolean;
   routing_key?: string;
+  /** Celery's rate limit ("10/s", "100/m", "1000/h"), enforced by the queue at dispatch. */
+  rate_limit?: string | number;
+  /** A stamp or kwarg name: a separate rate limit per value. */
+  rate_limit_key?: string;
+  /** The time slot a rate-limited message was given when it had to wait (set by the queue). */
+  rate_slot?: number;
 }
 
 /** One task to run, with everything needed to continue the workflow after it. */

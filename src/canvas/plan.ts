@@ -49,7 +49,7 @@ export interface Plan {
 /** Routing and time, as the planner needs them. */
 export interface PlanEnv {
   now: number;
-  route(task: string, options: { queue?: string; priority?: number }): { queue: string; priority: number };
+  route(task: string, options: { queue?: string; priority?: number }): { queue: string; priority: number; rate_limit?: string | number; rate_limit_key?: string };
 }
 
 /** A fresh inheritance: nothing before, nothing after. */
@@ -236,6 +236,8 @@ function epochOf(value: number | string | undefined, now: number): number | null
 }
 
 const MESSAGE_OPTION_KEYS = [
+  "rate_limit",
+  "rate_limit_key",
   "soft_time_limit",
   "time_limit",
   "max_retries",
@@ -250,9 +252,13 @@ const MESSAGE_OPTION_KEYS = [
 function taskMessage(node: TaskNode, inh: Inherit, env: PlanEnv, routeAs = node.name): TaskMessage {
   const o = node.options;
   const id = idOf(node);
-  const { queue, priority } = env.route(routeAs, { queue: o.queue, priority: o.priority });
+  const routed = env.route(routeAs, { queue: o.queue, priority: o.priority });
+  const { queue, priority } = routed;
   const options: MessageOptions = {};
   for (const k of MESSAGE_OPTION_KEYS) if (o[k] !== undefined && o[k] !== null) (options as Record<string, unknown>)[k] = o[k];
+  // A rate limit from the route or the task's defaults, unless the call set one.
+  if (options.rate_limit === undefined && routed.rate_limit !== undefined) options.rate_limit = routed.rate_limit;
+  if (options.rate_limit_key === undefined && routed.rate_limit_key !== undefined) options.rate_limit_key = routed.rate_limit_key;
   const eta = o.countdown !== undefined ? env.now + o.countdown * 1000 : o.eta !== undefined ? Date.parse(o.eta) : null;
   return {
     id,

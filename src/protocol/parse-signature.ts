@@ -27,6 +27,10 @@ const optionsSchema = z.looseObject({
   ignore_result: z.boolean().nullish(),
   result_expires: z.number().positive().nullish(),
   idempotency_key: z.string().min(1).max(256).nullish(),
+  rate_limit: z
+    .union([z.number().min(0), z.string().regex(/^\s*\d+(\.\d+)?\s*(\/\s*[smh])?\s*$/, 'must look like "10/s", "100/m" or "1000/h"')])
+    .nullish(),
+  rate_limit_key: z.string().min(1).max(128).nullish(),
   track_started: z.boolean().nullish(),
 });
 

@@ -16,6 +16,10 @@ export type TaskFn = (ctx: TaskContext, args: unknown[], kwargs: Record<string, 
 export interface TaskDefaults {
   queue?: string;
   priority?: number;
+  /** Celery's `rate_limit` ("10/s", "100/m", "1000/h"), enforced per queue at dispatch. */
+  rate_limit?: string | number;
+  /** A stamp or kwarg name: a separate rate limit per value. */
+  rate_limit_key?: string;
   soft_time_limit?: number;
   time_limit?: number;
   max_retries?: number | null;

@@ -8,6 +8,10 @@ export interface Route {
   queue?: string;
   priority?: number;
   routing_key?: string;
+  /** Celery's `rate_limit` for the tasks of this route ("10/s", "100/m", "1000/h"). */
+  rate_limit?: string | number;
+  /** A stamp or kwarg name: a separate rate limit per value. */
+  rate_limit_key?: string;
   /**
    * Where the route's queue lives (Celery's per-route `broker`): `"durable-object"` (default),
    * `"cloudflare-queue"`, `"service"` or `"http"`. A route on any other broker must name its
@@ -59,11 +63,16 @@ export function resolveRoute(
   table: RouteTable,
   task: string,
   options: { queue?: string; priority?: number },
-  taskDefaults: { queue?: string; priority?: number } = {},
-): { queue: string; priority: number } {
+  taskDefaults: { queue?: string; priority?: number; rate_limit?: string | number; rate_limit_key?: string } = {},
+): { queue: string; priority: number; rate_limit?: string | number; rate_limit_key?: string } {
   const route = findRoute(table, task);
-  return {
+  const out: { queue: string; priority: number; rate_limit?: string | number; rate_limit_key?: string } = {
     queue: options.queue ?? route?.queue ?? taskDefaults.queue ?? DEFAULT_QUEUE,
     priority: options.priority ?? route?.priority ?? taskDefaults.priority ?? 0,
   };
+  const rate = taskDefaults.rate_limit ?? route?.rate_limit;
+  if (rate !== undefined) out.rate_limit = rate;
+  const rateKey = taskDefaults.rate_limit_key ?? route?.rate_limit_key;
+  if (rateKey !== undefined) out.rate_limit_key = rateKey;
+  return out;
 }

@@ -95,3 +95,12 @@ describe("resolveRoute", () => {
     expect(resolveRoute(table, "reports.x", {}, { queue: "own", priority: 2 })).toStrictEqual({ queue: "reports", priority: 2 });
   });
 });
+
+describe("rate limits from routes and task defaults", () => {
+  it("a route's rate_limit/rate_limit_key reach the resolution; a task's own defaults win", () => {
+    const table = compileRoutes({ "emails.*": { queue: "email", rate_limit: "10/s", rate_limit_key: "tenant" } });
+    expect(resolveRoute(table, "emails.send", {})).toMatchObject({ queue: "email", rate_limit: "10/s", rate_limit_key: "tenant" });
+    expect(resolveRoute(table, "emails.send", {}, { rate_limit: "1/m" })).toMatchObject({ rate_limit: "1/m", rate_limit_key: "tenant" });
+    expect(resolveRoute(table, "other", {})).not.toHaveProperty("rate_limit");
+  });
+});

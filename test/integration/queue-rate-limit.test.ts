@@ -1,0 +1,33 @@
+/**
+ * Rate limits at dispatch (Celery's `rate_limit`): with "1/h", one message of a bucket is leased
+ * and the others wait as delayed messages, each with its own slot an hour apart; a separate
+ * `rate_limit_key` value is a separate bucket; a message without a limit is not held up.
+ */
+import { describe, expect, it } from "vitest";
+import { queue, rows, taskMessage, uid } from "./helpers";
+
+describe("QueueDO rate limits", () => {
+  it("'1/h': one leased now, the rest delayed an hour apart; other buckets and unlimited tasks go", async () => {
+    const q = uid("q-rate");
+    const stub = queue(q);
+    await stub.configure(q, { paused: true });
+    const limited = [0, 1, 2].map(() => taskMessage(q, "demo.noop", { options: { rate_limit: "1/h" } }));
+    const otherTenant = taskMessage(q, "demo.noop", { options: { rate_limit: "1/h", rate_limit_key: "tenant" }, stamps: { tenant: "globex" } });
+    const sameTenant = taskMessage(q, "demo.noop", { options: { rate_limit: "1/h", rate_limit_key: "tenant" }, stamps: { tenant: "acme" } });
+    const sameTenant2 = taskMessage(q, "demo.noop", { options: { rate_limit: "1/h", rate_limit_key: "tenant" }, stamps: { tenant: "acme" } });
+    const free = taskMessage(q, "demo.noop");
+    const before = Date.now();
+    await stub.enqueue([...limited, otherTenant, sameTenant, sameTenant2, free]);
+    await stub.configure(q, { paused: false });
+
+    const byId = new Map((await rows(q)).map((r) => [r.id, r]));
+    const state = (id: string) => byId.get(id)?.state;
+    expect(limited.map((m) => state(m.id))).toStrictEqual(["leased", "delayed", "delayed"]);
+    const etas = limited.slice(1).map((m) => byId.get(m.id)!.eta!);
+    expect(etas[0]! - before).toBeGreaterThanOrEqual(3_600_000 - 1000);
+    expect(etas[1]! - etas[0]!).toBe(3_600_000);
+    expect([state(otherTenant.id), state(sameTenant.id), state(sameTenant2.id)]).toStrictEqual(["leased", "leased", "delayed"]);
+    expect(state(free.id)).toBe("leased");
+    expect((await stub.stats(q)).delayed).toBe(3);
+  });
+});
