@@ -88,6 +88,14 @@ CREATE TABLE IF NOT EXISTS metrics (
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
+/** The results table's columns, in the order of {@link rowValues}. */
+const RESULT_COLUMNS = "id, state, result, meta, error, task, queue, worker, retries, parent_id, group_id, children, started_at, date_done, expires_at";
+
+/** A row whose JSON text is too large to be escaped once more inside a batch. */
+function isLargeRow(r: ResultRow): boolean {
+  return (r.result?.length ?? 0) + (r.meta?.length ?? 0) + (r.error?.length ?? 0) > 64 * 1024;
+}
+
 /** A row's columns in table order, for a batched insert. */
 function rowValues(r: ResultRow): unknown[] {
   return [r.id, r.state, r.result, r.meta, r.error, r.task, r.queue, r.worker, r.retries, r.parent_id, r.group_id, r.children, r.started_at, r.date_done, r.expires_at];
@@ -176,14 +184,21 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
         if (event) events.push({ event, data: rowToResult(row) });
       }
       // The rows of the batch in one statement per ~1 MB of JSON (the last write of an id wins).
-      for (const slice of jsonSlices([...stored.values()].map(rowValues), 1_000_000)) {
+      // Small rows go in one statement per ~1 MB of JSON; a large one (its JSON text would be
+      // escaped again inside the batch, past the 2 MB limit of a bound string) goes alone.
+      const rows = [...stored.values()];
+      const large = rows.filter(isLargeRow);
+      for (const slice of jsonSlices(rows.filter((r) => !isLargeRow(r)).map(rowValues), 1_000_000)) {
         this.sql.exec(
-          `INSERT OR REPLACE INTO results (id, state, result, meta, error, task, queue, worker, retries, parent_id, group_id, children, started_at, date_done, expires_at)
+          `INSERT OR REPLACE INTO results (${RESULT_COLUMNS})
            SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8,
                   value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14
            FROM json_each(?) ORDER BY key`,
           slice,
         );
+      }
+      for (const r of large) {
+        this.sql.exec(`INSERT OR REPLACE INTO results (${RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ...(rowValues(r) as SqlStorageValue[]));
       }
       for (const d of sumMetrics(deltas)) {
         this.sql.exec("INSERT INTO metrics (task, key, value) VALUES (?, ?, ?) ON CONFLICT (task, key) DO UPDATE SET value = value + excluded.value", d.task, d.key, d.value);
