@@ -627,7 +627,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
 
   /** Writes a transition's effects to the outbox as one row (a JSON list). */
   private addEffects(effects: Effect[]): void {
-    if (effects.length > 0) this.sql.exec("INSERT INTO outbox (effect) VALUES (?)", JSON.stringify(effects));
+    // Rows of ~1 MB at most (a stored string is limited to 2 MB on Cloudflare).
+    for (const slice of jsonSlices(effects, SQL_PARAM_BUDGET_BYTES)) this.sql.exec("INSERT INTO outbox (effect) VALUES (?)", slice);
   }
 
   /**
@@ -679,20 +680,35 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     const rows = this.sql.exec<{ seq: number; effect: string }>("SELECT seq, effect FROM outbox WHERE not_before <= ? ORDER BY seq LIMIT 200", now).toArray();
     if (rows.length === 0) return;
     if (rows.length === 200) this.dirty = true;
-    const effects = rows.flatMap((r) => JSON.parse(r.effect) as Effect[]);
-    const seqs = JSON.stringify(rows.map((r) => r.seq));
+    const env = planEnvOf(getApp(), now);
     try {
-      await runEffects(this.env, effects, planEnvOf(getApp(), now));
-      this.sql.exec("DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?))", seqs);
+      await runEffects(this.env, rows.flatMap((r) => JSON.parse(r.effect) as Effect[]), env);
+      this.deleteOutbox(rows.map((r) => r.seq));
     } catch (err) {
+      // One failing effect must not hold up the others: carry the rows out one by one, and back
+      // off only those that still fail (every receiver is idempotent, so a repeat is harmless).
+      console.error("edgery: outbox batch failed; retrying its rows one by one", err);
+      const failed: number[] = [];
+      for (const r of rows) {
+        try {
+          await runEffects(this.env, JSON.parse(r.effect) as Effect[], env);
+          this.deleteOutbox([r.seq]);
+        } catch (rowErr) {
+          console.error(`edgery: outbox row ${r.seq} failed; the alarm retries it`, rowErr);
+          failed.push(r.seq);
+        }
+      }
       this.sql.exec(
         "UPDATE outbox SET attempts = attempts + 1, not_before = ? + ? * MIN(attempts + 1, 30) WHERE seq IN (SELECT value FROM json_each(?))",
         now,
         OUTBOX_RETRY_MS,
-        seqs,
+        JSON.stringify(failed),
       );
-      throw err;
     }
+  }
+
+  private deleteOutbox(seqs: number[]): void {
+    this.sql.exec("DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(seqs));
   }
 
   /** Writes a custom state (e.g. PROGRESS) for a task this queue holds under that lease. */
