@@ -5,7 +5,7 @@
  * with ChordError naming the member, and the chord's errbacks fire once. Nothing polls.
  */
 import { DurableObject } from "cloudflare:workers";
-import { DEFAULT_RESULT_EXPIRES_S, type TaskErrorInfo } from "../src/protocol/index.js";
+import { DEFAULT_RESULT_EXPIRES_S, QUEUE_MESSAGE_BUDGET_BYTES, type TaskErrorInfo } from "../src/protocol/index.js";
 import { failureEffects, type ChordReport, type Effect } from "../src/canvas/effects.js";
 import { leafIds } from "../src/canvas/handle.js";
 import type { ChordInit } from "../src/canvas/plan.js";
@@ -79,13 +79,24 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
 
   /** The body, planned with the header's results in header order. */
   private bodyEffects(init: ChordInit): Effect[] {
-    const results = this.sql.exec<{ value: string }>("SELECT value FROM members ORDER BY idx").toArray().map((r) => JSON.parse(r.value) as unknown);
+    const values = this.sql.exec<{ value: string }>("SELECT value FROM members ORDER BY idx").toArray();
+    const bytes = values.reduce((n, r) => n + r.value.length + 1, 2);
+    if (bytes > QUEUE_MESSAGE_BUDGET_BYTES) {
+      // No Queue message could carry the body with this list: it fails now, with a clear error.
+      const error = { type: "PayloadTooLarge", message: `the chord's ${values.length} header results are ${bytes} bytes of JSON; a task message carries at most ${QUEUE_MESSAGE_BUDGET_BYTES}` };
+      return this.failBody(init, error);
+    }
+    const results = values.map((r) => JSON.parse(r.value) as unknown);
     return [{ kind: "apply", canvas: init.body, inherit: { ...init.inherit, prepend: [results] } }];
   }
 
   /** The body fails with ChordError naming the failed member; the rest and errbacks follow. */
   private failEffects(init: ChordInit, memberId: string, cause: TaskErrorInfo): Effect[] {
-    const error: TaskErrorInfo = { type: "ChordError", message: `Dependency ${memberId} raised ${cause.type}('${cause.message}')` };
+    return this.failBody(init, { type: "ChordError", message: `Dependency ${memberId} raised ${cause.type}('${cause.message}')` }, memberId);
+  }
+
+  /** The body (every task of it) fails with `error`; the rest of its chain and its errbacks follow. */
+  private failBody(init: ChordInit, error: TaskErrorInfo, memberId = init.inherit.parentId ?? "chord"): Effect[] {
     const now = Date.now();
     const expires = DEFAULT_RESULT_EXPIRES_S;
     const body = init.body;

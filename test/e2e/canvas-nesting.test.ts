@@ -178,6 +178,17 @@ describe("big fan-in", () => {
   }, 150_000);
 });
 
+describe("a chord whose header results cannot travel", () => {
+  it("results too large for one task message fail the body with PayloadTooLarge (the queue is not blocked)", async () => {
+    const h = await apply(chord([sig("demo.blob", [60_000]), sig("demo.blob", [60_000]), sig("demo.blob", [60_000])], sig("demo.noop")));
+    const body = await waitResult(h.id);
+    expect(body.state).toBe("FAILURE");
+    expect(body.error?.type).toBe("PayloadTooLarge");
+    const after = await apply(sig("demo.add", [1, 1]));
+    expect((await waitResult(after.id)).result).toBe(2);
+  });
+});
+
 describe("more bad canvases → 422, nothing enqueued", () => {
   it("chunks with n = 0", async () => {
     const id = uniqId();
