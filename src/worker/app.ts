@@ -68,6 +68,7 @@ export class App {
   readonly name: string;
   private readonly tasks = new Map<string, TaskDefinition>();
   private readonly optional = new Set<string>();
+  private readonly mergedDefaults = new Map<string, Readonly<TaskDefaults>>();
   private optionalOn = false;
   private routeTable: RouteTable;
   private routeMap: Record<string, Route>;
@@ -92,6 +93,7 @@ export class App {
     if (this.tasks.has(name)) throw new Error(`task '${name}' is registered twice`);
     checkResultDefaults(`task '${name}'`, defaults);
     this.tasks.set(name, { name, fn, defaults });
+    this.mergedDefaults.delete(name);
     return this;
   }
 
@@ -176,8 +178,13 @@ export class App {
     return this.brokerMap;
   }
 
-  /** The task's defaults merged over the app's. */
-  defaultsOf(name: string): TaskDefaults {
-    return { ...this.defaults, ...(this.tasks.get(name)?.defaults ?? {}) };
+  /** The task's defaults merged over the app's (computed once per task name; read-only). */
+  defaultsOf(name: string): Readonly<TaskDefaults> {
+    let merged = this.mergedDefaults.get(name);
+    if (!merged) {
+      merged = Object.freeze({ ...this.defaults, ...(this.tasks.get(name)?.defaults ?? {}) });
+      this.mergedDefaults.set(name, merged);
+    }
+    return merged;
   }
 }
