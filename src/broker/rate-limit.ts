@@ -5,23 +5,7 @@
  */
 import type { TaskMessage } from "./message.js";
 
-const PERIOD_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
-
-/** The spacing between two tasks under `limit`, in ms; null for no limit (or "0"). */
-export function rateInterval(limit: unknown): number | null {
-  if (typeof limit === "number") return limit > 0 ? 1000 / limit : null;
-  if (typeof limit !== "string") return null;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*([smh]))?\s*$/.exec(limit);
-  if (!m) return null;
-  const n = Number(m[1]);
-  if (!(n > 0)) return null;
-  return PERIOD_MS[(m[2] ?? "s") as keyof typeof PERIOD_MS] / n;
-}
-
-/** True for a well-formed rate limit. */
-export function isRateLimit(limit: unknown): boolean {
-  return rateInterval(limit) !== null || limit === 0 || limit === "0";
-}
+export { isRateLimit, rateInterval } from "../protocol/rate-limit.js";
 
 /** The bucket a message counts against: its task, and the value of its `rate_limit_key`. */
 export function rateBucket(m: TaskMessage): string {

@@ -9,3 +9,4 @@ export * from "./wire-error.js";
 export * from "./signature.js";
 export * from "./parse-signature.js";
 export * from "./result.js";
+export * from "./rate-limit.js";

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, MAX_PRIORITY, MIN_PRIORITY } from "./constants.js";
 import { PRIMITIVE_TASKS, type Canvas, type TaskNode, type TaskOptions } from "./signature.js";
 import { WireError } from "./wire-error.js";
+import { isRateLimit } from "./rate-limit.js";
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date");
 
@@ -27,9 +28,7 @@ const optionsSchema = z.looseObject({
   ignore_result: z.boolean().nullish(),
   result_expires: z.number().positive().nullish(),
   idempotency_key: z.string().min(1).max(256).nullish(),
-  rate_limit: z
-    .union([z.number().min(0), z.string().regex(/^\s*\d+(\.\d+)?\s*(\/\s*[smh])?\s*$/, 'must look like "10/s", "100/m" or "1000/h"')])
-    .nullish(),
+  rate_limit: z.union([z.number(), z.string()]).refine(isRateLimit, 'must look like "10/s", "100/m" or "1000/h"').nullish(),
   rate_limit_key: z.string().min(1).max(128).nullish(),
   track_started: z.boolean().nullish(),
 });
