@@ -16,6 +16,7 @@ import {
   DEFAULT_VISIBILITY_TIMEOUT_S,
   QUEUE_MESSAGE_BUDGET_BYTES,
   REVOKED_MEMORY_S,
+  SQL_PARAM_BUDGET_BYTES,
   type QueueStats,
   type TaskErrorInfo,
 } from "../src/protocol/index.js";
@@ -35,8 +36,6 @@ import type { DeadLetter } from "../src/dead-letters/signature.js";
 
 /** How long a dispatched lease may wait for its consumer to begin it. */
 const PICKUP_TIMEOUT_MS = 30_000;
-/** Bytes of JSON bound as one SQL parameter (the platform's limit for a string is 2 MB). */
-const SQL_PARAM_BUDGET_BYTES = 1_000_000;
 
 /** When the alarm checks on outbox rows the pump should already have carried out. */
 const OUTBOX_SAFETY_MS = 5_000;

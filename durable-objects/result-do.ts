@@ -7,7 +7,7 @@
  * so KV writes stay off the hot path (a KV put per task would cap throughput near 1,100/s).
  */
 import { DurableObject } from "cloudflare:workers";
-import { isReady, type Handle, type TaskResult } from "../src/protocol/index.js";
+import { SQL_PARAM_BUDGET_BYTES, isReady, type Handle, type TaskResult } from "../src/protocol/index.js";
 import type { ResultWrite } from "../src/canvas/effects.js";
 import type { EdgeryEnv } from "../src/env.js";
 import { eventsStub } from "../src/broker/stubs.js";
@@ -16,7 +16,6 @@ import { metricDeltas, sumMetrics, type MetricDelta } from "../src/metrics/task-
 import { jsonSlices } from "../src/broker/pack.js";
 import { rowToResult, type ResultRow } from "../src/results/stored-row.js";
 
-export { rowToResult } from "../src/results/stored-row.js";
 import { getApp } from "../src/runtime.js";
 import { DEFAULT_POLICY, resultPolicyOf, type ResultPolicy } from "../src/results/policy.js";
 import { D1Backend } from "../src/results/d1-backend.js";
@@ -188,7 +187,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
       // escaped again inside the batch, past the 2 MB limit of a bound string) goes alone.
       const rows = [...stored.values()];
       const large = rows.filter(isLargeRow);
-      for (const slice of jsonSlices(rows.filter((r) => !isLargeRow(r)).map(rowValues), 1_000_000)) {
+      for (const slice of jsonSlices(rows.filter((r) => !isLargeRow(r)).map(rowValues), SQL_PARAM_BUDGET_BYTES)) {
         this.sql.exec(
           `INSERT OR REPLACE INTO results (${RESULT_COLUMNS})
            SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8,

@@ -17,6 +17,8 @@ export const MAX_MESSAGE_BYTES = 128 * 1024;
 export const QUEUE_BATCH_MAX = 100;
 /** Budget for the tasks packed into one Queue message (below the 128 KB limit, for framing). */
 export const QUEUE_MESSAGE_BUDGET_BYTES = 120 * 1024;
+/** Bytes of JSON bound as one SQL parameter or stored in one row (Cloudflare limits a string to 2 MB). */
+export const SQL_PARAM_BUDGET_BYTES = 1_000_000;
 /** Most signatures in one `POST /v1/apply/bulk`. */
 export const MAX_BULK = 1000;
 /** Deepest canvas nesting the API accepts. */
