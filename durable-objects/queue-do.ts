@@ -24,6 +24,7 @@ import type { TaskMessage, WireLeasedTask } from "../src/broker/message.js";
 import { outcomeEffects, type Effect, type Outcome } from "../src/canvas/effects.js";
 import { runEffects } from "../src/broker/run-effects.js";
 import { jsonSlices, packDeliveries, sendBatches } from "../src/broker/pack.js";
+import { seqOfLease } from "../src/broker/lease.js";
 import { rateBucket, rateInterval, takeTurn } from "../src/broker/rate-limit.js";
 import { directoryStub, resultStub } from "../src/broker/stubs.js";
 import { planEnvOf } from "../src/broker/plan-env.js";
@@ -187,7 +188,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     const now = Date.now();
     const effects: Effect[] = [];
     let added = 0;
-    const rows: Array<[string, number, string, number | null, number | null, number, TaskMessage]> = [];
+    const rows: Array<[string, number, string, number | null, number | null, number, string]> = [];
     this.ctx.storage.transactionSync(() => {
       for (const m of messages) {
         if (this.isRevoked(m.id, now)) {
@@ -198,7 +199,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           effects.push(...outcomeEffects(m, revokedOutcome("expired", now), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
           continue;
         }
-        rows.push([m.id, m.priority, m.eta !== null && m.eta > now ? "delayed" : "waiting", m.eta, m.expires, m.options.time_limit ? 1 : 0, m]);
+        // The body as a JSON string (`->>`): SQLite stores it as is, instead of re-encoding an object.
+        rows.push([m.id, m.priority, m.eta !== null && m.eta > now ? "delayed" : "waiting", m.eta, m.expires, m.options.time_limit ? 1 : 0, JSON.stringify(m)]);
       }
       // One statement for the whole batch (in order, so seq keeps FIFO); an id already here is
       // skipped, and RETURNING counts what was really added.
@@ -207,7 +209,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         added += this.sql
           .exec(
             `INSERT INTO messages (id, priority, state, eta, expires, time_limited, body)
-             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value -> 6
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
              FROM json_each(?) WHERE true ORDER BY key
              ON CONFLICT (id) DO NOTHING RETURNING seq`,
             slice,
@@ -461,14 +463,13 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     return { accepted, refused };
   }
 
-  /** The rows these (id, lease) pairs still hold, by id: one query for a whole batch. */
+  /** The rows these (id, lease) pairs still hold, by id: one query for a whole batch (`columns` name id and lease). */
   private leasedRows(items: Array<{ id: string; lease: string }>, columns = "*"): Map<string, Row> {
+    // A lease is "<dispatch token>:<seq>": one rowid probe per item, no index on the way.
     const rows = this.sql
-      // Driven from the id list, one index probe per id (messages has an index on id).
       .exec<Row>(
-        `SELECT ${columns.split(",").map((c) => (c.trim() === "*" ? "m.*" : `m.${c.trim()}`)).join(", ")}
-         FROM json_each(?) AS j CROSS JOIN messages AS m ON m.id = j.value WHERE m.state = 'leased'`,
-        JSON.stringify(items.map((i) => i.id)),
+        `SELECT ${columns} FROM messages WHERE seq IN (SELECT value FROM json_each(?)) AND state = 'leased'`,
+        JSON.stringify(items.map((i) => seqOfLease(i.lease))),
       )
       .toArray();
     const leases = new Map(items.map((i) => [i.id, i.lease]));
@@ -548,13 +549,19 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
 
   /** The queue's counts. */
   async stats(name: string): Promise<QueueStats> {
-    const counts = { waiting: 0, delayed: 0, leased: 0 } as Record<string, number>;
-    for (const r of this.sql.exec<{ state: string; n: number }>("SELECT state, COUNT(*) AS n FROM messages GROUP BY state")) counts[r.state] = r.n;
+    // One count per partial index (a GROUP BY state would scan the table, bodies and all).
+    const counts = this.sql
+      .exec<{ waiting: number; delayed: number; leased: number }>(
+        `SELECT (SELECT COUNT(*) FROM messages WHERE state = 'waiting') AS waiting,
+                (SELECT COUNT(*) FROM messages WHERE state = 'delayed') AS delayed,
+                (SELECT COUNT(*) FROM messages WHERE state = 'leased') AS leased`,
+      )
+      .one();
     return {
       name: this.meta("name") ?? name,
-      waiting: counts.waiting ?? 0,
-      delayed: counts.delayed ?? 0,
-      leased: counts.leased ?? 0,
+      waiting: counts.waiting,
+      delayed: counts.delayed,
+      leased: counts.leased,
       paused: this.paused,
       concurrency: this.concurrency,
       completed: Number(this.meta("completed") ?? 0),

@@ -2,6 +2,10 @@
  * The QueueDO's SQLite schema. One row per message; its `state` says where it is:
  * `delayed` (eta in the future, never leased), `waiting` (ready, by priority then seq) or
  * `leased` (handed to a consumer under a lease token until `deadline`).
+ *
+ * Each index is partial, over the one state it serves: a row is in at most two of them (plus
+ * the id index), so a message's moves (enqueue, lease, settle) touch few B-trees. The DROPs
+ * remove the full indexes of earlier versions (a no-op once they are gone).
  */
 export const QUEUE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
@@ -19,10 +23,14 @@ CREATE TABLE IF NOT EXISTS messages (
   time_limited INTEGER NOT NULL DEFAULT 0,
   body TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS messages_ready ON messages (state, priority DESC, seq);
-CREATE INDEX IF NOT EXISTS messages_eta ON messages (state, eta);
-CREATE INDEX IF NOT EXISTS messages_deadline ON messages (state, deadline);
-CREATE INDEX IF NOT EXISTS messages_expires ON messages (state, expires) WHERE expires IS NOT NULL;
+DROP INDEX IF EXISTS messages_ready;
+DROP INDEX IF EXISTS messages_eta;
+DROP INDEX IF EXISTS messages_deadline;
+DROP INDEX IF EXISTS messages_expires;
+CREATE INDEX IF NOT EXISTS messages_waiting ON messages (priority DESC, seq) WHERE state = 'waiting';
+CREATE INDEX IF NOT EXISTS messages_delayed ON messages (eta) WHERE state = 'delayed';
+CREATE INDEX IF NOT EXISTS messages_leased ON messages (deadline) WHERE state = 'leased';
+CREATE INDEX IF NOT EXISTS messages_expiring ON messages (expires) WHERE state = 'waiting' AND expires IS NOT NULL;
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   effect TEXT NOT NULL,

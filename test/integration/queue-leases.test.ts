@@ -30,6 +30,18 @@ describe("QueueDO fencing", () => {
     expect(await result(m.id, q)).toBeNull();
   });
 
+  it("a lease that names the right row with another dispatch token is refused, as is a malformed one", async () => {
+    const { q, m, lease } = await leaseOne();
+    const forged = `${crypto.randomUUID()}:${lease.slice(lease.lastIndexOf(":") + 1)}`;
+    expect(await queue(q).begin([beginItem(forged, m.id), beginItem("not-a-lease", m.id)])).toEqual([
+      { lease: forged, action: "skip" },
+      { lease: "not-a-lease", action: "skip" },
+    ]);
+    expect(await queue(q).settle([success(forged, m.id, 1)])).toEqual({ accepted: [], refused: [m.id] });
+    expect(await row(q, m.id)).toMatchObject({ state: "leased", lease, started: 0 });
+    expect(await result(m.id, q)).toBeNull();
+  });
+
   it("a begin with a wrong lease is skipped", async () => {
     const { q, m, lease } = await leaseOne();
     const wrong = crypto.randomUUID();
