@@ -89,7 +89,10 @@ export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepare
     const canvas = assignIds(withCallOptions(item.canvas, item.options));
     const p = plan(canvas, rootInherit({ prepend: item.args ?? [], kwargs: item.kwargs ?? {} }), env);
     for (const m of p.messages) {
-      const bytes = new TextEncoder().encode(JSON.stringify(m)).length;
+      const json = JSON.stringify(m);
+      // A UTF-8 byte is at most 3 per UTF-16 unit: most messages need no encoding to be measured.
+      if (json.length * 3 <= MAX_MESSAGE_BYTES) continue;
+      const bytes = new TextEncoder().encode(json).length;
       if (bytes > MAX_MESSAGE_BYTES) {
         throw new WireError("payload_too_large", `task '${m.task}' encodes to ${bytes} bytes; one message may be at most ${MAX_MESSAGE_BYTES}`, item.path || undefined);
       }

@@ -79,11 +79,39 @@ export function parseSignature(value: unknown, path = ""): Canvas {
   return parseNode(value, path, 1, { tasks: 0 });
 }
 
+type BaseFields = z.infer<typeof baseSchema>;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The base fields of a signature when each is plainly valid (the common case: a bulk send of
+ * plain tasks), else null and the schema decides, with its error. Same answer as the schema
+ * for every value it accepts; only faster.
+ */
+function plainBase(value: Record<string, unknown>): BaseFields | null {
+  const { task, args, kwargs, options, subtask_type, immutable } = value;
+  if (typeof task !== "string" || task.length === 0 || task.length > 256) return null;
+  if (args != null && !Array.isArray(args)) return null;
+  if (kwargs != null && !isRecord(kwargs)) return null;
+  if (options != null && !isRecord(options)) return null;
+  if (subtask_type != null && typeof subtask_type !== "string") return null;
+  if (immutable != null && typeof immutable !== "boolean") return null;
+  return value as BaseFields;
+}
+
+/** True for an options object with no own keys (nothing to validate). */
+function emptyOptions(value: unknown): boolean {
+  if (value == null) return true;
+  if (!isRecord(value)) return false;
+  for (const _ in value) return false;
+  return true;
+}
+
 function parseNode(value: unknown, path: string, depth: number, state: ParseState): Canvas {
   if (depth > MAX_CANVAS_DEPTH) fail(path, `canvas nested deeper than ${MAX_CANVAS_DEPTH} levels`);
   if (typeof value !== "object" || value === null || Array.isArray(value)) fail(path, "must be a signature object");
-  const raw = check(baseSchema, value, path);
-  const options = parseOptions(raw.options ?? {}, join(path, "options"), depth, state);
+  const raw = plainBase(value as Record<string, unknown>) ?? check(baseSchema, value, path);
+  const options = emptyOptions(raw.options) ? {} : parseOptions(raw.options ?? {}, join(path, "options"), depth, state);
   const args = raw.args ?? [];
   const kwargs = raw.kwargs ?? {};
   const immutable = raw.immutable ?? false;
