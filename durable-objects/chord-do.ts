@@ -13,6 +13,8 @@ import { runEffects } from "../src/broker/run-effects.js";
 import { planEnvOf } from "../src/broker/plan-env.js";
 import { getApp } from "../src/runtime.js";
 import type { EdgeryEnv } from "../src/env.js";
+import { offloadValue } from "../src/results/r2-backend.js";
+import { POINTER_KEY } from "../src/results/pointer.js";
 
 const CHORD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS spec (
@@ -27,7 +29,17 @@ CREATE TABLE IF NOT EXISTS members (
   ok INTEGER NOT NULL,
   value TEXT
 );
+CREATE TABLE IF NOT EXISTS r2_args (
+  key TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+);
 `;
+
+/**
+ * Stands in the body's arguments for a results list too large for a task message, until
+ * carryOut has written the list to R2 and put the pointer in its place.
+ */
+const RESULTS_IN_R2 = "$edgery_chord_results";
 
 /** One chord's join counter. */
 export class ChordDO extends DurableObject<EdgeryEnv> {
@@ -82,8 +94,13 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
     const values = this.sql.exec<{ value: string }>("SELECT value FROM members ORDER BY idx").toArray();
     const bytes = values.reduce((n, r) => n + r.value.length + 1, 2);
     if (bytes > QUEUE_MESSAGE_BUDGET_BYTES) {
-      // No Queue message could carry the body with this list: it fails now, with a clear error.
-      const error = { type: "PayloadTooLarge", message: `the chord's ${values.length} header results are ${bytes} bytes of JSON; a task message carries at most ${QUEUE_MESSAGE_BUDGET_BYTES}` };
+      // Too large for a task message: the list goes to R2 (in carryOut) and the body gets a
+      // pointer, which the consumer resolves before the body runs. Without R2 it fails now.
+      if (this.env.RESULTS_R2) return [{ kind: "apply", canvas: init.body, inherit: { ...init.inherit, prepend: [{ [RESULTS_IN_R2]: bytes }] } }];
+      const error = {
+        type: "PayloadTooLarge",
+        message: `the chord's ${values.length} header results are ${bytes} bytes of JSON; a task message carries at most ${QUEUE_MESSAGE_BUDGET_BYTES} (bind an R2 bucket as RESULTS_R2 to pass larger lists)`,
+      };
       return this.failBody(init, error);
     }
     const results = values.map((r) => JSON.parse(r.value) as unknown);
@@ -113,18 +130,58 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
     const row = this.sql.exec<{ effects: string | null }>("SELECT effects FROM spec").toArray()[0];
     if (!row?.effects) return;
     try {
-      await runEffects(this.env, JSON.parse(row.effects) as Effect[], planEnvOf(getApp(), Date.now()));
+      const effects = await this.resultsToR2(JSON.parse(row.effects) as Effect[]);
+      await runEffects(this.env, effects, planEnvOf(getApp(), Date.now()));
       this.sql.exec("UPDATE spec SET effects = NULL WHERE one = 1");
+      await this.scheduleSweep();
     } catch (err) {
       console.error("edgery: chord body could not be applied; retrying", err);
       await this.ctx.storage.setAlarm(Date.now() + 1000);
     }
   }
 
-  /** Retries carrying out a fired chord's effects. */
+  /**
+   * Writes the header's results to R2 for a body that stands in for them, and puts the pointer in
+   * their place. The object is written again on a retry (same key, same list) and listed for
+   * deletion once the body's results expire.
+   */
+  private async resultsToR2(effects: Effect[]): Promise<Effect[]> {
+    const bucket = this.env.RESULTS_R2;
+    if (!bucket || !effects.some(standsIn)) return effects;
+    const init = JSON.parse(this.sql.exec<{ init: string }>("SELECT init FROM spec").one().init) as ChordInit;
+    const values = this.sql.exec<{ value: string }>("SELECT value FROM members ORDER BY idx").toArray();
+    const json = `[${values.map((r) => r.value).join(",")}]`;
+    const pointer = await offloadValue(bucket, `${init.id}.header`, json, new TextEncoder().encode(json).length);
+    const expiresS = Number(init.body.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S);
+    this.sql.exec("INSERT OR REPLACE INTO r2_args (key, expires_at) VALUES (?, ?)", pointer[POINTER_KEY], Date.now() + expiresS * 1000);
+    return effects.map((e) => (standsIn(e) && e.kind === "apply" ? { ...e, inherit: { ...e.inherit, prepend: [pointer] } } : e));
+  }
+
+  /** Sets the alarm for the first R2 list due for deletion. */
+  private async scheduleSweep(): Promise<void> {
+    const next = this.sql.exec<{ t: number | null }>("SELECT MIN(expires_at) AS t FROM r2_args").one().t;
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Retries carrying out a fired chord's effects; deletes R2 lists whose time is up. */
   override async alarm(): Promise<void> {
     await this.carryOut();
+    const bucket = this.env.RESULTS_R2;
+    const due = this.sql.exec<{ key: string }>("SELECT key FROM r2_args WHERE expires_at <= ?", Date.now()).toArray().map((r) => r.key);
+    if (bucket && due.length > 0) {
+      await bucket.delete(due);
+      this.sql.exec("DELETE FROM r2_args WHERE key IN (SELECT value FROM json_each(?))", JSON.stringify(due));
+    }
+    const pending = this.sql.exec<{ effects: string | null }>("SELECT effects FROM spec").toArray()[0]?.effects;
+    if (!pending) await this.scheduleSweep();
   }
+}
+
+/** True for a body apply whose results are still to be written to R2. */
+function standsIn(e: Effect): boolean {
+  if (e.kind !== "apply") return false;
+  const first = e.inherit.prepend[0];
+  return typeof first === "object" && first !== null && RESULTS_IN_R2 in first;
 }
 
 /** The errbacks of a chord body: its own `link_error` (a chord's errbacks sit on its body). */

@@ -18,6 +18,8 @@ export const DEFAULT_R2_THRESHOLD = 1024 * 1024;
  * DO SQLite value with room for the rest of the row (the outbox stores a JSON list of effects).
  */
 export const MAX_INLINE_BYTES = 1536 * 1024;
+/** How many pointers deep a value is resolved (a pointer inside a loaded value, and so on). */
+const MAX_POINTER_DEPTH = 3;
 /** R2 key prefix of offloaded values. */
 export const VALUE_PREFIX = "value/";
 
@@ -67,13 +69,15 @@ export function largeJson(value: unknown, threshold: number): { json: string; by
  * Replaces every pointer inside `v` (deeply: a chord body gets a list of header results) with
  * what `load` returns for its key. Values without pointers come back as they are.
  */
-export async function resolvePointers(v: unknown, load: (key: string) => Promise<unknown>): Promise<unknown> {
-  if (isPointer(v)) return load(v[POINTER_KEY]);
+export async function resolvePointers(v: unknown, load: (key: string) => Promise<unknown>, depth = 0): Promise<unknown> {
+  // A loaded value may hold pointers itself (a chord's header list in R2 holds its members' large
+  // values); they are resolved too, a few levels deep at most.
+  if (isPointer(v)) return depth < MAX_POINTER_DEPTH ? resolvePointers(await load(v[POINTER_KEY]), load, depth + 1) : load(v[POINTER_KEY]);
   if (Array.isArray(v)) {
     let changed = false;
     const out = await Promise.all(
       v.map(async (x) => {
-        const y = await resolvePointers(x, load);
+        const y = await resolvePointers(x, load, depth);
         if (y !== x) changed = true;
         return y;
       }),
@@ -84,7 +88,7 @@ export async function resolvePointers(v: unknown, load: (key: string) => Promise
     let changed = false;
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
-      const y = await resolvePointers(x, load);
+      const y = await resolvePointers(x, load, depth);
       if (y !== x) changed = true;
       out[k] = y;
     }

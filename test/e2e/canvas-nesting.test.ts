@@ -178,15 +178,25 @@ describe("big fan-in", () => {
   }, 150_000);
 });
 
-describe("a chord whose header results cannot travel", () => {
-  it("results too large for one task message fail the body with PayloadTooLarge (the queue is not blocked)", async () => {
-    const h = await apply(chord([sig("demo.blob", [60_000]), sig("demo.blob", [60_000]), sig("demo.blob", [60_000])], sig("demo.noop")));
+describe("a chord whose header results are too large for one task message", () => {
+  it("passes them to the body through R2: the body gets every result, in order", async () => {
+    const h = await apply(chord([sig("demo.blob", [60_000]), sig("demo.blob", [70_000]), sig("demo.blob", [80_000])], sig("demo.echo")));
     const body = await waitResult(h.id);
-    expect(body.state).toBe("FAILURE");
-    expect(body.error?.type).toBe("PayloadTooLarge");
-    const after = await apply(sig("demo.add", [1, 1]));
-    expect((await waitResult(after.id)).result).toBe(2);
+    expect(body.state).toBe("SUCCESS");
+    const [list] = (body.result as { args: unknown[] }).args as [string[]];
+    expect(list.map((s) => s.length)).toEqual([60_000, 70_000, 80_000]);
+    expect(list.every((s) => /^x+$/.test(s))).toBe(true);
   });
+
+  it("a chord of 2,000 members whose results add up to ~200 KB reaches its body", async () => {
+    const header = Array.from({ length: 2_000 }, (_, i) => sig("demo.identity", [`${i}`.padStart(100, "0")]));
+    const h = await apply(chord(header, sig("demo.echo")));
+    const body = await waitResult(h.id, 120_000);
+    expect(body.state).toBe("SUCCESS");
+    const [list] = (body.result as { args: unknown[] }).args as [string[]];
+    expect(list).toHaveLength(2_000);
+    expect(list.map(Number)).toEqual(Array.from({ length: 2_000 }, (_, i) => i));
+  }, 150_000);
 });
 
 describe("more bad canvases → 422, nothing enqueued", () => {

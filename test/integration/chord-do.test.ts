@@ -3,7 +3,7 @@
  * the header results in header order, a failed member fails the body with ChordError.
  * The chord is planned with the real planner (prepare), the body goes to its own paused queue.
  */
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { chordStub } from "../../src/broker/stubs";
 import type { TaskMessage } from "../../src/broker/message";
@@ -93,5 +93,44 @@ describe("ChordDO", () => {
     expect(eb.task).toBe("demo.identity");
     expect(eb.args[0]).toEqual({ id: bodyId });
     expect(eb.args[1]).toMatchObject({ type: "ChordError" });
+  });
+});
+
+describe("ChordDO: header results too large for a task message", () => {
+  const big = (i: number) => `${i}:${"x".repeat(50_000)}`;
+
+  it("writes the list to R2 and gives the body a pointer to it, in header order", async () => {
+    const { stub, init, bodyQ, members } = await openChord(3);
+    expect(await stub.report(members.map((m, i) => ok(m, big(i))))).toEqual({ fired: true });
+    const [body] = await rows(bodyQ);
+    expect(body!.body.length).toBeLessThan(10_000);
+    const msg = JSON.parse(body!.body) as TaskMessage;
+    const pointer = msg.args[0] as Record<string, unknown>;
+    expect(pointer.$edgery_r2).toBe(`value/${init.id}.header`);
+    expect(msg.args[1]).toBe("tail");
+    const stored = await env.RESULTS_R2!.get(pointer.$edgery_r2 as string);
+    expect(JSON.parse(await stored!.text())).toEqual([big(0), big(1), big(2)]);
+    expect(pointer.bytes).toBe(JSON.stringify([big(0), big(1), big(2)]).length);
+    // Kept until the body's results expire; then the chord's alarm deletes it.
+    const alarm = await runInDurableObject(stub, async (_i, state) => {
+      const at = await state.storage.getAlarm();
+      state.storage.sql.exec("UPDATE r2_args SET expires_at = 0");
+      return at;
+    });
+    expect(alarm).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await env.RESULTS_R2!.get(pointer.$edgery_r2 as string)).toBeNull();
+  });
+
+  it("without an R2 bucket the body fails at once with PayloadTooLarge", async () => {
+    const { stub, bodyId, members } = await openChord(3);
+    await runInDurableObject(stub, (instance) => {
+      (instance as unknown as { env: Record<string, unknown> }).env = { ...env, RESULTS_R2: undefined };
+    });
+    expect(await stub.report(members.map((m, i) => ok(m, big(i))))).toEqual({ fired: true });
+    const r = await result(bodyId);
+    expect(r?.state).toBe("FAILURE");
+    expect(r?.error?.type).toBe("PayloadTooLarge");
+    expect(r?.error?.message).toContain("RESULTS_R2");
   });
 });

@@ -57,6 +57,18 @@ describe("R2 pointer", () => {
     expect(loads.sort()).toEqual(["value/a", "value/b"]);
     expect(pointersIn(args).map((p) => p.$edgery_r2)).toEqual(["value/a", "value/b"]);
   });
+
+  it("resolvePointers resolves pointers inside a loaded value (a chord list in R2), a few levels deep", async () => {
+    const store: Record<string, unknown> = {
+      "value/list": ["small", makePointer("value/m1", 5)],
+      "value/m1": "large",
+      "value/loop": makePointer("value/loop", 1),
+    };
+    const load = async (key: string) => store[key];
+    expect(await resolvePointers([makePointer("value/list", 30), "tail"], load)).toEqual([["small", "large"], "tail"]);
+    // A value that points at itself ends after a bounded number of loads (it stays a pointer).
+    expect(await resolvePointers(makePointer("value/loop", 1), load)).toEqual(makePointer("value/loop", 1));
+  });
 });
 
 describe("cursor", () => {
