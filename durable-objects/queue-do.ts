@@ -127,13 +127,21 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
 
   // ---- settings and counters -------------------------------------------------------------
 
+  /** Settings read from `meta`, kept in memory: every write of them goes through setMeta. */
+  private readonly settings = new Map<string, string | null>();
+
   private meta(key: string): string | null {
+    const known = this.settings.get(key);
+    if (known !== undefined) return known;
     const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
-    return row ? row.value : null;
+    const value = row ? row.value : null;
+    if (key !== "completed" && key !== "failed") this.settings.set(key, value);
+    return value;
   }
 
   private setMeta(key: string, value: string | number | boolean): void {
     this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, String(value));
+    this.settings.set(key, String(value));
   }
 
   private bump(key: "completed" | "failed", n: number): void {

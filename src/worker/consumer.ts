@@ -77,7 +77,9 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
         running.delete(t.lease);
         const defaults = app.defaultsOf(t.message.task);
         const expires = Math.max(KV_MIN_TTL_S, t.message.options.result_expires ?? defaults.result_expires ?? DEFAULT_RESULT_EXPIRES_S);
-        await settler.add({ lease: t.lease, id: t.message.id, outcome, worker: app.name, startedAt, doneAt: Date.now(), resultExpires: expires });
+        // The last task of the delivery to finish settles at once, with whatever waits beside it.
+        const item = { lease: t.lease, id: t.message.id, outcome, worker: app.name, startedAt, doneAt: Date.now(), resultExpires: expires };
+        await settler.add(item, running.size === 0);
       }),
     );
   } finally {
@@ -105,23 +107,36 @@ export async function retrying<T>(what: string, fn: () => Promise<T>, attempts =
   }
 }
 
-/** Collects settle items for a few ms and sends them as one call. */
-class Settler {
+/**
+ * Collects settle items and sends them as one call: on the next timer tick (tasks finishing
+ * close together share it), or at once when the caller says nothing else is running (a timer
+ * tick costs up to a millisecond in workerd, on every single task's latency).
+ */
+export class Settler {
   private pending: SettleItem[] = [];
-  private flush: Promise<void> | null = null;
+  private batch: { done: Promise<void>; fire: () => void } | null = null;
 
   constructor(private readonly send: (items: SettleItem[]) => Promise<unknown>) {}
 
-  add(item: SettleItem): Promise<void> {
+  add(item: SettleItem, last = false): Promise<void> {
     this.pending.push(item);
-    if (!this.flush) {
-      this.flush = new Promise<void>((resolve) => setTimeout(resolve, SETTLE_DEBOUNCE_MS)).then(async () => {
-        const items = this.pending;
-        this.pending = [];
-        this.flush = null;
-        await this.send(items);
-      });
+    let batch = this.batch;
+    if (!batch) {
+      let fire!: () => void;
+      const go = new Promise<void>((resolve) => (fire = resolve));
+      const timer = setTimeout(fire, SETTLE_DEBOUNCE_MS);
+      batch = this.batch = {
+        fire,
+        done: go.then(async () => {
+          clearTimeout(timer);
+          const items = this.pending;
+          this.pending = [];
+          this.batch = null;
+          await this.send(items);
+        }),
+      };
     }
-    return this.flush;
+    if (last) batch.fire();
+    return batch.done;
   }
 }
