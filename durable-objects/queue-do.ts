@@ -110,7 +110,10 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   /** The alarm time last read or set (undefined: not read yet). */
   private alarmAt: number | null | undefined;
   private dirty = false;
-  /** Per rate-limit bucket, the earliest start of its next task (in memory: reset on eviction). */
+  /**
+   * Per rate-limit bucket, the earliest start of its next task: kept in `rate_clocks` too (read
+   * back after the object was evicted, so a restart does not give a bucket a fresh burst).
+   */
   private readonly rateClocks = new Map<string, number>();
   /** Dispatch is due on the pump's next pass (see pump). */
   private wantDispatch = false;
@@ -328,7 +331,17 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     const m = JSON.parse(body) as TaskMessage;
     const interval = rateInterval(m.options.rate_limit);
     if (interval === null || (m.options.rate_slot !== undefined && m.options.rate_slot <= now)) return false;
-    const at = takeTurn(this.rateClocks, rateBucket(m), interval, now);
+    const bucket = rateBucket(m);
+    if (!this.rateClocks.has(bucket)) {
+      const stored = this.sql.exec<{ next_at: number }>("SELECT next_at FROM rate_clocks WHERE bucket = ?", bucket).toArray()[0];
+      if (stored) this.rateClocks.set(bucket, stored.next_at);
+    }
+    const at = takeTurn(this.rateClocks, bucket, interval, now);
+    this.sql.exec(
+      "INSERT INTO rate_clocks (bucket, next_at) VALUES (?, ?) ON CONFLICT (bucket) DO UPDATE SET next_at = excluded.next_at",
+      bucket,
+      this.rateClocks.get(bucket)!,
+    );
     if (at <= now) return false;
     const held: TaskMessage = { ...m, options: { ...m.options, rate_slot: at } };
     this.sql.exec("UPDATE messages SET state = 'delayed', eta = ?, lease = NULL, deadline = NULL, body = ? WHERE seq = ?", at, JSON.stringify(held), seq);
@@ -608,6 +621,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         }
       }
       this.sql.exec("DELETE FROM revoked WHERE until <= ?", now);
+      // A clock in the past holds nothing back (a turn is never earlier than now).
+      this.sql.exec("DELETE FROM rate_clocks WHERE next_at <= ?", now);
       this.revokedCount = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM revoked").one().n;
       this.bump("failed", failed);
       this.addEffects(effects);

@@ -3,6 +3,7 @@
  * and the others wait as delayed messages, each with its own slot an hour apart; a separate
  * `rate_limit_key` value is a separate bucket; a message without a limit is not held up.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { queue, rows, taskMessage, uid } from "./helpers";
 
@@ -29,5 +30,21 @@ describe("QueueDO rate limits", () => {
     expect([state(otherTenant.id), state(sameTenant.id), state(sameTenant2.id)]).toStrictEqual(["leased", "leased", "delayed"]);
     expect(state(free.id)).toBe("leased");
     expect((await stub.stats(q)).delayed).toBe(3);
+  });
+
+  it("a bucket's clock outlives the object's memory: after an eviction the next task still waits its turn", async () => {
+    const q = uid("q-rate-evict");
+    const stub = queue(q);
+    const first = taskMessage(q, "demo.noop", { options: { rate_limit: "1/h" } });
+    await stub.enqueue([first]);
+    expect((await rows(q)).find((r) => r.id === first.id)?.state).toBe("leased");
+    // As if the object had been evicted: its in-memory clocks are gone, its storage is not.
+    await runInDurableObject(stub, (instance) => (instance as unknown as { rateClocks: Map<string, number> }).rateClocks.clear());
+    const second = taskMessage(q, "demo.noop", { options: { rate_limit: "1/h" } });
+    const before = Date.now();
+    await stub.enqueue([second]);
+    const row = (await rows(q)).find((r) => r.id === second.id);
+    expect(row?.state).toBe("delayed");
+    expect(row!.eta! - before).toBeGreaterThan(3_600_000 - 60_000);
   });
 });
