@@ -250,6 +250,39 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
     });
   }
 
+  /**
+   * Several results once all are ready, or as they are after `ms`: one call however many ids
+   * (a group's members in this shard), woken by the writes that finish them.
+   */
+  async waitMany(ids: string[], ms: number): Promise<Array<TaskResult | null>> {
+    const now = await this.getMany(ids);
+    const left = new Set(ids.filter((_, i) => !(now[i] && isReady(now[i]!.state))));
+    if (left.size === 0 || ms <= 0) return now;
+    return new Promise((resolve) => {
+      const wakes = new Map<string, (r: TaskResult) => void>();
+      const finish = () => {
+        clearTimeout(timer);
+        for (const [id, wake] of wakes) {
+          const set = this.waiters.get(id);
+          set?.delete(wake);
+          if (set?.size === 0) this.waiters.delete(id);
+        }
+        resolve(this.getMany(ids));
+      };
+      for (const id of left) {
+        const wake = () => {
+          left.delete(id);
+          if (left.size === 0) finish();
+        };
+        wakes.set(id, wake);
+        let set = this.waiters.get(id);
+        if (!set) this.waiters.set(id, (set = new Set()));
+        set.add(wake);
+      }
+      const timer = setTimeout(finish, ms);
+    });
+  }
+
   /** Forgets a result (and a group record of that id). */
   async forget(id: string): Promise<void> {
     this.sql.exec("DELETE FROM results WHERE id = ?", id);

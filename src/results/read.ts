@@ -93,7 +93,6 @@ export async function forgetResult(env: EdgeryEnv, id: string): Promise<void> {
 export async function readGroup(env: EdgeryEnv, id: string, waitMs: number): Promise<GroupResult | null> {
   const members = await resultStub(env, id).groupMembers(id);
   if (!members) return null;
-  const deadline = Date.now() + waitMs;
   const byShard = groupBy(
     members.map((m, i) => ({ m, i })),
     ({ m }) => shardOf(m),
@@ -101,17 +100,10 @@ export async function readGroup(env: EdgeryEnv, id: string, waitMs: number): Pro
   const results: TaskResult[] = members.map(pendingResult);
   await Promise.all(
     [...byShard].map(async ([shard, list]) => {
-      const stub = resultShard(env, shard);
-      const got = (await stub.getMany(list.map((x) => x.m))) as Array<TaskResult | null>;
+      // One call per shard: it answers when all of its members are ready (or the wait is up).
+      const ids = list.map((x) => x.m);
+      const got = (await (waitMs > 0 ? resultShard(env, shard).waitMany(ids, waitMs) : resultShard(env, shard).getMany(ids))) as Array<TaskResult | null>;
       await Promise.all(list.map(async (x, k) => (results[x.i] = got[k] ? await resolveResult(env, got[k]) : pendingResult(x.m))));
-      for (const x of list) {
-        const left = deadline - Date.now();
-        if (left <= 0) break;
-        if (!isReady(results[x.i]!.state)) {
-          const r = (await stub.wait(x.m, left)) as TaskResult | null;
-          results[x.i] = r ? await resolveResult(env, r) : pendingResult(x.m);
-        }
-      }
     }),
   );
   // `completed` counts successes, as Celery's completed_count().

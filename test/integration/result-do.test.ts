@@ -4,7 +4,7 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { resultStub } from "../../src/broker/stubs";
+import { resultShard, resultStub } from "../../src/broker/stubs";
 import type { TaskResult } from "../../src/protocol";
 import { uid } from "./helpers";
 
@@ -48,6 +48,37 @@ describe("ResultDO", () => {
     await stub.write([{ id, state: "SUCCESS", result: "done", error: null }]);
     const r = await waiting;
     expect(r).toMatchObject({ id, state: "SUCCESS", result: "done" });
+  });
+
+  it("waitMany() answers once every id is ready, in the order asked, and leaves no waiter behind", async () => {
+    const shard = resultShard(env, 3);
+    const ids = [uid("wm-a"), uid("wm-b"), uid("wm-c")];
+    await shard.write([{ id: ids[1]!, state: "SUCCESS", result: "b", error: null }]);
+    let settled = false;
+    const waiting = (shard.waitMany(ids, 25_000) as Promise<unknown>).then((r) => ((settled = true), r));
+    await shard.getMany(ids);
+    await shard.write([{ id: ids[0]!, state: "SUCCESS", result: "a", error: null }, { id: ids[2]!, state: "STARTED" }]);
+    await shard.getMany(ids);
+    expect(settled).toBe(false); // c is not ready yet
+    await shard.write([{ id: ids[2]!, state: "FAILURE", result: null, error: { type: "ValueError", message: "c" } }]);
+    const got = (await waiting) as Array<TaskResult | null>;
+    expect(got.map((r) => [r?.id, r?.state])).toEqual([
+      [ids[0], "SUCCESS"],
+      [ids[1], "SUCCESS"],
+      [ids[2], "FAILURE"],
+    ]);
+    expect(await runInDurableObject(shard, (instance) => (instance as unknown as { waiters: Map<string, unknown> }).waiters.size)).toBe(0);
+  });
+
+  it("waitMany() answers what there is when its time is up (unknown ids as null), and cleans up its waiters", async () => {
+    const shard = resultShard(env, 5);
+    const done = uid("wm-done");
+    const never = uid("wm-never");
+    await shard.write([{ id: done, state: "SUCCESS", result: 1, error: null }]);
+    const got = (await shard.waitMany([never, done], 20)) as Array<TaskResult | null>;
+    expect(got[0]).toBeNull();
+    expect(got[1]?.state).toBe("SUCCESS");
+    expect(await runInDurableObject(shard, (instance) => (instance as unknown as { waiters: Map<string, unknown> }).waiters.size)).toBe(0);
   });
 
   it("wait() on a ready result answers at once, on an unknown id after its time with null", async () => {
