@@ -17,17 +17,27 @@ import { isPointer, POINTER_KEY } from "./pointer.js";
 /** How long a `?wait=` read lets the shard answer before it also asks D1. */
 const D1_AFTER_MS = 50;
 
-/** A task's result; `waitMs` > 0 holds until it is ready or the time is up. */
+/** A promise that never settles (the losing side of a race that must not win). */
+const NEVER = new Promise<never>(() => {});
+
+/**
+ * A task's result; `waitMs` > 0 holds until it is ready or the time is up.
+ *
+ * A plain read asks KV first (ready results are served at the edge), then the shard. A long poll
+ * asks the shard first and KV beside it, and takes whichever has a ready result first: the task
+ * was usually just sent, so KV misses, and locally every call shares one thread, so the call
+ * issued first is served first (traced: a KV read ahead of the shard call delayed it ~0.5 ms).
+ */
 export async function readResult(env: EdgeryEnv, id: string, waitMs: number, background: (p: Promise<unknown>) => void): Promise<TaskResult> {
   const kv = new KvBackend(env);
   const stub = resultStub(env, id);
-  const kvRead = env.RESULTS_KV.get<TaskResult>("result:" + id, "json").catch(() => null);
-  // A long poll asks the shard at once, beside KV: a task just sent is not in KV yet (a KV miss
-  // costs ~0.4 ms locally), and for a ready result the shard answers at once anyway.
   const longPoll = waitMs > 0 ? (stub.wait(id, waitMs) as Promise<TaskResult | null>) : null;
   longPoll?.catch(() => null); // answered from KV: its outcome is not needed
-  const cached = await kvRead;
-  if (cached) return resolveResult(env, cached);
+  const kvRead = env.RESULTS_KV.get<TaskResult>("result:" + id, "json").catch(() => null);
+  if (!longPoll) {
+    const cached = await kvRead;
+    if (cached) return resolveResult(env, cached);
+  }
   let shardAnswered = false;
   const fromShard = (longPoll ?? (stub.get(id) as Promise<TaskResult | null>)).finally(() => (shardAnswered = true));
   // D1 (results the shard no longer has) is asked only when the shard does not know the id, or,
@@ -43,12 +53,15 @@ export async function readResult(env: EdgeryEnv, id: string, waitMs: number, bac
           return r ? { r, shard: false } : fromShard.then((x) => ({ r: x, shard: true }));
         })
       : fromShard.then((r) => ({ r, shard: true }));
-  const first = await Promise.race([fromShard.then((r) => ({ r, shard: true })), early]);
+  // For a long poll, a KV hit answers as soon as it comes (a miss never wins the race).
+  const fromKv = longPoll ? kvRead.then((r) => (r ? { r, shard: false, kv: true } : NEVER)) : NEVER;
+  const first: { r: TaskResult | null; shard: boolean; kv?: boolean } = await Promise.race([fromShard.then((r) => ({ r, shard: true })), early, fromKv]);
+  if (first.kv && first.r) return resolveResult(env, first.r);
   if (first.shard && first.r) {
     if (isReady(first.r.state)) background(kv.cache(first.r));
     return resolveResult(env, first.r);
   }
-  const r = first.r ?? (await askD1());
+  const r = first.r ?? (longPoll ? await kvRead : null) ?? (await askD1());
   if (r) return resolveResult(env, r);
   return (await readRemote(env, id)) ?? pendingResult(id);
 }
