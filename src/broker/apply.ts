@@ -59,7 +59,7 @@ export function checkTasks(app: App, node: Canvas, path: string): void {
       node.tasks.forEach((t, i) => checkTasks(app, t, join(path, `kwargs.tasks.${i}`)));
       return;
     case "chord":
-      node.header.forEach((t, i) => checkTasks(app, t, join(path, `kwargs.header.${i}`)));
+      node.header.forEach((t, i) => checkTasks(app, t, join(path, `${node.headerPath ?? "kwargs.header"}.${i}`)));
       checkTasks(app, node.body, join(path, "kwargs.body"));
       return;
   }
@@ -136,7 +136,7 @@ function findNode(node: Canvas, id: string, path: string): { node: Canvas; path:
       node.tasks.forEach((t, i) => kids.push([t, join(path, `kwargs.tasks.${i}`)]));
       break;
     case "chord":
-      node.header.forEach((t, i) => kids.push([t, join(path, `kwargs.header.${i}`)]));
+      node.header.forEach((t, i) => kids.push([t, join(path, `${node.headerPath ?? "kwargs.header"}.${i}`)]));
       kids.push([node.body, join(path, "kwargs.body")]);
       break;
     case "map":

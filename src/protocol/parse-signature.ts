@@ -142,7 +142,8 @@ function parseNode(value: unknown, path: string, depth: number, state: ParseStat
       if (inner !== undefined && inner !== null && (typeof inner !== "object" || Array.isArray(inner))) {
         fail(join(kw, "kwargs"), "must be an object");
       }
-      return { kind: "chord", header, body, args, kwargs: (inner as Record<string, unknown>) ?? {}, options, immutable };
+      const chord: Canvas = { kind: "chord", header, body, args, kwargs: (inner as Record<string, unknown>) ?? {}, options, immutable };
+      return isGroupSignature(kwargs.header) ? { ...chord, headerPath: "kwargs.header.kwargs.tasks" } : chord;
     }
     case "map":
     case "starmap":
@@ -166,6 +167,11 @@ function parseNode(value: unknown, path: string, depth: number, state: ParseStat
       return { kind: primitive, task: task as TaskNode, it, args, kwargs: {}, options, immutable: true };
     }
   }
+}
+
+/** True for a chord header written as a group signature (its members sit in `kwargs.tasks`). */
+function isGroupSignature(value: unknown): boolean {
+  return isRecord(value) && value.task === "celery.group";
 }
 
 /** A chord header: a list of signatures, or a group signature (Celery accepts both). */

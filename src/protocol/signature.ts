@@ -65,6 +65,12 @@ export interface ChordNode extends NodeBase {
   kind: "chord";
   header: Canvas[];
   body: Canvas;
+  /**
+   * Where the header's members sat in the request, below the chord's path, when that was not
+   * `kwargs.header` (a header written as a group signature: `kwargs.header.kwargs.tasks`). Only
+   * for the paths of errors found after parsing.
+   */
+  headerPath?: string;
 }
 
 /** One task that applies `task` to every item of `it` and returns the list of results. */

@@ -54,6 +54,11 @@ describe("unknown tasks", () => {
     const chord = (header: unknown[], body: unknown) => ({ task: "celery.chord", kwargs: { header, body } });
     expect(wireError(() => prepare(app, [item(chord([t("demo.add"), t("x.y")], t("demo.xsum")))], NOW)).path).toBe("kwargs.header.1.task");
     expect(wireError(() => prepare(app, [item(chord([t("demo.add")], t("x.y")))], NOW)).path).toBe("kwargs.body.task");
+    // A header written as a group signature: the path goes through the group's own tasks.
+    const groupHeader = { task: "celery.group", kwargs: { tasks: [t("demo.add"), t("x.y")] }, subtask_type: "group" };
+    expect(wireError(() => prepare(app, [item(chord(groupHeader as unknown as unknown[], t("demo.xsum")), "signatures.2")], NOW)).path).toBe(
+      "signatures.2.kwargs.header.kwargs.tasks.1.task",
+    );
     expect(wireError(() => prepare(app, [item({ task: "celery.map", kwargs: { task: t("x.y"), it: [1] } })], NOW)).path).toBe("kwargs.task.task");
     expect(wireError(() => prepare(app, [item(t("demo.add", [], { link: [t("demo.add"), t("x.y")] }))], NOW)).path).toBe("options.link.1.task");
     expect(wireError(() => prepare(app, [item(t("demo.add", [], { link_error: [t("x.y")] }))], NOW)).path).toBe("options.link_error.0.task");
