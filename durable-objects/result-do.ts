@@ -100,6 +100,12 @@ function rowValues(r: ResultRow): unknown[] {
   return [r.id, r.state, r.result, r.meta, r.error, r.task, r.queue, r.worker, r.retries, r.parent_id, r.group_id, r.children, r.started_at, r.date_done, r.expires_at];
 }
 
+/** A group member that is itself a group (see {@link ResultDO.waitMany}). */
+export interface GroupRef {
+  id: string;
+  group: true;
+}
+
 /** One shard of results. */
 export class ResultDO extends DurableObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
@@ -223,11 +229,29 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
 
   /** Several results at once (null where unknown). */
   async getMany(ids: string[]): Promise<Array<TaskResult | null>> {
+    return this.resultsOf(ids);
+  }
+
+  private resultsOf(ids: string[]): Array<TaskResult | null> {
     const rows = this.sql
       .exec<ResultRow>("SELECT * FROM results WHERE id IN (SELECT value FROM json_each(?)) AND expires_at > ?", JSON.stringify(ids), Date.now())
       .toArray();
     const byId = new Map(rows.map((r) => [r.id, rowToResult(r)]));
     return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Group members as they are: results, {@link GroupRef}s for members that are groups, else null. */
+  private membersNow(ids: string[]): Array<TaskResult | GroupRef | null> {
+    const results: Array<TaskResult | GroupRef | null> = this.resultsOf(ids);
+    const unknown = ids.filter((_, i) => results[i] === null);
+    if (unknown.length === 0) return results;
+    const groups = new Set(
+      this.sql
+        .exec<{ id: string }>("SELECT id FROM groups WHERE id IN (SELECT value FROM json_each(?)) AND expires_at > ?", JSON.stringify(unknown), Date.now())
+        .toArray()
+        .map((r) => r.id),
+    );
+    return groups.size === 0 ? results : results.map((r, i) => r ?? (groups.has(ids[i]!) ? { id: ids[i]!, group: true as const } : null));
   }
 
   /** The result once ready, or as it is after `ms` (null if still unknown). */
@@ -251,12 +275,14 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
   }
 
   /**
-   * Several results once all are ready, or as they are after `ms`: one call however many ids
-   * (a group's members in this shard), woken by the writes that finish them.
+   * A group's members in this shard once all are ready, or as they are after `ms`: one call
+   * however many ids, woken by the writes that finish them. A member that is itself a group
+   * (recorded here) comes back as a {@link GroupRef} for the reader to read as a group; it is not
+   * waited on here.
    */
-  async waitMany(ids: string[], ms: number): Promise<Array<TaskResult | null>> {
-    const now = await this.getMany(ids);
-    const left = new Set(ids.filter((_, i) => !(now[i] && isReady(now[i]!.state))));
+  async waitMany(ids: string[], ms: number): Promise<Array<TaskResult | GroupRef | null>> {
+    const now = this.membersNow(ids);
+    const left = new Set(ids.filter((_, i) => { const r = now[i]; return !(r && ("group" in r || isReady(r.state))); }));
     if (left.size === 0 || ms <= 0) return now;
     return new Promise((resolve) => {
       const wakes = new Map<string, (r: TaskResult) => void>();
@@ -267,7 +293,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
           set?.delete(wake);
           if (set?.size === 0) this.waiters.delete(id);
         }
-        resolve(this.getMany(ids));
+        resolve(this.membersNow(ids));
       };
       for (const id of left) {
         const wake = () => {

@@ -4,7 +4,8 @@
  * outlive the shard: `result_persistent`). A value stored in R2 (a pointer) is resolved on the
  * way out. A ready result read from the shard is copied into KV (with its pointer, not the value).
  */
-import { isReady, pendingResult, type GroupResult, type TaskResult } from "../protocol/index.js";
+import { MAX_CANVAS_DEPTH, isReady, pendingResult, type GroupResult, type TaskResult } from "../protocol/index.js";
+import type { GroupRef } from "../../durable-objects/result-do.js";
 import { groupBy } from "../broker/run-effects.js";
 import { resultShard, resultStub, shardOf } from "../broker/stubs.js";
 import type { EdgeryEnv } from "../env.js";
@@ -66,6 +67,21 @@ export async function readResult(env: EdgeryEnv, id: string, waitMs: number, bac
   return (await readRemote(env, id)) ?? pendingResult(id);
 }
 
+/** A nested group read as one member of its parent group (see readGroup). */
+async function nestedGroupResult(env: EdgeryEnv, id: string, waitMs: number, depth: number): Promise<TaskResult> {
+  const g = depth <= MAX_CANVAS_DEPTH ? await readGroup(env, id, Math.max(0, waitMs), depth) : null;
+  return g ? groupAsResult(g) : pendingResult(id);
+}
+
+/** A group result as a single result: Celery's `GroupResult` seen through `AsyncResult` eyes. Pure. */
+export function groupAsResult(g: GroupResult): TaskResult {
+  const base = pendingResult(g.id);
+  if (!g.ready) return { ...base, children: g.results.map((r) => r.id) };
+  const failed = g.results.find((r) => r.state !== "SUCCESS");
+  if (!failed) return { ...base, state: "SUCCESS", result: g.results.map((r) => r.result), children: g.results.map((r) => r.id) };
+  return { ...base, state: failed.state, error: failed.error ?? null, children: g.results.map((r) => r.id) };
+}
+
 /**
  * A result unknown here, asked of the apps behind `http` brokers (another account keeps its own
  * result store; a `service` app writes into this one's). The first that knows it answers.
@@ -102,10 +118,15 @@ export async function forgetResult(env: EdgeryEnv, id: string): Promise<void> {
   ]);
 }
 
-/** A group's result, or null when the group is unknown; `waitMs` holds until all are ready. */
-export async function readGroup(env: EdgeryEnv, id: string, waitMs: number): Promise<GroupResult | null> {
+/**
+ * A group's result, or null when the group is unknown; `waitMs` holds until all are ready. A
+ * member that is itself a group (Celery's nested GroupResult) reads as one result: ready when all
+ * of its members are, SUCCESS with the list of their values, else its first failure.
+ */
+export async function readGroup(env: EdgeryEnv, id: string, waitMs: number, depth = 0): Promise<GroupResult | null> {
   const members = await resultStub(env, id).groupMembers(id);
   if (!members) return null;
+  const deadline = Date.now() + waitMs;
   const byShard = groupBy(
     members.map((m, i) => ({ m, i })),
     ({ m }) => shardOf(m),
@@ -114,9 +135,17 @@ export async function readGroup(env: EdgeryEnv, id: string, waitMs: number): Pro
   await Promise.all(
     [...byShard].map(async ([shard, list]) => {
       // One call per shard: it answers when all of its members are ready (or the wait is up).
-      const ids = list.map((x) => x.m);
-      const got = (await (waitMs > 0 ? resultShard(env, shard).waitMany(ids, waitMs) : resultShard(env, shard).getMany(ids))) as Array<TaskResult | null>;
-      await Promise.all(list.map(async (x, k) => (results[x.i] = got[k] ? await resolveResult(env, got[k]) : pendingResult(x.m))));
+      const got = (await resultShard(env, shard).waitMany(
+        list.map((x) => x.m),
+        waitMs,
+      )) as Array<TaskResult | GroupRef | null>;
+      await Promise.all(
+        list.map(async (x, k) => {
+          const r = got[k];
+          if (!r) return;
+          results[x.i] = "group" in r ? await nestedGroupResult(env, r.id, deadline - Date.now(), depth + 1) : await resolveResult(env, r);
+        }),
+      );
     }),
   );
   // `completed` counts successes, as Celery's completed_count().

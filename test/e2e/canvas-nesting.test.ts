@@ -63,6 +63,23 @@ describe("nesting and upgrades", () => {
     expect(g.results[0]!.result).toBe("only");
   });
 
+  it("a group inside a group reads as one member: ready with the list of its values (Celery's nested GroupResult)", async () => {
+    const h = await apply(group([group([sig("demo.add", [1, 1]), sig("demo.add", [2, 2])]), sig("demo.add", [3, 3])]));
+    const inner = h.results![0]!;
+    expect(inner.kind).toBe("group");
+    const g = await waitGroup(h.id);
+    expect(g).toMatchObject({ total: 2, completed: 2, ready: true, successful: true, failed: false });
+    expect(g.results[0]).toMatchObject({ id: inner.id, state: "SUCCESS", result: [2, 4] });
+    expect(g.results[1]).toMatchObject({ state: "SUCCESS", result: 6 });
+  });
+
+  it("a failing member of a nested group fails that member of the outer group, with its error", async () => {
+    const h = await apply(group([group([sig("demo.add", [1, 1]), sig("demo.fail", ["inner"])]), sig("demo.add", [3, 3])]));
+    const g = await waitGroup(h.id);
+    expect(g).toMatchObject({ total: 2, completed: 1, ready: true, successful: false, failed: true });
+    expect(g.results[0]).toMatchObject({ state: "FAILURE", error: { type: "DemoError", message: "inner" } });
+  });
+
   it("nested chains flatten: chain(a, chain(b, c)) runs a, b, c in order", async () => {
     const h = await apply(chain([sig("demo.add", [1, 1]), chain([sig("demo.mul", [3]), sig("demo.add", [1])])]));
     expect((await waitResult(h.id)).result).toBe(7);

@@ -81,6 +81,17 @@ describe("ResultDO", () => {
     expect(await runInDurableObject(shard, (instance) => (instance as unknown as { waiters: Map<string, unknown> }).waiters.size)).toBe(0);
   });
 
+  it("waitMany() names a member that is a group recorded in this shard, and does not wait on it", async () => {
+    const shard = resultShard(env, 6);
+    const inner = uid("wm-inner-group");
+    const task = uid("wm-task");
+    await shard.recordGroups([{ id: inner, members: [uid("m1"), uid("m2")] }], 60);
+    await shard.write([{ id: task, state: "SUCCESS", result: 7, error: null }]);
+    const got = (await shard.waitMany([inner, task], 25_000)) as Array<Record<string, unknown> | null>;
+    expect(got[0]).toEqual({ id: inner, group: true });
+    expect(got[1]).toMatchObject({ id: task, state: "SUCCESS", result: 7 });
+  });
+
   it("wait() on a ready result answers at once, on an unknown id after its time with null", async () => {
     const id = uid("res-ready");
     const stub = shardOf(id);
