@@ -5,6 +5,8 @@
  * Queue message's delay; a message not yet due (an eta over 12 h) is sent again for the next
  * hop. The hard time limit is the task's timer (runTask), and `[limits] cpu_ms` deployed.
  *
+ * Large values and `result_extended` work as with the leased consumer (src/worker/consumer.ts).
+ *
  * Delivery is at least once: if this throws, the Queue delivers the whole message again and
  * its tasks may run twice (results are first-final-wins, enqueues of follow-ups are by id).
  */
@@ -17,6 +19,8 @@ import { resultStub } from "../broker/stubs.js";
 import type { EdgeryEnv } from "../env.js";
 import type { App } from "../worker/app.js";
 import { runTask } from "../worker/execute.js";
+import { offloadResult, resolveArgs } from "../results/offload.js";
+import { resultPolicyOf } from "../results/policy.js";
 import { CloudflareQueueBroker, revokedIn, type DirectBody } from "./cloudflare-queue-broker.js";
 import { registryOf } from "./registry.js";
 
@@ -74,12 +78,18 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
       if (m.options.track_started ?? defaults.track_started ?? false) {
         await resultStub(env, m.id).write([{ id: m.id, state: "STARTED", ...common, started_at: startedAt }]);
       }
-      const outcome = await runTask(app, { lease: "", deadline: 0, redelivered: attempts > 1, message: m }, new AbortController(), {
-        updateState: async (state, meta) => {
-          await resultStub(env, m.id).write([{ id: m.id, state, meta, ...common }]);
-        },
-        acknowledge: async () => undefined,
-      });
+      const policy = resultPolicyOf(app, m.task);
+      // As the leased consumer: large arguments (pointers) are read from R2 first, and a large
+      // value goes to R2 before it is written anywhere.
+      const ran =
+        (await resolveArgs(env, m, m.args.length > 0 || Object.keys(m.kwargs).length > 0 ? JSON.stringify([m.args, m.kwargs]) : "")) ??
+        (await runTask(app, { lease: "", deadline: 0, redelivered: attempts > 1, message: m }, new AbortController(), {
+          updateState: async (state, meta) => {
+            await resultStub(env, m.id).write([{ id: m.id, state, meta, ...common }]);
+          },
+          acknowledge: async () => undefined,
+        }));
+      const outcome = await offloadResult(env, policy, m.id, ran);
       const doneAt = Date.now();
       if (outcome.kind === "retry") {
         later.push({ ...m, retries: m.retries + 1, eta: outcome.countdownS > 0 ? doneAt + outcome.countdownS * 1000 : null });
@@ -90,7 +100,7 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
         outcome.kind === "success"
           ? { kind: "success", value: outcome.value, worker: app.name, startedAt, doneAt }
           : { kind: "failure", state: outcome.state, error: outcome.error, worker: app.name, startedAt, doneAt };
-      effects.push(...outcomeEffects(m, o, resultExpires));
+      effects.push(...outcomeEffects(m, o, resultExpires, policy.extended));
     }),
   );
 

@@ -18,6 +18,21 @@ describe("cloudflare-queue broker (queue 'direct')", () => {
     expect(last).toMatchObject({ state: "SUCCESS", result: 30, queue: "math" });
   });
 
+  it("a large value goes through R2 as with the leased consumer, and a chain step gets it back", async () => {
+    const big = await waitResult((await send("demo.blob", { args: [2_000_000], options: { queue: "direct" } })).id);
+    expect(big.state).toBe("SUCCESS");
+    expect((big.result as string).length).toBe(2_000_000);
+    const h = await apply(chain([sig("demo.blob", [1_200_000], { queue: "direct" }), sig("demo.identity", [], { queue: "direct" })]));
+    const last = await waitResult(h.id);
+    expect(last.state).toBe("SUCCESS");
+    expect((last.result as string).length).toBe(1_200_000);
+  });
+
+  it("result_extended keeps the task's args (demo.persist)", async () => {
+    const r = await waitResult((await send("demo.persist", { args: [{ on: "direct" }], options: { queue: "direct" } })).id);
+    expect(r).toMatchObject({ state: "SUCCESS", result: { on: "direct" }, args: [{ on: "direct" }], kwargs: {} });
+  });
+
   it("a failure is stored with its error", async () => {
     const r = await waitResult((await send("demo.fail", { args: ["boom"], options: { queue: "direct" } })).id);
     expect(r.state).toBe("FAILURE");
