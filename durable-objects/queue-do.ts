@@ -203,11 +203,11 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     this.ctx.storage.transactionSync(() => {
       for (const m of messages) {
         if (this.isRevoked(m.id, now)) {
-          effects.push(...outcomeEffects(m, revokedOutcome("revoked", now), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+          effects.push(...endEffects(m, revokedOutcome("revoked", now)));
           continue;
         }
         if (m.expires !== null && m.expires <= now) {
-          effects.push(...outcomeEffects(m, revokedOutcome("expired", now), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+          effects.push(...endEffects(m, revokedOutcome("expired", now)));
           continue;
         }
         // The body as a JSON string (`->>`): SQLite stores it as is, instead of re-encoding an object.
@@ -254,7 +254,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       this.sql.exec("UPDATE messages SET state = 'waiting' WHERE state = 'delayed' AND eta <= ?", now);
       for (const row of this.sql.exec<Row>("SELECT * FROM messages WHERE state = 'waiting' AND expires IS NOT NULL AND expires <= ?", now).toArray()) {
         const m = JSON.parse(row.body) as TaskMessage;
-        effects.push(...outcomeEffects(m, revokedOutcome("expired", now), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+        effects.push(...endEffects(m, revokedOutcome("expired", now)));
         this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
       }
       this.addEffects(effects);
@@ -284,7 +284,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           // carry it, and sending it would fail its whole batch again and again. It fails alone.
           const m = JSON.parse(row.body) as TaskMessage;
           const error = { type: "PayloadTooLarge", message: `the task's message is ${row.body.length} bytes; a Queue message carries at most ${QUEUE_MESSAGE_BUDGET_BYTES}` };
-          tooBigEffects.push(...outcomeEffects(m, { kind: "failure", state: "FAILURE", error, worker: null, startedAt: null, doneAt: now }, m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+          tooBigEffects.push(...endEffects(m, { kind: "failure", state: "FAILURE", error, worker: null, startedAt: null, doneAt: now }));
           tooBig.push(row.seq);
           continue;
         }
@@ -374,7 +374,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         if (expired || this.isRevoked(item.id, now)) {
           const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
           dropped.push(row.seq);
-          effects.push(...outcomeEffects(m, revokedOutcome(expired ? "expired" : "revoked", now), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+          effects.push(...endEffects(m, revokedOutcome(expired ? "expired" : "revoked", now)));
           out.push({ lease: item.lease, action: "skip" });
           continue;
         }
@@ -531,7 +531,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         const m = JSON.parse(row.body) as TaskMessage;
         this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
         const outcome = revokedOutcome(row.state === "leased" ? "terminated" : "revoked", now);
-        effects.push(...outcomeEffects(m, outcome, m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+        effects.push(...endEffects(m, outcome));
         revoked.push(id);
       }
       this.addEffects(effects);
@@ -609,14 +609,14 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, redelivered = 1 WHERE seq = ?", row.seq);
         } else if (row.time_limited === 1) {
           this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
-          effects.push(...outcomeEffects(m, recordDeadLetter(this.sql, m, timeLimitOutcome(m, null, null, now)), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+          effects.push(...endEffects(m, recordDeadLetter(this.sql, m, timeLimitOutcome(m, null, null, now))));
           failed += 1;
         } else if (m.options.acks_late && row.acked === 0) {
           this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, started = 0, redelivered = 1 WHERE seq = ?", row.seq);
         } else {
           this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
           const error = { type: "WorkerLostError", message: "the worker running this task was lost before it finished" };
-          effects.push(...outcomeEffects(m, recordDeadLetter(this.sql, m, { kind: "failure", state: "FAILURE", error, worker: null, startedAt: null, doneAt: now }), m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S));
+          effects.push(...endEffects(m, recordDeadLetter(this.sql, m, { kind: "failure", state: "FAILURE", error, worker: null, startedAt: null, doneAt: now })));
           failed += 1;
         }
       }
@@ -748,6 +748,14 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     await resultStub(this.env, id).write([{ id, state, meta, task: m.task, queue: m.queue, worker, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id }]);
     return true;
   }
+}
+
+/**
+ * The effects of a message that ends here (revoked, expired, too big, timed out, lost), with its
+ * own `result_expires` and the task's `result_extended`.
+ */
+function endEffects(m: TaskMessage, outcome: Outcome): Effect[] {
+  return outcomeEffects(m, outcome, m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S, extendedResult(m.task));
 }
 
 function revokedOutcome(why: "revoked" | "expired" | "terminated", now: number): Outcome {

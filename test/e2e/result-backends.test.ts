@@ -5,7 +5,7 @@
  * bad query parameters answer 422 naming the parameter.
  */
 import { describe, expect, it } from "vitest";
-import { api, chain, describeRes, expectError, send, sig, sleep, uniq, waitResult, type Result } from "./helpers";
+import { api, chain, describeRes, expectError, pausedQueue, send, sig, sleep, uniq, waitResult, type Result } from "./helpers";
 
 /** Lists GET /v1/results until `pred` holds on the first page (the D1 write is behind the result). */
 async function listUntil(query: string, pred: (rs: Result[]) => boolean, timeoutMs = 30_000): Promise<{ results: Result[]; cursor: string | null }> {
@@ -22,6 +22,14 @@ async function listUntil(query: string, pred: (rs: Result[]) => boolean, timeout
 }
 
 describe("result backends", () => {
+  it("result_extended keeps the args of a task that never ran (revoked while waiting)", async () => {
+    const queue = await pausedQueue();
+    const h = await send("demo.persist", { args: [{ revoked: true }], kwargs: { why: "test" }, options: { queue } });
+    expect((await api("POST", `/v1/results/${h.id}/revoke`, {})).status).toBe(202);
+    const r = await waitResult(h.id);
+    expect(r).toMatchObject({ state: "REVOKED", args: [{ revoked: true }], kwargs: { why: "test" } });
+  });
+
   it("demo.persist's results show up in GET /v1/results?task=demo.persist, newest first, with args (result_extended)", async () => {
     const tag = uniq("persist");
     const queue = uniq("rq");
