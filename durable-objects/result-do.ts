@@ -116,6 +116,8 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
   private listeningUntil = 0;
   /** The background push of pending results to D1, if one runs. */
   private pushing: Promise<void> | null = null;
+  /** Pushes to D1 in flight (background or alarm): a forget waits for them. */
+  private readonly d1Pushes = new Set<Promise<unknown>>();
   /** Something was written to D1 since its expired rows were last swept. */
   private d1Dirty = false;
 
@@ -309,11 +311,16 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
     });
   }
 
-  /** Forgets a result (and a group record of that id). */
+  /**
+   * Forgets a result (and a group record of that id). Answers only once no push to D1 that may
+   * carry it is still in flight, so the caller's delete from D1 comes after it (else a push that
+   * read the row before the forget could put it back).
+   */
   async forget(id: string): Promise<void> {
     this.sql.exec("DELETE FROM results WHERE id = ?", id);
     this.sql.exec("DELETE FROM groups WHERE id = ?", id);
     forgetBackends(this.sql, id);
+    await Promise.allSettled([...this.d1Pushes]);
   }
 
   /** Records groups: each id with its members' result ids, in member order. */
@@ -399,9 +406,15 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
   private async pushD1(): Promise<number | null> {
     const db = this.env.RESULTS_DB;
     if (!db) return null;
-    const out = await pushToD1(this.sql, db, rowToResult as (row: never) => TaskResult);
-    if (out.pushed > 0) this.d1Dirty = true;
-    return out.nextAt;
+    const push = pushToD1(this.sql, db, rowToResult as (row: never) => TaskResult);
+    this.d1Pushes.add(push);
+    try {
+      const out = await push;
+      if (out.pushed > 0) this.d1Dirty = true;
+      return out.nextAt;
+    } finally {
+      this.d1Pushes.delete(push);
+    }
   }
 
   /** Test hook: waits for a background push to D1, then pushes what is due. */

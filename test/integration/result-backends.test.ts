@@ -65,6 +65,33 @@ describe("ResultDO write-behind into D1", () => {
     expect(await resultStub(env, id).get(id)).toMatchObject({ args: [{ x: 1 }], kwargs: {} });
   });
 
+  it("a forget during a push to D1 that carries the result waits for it, so the delete from D1 comes last", async () => {
+    const id = uid("forget-race");
+    const stub = resultStub(env, id);
+    // The real D1, with its batches held until the test lets them go.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const held = { prepare: (q: string) => db.prepare(q), batch: async (s: D1PreparedStatement[]) => (await gate, db.batch(s)) } as unknown as D1Database;
+    await runInDurableObject(stub, async (instance: ResultDO) => {
+      (instance as unknown as { env: Cloudflare.Env }).env = { ...env, RESULTS_DB: held };
+    });
+    await stub.write([{ id, state: "SUCCESS", result: "gone soon", error: null, task: "demo.persist", date_done: Date.now(), expires_s: 3600 }]);
+    // As forgetResult does: the shard, then D1. The push that read the row is still held.
+    const forgetting = (async () => {
+      await stub.forget(id);
+      await new D1Backend(db).forget(id);
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await forgetting;
+    await stub.flushBackends(); // whatever push was still going has landed now
+    expect(await new D1Backend(db).get(id)).toBeNull();
+    expect(await stub.get(id)).toBeNull();
+    await runInDurableObject(stub, async (instance: ResultDO) => {
+      (instance as unknown as { env: Cloudflare.Env }).env = env;
+    });
+  });
+
   it("a D1 outage loses nothing: the result stays pending (and in the shard past its expiry) until D1 accepts", async () => {
     const id = uid("outage");
     const stub = resultStub(env, id);
