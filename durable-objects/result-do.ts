@@ -284,7 +284,8 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
    */
   async waitMany(ids: string[], ms: number): Promise<Array<TaskResult | GroupRef | null>> {
     const now = this.membersNow(ids);
-    const left = new Set(ids.filter((_, i) => { const r = now[i]; return !(r && ("group" in r || isReady(r.state))); }));
+    const settled = (r: TaskResult | GroupRef | null | undefined) => !!r && ("group" in r || isReady(r.state));
+    const left = new Set(ids.filter((_, i) => !settled(now[i])));
     if (left.size === 0 || ms <= 0) return now;
     return new Promise((resolve) => {
       const wakes = new Map<string, (r: TaskResult) => void>();
