@@ -3,7 +3,7 @@
  * group records, and waiters for `?wait=` long polls (woken on write: nothing polls).
  * The instance named `directory` also lists the queues that exist.
  *
- * KV serves ready results at the edge: the API copies a ready result into KV on first read,
+ * KV serves ready results at the edge: the API copies a ready result into KV on its first plain read,
  * so KV writes stay off the hot path (a KV put per task would cap throughput near 1,100/s).
  */
 import { DurableObject } from "cloudflare:workers";

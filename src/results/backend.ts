@@ -2,7 +2,7 @@
  * Result backends, as Celery's `backend` / `result_backend`: where a task's final result is kept.
  *
  * - `kv` (default): the ResultDO shard is authoritative (state, `?wait=`), KV serves ready results
- *   at the edge (copied on first read). Expires after `result_expires`.
+ *   at the edge (copied on its first plain read). Expires after `result_expires`.
  * - `d1`: as `kv`, and the ResultDO writes the final result behind into D1 (batched, retried by its
  *   alarm until D1 accepts), where it is queryable (`GET /v1/results?...`) and outlives the shard.
  * - `r2`: every value goes to R2 (threshold 0), the shard keeps a pointer. Any backend sends values

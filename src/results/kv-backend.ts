@@ -1,6 +1,6 @@
 /**
  * The `kv` result backend (the default): the ResultDO shard owning the id is authoritative (state,
- * `?wait=` waiters); a ready result is copied into KV on its first read (see read.ts) and served
+ * `?wait=` waiters); a ready result is copied into KV on its first plain read (see read.ts) and served
  * from KV at the edge afterwards. KV is never written per task: no KV put on the hot path.
  */
 import { DEFAULT_RESULT_EXPIRES_S, KV_MIN_TTL_S, type TaskResult } from "../protocol/index.js";

@@ -2,7 +2,7 @@
  * Reading results wherever they are: KV at the edge for ready ones, else the authoritative
  * ResultDO shard (which also holds `?wait=` long polls), else D1 (results written behind there
  * outlive the shard: `result_persistent`). A value stored in R2 (a pointer) is resolved on the
- * way out. A ready result read from the shard is copied into KV (with its pointer, not the value).
+ * way out. A ready result read from the shard by a plain read is copied into KV (with its pointer, not the value).
  */
 import { MAX_CANVAS_DEPTH, isReady, pendingResult, type GroupResult, type TaskResult } from "../protocol/index.js";
 import type { GroupRef } from "../../durable-objects/result-do.js";
@@ -69,7 +69,10 @@ export async function readResult(env: EdgeryEnv, id: string, waitMs: number, bac
   const first: { r: TaskResult | null; shard: boolean; kv?: boolean } = await Promise.race([fromShard.then((r) => ({ r, shard: true })), early, fromKv]);
   if (first.kv && first.r) return resolveResult(env, first.r);
   if (first.shard && first.r) {
-    if (isReady(first.r.state)) background(kv.cache(first.r));
+    // A ready result is copied into KV on its first plain read; a long poll (a client collecting
+    // its own task's result, usually once) leaves KV alone: a KV write per result is the dearest
+    // call here, deployed, and locally it ran into the client's next request (traced).
+    if (!longPoll && isReady(first.r.state)) background(kv.cache(first.r));
     return resolveResult(env, first.r);
   }
   const r = first.r ?? (longPoll ? await kvRead : null) ?? (await askD1());

@@ -2,7 +2,7 @@
  * The HTTP API through SELF.fetch, with the Worker's real Queue consumer delivering the tasks
  * (project "integration-live": the TASKS producer and the consumer share the wrangler.toml queue).
  */
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { uid } from "./helpers";
 
@@ -178,6 +178,20 @@ describe("queues, revoke and forget", () => {
     const after = await call("POST", "/v1/tasks/demo.add", { args: [5, 5], options: { queue: q } });
     expect(await ready(after.json.id)).toMatchObject({ state: "SUCCESS", result: 10, queue: q });
     expect((await call("GET", `/v1/results/${ids[1]}`)).json.state).toBe("PENDING");
+  });
+
+  it("a long poll leaves KV alone; the first plain read of a ready result copies it into KV", async () => {
+    const r = await call("POST", "/v1/tasks/demo.identity", { args: ["kv"] });
+    expect((await ready(r.json.id)).state).toBe("SUCCESS");
+    expect(await env.RESULTS_KV.get(`result:${r.json.id}`)).toBeNull();
+    expect((await call("GET", `/v1/results/${r.json.id}`)).json).toMatchObject({ state: "SUCCESS", result: "kv" });
+    // The copy is written in the background (waitUntil) after the answer.
+    let copied: unknown = null;
+    for (let i = 0; i < 50 && copied === null; i++) {
+      copied = await env.RESULTS_KV.get(`result:${r.json.id}`, "json");
+      if (copied === null) await new Promise((ok) => setTimeout(ok, 20));
+    }
+    expect(copied).toMatchObject({ id: r.json.id, state: "SUCCESS", result: "kv" });
   });
 
   it("DELETE /v1/results/:id forgets a result", async () => {
