@@ -229,11 +229,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
     return row ? withExtras(this.sql, rowToResult(row)) : null;
   }
 
-  /** Several results at once (null where unknown). */
-  async getMany(ids: string[]): Promise<Array<TaskResult | null>> {
-    return this.resultsOf(ids);
-  }
-
+  /** Several results at once, in the order asked (null where unknown). */
   private resultsOf(ids: string[]): Array<TaskResult | null> {
     const rows = this.sql
       .exec<ResultRow>("SELECT * FROM results WHERE id IN (SELECT value FROM json_each(?)) AND expires_at > ?", JSON.stringify(ids), Date.now())
@@ -277,10 +273,10 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
   }
 
   /**
-   * A group's members in this shard once all are ready, or as they are after `ms`: one call
-   * however many ids, woken by the writes that finish them. A member that is itself a group
-   * (recorded here) comes back as a {@link GroupRef} for the reader to read as a group; it is not
-   * waited on here.
+   * A group's members in this shard once all are ready, or as they are after `ms` (0: at once), in
+   * the order asked, null where unknown: one call however many ids, woken by the writes that
+   * finish them. A member that is itself a group (recorded here) comes back as a {@link GroupRef}
+   * for the reader to read as a group; it is not waited on here.
    */
   async waitMany(ids: string[], ms: number): Promise<Array<TaskResult | GroupRef | null>> {
     const now = this.membersNow(ids);

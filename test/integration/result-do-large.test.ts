@@ -21,7 +21,7 @@ describe("ResultDO large rows", () => {
       { id: ids[2]!, state: "SUCCESS", result: 3, task: "t" },
     ]);
     expect(written).toEqual({ written: 3 });
-    const got = (await shard.getMany(ids)) as Array<TaskResult | null>;
+    const got = (await shard.waitMany(ids, 0)) as Array<TaskResult | null>;
     expect(got.map((r) => r?.state)).toStrictEqual(["SUCCESS", "SUCCESS", "SUCCESS"]);
     expect((got[1]!.result as string).length).toBe(600_000);
     expect([got[0]!.result, got[2]!.result]).toStrictEqual([1, 3]);

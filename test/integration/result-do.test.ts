@@ -56,9 +56,9 @@ describe("ResultDO", () => {
     await shard.write([{ id: ids[1]!, state: "SUCCESS", result: "b", error: null }]);
     let settled = false;
     const waiting = (shard.waitMany(ids, 25_000) as Promise<unknown>).then((r) => ((settled = true), r));
-    await shard.getMany(ids);
+    await shard.waitMany(ids, 0);
     await shard.write([{ id: ids[0]!, state: "SUCCESS", result: "a", error: null }, { id: ids[2]!, state: "STARTED" }]);
-    await shard.getMany(ids);
+    await shard.waitMany(ids, 0);
     expect(settled).toBe(false); // c is not ready yet
     await shard.write([{ id: ids[2]!, state: "FAILURE", result: null, error: { type: "ValueError", message: "c" } }]);
     const got = (await waiting) as Array<TaskResult | null>;
@@ -118,11 +118,11 @@ describe("ResultDO", () => {
     await stub.recordGroups([{ id: gid, members }], 3600);
     expect(await stub.groupMembers(gid)).toEqual(members);
     expect(await stub.groupMembers(uid("grp-unknown"))).toBeNull();
-    // getMany answers in the asked order, null where unknown.
+    // waitMany(…, 0) answers at once, in the asked order, null where unknown.
     const known = members[1]!;
     const shard = shardOf(known);
     await shard.write([{ id: known, state: "SUCCESS", result: "m1", error: null }]);
-    const got = await shard.getMany([uid("nope"), known]);
+    const got = (await shard.waitMany([uid("nope"), known], 0)) as Array<TaskResult | null>;
     expect(got[0]).toBeNull();
     expect(got[1]).toMatchObject({ id: known, result: "m1" });
   });
