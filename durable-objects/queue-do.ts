@@ -31,7 +31,7 @@ import { planEnvOf } from "../src/broker/plan-env.js";
 import { getApp } from "../src/runtime.js";
 import { resultPolicyOf } from "../src/results/policy.js";
 import type { EdgeryEnv } from "../src/env.js";
-import { QUEUE_SCHEMA } from "./queue-schema.js";
+import { QUEUE_SCHEMA, type MessageRow } from "./queue-schema.js";
 import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter, type DeadLetterEntry } from "./dead-letter-store.js";
 import type { DeadLetter } from "../src/dead-letters/signature.js";
 
@@ -83,23 +83,6 @@ export interface QueueSettings {
   /** Back-pressure: enqueue is refused (the API answers 503 overloaded) past this many messages. */
   max_waiting?: number;
 }
-
-
-type Row = {
-  seq: number;
-  id: string;
-  priority: number;
-  state: string;
-  eta: number | null;
-  expires: number | null;
-  lease: string | null;
-  deadline: number | null;
-  started: number;
-  acked: number;
-  redelivered: number;
-  time_limited: number;
-  body: string;
-};
 
 /** One queue (or shard of one): messages, leases, the concurrency window and the outbox. */
 export class QueueDO extends DurableObject<EdgeryEnv> {
@@ -252,7 +235,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     const effects: Effect[] = [];
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("UPDATE messages SET state = 'waiting' WHERE state = 'delayed' AND eta <= ?", now);
-      for (const row of this.sql.exec<Row>("SELECT * FROM messages WHERE state = 'waiting' AND expires IS NOT NULL AND expires <= ?", now).toArray()) {
+      for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE state = 'waiting' AND expires IS NOT NULL AND expires <= ?", now).toArray()) {
         const m = JSON.parse(row.body) as TaskMessage;
         effects.push(...endEffects(m, revokedOutcome("expired", now)));
         this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
@@ -485,10 +468,10 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   }
 
   /** The rows these (id, lease) pairs still hold, by id: one query for a whole batch (`columns` name id and lease). */
-  private leasedRows(items: Array<{ id: string; lease: string }>, columns = "*"): Map<string, Row> {
+  private leasedRows(items: Array<{ id: string; lease: string }>, columns = "*"): Map<string, MessageRow> {
     // A lease is "<dispatch token>:<seq>": one rowid probe per item, no index on the way.
     const rows = this.sql
-      .exec<Row>(
+      .exec<MessageRow>(
         `SELECT ${columns} FROM messages WHERE seq IN (SELECT value FROM json_each(?)) AND state = 'leased'`,
         JSON.stringify(items.map((i) => seqOfLease(i.lease))),
       )
@@ -501,8 +484,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     if (seqs.length > 0) this.sql.exec("DELETE FROM messages WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(seqs));
   }
 
-  private leasedRow(id: string, lease: string): Row | undefined {
-    return this.sql.exec<Row>("SELECT * FROM messages WHERE id = ? AND lease = ? AND state = 'leased'", id, lease).toArray()[0];
+  private leasedRow(id: string, lease: string): MessageRow | undefined {
+    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE id = ? AND lease = ? AND state = 'leased'", id, lease).toArray()[0];
   }
 
   // ---- revoke, settings, stats -----------------------------------------------------------
@@ -526,7 +509,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       for (const id of ids) {
         this.sql.exec("INSERT INTO revoked (id, until) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET until = excluded.until", id, now + REVOKED_MEMORY_S * 1000);
         this.revokedCount += 1;
-        const row = this.sql.exec<Row>("SELECT * FROM messages WHERE id = ?", id).toArray()[0];
+        const row = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE id = ?", id).toArray()[0];
         if (!row || (row.state === "leased" && !terminate)) continue;
         const m = JSON.parse(row.body) as TaskMessage;
         this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
@@ -603,7 +586,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     const effects: Effect[] = [];
     let failed = 0;
     this.ctx.storage.transactionSync(() => {
-      for (const row of this.sql.exec<Row>("SELECT * FROM messages WHERE state = 'leased' AND deadline <= ?", now).toArray()) {
+      for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE state = 'leased' AND deadline <= ?", now).toArray()) {
         const m = JSON.parse(row.body) as TaskMessage;
         if (row.started === 0) {
           this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, redelivered = 1 WHERE seq = ?", row.seq);

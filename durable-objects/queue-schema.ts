@@ -50,3 +50,20 @@ CREATE TABLE IF NOT EXISTS meta (
   value TEXT NOT NULL
 );
 `;
+
+/** A row of the `messages` table. */
+export type MessageRow = {
+  seq: number;
+  id: string;
+  priority: number;
+  state: string;
+  eta: number | null;
+  expires: number | null;
+  lease: string | null;
+  deadline: number | null;
+  started: number;
+  acked: number;
+  redelivered: number;
+  time_limited: number;
+  body: string;
+};

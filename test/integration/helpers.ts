@@ -4,6 +4,7 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { message } from "../brokers/conformance.js";
+import type { MessageRow } from "../../durable-objects/queue-schema";
 import type { DeliveryBody, TaskMessage, WireLeasedTask } from "../../src/broker/message";
 import { queueStub, resultStub } from "../../src/broker/stubs";
 import type { BeginItem, SettleItem } from "../../durable-objects/queue-do";
@@ -24,22 +25,8 @@ export function taskMessage(queueName: string, task: string, over: Partial<TaskM
   return message(queueName, task, over.args ?? [], { id: over.id ?? crypto.randomUUID(), ...over });
 }
 
-/** A row of the QueueDO's `messages` table (durable-objects/queue-schema.ts). */
-export type MessageRow = {
-  seq: number;
-  id: string;
-  priority: number;
-  state: string;
-  eta: number | null;
-  expires: number | null;
-  lease: string | null;
-  deadline: number | null;
-  started: number;
-  acked: number;
-  redelivered: number;
-  time_limited: number;
-  body: string;
-};
+/** A row of the QueueDO's `messages` table. */
+export type { MessageRow };
 
 /**
  * Waits until the queue's background pump is idle: dispatch done into the free window and the

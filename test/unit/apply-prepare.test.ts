@@ -1,6 +1,7 @@
 // Unit tests of prepare/checkTasks in src/broker/apply.ts, with a real App: validation, sizes,
 // handles, messages, chords and group records, before anything is sent.
 import { describe, expect, it } from "vitest";
+import { wireError } from "./wire-error.js";
 import { MAX_MESSAGE_BYTES, WireError, parseSignature } from "../../src/protocol/index.js";
 import { App } from "../../src/worker/app.js";
 import { checkTasks, prepare, type ApplyItem } from "../../src/broker/apply.js";
@@ -20,15 +21,6 @@ function makeApp(): App {
 const item = (wire: unknown, path = "", extra: Partial<ApplyItem> = {}): ApplyItem => ({ canvas: parseSignature(wire, path), path, ...extra });
 const t = (task: string, args: unknown[] = [], options: Record<string, unknown> = {}) => ({ task, args, options });
 
-function wireError(fn: () => unknown): WireError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WireError);
-    return e as WireError;
-  }
-  throw new Error("expected a WireError");
-}
 
 describe("unknown tasks", () => {
   const app = makeApp();

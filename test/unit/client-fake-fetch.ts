@@ -3,6 +3,7 @@
  * contract-shaped value a handler returns.
  */
 import type { FetchLike } from "../../client/index.js";
+import { pendingResult } from "../../src/protocol/index.js";
 
 /** One request as the fake saw it. */
 export interface RecordedRequest {
@@ -47,21 +48,5 @@ export function fakeFetch(handler: (req: RecordedRequest) => FakeAnswer | Promis
 
 /** A contract result for task `id` in `state`. */
 export function taskResult(id: string, state: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id,
-    state,
-    result: null,
-    meta: null,
-    error: null,
-    task: "demo.add",
-    queue: "default",
-    worker: null,
-    retries: 0,
-    parent_id: null,
-    group_id: null,
-    children: [],
-    started_at: null,
-    date_done: null,
-    ...extra,
-  };
+  return { ...pendingResult(id), state, task: "demo.add", queue: "default", ...extra };
 }

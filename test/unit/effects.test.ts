@@ -7,34 +7,15 @@ import { failureEffects, outcomeEffects, type Effect, type Outcome } from "../..
 import { plan, rootInherit, type PlanEnv } from "../../src/canvas/plan.js";
 import { batchEffects } from "../../src/broker/run-effects.js";
 import type { TaskMessage } from "../../src/broker/message.js";
+import { message as taskMessage } from "../brokers/conformance.js";
 
 const env: PlanEnv = { now: 1_000_000, route: (_t, o) => ({ queue: o.queue ?? "default", priority: o.priority ?? 0 }) };
 const sig = (task: string, id: string, args: unknown[] = [], extra: Record<string, unknown> = {}): Canvas =>
   assignIds(parseSignature({ task, args, options: { task_id: id }, ...extra }));
 
+/** Task M (demo.add(1, 2), retried once) of group G under parent P, root R, stamped s=1. */
 function message(over: Partial<TaskMessage> = {}): TaskMessage {
-  return {
-    id: "M",
-    task: "demo.add",
-    args: [1, 2],
-    kwargs: {},
-    queue: "default",
-    priority: 0,
-    eta: null,
-    expires: null,
-    retries: 1,
-    options: {},
-    stamps: { s: 1 },
-    parent_id: "P",
-    root_id: "R",
-    group_id: "G",
-    group_index: 0,
-    chain: [],
-    chord: null,
-    link: [],
-    link_error: [],
-    ...over,
-  };
+  return taskMessage("default", "demo.add", [1, 2], { id: "M", retries: 1, stamps: { s: 1 }, parent_id: "P", root_id: "R", group_id: "G", group_index: 0, ...over });
 }
 
 const success: Outcome = { kind: "success", value: 3, worker: "w1", startedAt: 10, doneAt: 20 };

@@ -1,20 +1,10 @@
 // Unit tests of src/protocol/parse-signature.ts: Celery wire JSON → typed Canvas, and the
 // contract's `invalid_signature` errors with their exact dotted paths.
 import { describe, expect, it } from "vitest";
+import { wireError } from "./wire-error.js";
 import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, WireError, parseOptions, parseSignature, toWire, type Canvas } from "../../src/protocol/index.js";
 
 const t = (task: string, args: unknown[] = [], extra: Record<string, unknown> = {}) => ({ task, args, kwargs: {}, options: {}, subtask_type: null, immutable: false, ...extra });
-
-/** Runs `fn`, expects a WireError and returns it. */
-function wireError(fn: () => unknown): WireError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WireError);
-    return e as WireError;
-  }
-  throw new Error("expected a WireError, nothing was thrown");
-}
 
 /** Expects `invalid_signature` at exactly `path`. */
 function expectInvalid(value: unknown, path: string | undefined, parsePath?: string) {
