@@ -82,7 +82,7 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
       // As the leased consumer: large arguments (pointers) are read from R2 first, and a large
       // value goes to R2 before it is written anywhere.
       const ran =
-        (await resolveArgs(env, m, m.args.length > 0 || Object.keys(m.kwargs).length > 0 ? JSON.stringify([m.args, m.kwargs]) : "")) ??
+        (await resolveArgs(env, m)) ??
         (await runTask(app, { lease: "", deadline: 0, redelivered: attempts > 1, message: m }, new AbortController(), {
           updateState: async (state, meta) => {
             await resultStub(env, m.id).write([{ id: m.id, state, meta, ...common }]);

@@ -22,9 +22,10 @@ const PUT_ATTEMPTS = 3;
 /**
  * Resolves the pointers in a message's args/kwargs in place. Answers null when the task can run,
  * else how it ends: a retry when R2 is unavailable, a failure when a value is gone.
- * `rawJson`, the message as delivered, is tested for the marker first.
+ * `rawJson` (the message as delivered, or else its args and kwargs encoded here) is tested for
+ * the marker first.
  */
-export async function resolveArgs(env: EdgeryEnv, m: TaskMessage, rawJson: string): Promise<RunResult | null> {
+export async function resolveArgs(env: EdgeryEnv, m: TaskMessage, rawJson = argsJson(m)): Promise<RunResult | null> {
   if (!rawJson.includes(POINTER_MARK)) return null;
   const bucket = env.RESULTS_R2;
   if (!bucket) return null;
@@ -37,6 +38,11 @@ export async function resolveArgs(env: EdgeryEnv, m: TaskMessage, rawJson: strin
     if (err instanceof ValueMissing) return { kind: "failure", state: "FAILURE", error: { type: "ResultMissing", message: err.message } };
     return { kind: "retry", countdownS: BACKEND_RETRY_S, error: { type: "ResultBackendError", message: `reading a large argument from R2 failed: ${String(err)}` } };
   }
+}
+
+/** A message's args and kwargs as JSON, "" when it has none (nothing to resolve). */
+function argsJson(m: TaskMessage): string {
+  return m.args.length > 0 || Object.keys(m.kwargs).length > 0 ? JSON.stringify([m.args, m.kwargs]) : "";
 }
 
 /**
