@@ -9,10 +9,10 @@ import { DEFAULT_RESULT_EXPIRES_S, QUEUE_MESSAGE_BUDGET_BYTES, type TaskErrorInf
 import { failureEffects, type ChordReport, type Effect } from "../src/canvas/effects.js";
 import { leafIds } from "../src/canvas/handle.js";
 import type { ChordInit } from "../src/canvas/plan.js";
-import { runEffects } from "../src/broker/run-effects.js";
-import { planEnvOf } from "../src/broker/plan-env.js";
-import { getApp } from "../src/runtime.js";
-import type { EdgeryEnv } from "../src/env.js";
+import { runEffects } from "../src/apply/run-effects.js";
+import { planEnvOf } from "../src/app/plan-env.js";
+import { getApp } from "../src/runtime/app-registry.js";
+import type { EdgeryEnv } from "../src/runtime/env.js";
 import { offloadValue } from "../src/results/r2-backend.js";
 import { POINTER_KEY } from "../src/results/pointer.js";
 

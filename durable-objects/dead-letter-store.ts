@@ -3,9 +3,10 @@
  * spent; not REVOKED), with the signature to replay them. Written in the same transaction as
  * the settle or alarm that produced the failure; the newest DEAD_LETTER_CAP are kept.
  */
-import type { TaskMessage } from "../src/broker/message.js";
+import type { TaskMessage } from "../src/protocol/message.js";
 import type { Outcome } from "../src/canvas/effects.js";
-import { signatureOf, type DeadLetter } from "../src/dead-letters/signature.js";
+import { signatureOf } from "../src/dead-letters/signature.js";
+import type { DeadLetter, DeadLetterEntry } from "../src/protocol/rpc.js";
 
 /** Most dead letters a queue keeps (older ones are dropped as new ones come). */
 export const DEAD_LETTER_CAP = 10_000;
@@ -25,13 +26,6 @@ CREATE INDEX IF NOT EXISTS dead_letters_id ON dead_letters (id);
 `;
 
 type DeadLetterRow = { seq: number; id: string; task: string; error: string; failed_at: number; signature: string };
-
-/** A listed dead letter with its place in the queue's order (for the cursor). */
-export interface DeadLetterEntry {
-  seq: number;
-  failedAt: number;
-  item: DeadLetter;
-}
 
 function toEntry(r: DeadLetterRow, queue: string): DeadLetterEntry {
   return {

@@ -10,9 +10,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { RESULT_SHARDS } from "../src/protocol/index.js";
-import { resultShard } from "../src/broker/stubs.js";
+import { resultShard } from "../src/runtime/stubs.js";
 import { sseComment, sseFrame, type TaskEvent } from "../src/events/task-events.js";
-import type { EdgeryEnv } from "../src/env.js";
+import type { EdgeryEnv } from "../src/runtime/env.js";
 
 /** How often every stream gets a `: keepalive` comment. */
 export const KEEPALIVE_MS = 15_000;

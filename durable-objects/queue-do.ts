@@ -20,20 +20,20 @@ import {
   type QueueStats,
   type TaskErrorInfo,
 } from "../src/protocol/index.js";
-import type { TaskMessage, WireLeasedTask } from "../src/broker/message.js";
+import type { TaskMessage, WireLeasedTask } from "../src/protocol/message.js";
+import type { BeginItem, DeadLetter, DeadLetterEntry, QueueSettings, SettleItem } from "../src/protocol/rpc.js";
 import { outcomeEffects, type Effect, type Outcome } from "../src/canvas/effects.js";
-import { runEffects } from "../src/broker/run-effects.js";
-import { jsonSlices, packDeliveries, sendBatches } from "../src/broker/pack.js";
-import { seqOfLease } from "../src/broker/lease.js";
-import { rateBucket, rateInterval, takeTurn } from "../src/broker/rate-limit.js";
-import { directoryStub, resultStub } from "../src/broker/stubs.js";
-import { planEnvOf } from "../src/broker/plan-env.js";
-import { getApp } from "../src/runtime.js";
-import { resultPolicyOf } from "../src/results/policy.js";
-import type { EdgeryEnv } from "../src/env.js";
+import { runEffects } from "../src/apply/run-effects.js";
+import { jsonSlices, packDeliveries, sendBatches } from "../src/runtime/pack.js";
+import { seqOfLease } from "../src/runtime/lease.js";
+import { rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js";
+import { directoryStub, resultStub } from "../src/runtime/stubs.js";
+import { planEnvOf } from "../src/app/plan-env.js";
+import { getApp } from "../src/runtime/app-registry.js";
+import { resultPolicyOf } from "../src/app/result-policy.js";
+import type { EdgeryEnv } from "../src/runtime/env.js";
 import { QUEUE_SCHEMA, type MessageRow } from "./queue-schema.js";
-import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter, type DeadLetterEntry } from "./dead-letter-store.js";
-import type { DeadLetter } from "../src/dead-letters/signature.js";
+import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter } from "./dead-letter-store.js";
 
 /** How long a dispatched lease may wait for its consumer to begin it. */
 const PICKUP_TIMEOUT_MS = 30_000;
@@ -50,38 +50,6 @@ function extendedResult(task: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** A consumer's report of one task, fenced by its lease. */
-export interface SettleItem {
-  lease: string;
-  id: string;
-  outcome:
-    | { kind: "success"; value: unknown }
-    | { kind: "failure"; state: "FAILURE" | "REVOKED"; error: TaskErrorInfo }
-    | { kind: "retry"; countdownS: number; error: TaskErrorInfo };
-  worker: string;
-  startedAt: number | null;
-  doneAt: number;
-  resultExpires: number;
-}
-
-/** A consumer beginning a leased task: the lease is renewed to the task's hard limit. */
-export interface BeginItem {
-  lease: string;
-  id: string;
-  /** Hard time limit in ms, if the task has one. */
-  timeLimitMs: number | null;
-  trackStarted: boolean;
-  worker: string;
-}
-
-/** Settings a queue accepts. */
-export interface QueueSettings {
-  concurrency?: number;
-  paused?: boolean;
-  /** Back-pressure: enqueue is refused (the API answers 503 overloaded) past this many messages. */
-  max_waiting?: number;
 }
 
 /** One queue (or shard of one): messages, leases, the concurrency window and the outbox. */

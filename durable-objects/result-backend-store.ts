@@ -15,7 +15,7 @@ import type { TaskResult } from "../src/protocol/index.js";
 import type { StoredResult } from "../src/results/backend.js";
 import { D1Backend } from "../src/results/d1-backend.js";
 import { isPointer, POINTER_KEY } from "../src/results/pointer.js";
-import type { ResultPolicy } from "../src/results/policy.js";
+import type { ResultPolicy } from "../src/app/result-policy.js";
 
 export const BACKEND_SCHEMA = `
 CREATE TABLE IF NOT EXISTS extras (

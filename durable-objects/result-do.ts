@@ -9,15 +9,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { SQL_PARAM_BUDGET_BYTES, isReady, type Handle, type TaskResult } from "../src/protocol/index.js";
 import type { ResultWrite } from "../src/canvas/effects.js";
-import type { EdgeryEnv } from "../src/env.js";
-import { eventsStub } from "../src/broker/stubs.js";
+import type { GroupRef } from "../src/protocol/rpc.js";
+import type { EdgeryEnv } from "../src/runtime/env.js";
+import { eventsStub } from "../src/runtime/stubs.js";
 import { eventOfState, type TaskEvent } from "../src/events/task-events.js";
 import { metricDeltas, sumMetrics, type MetricDelta } from "../src/metrics/task-metrics.js";
-import { jsonSlices } from "../src/broker/pack.js";
+import { jsonSlices } from "../src/runtime/pack.js";
 import { rowToResult, type ResultRow } from "../src/results/stored-row.js";
 
-import { getApp } from "../src/runtime.js";
-import { DEFAULT_POLICY, resultPolicyOf, type ResultPolicy } from "../src/results/policy.js";
+import { getApp } from "../src/runtime/app-registry.js";
+import { DEFAULT_POLICY, resultPolicyOf, type ResultPolicy } from "../src/app/result-policy.js";
 import { D1Backend } from "../src/results/d1-backend.js";
 import {
   BACKEND_SCHEMA,
@@ -98,12 +99,6 @@ function isLargeRow(r: ResultRow): boolean {
 /** A row's columns in table order, for a batched insert. */
 function rowValues(r: ResultRow): unknown[] {
   return [r.id, r.state, r.result, r.meta, r.error, r.task, r.queue, r.worker, r.retries, r.parent_id, r.group_id, r.children, r.started_at, r.date_done, r.expires_at];
-}
-
-/** A group member that is itself a group (see {@link ResultDO.waitMany}). */
-export interface GroupRef {
-  id: string;
-  group: true;
 }
 
 /** One shard of results. */

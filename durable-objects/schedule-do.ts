@@ -9,10 +9,10 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { parseSignature } from "../src/protocol/index.js";
-import { applyCanvases } from "../src/broker/apply.js";
+import { applyCanvases } from "../src/apply/apply.js";
 import { firstRunAt, nextRunAt, type ScheduleDefinition, type ScheduleInfo } from "../src/schedule/schedule.js";
-import { getApp } from "../src/runtime.js";
-import type { EdgeryEnv } from "../src/env.js";
+import { getApp } from "../src/runtime/app-registry.js";
+import type { EdgeryEnv } from "../src/runtime/env.js";
 
 const SCHEDULE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS schedules (

@@ -10,24 +10,24 @@
  * export default edgery(app);
  * ```
  */
-import { createApi } from "./api/app.js";
-import type { DeliveryBody } from "./broker/message.js";
-import { setApp } from "./runtime.js";
-import type { EdgeryEnv } from "./env.js";
-import type { App } from "./worker/app.js";
+import { createApi } from "./http/api.js";
+import type { DeliveryBody } from "./protocol/message.js";
+import { setApp } from "./runtime/app-registry.js";
+import type { EdgeryEnv } from "./runtime/env.js";
+import type { App } from "./app/app.js";
 import { consume } from "./worker/consumer.js";
 import { brokerProblem } from "./brokers/registry.js";
-import { handleBrokerRequest, isBrokerRequest } from "./brokers/endpoint.js";
+import { handleBrokerRequest, isBrokerRequest } from "./http/broker-endpoint.js";
 import { isDirectBody } from "./brokers/cloudflare-queue-broker.js";
-import { consumeDirect } from "./brokers/direct-consumer.js";
-import { scheduleStub } from "./broker/stubs.js";
+import { consumeDirect } from "./worker/direct-consumer.js";
+import { scheduleStub } from "./runtime/stubs.js";
 
-export { App } from "./worker/app.js";
-export type { AppConfig, TaskDefaults, TaskDefinition, TaskFn } from "./worker/app.js";
-export type { Route } from "./worker/routing.js";
+export { App } from "./app/app.js";
+export type { AppConfig, TaskDefaults, TaskDefinition, TaskFn } from "./app/app.js";
+export type { Route } from "./app/routing.js";
 export type { Broker, BrokerKind, BrokerSpec, QueueSettings } from "./brokers/broker.js";
-export type { TaskContext, RetryOptions, DeliveryInfo } from "./worker/task-context.js";
-export type { EdgeryEnv } from "./env.js";
+export type { TaskContext, RetryOptions, DeliveryInfo } from "./app/task-context.js";
+export type { EdgeryEnv } from "./runtime/env.js";
 export { QueueDO } from "../durable-objects/queue-do.js";
 export { ResultDO } from "../durable-objects/result-do.js";
 export { ChordDO } from "../durable-objects/chord-do.js";

@@ -10,17 +10,14 @@
  * All of them pass the same conformance suite (test/brokers/conformance.ts).
  */
 import { DEFAULT_CONCURRENCY, type QueueStats } from "../protocol/index.js";
-import type { TaskMessage } from "../broker/message.js";
-import type { BrokerKind } from "./config.js";
+import type { TaskMessage } from "../protocol/message.js";
+import type { QueueSettings } from "../protocol/rpc.js";
 
-export type { BrokerKind, BrokerSpec, BrokerMap } from "./config.js";
+export type { QueueSettings } from "../protocol/rpc.js";
+import type { BrokerKind } from "../app/broker-config.js";
 
-/** Settings a queue accepts (`PUT /v1/queues/:name`). */
-export interface QueueSettings {
-  concurrency?: number;
-  max_waiting?: number;
-  paused?: boolean;
-}
+export type { BrokerKind, BrokerSpec, BrokerMap } from "../app/broker-config.js";
+
 
 /** One broker: takes the messages of a queue, and (where it can) manages that queue. */
 export interface Broker {

@@ -9,10 +9,10 @@
  * starts: the task then ends REVOKED without running.
  */
 import { QUEUE_BATCH_MAX, QUEUE_MESSAGE_BUDGET_BYTES, REVOKED_MEMORY_S, type QueueStats } from "../protocol/index.js";
-import type { TaskMessage } from "../broker/message.js";
+import type { TaskMessage } from "../protocol/message.js";
 import type { Effect } from "../canvas/effects.js";
 import { emptyStats, type Broker } from "./broker.js";
-import { QUEUE_MAX_DELAY_S } from "./config.js";
+import { QUEUE_MAX_DELAY_S } from "../app/broker-config.js";
 
 /** The body of one Queue message on a `cloudflare-queue` broker. */
 export interface DirectBody {

@@ -4,9 +4,9 @@
  * QueueFullError (the API answers 503 overloaded, an outbox retries later).
  */
 import type { QueueStats } from "../protocol/index.js";
-import type { TaskMessage } from "../broker/message.js";
-import { queueStub } from "../broker/stubs.js";
-import type { EdgeryEnv } from "../env.js";
+import type { TaskMessage } from "../protocol/message.js";
+import { queueStub } from "../runtime/stubs.js";
+import type { EdgeryEnv } from "../runtime/env.js";
 import { QueueFullError, type Broker, type QueueSettings } from "./broker.js";
 
 const NOTHING = Promise.resolve();

@@ -6,7 +6,7 @@
  * a far side that is down.
  */
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_WAITING, type QueueStats } from "../protocol/index.js";
-import type { TaskMessage } from "../broker/message.js";
+import type { TaskMessage } from "../protocol/message.js";
 import { BrokerUnavailableError, QueueFullError, type Broker, type QueueSettings } from "./broker.js";
 
 interface Held {

@@ -2,13 +2,13 @@
  * The broker registry of a Worker: resolves a queue (through the routes that name it) to its
  * broker, with the Worker's bindings. Queues no route puts elsewhere are on the QueueDO.
  */
-import type { TaskMessage } from "../broker/message.js";
-import type { EdgeryEnv } from "../env.js";
-import { getApp } from "../runtime.js";
-import type { App } from "../worker/app.js";
-import { configuredToken } from "../api/auth.js";
+import type { TaskMessage } from "../protocol/message.js";
+import type { EdgeryEnv } from "../runtime/env.js";
+import { getApp } from "../runtime/app-registry.js";
+import type { App } from "../app/app.js";
+import { configuredToken } from "../runtime/tokens.js";
 import type { Broker } from "./broker.js";
-import { brokerEnvProblem, type BrokerMap, type BrokerSpec } from "./config.js";
+import { brokerEnvProblem, type BrokerMap, type BrokerSpec } from "../app/broker-config.js";
 import { DurableObjectBroker } from "./durable-object-broker.js";
 import { CloudflareQueueBroker, type DirectBody } from "./cloudflare-queue-broker.js";
 import { RemoteBroker } from "./remote-broker.js";

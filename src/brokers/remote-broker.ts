@@ -8,7 +8,7 @@
  * the caller keeps the messages (the API answers 503 overloaded, an outbox retries).
  */
 import type { QueueStats, TaskResult } from "../protocol/index.js";
-import type { TaskMessage } from "../broker/message.js";
+import type { TaskMessage } from "../protocol/message.js";
 import { BrokerUnavailableError, type Broker, type QueueSettings } from "./broker.js";
 
 /** Base path of the internal broker endpoint of an edgery app. */

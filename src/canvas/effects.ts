@@ -6,7 +6,7 @@
  * task, and carries them out afterwards (again after a crash), so none is ever lost.
  */
 import type { Canvas, TaskErrorInfo } from "../protocol/index.js";
-import type { ChordRef, TaskMessage } from "../broker/message.js";
+import type { ChordRef, TaskMessage } from "../protocol/message.js";
 import { leafIds, startIds } from "./handle.js";
 import { rootInherit, type Inherit } from "./plan.js";
 

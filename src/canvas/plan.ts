@@ -7,7 +7,7 @@
  * header; its body is planned by the ChordDO once every member has reported.
  */
 import type { Canvas, ChordNode, TaskNode, TaskOptions } from "../protocol/index.js";
-import type { ChordRef, MessageOptions, TaskMessage } from "../broker/message.js";
+import type { ChordRef, MessageOptions, TaskMessage } from "../protocol/message.js";
 import { accumulateId, chunkId, idOf, suffixIds } from "./ids.js";
 import { chainSteps, splitChunks } from "./flatten.js";
 import { mergeStamps, ownStamps } from "./stamps.js";

@@ -5,19 +5,7 @@
  * were absolute times of the first run. Pure.
  */
 import { toWire, type WireSignature } from "../protocol/index.js";
-import type { TaskMessage } from "../broker/message.js";
-
-/** A dead letter as `GET /v1/dead-letters` lists it. */
-export interface DeadLetter {
-  /** The failed task's id (replaying gives a new one). */
-  id: string;
-  task: string;
-  queue: string;
-  error: { type: string; message: string };
-  /** When it failed for good (ISO-8601). */
-  failed_at: string;
-  signature: WireSignature;
-}
+import type { TaskMessage } from "../protocol/message.js";
 
 /** The wire signature that enqueues the same call again. */
 export function signatureOf(m: TaskMessage): WireSignature {

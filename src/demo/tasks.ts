@@ -2,7 +2,7 @@
  * The demo tasks of the HTTP contract, used by examples, tests and the bench.
  */
 import { NamedError, SoftTimeLimitExceeded } from "../protocol/index.js";
-import type { App } from "../worker/app.js";
+import type { App } from "../app/app.js";
 
 const num = (v: unknown): number => Number(v);
 

@@ -49,3 +49,9 @@ export const RESULT_SHARDS = 8;
 export const REVOKED_MEMORY_S = 24 * 60 * 60;
 /** The edgery version reported by `GET /v1/health`. */
 export const VERSION = "0.1.0";
+/** The result backend kinds a task, route or app may name (Celery's `backend`). */
+export const BACKEND_KINDS = ["kv", "d1", "r2", "none"] as const;
+/** One of {@link BACKEND_KINDS}. */
+export type BackendKind = (typeof BACKEND_KINDS)[number];
+/** Default `result_r2_threshold`: values larger than this (bytes of JSON) go to R2. */
+export const DEFAULT_R2_THRESHOLD = 1024 * 1024;

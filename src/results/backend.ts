@@ -12,12 +12,9 @@
  * Each is an implementation of {@link ResultBackend}, checked by one conformance suite
  * (test/results/conformance.ts) against the in-memory twin and the real bindings.
  */
-import { isReady, type TaskResult } from "../protocol/index.js";
+import { isReady, type BackendKind, type TaskResult } from "../protocol/index.js";
 
-/** The backend kinds a task, route or app may name. */
-export const BACKEND_KINDS = ["kv", "d1", "r2", "none"] as const;
-/** One of {@link BACKEND_KINDS}. */
-export type BackendKind = (typeof BACKEND_KINDS)[number];
+export { BACKEND_KINDS, type BackendKind } from "../protocol/index.js";
 
 /** A stored result: the contract's result, with `args`/`kwargs` when `result_extended`. */
 export interface StoredResult extends TaskResult {

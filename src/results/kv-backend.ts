@@ -5,9 +5,9 @@
  */
 import { DEFAULT_RESULT_EXPIRES_S, KV_MIN_TTL_S, type TaskResult } from "../protocol/index.js";
 import type { ResultWrite } from "../canvas/effects.js";
-import { groupBy } from "../broker/run-effects.js";
-import { resultShard, resultStub, shardOf } from "../broker/stubs.js";
-import type { EdgeryEnv } from "../env.js";
+import { groupBy } from "../runtime/group-by.js";
+import { resultShard, resultStub, shardOf } from "../runtime/stubs.js";
+import type { EdgeryEnv } from "../runtime/env.js";
 import { epochOf, type ResultBackend, type StoredResult } from "./backend.js";
 
 /** KV key prefix of cached results. */

@@ -7,11 +7,11 @@
  * - After it succeeds: a value larger than the task's threshold is written to R2 (key
  *   `value/<task id>`) and the settle carries the pointer, never the value.
  */
-import type { TaskMessage } from "../broker/message.js";
-import type { EdgeryEnv } from "../env.js";
-import type { RunResult } from "../worker/execute.js";
+import type { TaskMessage } from "../protocol/message.js";
+import type { EdgeryEnv } from "../runtime/env.js";
+import type { RunResult } from "../protocol/rpc.js";
 import { largeJson, MAX_INLINE_BYTES, POINTER_MARK, resolvePointers } from "./pointer.js";
-import type { ResultPolicy } from "./policy.js";
+import type { ResultPolicy } from "../app/result-policy.js";
 import { loadValue, offloadValue, ValueMissing } from "./r2-backend.js";
 
 /** Seconds before a task whose R2 read or write failed is tried again. */

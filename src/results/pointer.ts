@@ -11,8 +11,6 @@
 export const POINTER_KEY = "$edgery_r2";
 /** The marker as it appears in JSON: a cheap test on a message body before parsing deeper. */
 export const POINTER_MARK = `"${POINTER_KEY}"`;
-/** Default threshold: values larger than this (bytes of JSON) go to R2. */
-export const DEFAULT_R2_THRESHOLD = 1024 * 1024;
 /**
  * Largest value kept inline when R2 is not bound or refuses the write: below the 2 MB limit of a
  * DO SQLite value with room for the rest of the row (the outbox stores a JSON list of effects).

@@ -5,10 +5,10 @@
  * way out. A ready result read from the shard by a plain read is copied into KV (with its pointer, not the value).
  */
 import { MAX_CANVAS_DEPTH, isReady, pendingResult, type GroupResult, type TaskResult } from "../protocol/index.js";
-import type { GroupRef } from "../../durable-objects/result-do.js";
-import { groupBy } from "../broker/run-effects.js";
-import { resultShard, resultStub, shardOf } from "../broker/stubs.js";
-import type { EdgeryEnv } from "../env.js";
+import type { GroupRef } from "../protocol/rpc.js";
+import { groupBy } from "../runtime/group-by.js";
+import { resultShard, resultStub, shardOf } from "../runtime/stubs.js";
+import type { EdgeryEnv } from "../runtime/env.js";
 import { D1Backend } from "./d1-backend.js";
 import { registryOf } from "../brokers/registry.js";
 import { KvBackend } from "./kv-backend.js";

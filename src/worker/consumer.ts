@@ -6,14 +6,14 @@
  * aborts those tasks at their next await.
  */
 import { DEFAULT_RESULT_EXPIRES_S, KV_MIN_TTL_S, TaskRevokedError } from "../protocol/index.js";
-import type { DeliveryBody, LeasedTask, TaskMessage } from "../broker/message.js";
-import { queueStub } from "../broker/stubs.js";
-import type { SettleItem } from "../../durable-objects/queue-do.js";
-import type { EdgeryEnv } from "../env.js";
-import type { App } from "./app.js";
+import type { DeliveryBody, LeasedTask, TaskMessage } from "../protocol/message.js";
+import { queueStub } from "../runtime/stubs.js";
+import type { SettleItem } from "../protocol/rpc.js";
+import type { EdgeryEnv } from "../runtime/env.js";
+import type { App } from "../app/app.js";
 import { leaseMsOf, limitsOf, runTask } from "./execute.js";
 import { offloadResult, resolveArgs } from "../results/offload.js";
-import { resultPolicyOf } from "../results/policy.js";
+import { resultPolicyOf } from "../app/result-policy.js";
 
 /** How often a delivery with tasks still running asks about their leases. */
 const HEARTBEAT_MS = 500;

@@ -10,16 +10,12 @@ import {
   serializeError,
   type TaskErrorInfo,
 } from "../protocol/index.js";
-import type { LeasedTask } from "../broker/message.js";
-import type { App, TaskDefaults } from "./app.js";
+import type { LeasedTask } from "../protocol/message.js";
+import type { RunResult } from "../protocol/rpc.js";
+import type { App, TaskDefaults } from "../app/app.js";
 import { Retry, decideRetry, maxRetriesOf, retryCountdown } from "./retry.js";
-import type { TaskContext } from "./task-context.js";
+import type { TaskContext } from "../app/task-context.js";
 
-/** How a run ended, before the queue settles it. */
-export type RunResult =
-  | { kind: "success"; value: unknown }
-  | { kind: "failure"; state: "FAILURE" | "REVOKED"; error: TaskErrorInfo }
-  | { kind: "retry"; countdownS: number; error: TaskErrorInfo };
 
 /** Hooks the consumer gives a running task (state updates and acks go to its QueueDO). */
 export interface RunHooks {

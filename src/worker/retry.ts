@@ -2,8 +2,8 @@
  * Retry policy: Celery's countdown, exponential backoff with full jitter, and max_retries.
  */
 import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_DELAY_S, type TaskErrorInfo } from "../protocol/index.js";
-import type { TaskDefaults } from "./app.js";
-import type { RetryOptions } from "./task-context.js";
+import type { TaskDefaults } from "../app/app.js";
+import type { RetryOptions } from "../app/task-context.js";
 
 /** Thrown (via `throw ctx.retry(...)`) to ask for a retry. */
 export class Retry extends Error {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Broker } from "../../src/brokers/broker.js";
-import type { TaskMessage } from "../../src/broker/message.js";
+import type { TaskMessage } from "../../src/protocol/message.js";
 
 /** How a conformance run reaches one broker and observes its far side. */
 export interface BrokerHarness {

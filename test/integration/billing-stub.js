@@ -1,5 +1,5 @@
 // A stand-in for the billing app in integration tests (Worker "edgery-billing"): the internal
-// broker endpoint of an edgery app (src/brokers/endpoint.ts), keeping what it is sent in memory.
+// broker endpoint of an edgery app (src/http/broker-endpoint.ts), keeping what it is sent in memory.
 // /__test/* lets a test look at what arrived and make the endpoint fail (a far side that is down).
 const held = new Map();
 const revoked = new Set();

@@ -11,11 +11,11 @@ import { describe, expect, it } from "vitest";
 import { DurableObjectBroker } from "../../src/brokers/durable-object-broker.js";
 import { CloudflareQueueBroker, type DirectBody } from "../../src/brokers/cloudflare-queue-broker.js";
 import { createBroker } from "../../src/brokers/registry.js";
-import { resultStub } from "../../src/broker/stubs.js";
+import { resultStub } from "../../src/runtime/stubs.js";
 import type { TaskResult } from "../../src/protocol/index.js";
 import { brokerConformance, message, type BrokerHarness } from "../brokers/conformance.js";
 
-const e = env as unknown as import("../../src/env.js").EdgeryEnv & { DIRECT: Queue<DirectBody>; BILLING: Fetcher };
+const e = env as unknown as import("../../src/runtime/env.js").EdgeryEnv & { DIRECT: Queue<DirectBody>; BILLING: Fetcher };
 
 async function resultOf(id: string, waitMs: number): Promise<TaskResult | null> {
   return (await resultStub(e, id).wait(id, waitMs)) as TaskResult | null;

@@ -5,8 +5,8 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { chordStub } from "../../src/broker/stubs";
-import type { TaskMessage } from "../../src/broker/message";
+import { chordStub } from "../../src/runtime/stubs";
+import type { TaskMessage } from "../../src/protocol/message";
 import { planned, queue, result, rows, uid } from "./helpers";
 
 /** A chord of `n` demo.add members with its body (demo.echo) on a paused queue of its own. */

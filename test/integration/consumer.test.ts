@@ -6,7 +6,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/demo/worker";
-import type { DeliveryBody } from "../../src/broker/message";
+import type { DeliveryBody } from "../../src/protocol/message";
 import { deliveryOf, onlyLease, queue, result, row, rows, taskMessage, uid, until } from "./helpers";
 
 /** Runs one delivery through the Worker's queue handler; answers the batch's ack state. */

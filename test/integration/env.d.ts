@@ -1,5 +1,5 @@
 // The bindings the integration tests see through `cloudflare:test`'s `env` (wrangler.toml).
-import type { EdgeryEnv } from "../../src/env";
+import type { EdgeryEnv } from "../../src/runtime/env";
 
 declare global {
   namespace Cloudflare {

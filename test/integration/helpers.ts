@@ -5,9 +5,9 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { message } from "../brokers/conformance.js";
 import type { MessageRow } from "../../durable-objects/queue-schema";
-import type { DeliveryBody, TaskMessage, WireLeasedTask } from "../../src/broker/message";
-import { queueStub, resultStub } from "../../src/broker/stubs";
-import type { BeginItem, SettleItem } from "../../durable-objects/queue-do";
+import type { DeliveryBody, TaskMessage, WireLeasedTask } from "../../src/protocol/message";
+import { queueStub, resultStub } from "../../src/runtime/stubs";
+import type { BeginItem, SettleItem } from "../../src/protocol/rpc";
 import type { TaskResult } from "../../src/protocol";
 
 /** A name no other test uses. */
@@ -20,7 +20,7 @@ export function queue(name: string) {
   return queueStub(env, name);
 }
 
-/** A task message built by hand, as the planner writes one (src/broker/message.ts). */
+/** A task message built by hand, as the planner writes one (src/protocol/message.ts). */
 export function taskMessage(queueName: string, task: string, over: Partial<TaskMessage> = {}): TaskMessage {
   return message(queueName, task, over.args ?? [], { id: over.id ?? crypto.randomUUID(), ...over });
 }
@@ -112,9 +112,9 @@ export async function until<T>(check: () => Promise<T | undefined>, pauseMs = 20
   }
 }
 
-import { App } from "../../src/worker/app";
+import { App } from "../../src/app/app";
 import { registerDemoTasks } from "../../src/demo/tasks";
-import { prepare } from "../../src/broker/apply";
+import { prepare } from "../../src/apply/apply";
 import { parseSignature } from "../../src/protocol";
 
 /** An app with the demo tasks always on, for the planner. */

@@ -6,9 +6,9 @@
  */
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { TaskMessage } from "../../src/broker/message";
-import { eventsStub, resultStub } from "../../src/broker/stubs";
-import type { DeadLetterEntry } from "../../durable-objects/dead-letter-store";
+import type { TaskMessage } from "../../src/protocol/message";
+import { eventsStub, resultStub } from "../../src/runtime/stubs";
+import type { DeadLetterEntry } from "../../src/protocol/rpc";
 import { beginItem, failure, onlyLease, queue, result, sql, success, taskMessage, uid, until } from "./helpers";
 
 const ALL = { at: Number.MAX_SAFE_INTEGER, seq: Number.MAX_SAFE_INTEGER };

@@ -5,7 +5,7 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { TaskMessage } from "../../src/broker/message";
+import type { TaskMessage } from "../../src/protocol/message";
 import { beginItem, onlyLease, queue, result, row, rows, sql, success, taskMessage, uid, type MessageRow } from "./helpers";
 
 /** A fresh queue with one message leased to nobody yet. */

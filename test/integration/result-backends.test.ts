@@ -14,8 +14,8 @@ import { NoneBackend } from "../../src/results/backend";
 import { schemaStatements } from "../../src/results/d1-schema";
 import { makePointer, valueKey } from "../../src/results/pointer";
 import { offloadResult, resolveArgs } from "../../src/results/offload";
-import { DEFAULT_POLICY } from "../../src/results/policy";
-import { resultStub } from "../../src/broker/stubs";
+import { DEFAULT_POLICY } from "../../src/app/result-policy";
+import { resultStub } from "../../src/runtime/stubs";
 import type { ResultDO } from "../../durable-objects/result-do";
 import { taskMessage, uid } from "./helpers";
 

@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { resultShard } from "../../src/broker/stubs";
+import { resultShard } from "../../src/runtime/stubs";
 import type { TaskResult } from "../../src/protocol";
 import { uid } from "./helpers";
 

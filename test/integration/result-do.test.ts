@@ -4,7 +4,7 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { resultShard, resultStub } from "../../src/broker/stubs";
+import { resultShard, resultStub } from "../../src/runtime/stubs";
 import type { TaskResult } from "../../src/protocol";
 import { uid } from "./helpers";
 

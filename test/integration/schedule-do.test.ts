@@ -4,9 +4,9 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { scheduleStub } from "../../src/broker/stubs";
+import { scheduleStub } from "../../src/runtime/stubs";
 import type { ScheduleInfo } from "../../src/schedule/schedule";
-import { getApp } from "../../src/runtime";
+import { getApp } from "../../src/runtime/app-registry";
 import { queue, uid, until } from "./helpers";
 
 describe("ScheduleDO", () => {

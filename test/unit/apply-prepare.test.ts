@@ -1,10 +1,10 @@
-// Unit tests of prepare/checkTasks in src/broker/apply.ts, with a real App: validation, sizes,
+// Unit tests of prepare/checkTasks in src/apply/apply.ts, with a real App: validation, sizes,
 // handles, messages, chords and group records, before anything is sent.
 import { describe, expect, it } from "vitest";
 import { wireError } from "./wire-error.js";
 import { MAX_MESSAGE_BYTES, WireError, parseSignature } from "../../src/protocol/index.js";
-import { App } from "../../src/worker/app.js";
-import { checkTasks, prepare, type ApplyItem } from "../../src/broker/apply.js";
+import { App } from "../../src/app/app.js";
+import { checkTasks, prepare, type ApplyItem } from "../../src/apply/apply.js";
 
 const NOW = Date.UTC(2030, 0, 1);
 

@@ -1,8 +1,8 @@
 // The contract's auth, through the real Hono app (no bindings are reached: auth answers first).
 import { describe, expect, it } from "vitest";
-import { createApi } from "../../src/api/app.js";
-import { App } from "../../src/worker/app.js";
-import type { EdgeryEnv } from "../../src/env.js";
+import { createApi } from "../../src/http/api.js";
+import { App } from "../../src/app/app.js";
+import type { EdgeryEnv } from "../../src/runtime/env.js";
 
 const api = createApi(new App({ name: "auth-test" }));
 const env = (vars: Partial<EdgeryEnv>) => vars as EdgeryEnv;

@@ -7,13 +7,13 @@ import { describe, expect, it } from "vitest";
 import { MemoryBroker } from "../../src/brokers/memory-broker.js";
 import { RemoteBroker, BROKER_PATH } from "../../src/brokers/remote-broker.js";
 import { BrokerUnavailableError } from "../../src/brokers/broker.js";
-import { brokerEnvProblem, compileBrokers, QUEUE_MAX_DELAY_S } from "../../src/brokers/config.js";
+import { brokerEnvProblem, compileBrokers, QUEUE_MAX_DELAY_S } from "../../src/app/broker-config.js";
 import { delayOf, packDirect } from "../../src/brokers/cloudflare-queue-broker.js";
-import type { TaskMessage } from "../../src/broker/message.js";
-import { App } from "../../src/worker/app.js";
-import { applyCanvases, prepare } from "../../src/broker/apply.js";
+import type { TaskMessage } from "../../src/protocol/message.js";
+import { App } from "../../src/app/app.js";
+import { applyCanvases, prepare } from "../../src/apply/apply.js";
 import { parseSignature, WireError } from "../../src/protocol/index.js";
-import type { EdgeryEnv } from "../../src/env.js";
+import type { EdgeryEnv } from "../../src/runtime/env.js";
 import { brokerConformance, message, type BrokerHarness } from "../brokers/conformance.js";
 
 function memoryHarness(broker: MemoryBroker, queue = "q"): BrokerHarness {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { boundFor, decodeCursor, encodeCursor } from "../../src/dead-letters/cursor";
 import { signatureOf } from "../../src/dead-letters/signature";
 import { parseSignature, WireError } from "../../src/protocol";
-import type { TaskMessage } from "../../src/broker/message";
+import type { TaskMessage } from "../../src/protocol/message";
 
 describe("dead-letter cursor", () => {
   it("round-trips, unicode queue names included, as base64url", () => {

@@ -1,12 +1,12 @@
 // Unit tests of src/canvas/effects.ts (what a finished task sets in motion) and of
-// batchEffects in src/broker/run-effects.ts (effects sorted by receiver).
+// batchEffects in src/apply/run-effects.ts (effects sorted by receiver).
 import { describe, expect, it } from "vitest";
 import { parseSignature, type Canvas, type TaskErrorInfo } from "../../src/protocol/index.js";
 import { assignIds } from "../../src/canvas/ids.js";
 import { failureEffects, outcomeEffects, type Effect, type Outcome } from "../../src/canvas/effects.js";
 import { plan, rootInherit, type PlanEnv } from "../../src/canvas/plan.js";
-import { batchEffects } from "../../src/broker/run-effects.js";
-import type { TaskMessage } from "../../src/broker/message.js";
+import { batchEffects } from "../../src/apply/run-effects.js";
+import type { TaskMessage } from "../../src/protocol/message.js";
 import { message as taskMessage } from "../brokers/conformance.js";
 
 const env: PlanEnv = { now: 1_000_000, route: (_t, o) => ({ queue: o.queue ?? "default", priority: o.priority ?? 0 }) };

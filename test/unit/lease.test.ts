@@ -1,6 +1,6 @@
-// Unit tests of src/broker/lease.ts: the seq a lease names.
+// Unit tests of src/runtime/lease.ts: the seq a lease names.
 import { describe, expect, it } from "vitest";
-import { seqOfLease } from "../../src/broker/lease.js";
+import { seqOfLease } from "../../src/runtime/lease.js";
 
 describe("seqOfLease", () => {
   it("reads the seq after the last colon", () => {

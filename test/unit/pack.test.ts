@@ -1,8 +1,8 @@
-// Unit tests of src/broker/pack.ts: leased tasks packed into Queue messages and sendBatch calls.
+// Unit tests of src/runtime/pack.ts: leased tasks packed into Queue messages and sendBatch calls.
 import { describe, expect, it } from "vitest";
 import { QUEUE_BATCH_MAX, QUEUE_MESSAGE_BUDGET_BYTES } from "../../src/protocol/index.js";
-import { jsonSlices, packDeliveries, sendBatches } from "../../src/broker/pack.js";
-import type { DeliveryBody, TaskMessage, WireLeasedTask } from "../../src/broker/message.js";
+import { jsonSlices, packDeliveries, sendBatches } from "../../src/runtime/pack.js";
+import type { DeliveryBody, TaskMessage, WireLeasedTask } from "../../src/protocol/message.js";
 
 function leased(id: string): WireLeasedTask {
   const message = { id, task: "demo.noop" } as TaskMessage;

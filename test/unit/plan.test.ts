@@ -4,7 +4,7 @@ import { parseSignature, type Canvas } from "../../src/protocol/index.js";
 import { assignIds, idOf, accumulateId, chunkId } from "../../src/canvas/ids.js";
 import { ACCUMULATE_TASK, plan, rootInherit, type Inherit, type PlanEnv } from "../../src/canvas/plan.js";
 import { outcomeEffects } from "../../src/canvas/effects.js";
-import type { TaskMessage } from "../../src/broker/message.js";
+import type { TaskMessage } from "../../src/protocol/message.js";
 
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);
 const env: PlanEnv = {

@@ -1,7 +1,7 @@
-// Unit tests of src/broker/rate-limit.ts: Celery's rate-limit strings and the per-bucket clock.
+// Unit tests of src/runtime/rate-limit.ts: Celery's rate-limit strings and the per-bucket clock.
 import { describe, expect, it } from "vitest";
-import { isRateLimit, rateBucket, rateInterval, takeTurn } from "../../src/broker/rate-limit.js";
-import type { TaskMessage } from "../../src/broker/message.js";
+import { isRateLimit, rateBucket, rateInterval, takeTurn } from "../../src/runtime/rate-limit.js";
+import type { TaskMessage } from "../../src/protocol/message.js";
 
 describe("rateInterval", () => {
   it("reads Celery's forms: per second, minute, hour, and a bare number per second", () => {

@@ -7,11 +7,12 @@ import { describe, expect, it } from "vitest";
 import { describeResultBackend } from "../results/conformance.js";
 import { MemoryBackend } from "../../src/results/memory-backend.js";
 import { NoneBackend, decodeCursor, encodeCursor } from "../../src/results/backend.js";
-import { DEFAULT_R2_THRESHOLD, POINTER_MARK, isPointer, largeJson, makePointer, pointersIn, resolvePointers, valueKey } from "../../src/results/pointer.js";
-import { parseResultQuery } from "../../src/results/query-params.js";
+import { DEFAULT_R2_THRESHOLD } from "../../src/protocol/index.js";
+import { POINTER_MARK, isPointer, largeJson, makePointer, pointersIn, resolvePointers, valueKey } from "../../src/results/pointer.js";
+import { parseResultQuery } from "../../src/http/result-query.js";
 import { D1_SCHEMA } from "../../src/results/d1-schema.js";
-import { resultPolicyOf } from "../../src/results/policy.js";
-import { App } from "../../src/worker/app.js";
+import { resultPolicyOf } from "../../src/app/result-policy.js";
+import { App } from "../../src/app/app.js";
 import { WireError } from "../../src/protocol/index.js";
 
 describeResultBackend("memory twin", () => ({ backend: new MemoryBackend(), stores: true, extended: true, honoursPastExpiry: true }));

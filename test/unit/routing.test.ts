@@ -1,6 +1,6 @@
-// Unit tests of src/worker/routing.ts: Celery's task_routes (exact, glob, default queue).
+// Unit tests of src/app/routing.ts: Celery's task_routes (exact, glob, default queue).
 import { describe, expect, it } from "vitest";
-import { compileRoutes, findRoute, globToRegExp, resolveRoute } from "../../src/worker/routing.js";
+import { compileRoutes, findRoute, globToRegExp, resolveRoute } from "../../src/app/routing.js";
 
 describe("compileRoutes / findRoute", () => {
   const table = compileRoutes({

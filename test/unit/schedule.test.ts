@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defineSchedule, firstRunAt, nextRunAt } from "../../src/schedule/schedule";
-import { App } from "../../src/worker/app";
+import { App } from "../../src/app/app";
 
 const t = (iso: string) => Date.parse(iso);
 const iso = (n: number | null) => (n === null ? null : new Date(n).toISOString());

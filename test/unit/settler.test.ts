@@ -2,7 +2,7 @@
 // sent on the next timer tick, or at once for the last task of a delivery.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Settler } from "../../src/worker/consumer.js";
-import type { SettleItem } from "../../durable-objects/queue-do.js";
+import type { SettleItem } from "../../src/protocol/rpc.js";
 
 const item = (id: string): SettleItem => ({ lease: `t:${id}`, id, outcome: { kind: "success", value: id }, worker: "w", startedAt: 1, doneAt: 2, resultExpires: 60 });
 

@@ -1,0 +1,44 @@
+/**
+ * `GET /v1/results?state=&task=&queue=&since=&limit=&cursor=`: the query string as a filter, with
+ * the contract's errors (422 `invalid_request` whose `path` names the parameter).
+ */
+import { READY_STATES, WireError } from "../protocol/index.js";
+import { limitParam, queueParam } from "./query.js";
+import { decodeCursor, type ResultFilter } from "../results/backend.js";
+
+/** Default and largest page size. */
+export const DEFAULT_RESULTS_LIMIT = 100;
+export const MAX_RESULTS_LIMIT = 1000;
+
+const TASK_NAME = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/** Parses the query (a missing or empty parameter is absent, as the other list routes do). */
+export function parseResultQuery(q: Record<string, string | undefined>): { filter: ResultFilter; cursor: string | null } {
+  const get = (k: string): string | undefined => (q[k] === undefined || q[k] === "" ? undefined : q[k]);
+  const filter: ResultFilter = { limit: limitParam(get("limit"), DEFAULT_RESULTS_LIMIT, MAX_RESULTS_LIMIT) };
+  const state = get("state");
+  if (state !== undefined) {
+    if (!READY_STATES.has(state)) {
+      throw new WireError("invalid_request", `state: must be one of ${[...READY_STATES].join(", ")} (the queryable backend keeps finished results)`, "state");
+    }
+    filter.state = state;
+  }
+  const task = get("task");
+  if (task !== undefined) {
+    if (!TASK_NAME.test(task)) throw new WireError("invalid_request", `task: '${task}' is not a task name`, "task");
+    filter.task = task;
+  }
+  const queue = queueParam(get("queue"));
+  if (queue !== undefined) filter.queue = queue;
+  const since = get("since");
+  if (since !== undefined) {
+    const t = /^\d+$/.test(since) ? Number(since) : /^\d{4}-\d{2}-\d{2}/.test(since) ? Date.parse(since) : NaN;
+    if (!Number.isSafeInteger(t)) {
+      throw new WireError("invalid_request", "since: must be an ISO 8601 date-time (2026-01-31T12:00:00Z) or epoch milliseconds", "since");
+    }
+    filter.since = t;
+  }
+  const cursor = get("cursor") ?? null;
+  if (cursor !== null && !decodeCursor(cursor)) throw new WireError("invalid_request", "cursor: not a cursor this route returned", "cursor");
+  return { filter, cursor };
+}

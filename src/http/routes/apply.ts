@@ -1,0 +1,51 @@
+/**
+ * Sending tasks: `POST /v1/tasks/:name`, `POST /v1/apply`, `POST /v1/apply/bulk`.
+ */
+import type { Hono } from "hono";
+import { MAX_BULK, WireError, parseOptions, parseSignature } from "../../protocol/index.js";
+import { applyCanvases, type ApplyItem } from "../../apply/apply.js";
+import { asObject, readJson } from "../body.js";
+import type { ApiEnv } from "../types.js";
+
+function callArgs(body: Record<string, unknown>): Pick<ApplyItem, "args" | "kwargs" | "options"> {
+  const { args, kwargs, options } = body;
+  if (args !== undefined && args !== null && !Array.isArray(args)) throw new WireError("invalid_signature", "args: must be a list", "args");
+  if (kwargs !== undefined && kwargs !== null && (typeof kwargs !== "object" || Array.isArray(kwargs))) {
+    throw new WireError("invalid_signature", "kwargs: must be an object", "kwargs");
+  }
+  return {
+    args: (args as unknown[] | null | undefined) ?? undefined,
+    kwargs: (kwargs as Record<string, unknown> | null | undefined) ?? undefined,
+    options: options === undefined || options === null ? undefined : parseOptions(options, "options"),
+  };
+}
+
+/** Registers the apply routes. */
+export function applyRoutes(api: Hono<ApiEnv>): void {
+  api.post("/v1/tasks/:name", async (c) => {
+    const body = asObject((await readJson(c.req.raw, true)) ?? {}, "invalid_signature");
+    const canvas = parseSignature({ ...body, task: c.req.param("name") });
+    const [handle] = await applyCanvases(c.env, c.get("app"), [{ canvas, path: "" }]);
+    return c.json(handle, 202);
+  });
+
+  api.post("/v1/apply", async (c) => {
+    const body = asObject(await readJson(c.req.raw), "invalid_signature");
+    const item: ApplyItem =
+      "signature" in body ? { canvas: parseSignature(body.signature, "signature"), path: "signature", ...callArgs(body) } : { canvas: parseSignature(body), path: "" };
+    const [handle] = await applyCanvases(c.env, c.get("app"), [item]);
+    return c.json(handle, 202);
+  });
+
+  api.post("/v1/apply/bulk", async (c) => {
+    const body = asObject(await readJson(c.req.raw), "invalid_request");
+    const sigs = body.signatures;
+    if (!Array.isArray(sigs)) throw new WireError("invalid_request", "signatures: must be a list of signatures", "signatures");
+    if (sigs.length < 1 || sigs.length > MAX_BULK) {
+      throw new WireError("invalid_request", `signatures: must hold 1 to ${MAX_BULK} signatures, not ${sigs.length}`, "signatures");
+    }
+    const items = sigs.map((s, i): ApplyItem => ({ canvas: parseSignature(s, `signatures.${i}`), path: `signatures.${i}` }));
+    const handles = await applyCanvases(c.env, c.get("app"), items);
+    return c.json({ handles }, 202);
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * Queues: stats, settings (concurrency, paused) and purge.
+ */
+import type { Hono } from "hono";
+import { z } from "zod";
+import { DEFAULT_QUEUE, WireError } from "../../protocol/index.js";
+import { directoryStub } from "../../runtime/stubs.js";
+import { brokerOfQueue } from "../../brokers/registry.js";
+import { emptyStats } from "../../brokers/broker.js";
+import type { EdgeryEnv } from "../../runtime/env.js";
+import type { App } from "../../app/app.js";
+import { asObject, readJson } from "../body.js";
+import type { ApiEnv } from "../types.js";
+
+const QUEUE_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const settingsSchema = z.strictObject({
+  concurrency: z.number().int("must be an integer").min(1, "must be at least 1").max(100_000).optional(),
+  paused: z.boolean().optional(),
+  /** Back-pressure bound (an addition to the contract): past it, sending answers 503 overloaded. */
+  max_waiting: z.number().int("must be an integer").min(1, "must be at least 1").max(100_000_000).optional(),
+});
+
+function queueName(name: string): string {
+  if (!QUEUE_NAME.test(name)) throw new WireError("invalid_request", `'${name}' is not a queue name (letters, digits and . _ : - only)`, "name");
+  return name;
+}
+
+/** A queue's stats from its broker (another app's queue: asked there). */
+function statsOf(env: EdgeryEnv, app: App, name: string) {
+  const broker = brokerOfQueue(env, app, name);
+  return broker.stats ? broker.stats(name) : Promise.resolve(emptyStats(name));
+}
+
+/** Registers the queue routes. */
+export function queueRoutes(api: Hono<ApiEnv>): void {
+  api.get("/v1/queues", async (c) => {
+    const known = await directoryStub(c.env).listQueues();
+    const names = [...new Set([DEFAULT_QUEUE, ...c.get("app").routedQueues(), ...known])].sort();
+    // One unreachable remote app must not hide every other queue: its queues are left out.
+    const settled = await Promise.allSettled(names.map((n) => statsOf(c.env, c.get("app"), n)));
+    const queues = settled.flatMap((r, i) => {
+      if (r.status === "fulfilled") return [r.value];
+      console.error(`edgery: stats of queue '${names[i]}' unavailable`, r.reason);
+      return [];
+    });
+    return c.json({ queues });
+  });
+
+  api.get("/v1/queues/:name", async (c) => {
+    const name = queueName(c.req.param("name"));
+    return c.json(await statsOf(c.env, c.get("app"), name));
+  });
+
+  api.put("/v1/queues/:name", async (c) => {
+    const name = queueName(c.req.param("name"));
+    const parsed = settingsSchema.safeParse(asObject(await readJson(c.req.raw), "invalid_request"));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const path = issue.path.map(String).join(".") || (issue.code === "unrecognized_keys" ? issue.keys.join(",") : "");
+      throw new WireError("invalid_request", `${path || "settings"}: ${issue.message}`, path || undefined);
+    }
+    const broker = brokerOfQueue(c.env, c.get("app"), name);
+    if (!broker.configure) throw new WireError("invalid_request", `queue '${name}' is on the ${broker.kind} broker, which has no concurrency window or pause`, "name");
+    return c.json(await broker.configure(name, parsed.data));
+  });
+
+  api.delete("/v1/queues/:name/messages", async (c) => {
+    const name = queueName(c.req.param("name"));
+    const broker = brokerOfQueue(c.env, c.get("app"), name);
+    if (!broker.purge) throw new WireError("invalid_request", `queue '${name}' is on the ${broker.kind} broker, whose waiting messages cannot be dropped`, "name");
+    return c.json(await broker.purge(name));
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * Results: read (with `?wait=`), group results, revoke, forget.
+ */
+import type { Hono } from "hono";
+import { MAX_WAIT_S, WireError, type TaskResult } from "../../protocol/index.js";
+import { directoryStub, resultStub } from "../../runtime/stubs.js";
+import { revokeEverywhere } from "../../brokers/registry.js";
+import { forgetResult, readGroup, readResult, resolveResult } from "../../results/read.js";
+import { parseResultQuery } from "../result-query.js";
+import { D1Backend } from "../../results/d1-backend.js";
+import { encodeCursor, epochOf } from "../../results/backend.js";
+import { isPointer } from "../../results/pointer.js";
+import { asObject, readJson } from "../body.js";
+import type { ApiEnv } from "../types.js";
+
+/** `?wait=S` in ms (0 when absent), at most MAX_WAIT_S seconds. */
+export function waitMs(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return 0;
+  const s = Number(raw);
+  if (!Number.isFinite(s) || s < 0) throw new WireError("invalid_request", "wait: must be a number of seconds >= 0", "wait");
+  return Math.min(s, MAX_WAIT_S) * 1000;
+}
+
+/** Large values (R2) resolved into one page of `GET /v1/results` at most; the page ends early past it. */
+const PAGE_VALUE_BYTES = 16 * 1024 * 1024;
+
+/** Registers the result routes. */
+export function resultRoutes(api: Hono<ApiEnv>): void {
+  // Results in the queryable backend (D1), newest first, with cursor paging.
+  api.get("/v1/results", async (c) => {
+    const { filter, cursor } = parseResultQuery(c.req.query());
+    const db = c.env.RESULTS_DB;
+    if (!db) throw new WireError("invalid_request", "no queryable result backend is configured: bind a D1 database as RESULTS_DB (docs/result-backends.md)");
+    const page = await new D1Backend(db).query(filter, cursor);
+    // Large values come back from R2; past PAGE_VALUE_BYTES the page stops and the cursor resumes.
+    let bytes = 0;
+    let results = page.results;
+    let next = page.cursor;
+    const cut = results.findIndex((r) => isPointer(r.result) && (bytes += r.result.bytes) > PAGE_VALUE_BYTES);
+    if (cut >= 0 && Math.max(cut, 1) < results.length) {
+      results = results.slice(0, Math.max(cut, 1));
+      const last = results[results.length - 1]!;
+      next = encodeCursor({ d: epochOf(last.date_done) ?? 0, id: last.id });
+    }
+    return c.json({ results: await Promise.all(results.map((r) => resolveResult(c.env, r))), cursor: next });
+  });
+
+  api.get("/v1/results/:id", async (c) => {
+    const r = await readResult(c.env, c.req.param("id"), waitMs(c.req.query("wait")), (p) => c.executionCtx.waitUntil(p));
+    return c.json(r);
+  });
+
+  api.delete("/v1/results/:id", async (c) => {
+    await forgetResult(c.env, c.req.param("id"));
+    return c.body(null, 204);
+  });
+
+  api.get("/v1/groups/:id", async (c) => {
+    const id = c.req.param("id");
+    const g = await readGroup(c.env, id, waitMs(c.req.query("wait")));
+    if (!g) throw new WireError("not_found", `no group with id '${id}'`);
+    return c.json(g);
+  });
+
+  api.post("/v1/results/:id/revoke", async (c) => {
+    const id = c.req.param("id");
+    const body = asObject((await readJson(c.req.raw, true)) ?? {}, "invalid_request");
+    if (body.terminate !== undefined && typeof body.terminate !== "boolean") throw new WireError("invalid_request", "terminate: must be a boolean", "terminate");
+    const terminate = body.terminate === true;
+    // A group id revokes every member, as Celery's GroupResult.revoke().
+    const members = (await resultStub(c.env, id).groupMembers(id)) ?? [id];
+    const queues = await directoryStub(c.env).listQueues();
+    // Each queue through its broker: a queue of another app (service/http) is revoked there.
+    const answers = await revokeEverywhere(c.env, c.get("app"), queues, members, terminate);
+    const ended = answers.some((a) => a.revoked.length > 0);
+    const now = (await resultStub(c.env, id).get(id)) as TaskResult | null;
+    return c.json({ id, state: now?.state ?? (ended ? "REVOKED" : "PENDING") }, 202);
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * The task message: what a QueueDO stores, a Cloudflare Queue delivers and a consumer runs.
+ */
+import type { Canvas } from "./index.js";
+
+/** Where a chord header member reports its result. */
+export interface ChordRef {
+  /** The chord's id (its header group id), naming its ChordDO. */
+  id: string;
+  /** The member's index in the header. */
+  index: number;
+}
+
+/** Per-message execution options, resolved against the task's defaults by the consumer. */
+export interface MessageOptions {
+  soft_time_limit?: number;
+  time_limit?: number;
+  max_retries?: number | null;
+  acks_late?: boolean;
+  ignore_result?: boolean;
+  result_expires?: number;
+  track_started?: boolean;
+  routing_key?: string;
+  /** Celery's rate limit ("10/s", "100/m", "1000/h"), enforced by the queue at dispatch. */
+  rate_limit?: string | number;
+  /** A stamp or kwarg name: a separate rate limit per value. */
+  rate_limit_key?: string;
+  /** The time slot a rate-limited message was given when it had to wait (set by the queue). */
+  rate_slot?: number;
+}
+
+/** One task to run, with everything needed to continue the workflow after it. */
+export interface TaskMessage {
+  id: string;
+  task: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  queue: string;
+  priority: number;
+  /** Not before this time (epoch ms); null = now. */
+  eta: number | null;
+  /** Revoked (TaskRevokedError) if not started by this time (epoch ms). */
+  expires: number | null;
+  retries: number;
+  options: MessageOptions;
+  stamps: Record<string, unknown>;
+  parent_id: string | null;
+  root_id: string;
+  group_id: string | null;
+  group_index: number | null;
+  /** The steps after this one in a chain (ids already assigned). */
+  chain: Canvas[];
+  /** The chord this task (or, with `chain`, the chain it starts) is a header member of. */
+  chord: ChordRef | null;
+  link: Canvas[];
+  link_error: Canvas[];
+}
+
+/** A leased task as it travels in a Queue message (the message as stored, JSON text). */
+export interface WireLeasedTask {
+  /** Lease id and fencing token: a settle with a stale token is refused. */
+  lease: string;
+  /** Lease deadline at dispatch (epoch ms). */
+  deadline: number;
+  /** True when an earlier lease of this message expired (Celery's `delivery_info.redelivered`). */
+  redelivered: boolean;
+  /** The TaskMessage as JSON: the QueueDO sends it as stored, without parsing it. */
+  body: string;
+}
+
+/** A leased task as the consumer runs it. */
+export interface LeasedTask extends Omit<WireLeasedTask, "body"> {
+  message: TaskMessage;
+}
+
+/** The body of one Cloudflare Queue message: up to 100 leased tasks of one queue. */
+export interface DeliveryBody {
+  queue: string;
+  tasks: WireLeasedTask[];
+}

@@ -1,0 +1,69 @@
+/**
+ * The shapes that cross a Durable Object's RPC boundary: what callers send to a QueueDO or a
+ * ResultDO and what those answer. Declared here, below every caller and every object, so that
+ * neither side imports the other for its types.
+ */
+import type { TaskErrorInfo } from "./task-error.js";
+import type { WireSignature } from "./signature.js";
+
+/** Settings a queue accepts (`PUT /v1/queues/:name`); every broker that manages queues takes these. */
+export interface QueueSettings {
+  /** How many of the queue's tasks may run at once (>= 1). */
+  concurrency?: number;
+  /** A paused queue keeps its messages but starts none. */
+  paused?: boolean;
+  /** Back-pressure: enqueue is refused (the API answers 503 overloaded) past this many messages. */
+  max_waiting?: number;
+}
+
+/** How a run ended, as a consumer reports it before the queue settles it. */
+export type RunResult =
+  | { kind: "success"; value: unknown }
+  | { kind: "failure"; state: "FAILURE" | "REVOKED"; error: TaskErrorInfo }
+  | { kind: "retry"; countdownS: number; error: TaskErrorInfo };
+
+/** A consumer's report of one task, fenced by its lease (`QueueDO.settle`). */
+export interface SettleItem {
+  lease: string;
+  id: string;
+  outcome: RunResult;
+  worker: string;
+  startedAt: number | null;
+  doneAt: number;
+  resultExpires: number;
+}
+
+/** A consumer beginning a leased task (`QueueDO.begin`): the lease is renewed to the task's hard limit. */
+export interface BeginItem {
+  lease: string;
+  id: string;
+  /** Hard time limit in ms, if the task has one. */
+  timeLimitMs: number | null;
+  trackStarted: boolean;
+  worker: string;
+}
+
+/** A group member that is itself a group (`ResultDO.waitMany` answers these for nested groups). */
+export interface GroupRef {
+  id: string;
+  group: true;
+}
+
+/** A dead letter as `GET /v1/dead-letters` lists it. */
+export interface DeadLetter {
+  /** The failed task's id (replaying gives a new one). */
+  id: string;
+  task: string;
+  queue: string;
+  error: { type: string; message: string };
+  /** When it failed for good (ISO-8601). */
+  failed_at: string;
+  signature: WireSignature;
+}
+
+/** A listed dead letter with its place in the queue's order (for the cursor; `QueueDO.deadLetters`). */
+export interface DeadLetterEntry {
+  seq: number;
+  failedAt: number;
+  item: DeadLetter;
+}

@@ -1,0 +1,26 @@
+/**
+ * Celery's `rate_limit` ("10/s", "100/m", "1000/h", or a number per second), enforced where
+ * tasks are dispatched: each (task, key value) gets a virtual clock (GCRA, capacity 1), so tasks
+ * leave evenly spaced; one that is early waits as a delayed message until its turn. Pure.
+ */
+import type { TaskMessage } from "../protocol/message.js";
+
+export { isRateLimit, rateInterval } from "../protocol/rate-limit.js";
+
+/** The bucket a message counts against: its task, and the value of its `rate_limit_key`. */
+export function rateBucket(m: TaskMessage): string {
+  const keyName = m.options.rate_limit_key;
+  if (!keyName) return m.task;
+  const value = keyName in m.stamps ? m.stamps[keyName] : m.kwargs[keyName];
+  return `${m.task}\u0000${JSON.stringify(value ?? null)}`;
+}
+
+/**
+ * Decides a message's turn: `at` is when it may run (≤ now: now), and the bucket's clock moves
+ * on by one interval. `clocks` maps a bucket to the earliest time its next task may start.
+ */
+export function takeTurn(clocks: Map<string, number>, bucket: string, interval: number, now: number): number {
+  const at = Math.max(clocks.get(bucket) ?? now, now);
+  clocks.set(bucket, at + interval);
+  return at;
+}

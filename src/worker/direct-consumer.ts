@@ -1,0 +1,119 @@
+/**
+ * The consumer of a `cloudflare-queue` broker: runs the tasks of one Queue message without
+ * leases. Results and follow-ups (a chain's next step, chord reports, callbacks) are written
+ * directly (outcomeEffects + runEffects); a retry is sent again with its countdown as the
+ * Queue message's delay; a message not yet due (an eta over 12 h) is sent again for the next
+ * hop. The hard time limit is the task's timer (runTask), and `[limits] cpu_ms` deployed.
+ *
+ * Large values and `result_extended` work as with the leased consumer (src/worker/consumer.ts).
+ *
+ * Delivery is at least once: if this throws, the Queue delivers the whole message again and
+ * its tasks may run twice (results are first-final-wins, enqueues of follow-ups are by id).
+ */
+import { DEFAULT_RESULT_EXPIRES_S, KV_MIN_TTL_S } from "../protocol/index.js";
+import type { TaskMessage } from "../protocol/message.js";
+import { outcomeEffects, type Effect, type Outcome } from "../canvas/effects.js";
+import { runEffects } from "../apply/run-effects.js";
+import { planEnvOf } from "../app/plan-env.js";
+import { resultStub } from "../runtime/stubs.js";
+import type { EdgeryEnv } from "../runtime/env.js";
+import type { App } from "../app/app.js";
+import { runTask } from "./execute.js";
+import { offloadResult, resolveArgs } from "../results/offload.js";
+import { resultPolicyOf } from "../app/result-policy.js";
+import { CloudflareQueueBroker, revokedIn, type DirectBody } from "../brokers/cloudflare-queue-broker.js";
+import { registryOf } from "../brokers/registry.js";
+
+/** A message arriving this much before its eta still runs (the Queue's delay is in whole seconds). */
+const EARLY_MS = 1000;
+
+function revoked(why: "revoked" | "expired", now: number): Outcome {
+  const message = why === "expired" ? "the task expired before it started" : "the task was revoked";
+  return { kind: "failure", state: "REVOKED", error: { type: "TaskRevokedError", message }, worker: null, startedAt: null, doneAt: now };
+}
+
+/** What running one Queue message comes to. */
+export interface DirectRun {
+  ran: number;
+  skipped: number;
+  resent: number;
+}
+
+/** Runs one Queue message of a cloudflare-queue broker. Throws when the Queue should deliver it again. */
+export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, attempts = 1): Promise<DirectRun> {
+  const registry = registryOf(env, app);
+  const broker = registry.brokerOf(body.queue);
+  const planEnv = () => planEnvOf(app, Date.now());
+  if (body.effects && body.effects.length > 0) await runEffects(env, body.effects, planEnv());
+  const tasks = body.tasks ?? [];
+  if (tasks.length === 0) return { ran: 0, skipped: 0, resent: 0 };
+
+  const now = Date.now();
+  const revokedIds = await revokedIn(env.RESULTS_KV, body.queue);
+  const effects: Effect[] = [];
+  const later: TaskMessage[] = [];
+  const toRun: TaskMessage[] = [];
+  let skipped = 0;
+  for (const m of tasks) {
+    const expires = m.options.result_expires ?? app.defaultsOf(m.task).result_expires ?? DEFAULT_RESULT_EXPIRES_S;
+    if (m.expires !== null && m.expires <= now) {
+      effects.push(...outcomeEffects(m, revoked("expired", now), expires));
+      skipped += 1;
+    } else if (revokedIds.has(m.id)) {
+      effects.push(...outcomeEffects(m, revoked("revoked", now), expires));
+      skipped += 1;
+    } else if (m.eta !== null && m.eta > now + EARLY_MS) {
+      later.push(m);
+    } else {
+      toRun.push(m);
+    }
+  }
+
+  await Promise.all(
+    toRun.map(async (m) => {
+      const defaults = app.defaultsOf(m.task);
+      const resultExpires = Math.max(KV_MIN_TTL_S, m.options.result_expires ?? defaults.result_expires ?? DEFAULT_RESULT_EXPIRES_S);
+      const common = { task: m.task, queue: m.queue, worker: app.name, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id };
+      const startedAt = Date.now();
+      if (m.options.track_started ?? defaults.track_started ?? false) {
+        await resultStub(env, m.id).write([{ id: m.id, state: "STARTED", ...common, started_at: startedAt }]);
+      }
+      const policy = resultPolicyOf(app, m.task);
+      // As the leased consumer: large arguments (pointers) are read from R2 first, and a large
+      // value goes to R2 before it is written anywhere.
+      const ran =
+        (await resolveArgs(env, m)) ??
+        (await runTask(app, { lease: "", deadline: 0, redelivered: attempts > 1, message: m }, new AbortController(), {
+          updateState: async (state, meta) => {
+            await resultStub(env, m.id).write([{ id: m.id, state, meta, ...common }]);
+          },
+          acknowledge: async () => undefined,
+        }));
+      const outcome = await offloadResult(env, policy, m.id, ran);
+      const doneAt = Date.now();
+      if (outcome.kind === "retry") {
+        later.push({ ...m, retries: m.retries + 1, eta: outcome.countdownS > 0 ? doneAt + outcome.countdownS * 1000 : null });
+        effects.push({ kind: "store", write: { id: m.id, state: "RETRY", error: outcome.error, result: null, ...common, retries: m.retries + 1 } });
+        return;
+      }
+      const o: Outcome =
+        outcome.kind === "success"
+          ? { kind: "success", value: outcome.value, worker: app.name, startedAt, doneAt }
+          : { kind: "failure", state: outcome.state, error: outcome.error, worker: app.name, startedAt, doneAt };
+      effects.push(...outcomeEffects(m, o, resultExpires, policy.extended));
+    }),
+  );
+
+  // Retries and not-yet-due messages go back onto the Queue with their delay; if that fails,
+  // the whole message is delivered again (its tasks may run again: at least once).
+  if (later.length > 0) await broker.enqueue(later);
+  try {
+    await runEffects(env, effects, planEnv());
+  } catch (err) {
+    // Keep the follow-ups without running the tasks again: send them as their own message.
+    if (!(broker instanceof CloudflareQueueBroker)) throw err;
+    console.error("edgery: follow-ups of a direct batch failed; sent again", err);
+    await broker.sendEffects(body.queue, effects);
+  }
+  return { ran: toRun.length, skipped, resent: later.length };
+}
