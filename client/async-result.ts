@@ -1,20 +1,17 @@
 /** Celery's `AsyncResult`: the state and result of one task, read from `GET /v1/results/:id`. */
 import { isReady, type TaskResult, type TaskState } from "../src/protocol/index.js";
 import { taskErrorFrom, type TaskFailedError } from "./errors.js";
-import type { GroupResult } from "./group-result.js";
-import { pollUntilReady, type WaitOptions } from "./poll.js";
+import { pollUntilReady } from "./poll.js";
 import type { Requester } from "./requester.js";
-
-/** Options of `get()`. */
-export interface GetOptions extends WaitOptions {
-  /** Throw the task's error when it failed or was revoked (default `true`, as Celery). */
-  propagate?: boolean;
-}
+import type { GetOptions, ResultNode } from "./result-node.js";
 
 /** A task started by `send`/`apply`, or looked up by id with `client.result(id)`. */
-export class AsyncResult<T = unknown> {
-  /** The previous step of a chain, or a chord body's header group; `undefined` for a lone task. */
-  parent: AsyncResult | GroupResult | undefined;
+export class AsyncResult<T = unknown> implements ResultNode {
+  /**
+   * The previous step of a chain, or a chord body's header group (an `AsyncResult` or a
+   * `GroupResult`); `undefined` for a lone task.
+   */
+  parent: ResultNode | undefined;
   /** The tasks this one started (callbacks, ...), as of the last read. */
   children: readonly AsyncResult[] = [];
   private last: TaskResult | undefined;
@@ -27,7 +24,7 @@ export class AsyncResult<T = unknown> {
   constructor(
     readonly id: string,
     private readonly requester: Requester,
-    parent?: AsyncResult | GroupResult,
+    parent?: ResultNode,
   ) {
     this.parent = parent;
   }

@@ -2,54 +2,13 @@
  * The base of every signature, task or canvas: options, callbacks, stamping and the exact wire
  * JSON. Every method returns a new signature; a signature is never changed in place.
  */
-import type { AsyncResult } from "./async-result.js";
-import type { EdgeryClient } from "./client.js";
-import type { GroupResult } from "./group-result.js";
-import { toWireOptions, type SignatureOptions, type WireOptions } from "./options.js";
-import {
-  isStampingVisitor,
-  withHookStamps,
-  type StampContext,
-  type StampOptions,
-  type Stamps,
-  type StampingVisitor,
-} from "./stamping.js";
-
-/** The kinds of signature, as the contract's primitives table names them. */
-export type SignatureKind = "task" | "chain" | "group" | "chord" | "map" | "starmap" | "chunks";
-
-/** A signature's wire JSON: what Python's `dict(signature)` gives, key for key. */
-export type SignatureJSON = {
-  task: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-  options: Record<string, unknown>;
-  subtask_type: string | null;
-  immutable: boolean;
-};
-
-/** Call-time values for `apply`: args go before a partial's own, kwargs win over its own. */
-export interface CallOptions {
-  args?: unknown[];
-  kwargs?: Record<string, unknown>;
-  options?: SignatureOptions;
-}
-
-/** The result type a signature was declared with (`sig<number>(...)` gives `number`). */
-export type ResultType<S> = S extends { readonly __result?: infer T } ? T : unknown;
-
-/**
- * What applying `S` gives: a group or chunks gives a {@link GroupResult}; a task, map or starmap
- * an {@link AsyncResult}; a chain or chord whatever its last step is.
- */
-export type ApplyResult<S> = S extends { kind: "group" | "chunks" }
-  ? GroupResult<ResultType<S>>
-  : S extends { kind: "task" | "map" | "starmap" }
-    ? AsyncResult<ResultType<S>>
-    : AsyncResult<ResultType<S>> | GroupResult;
+import type { ApplyResult, CallOptions, SignatureApplier } from "./applier.js";
+import { toWireOptions, type SignatureOptions } from "./options.js";
+import { isStampingVisitor, withHookStamps, type StampOptions } from "./stamping.js";
+import type { CanvasNode, SignatureJSON, SignatureKind, StampContext, Stamps, StampingVisitor, WireOptions } from "./types.js";
 
 /** Base class of {@link Signature}, {@link Chain}, {@link Group}, {@link Chord}, {@link MapSignature} and {@link Chunks}. */
-export abstract class CanvasSignature<T = unknown> {
+export abstract class CanvasSignature<T = unknown> implements CanvasNode {
   /** Type-only: the result type this signature was declared with. Never set. */
   declare readonly __result?: T;
   /** Which primitive this is. */
@@ -95,12 +54,12 @@ export abstract class CanvasSignature<T = unknown> {
   }
 
   /** A copy with `callback` added to `options.link`: it runs with this signature's result. */
-  link(callback: CanvasSignature): this {
+  link(callback: CanvasNode): this {
     return this.withOptions({ ...this.options, link: [...(this.options.link ?? []), callback] });
   }
 
   /** A copy with `errback` added to `options.link_error`: it runs with `(request, exc)` on failure. */
-  linkError(errback: CanvasSignature): this {
+  linkError(errback: CanvasNode): this {
     return this.withOptions({ ...this.options, link_error: [...(this.options.link_error ?? []), errback] });
   }
 
@@ -171,12 +130,12 @@ export abstract class CanvasSignature<T = unknown> {
   }
 
   /** Sends this signature with call-time values (Celery's `apply_async`). */
-  applyAsync(client: EdgeryClient, call?: CallOptions): Promise<ApplyResult<this>> {
+  applyAsync(client: SignatureApplier<CanvasSignature>, call?: CallOptions): Promise<ApplyResult<this>> {
     return client.apply(this, call);
   }
 
   /** Sends this signature with call-time `args` (Celery's `delay`). */
-  delay(client: EdgeryClient, ...args: unknown[]): Promise<ApplyResult<this>> {
+  delay(client: SignatureApplier<CanvasSignature>, ...args: unknown[]): Promise<ApplyResult<this>> {
     return client.apply(this, args.length ? { args } : undefined);
   }
 }

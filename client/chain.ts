@@ -1,7 +1,7 @@
 /** Celery's `chain`: steps run one after another, each result passed to the next step. */
 import { CanvasSignature } from "./canvas-signature.js";
-import type { WireOptions } from "./options.js";
-import { withHookStamps, type StampContext, type Stamps } from "./stamping.js";
+import { withHookStamps } from "./stamping.js";
+import type { StampContext, Stamps, WireOptions } from "./types.js";
 
 /** A chain signature (`celery.chain`); the result is its last step's. Build it with {@link chain}. */
 export class Chain<T = unknown> extends CanvasSignature<T> {

@@ -1,7 +1,7 @@
 /** Celery's `chord`: a header run as a group, whose results (in header order) go to the body. */
 import { CanvasSignature } from "./canvas-signature.js";
-import type { WireOptions } from "./options.js";
-import { withHookStamps, type StampContext, type Stamps } from "./stamping.js";
+import { withHookStamps } from "./stamping.js";
+import type { StampContext, Stamps, WireOptions } from "./types.js";
 
 /** A chord signature (`celery.chord`); the result is the body's. Build it with {@link chord}. */
 export class Chord<T = unknown> extends CanvasSignature<T> {

@@ -1,7 +1,8 @@
 /** The edgery client: `createClient({ url, token })` and the API calls it makes. */
 import { MAX_BULK, type Handle, type QueueStats } from "../src/protocol/index.js";
+import type { ApplyResult, CallOptions, SignatureApplier } from "./applier.js";
 import { AsyncResult } from "./async-result.js";
-import { CanvasSignature, type ApplyResult, type CallOptions } from "./canvas-signature.js";
+import { CanvasSignature } from "./canvas-signature.js";
 import type { SignatureLike } from "./from-json.js";
 import { GroupResult } from "./group-result.js";
 import { resultFromHandle } from "./handles.js";
@@ -26,7 +27,7 @@ export interface Health {
 }
 
 /** The client: sends tasks and canvases, reads results, manages queues. */
-export class EdgeryClient {
+export class EdgeryClient implements SignatureApplier<SignatureLike> {
   /** The requester every call (and every result object) goes through. */
   readonly requester: Requester;
 

@@ -8,8 +8,8 @@ import { Chain } from "./chain.js";
 import { Chord } from "./chord.js";
 import { Group } from "./group.js";
 import { Chunks, MapSignature } from "./map.js";
-import type { WireOptions } from "./options.js";
 import { Signature } from "./signature.js";
+import type { WireOptions } from "./types.js";
 
 /** A signature object, or its wire JSON. */
 export type SignatureLike = CanvasSignature | WireSignature;

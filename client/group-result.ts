@@ -1,12 +1,13 @@
 /** Celery's `GroupResult`: the members of a group, read together from `GET /v1/groups/:id`. */
 import type { GroupResult as GroupResultJSON, TaskState } from "../src/protocol/index.js";
-import { AsyncResult, type GetOptions } from "./async-result.js";
+import { AsyncResult } from "./async-result.js";
 import { taskErrorFrom, type TaskFailedError } from "./errors.js";
 import { pollUntilReady } from "./poll.js";
 import type { Requester } from "./requester.js";
+import type { GetOptions, ResultNode } from "./result-node.js";
 
 /** A group started by `apply` (a group, chunks, or a chain/chord ending in one), or `client.groupResult(id)`. */
-export class GroupResult<T = unknown> {
+export class GroupResult<T = unknown> implements ResultNode {
   /** The previous step of a chain, when the group is one. */
   parent: AsyncResult | GroupResult | undefined;
   private members: ReadonlyArray<AsyncResult<T> | GroupResult>;

@@ -1,7 +1,7 @@
 /** Celery's `group`: members run in parallel; the result is their results in member order. */
 import { CanvasSignature } from "./canvas-signature.js";
-import type { WireOptions } from "./options.js";
-import { withHookStamps, type StampContext, type Stamps } from "./stamping.js";
+import { withHookStamps } from "./stamping.js";
+import type { StampContext, Stamps, WireOptions } from "./types.js";
 
 /** A group signature (`celery.group`). Build it with {@link group}. */
 export class Group<T = unknown> extends CanvasSignature<T> {

@@ -4,14 +4,9 @@
  */
 export { createClient, EdgeryClient, type ClientConfig, type QueueSettings, type Health } from "./client.js";
 export { createRequester, checkResponse, type Requester, type RequesterConfig, type ApiRequest, type FetchLike, type FetchInit, type FetchResponse } from "./requester.js";
-export {
-  CanvasSignature,
-  type SignatureKind,
-  type SignatureJSON,
-  type CallOptions,
-  type ApplyResult,
-  type ResultType,
-} from "./canvas-signature.js";
+export { CanvasSignature } from "./canvas-signature.js";
+export type { SignatureKind, SignatureJSON, WireOptions, Stamps, StampingVisitor, VisitorStamps, CanvasNode } from "./types.js";
+export type { CallOptions, ApplyResult, ResultType, SignatureApplier } from "./applier.js";
 export { Signature, signature, sig, si, type SignatureParts } from "./signature.js";
 export { Chain } from "./chain.js";
 export { Group } from "./group.js";
@@ -19,9 +14,10 @@ export { Chord } from "./chord.js";
 export { MapSignature, Chunks } from "./map.js";
 export { chain, group, chord, map, starmap, chunks } from "./canvas.js";
 export { fromJSON, type SignatureLike } from "./from-json.js";
-export { toWireOptions, type SignatureOptions, type WireOptions } from "./options.js";
-export { type Stamps, type StampOptions, type StampingVisitor, type VisitorStamps } from "./stamping.js";
-export { AsyncResult, type GetOptions } from "./async-result.js";
+export { toWireOptions, type SignatureOptions } from "./options.js";
+export type { StampOptions } from "./stamping.js";
+export { AsyncResult } from "./async-result.js";
+export type { GetOptions, ResultNode } from "./result-node.js";
 export { GroupResult } from "./group-result.js";
 export type { WaitOptions } from "./poll.js";
 export {

@@ -3,9 +3,9 @@
  * three are immutable, as in Celery.
  */
 import { CanvasSignature } from "./canvas-signature.js";
-import type { WireOptions } from "./options.js";
 import type { Signature } from "./signature.js";
-import { withHookStamps, writeStamps, type StampContext, type Stamps } from "./stamping.js";
+import { withHookStamps, writeStamps } from "./stamping.js";
+import type { StampContext, Stamps, WireOptions } from "./types.js";
 
 /** Stamps the map-like node itself, and its inner task with the same stamps. */
 function stampMapped<S extends CanvasSignature>(node: S, task: Signature, headers: Readonly<Stamps>, ctx: StampContext): { options: WireOptions; task: Signature } {

@@ -3,8 +3,7 @@
  * wire names (`routingKey` → `routing_key`, a `Date` → ISO-8601).
  */
 import { MAX_PRIORITY, MIN_PRIORITY } from "../src/protocol/index.js";
-import type { CanvasSignature } from "./canvas-signature.js";
-import type { Stamps } from "./stamping.js";
+import type { CanvasNode, WireOptions } from "./types.js";
 
 /**
  * Options of a call or a signature, camelCase. Any other key is passed through under its own
@@ -38,20 +37,11 @@ export interface SignatureOptions {
   /** A second apply with the same key returns the first handle. */
   idempotencyKey?: string;
   /** Callbacks run with the result; replaces any already set (use `.link()` to add one). */
-  link?: CanvasSignature | CanvasSignature[];
+  link?: CanvasNode | CanvasNode[];
   /** Errbacks run with `(request, exc)`; replaces any already set (use `.linkError()` to add one). */
-  linkError?: CanvasSignature | CanvasSignature[];
+  linkError?: CanvasNode | CanvasNode[];
   /** Any other option, under its wire name. */
   [wireName: string]: unknown;
-}
-
-/** Options in wire form (snake_case); `link`/`link_error` hold signature objects until `toJSON`. */
-export interface WireOptions {
-  link?: readonly CanvasSignature[];
-  link_error?: readonly CanvasSignature[];
-  stamps?: Stamps;
-  stamped_headers?: readonly string[];
-  [name: string]: unknown;
 }
 
 const WIRE_NAMES: Readonly<Record<string, string>> = {

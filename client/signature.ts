@@ -3,8 +3,9 @@
  * and `clone` semantics.
  */
 import { CanvasSignature } from "./canvas-signature.js";
-import { toWireOptions, type SignatureOptions, type WireOptions } from "./options.js";
-import { withHookStamps, writeStamps, type StampContext, type Stamps } from "./stamping.js";
+import { toWireOptions, type SignatureOptions } from "./options.js";
+import { withHookStamps, writeStamps } from "./stamping.js";
+import type { StampContext, Stamps, WireOptions } from "./types.js";
 
 /** Values for {@link Signature.clone}, {@link Signature.replace}. */
 export interface SignatureParts {
