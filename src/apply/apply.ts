@@ -18,6 +18,7 @@ import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { planEnvOf } from "../app/plan-env.js";
+import { canvasExpiresS } from "../app/task-settings.js";
 import { groupBy } from "../runtime/group-by.js";
 import { chordStub, resultShard, resultStub, shardOf } from "../runtime/stubs.js";
 import { registryOf, type BrokerRegistry } from "../brokers/registry.js";
@@ -174,7 +175,7 @@ export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]
       const key = keys[i];
       if (key === undefined) return null;
       const handle = each[i]!.handles[0]!;
-      const ttl = Number(item.options?.result_expires ?? item.canvas.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S);
+      const ttl = canvasExpiresS(app, withCallOptions(item.canvas, item.options));
       return { key, ...(await resultStub(env, `idem:${key}`).claim(key, handle, ttl)) };
     }),
   );
