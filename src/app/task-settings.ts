@@ -27,12 +27,23 @@ export interface Placement {
 }
 
 /**
+ * Message options the task's or the app's defaults fill in where the call set none: the QueueDO
+ * reads acks_late and the time limits from the message alone, the consumers the rest.
+ */
+const DEFAULTED_OPTIONS = ["soft_time_limit", "time_limit", "max_retries", "acks_late", "ignore_result", "result_expires", "track_started"] as const;
+
+/**
  * The queue, priority and message options of one call of `task`: `call` holds the call-time
  * queue/priority and `options` the call-time message options (neither changed).
  */
 export function placementOf(app: App, task: string, call: { queue?: string; priority?: number }, options: MessageOptions): Placement {
-  const { queue, priority, ...routed } = resolveRoute(app.routes, task, call, app.defaultsOf(task));
+  const defaults = app.defaultsOf(task);
+  const { queue, priority, ...routed } = resolveRoute(app.routes, task, call, defaults);
   const out: MessageOptions = { ...routed };
+  for (const k of DEFAULTED_OPTIONS) {
+    // `max_retries: null` (no cap) is a value too; the others are never null in TaskDefaults.
+    if (defaults[k] !== undefined) (out as Record<string, unknown>)[k] = defaults[k];
+  }
   for (const [k, v] of Object.entries(options)) if (v !== undefined && v !== null) (out as Record<string, unknown>)[k] = v;
   return { queue, priority, options: out };
 }

@@ -78,3 +78,50 @@ describe("canvasExpiresS", () => {
     expect(canvasExpiresS(app, chord)).toBe(900);
   });
 });
+
+describe("placementOf: task and app defaults reach the message", () => {
+  const app = new App({ name: "t", defaults: { acks_late: true, time_limit: 100, result_expires: 500, track_started: true } })
+    .task("own", noop, { acks_late: false, time_limit: 10, soft_time_limit: 5, max_retries: null, ignore_result: true, result_expires: 30 })
+    .task("plain", noop);
+
+  it("the task's own defaults beat the app's", () => {
+    expect(placementOf(app, "own", {}, {}).options).toStrictEqual({
+      acks_late: false,
+      time_limit: 10,
+      soft_time_limit: 5,
+      max_retries: null,
+      ignore_result: true,
+      result_expires: 30,
+      track_started: true,
+    });
+  });
+
+  it("the app's defaults where the task sets none", () => {
+    expect(placementOf(app, "plain", {}, {}).options).toStrictEqual({ acks_late: true, time_limit: 100, result_expires: 500, track_started: true });
+  });
+
+  it("call-time options beat both", () => {
+    const call = { acks_late: true, time_limit: 1, soft_time_limit: 0.5, max_retries: 2, ignore_result: false, result_expires: 3, track_started: false };
+    expect(placementOf(app, "own", {}, call).options).toStrictEqual(call);
+  });
+
+  it("nothing configured: nothing added (the global defaults apply where the message is read)", () => {
+    expect(placementOf(new App({ name: "x" }), "plain", {}, {}).options).toStrictEqual({});
+  });
+
+  it("rate_limit, priority and queue from the defaults; the call's win", () => {
+    const a = new App({ name: "x", defaults: { priority: 1 } }).task("r", noop, { rate_limit: "2/s", rate_limit_key: "tenant", queue: "own" });
+    expect(placementOf(a, "r", {}, {})).toStrictEqual({ queue: "own", priority: 1, options: { rate_limit: "2/s", rate_limit_key: "tenant" } });
+    expect(placementOf(a, "r", { queue: "q", priority: 8 }, { rate_limit: "9/m" })).toStrictEqual({ queue: "q", priority: 8, options: { rate_limit: "9/m", rate_limit_key: "tenant" } });
+  });
+});
+
+describe("retry policy settings: the task's beat the app's", () => {
+  it("retry_backoff, autoretry_for and default_retry_delay come merged into the worker's defaults", () => {
+    const app = new App({ name: "t", defaults: { retry_backoff: 5, autoretry_for: ["IOError"], default_retry_delay: 9 } })
+      .task("own", noop, { retry_backoff: true, autoretry_for: ["KeyError"] })
+      .task("plain", noop);
+    expect(runSettingsOf(app, { task: "own", options: {} }).defaults).toMatchObject({ retry_backoff: true, autoretry_for: ["KeyError"], default_retry_delay: 9 });
+    expect(runSettingsOf(app, { task: "plain", options: {} }).defaults).toMatchObject({ retry_backoff: 5, autoretry_for: ["IOError"], default_retry_delay: 9 });
+  });
+});
