@@ -125,3 +125,28 @@ describe("retry policy settings: the task's beat the app's", () => {
     expect(runSettingsOf(app, { task: "plain", options: {} }).defaults).toMatchObject({ retry_backoff: 5, autoretry_for: ["IOError"], default_retry_delay: 9 });
   });
 });
+
+describe("routing_key", () => {
+  const app = new App({ name: "t", routes: { "mail.*": { queue: "mail", routing_key: "mail.out" } } });
+
+  it("the route's reaches the message; a call-time one wins", () => {
+    expect(placementOf(app, "mail.send", {}, {}).options).toStrictEqual({ routing_key: "mail.out" });
+    expect(placementOf(app, "mail.send", {}, { routing_key: "mail.urgent" }).options).toStrictEqual({ routing_key: "mail.urgent" });
+    expect(placementOf(app, "other", {}, {}).options).toStrictEqual({});
+  });
+});
+
+describe("routing_key reaches delivery_info", () => {
+  it("a task routed with a routing_key sees it in ctx.deliveryInfo", async () => {
+    const { prepare } = await import("../../src/apply/apply.js");
+    const { runTask } = await import("../../src/worker/execute.js");
+    const { parseSignature } = await import("../../src/protocol/index.js");
+    const app = new App({ name: "t", routes: { "mail.*": { queue: "mail", routing_key: "mail.out" } } }).task("mail.send", (c) => c.deliveryInfo);
+    const [m] = prepare(app, [{ canvas: parseSignature({ task: "mail.send" }), path: "" }]).messages;
+    const ran = await runTask(app, { lease: "", deadline: 0, redelivered: false, message: m! }, new AbortController(), {
+      updateState: async () => undefined,
+      acknowledge: async () => undefined,
+    });
+    expect(ran).toMatchObject({ kind: "success", value: { exchange: "", routing_key: "mail.out", priority: 0, redelivered: false } });
+  });
+});
