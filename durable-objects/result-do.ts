@@ -220,8 +220,21 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
 
   /** The stored result, or null (unknown, forgotten or expired: the API answers PENDING). */
   async get(id: string): Promise<TaskResult | null> {
+    return this.live(id)?.result ?? null;
+  }
+
+  /**
+   * The stored result with the time it expires (epoch ms), or null: what a copy in KV needs to
+   * expire with it. Reads the id's row.
+   */
+  async lookup(id: string): Promise<{ result: TaskResult; expiresAt: number | null } | null> {
+    return this.live(id);
+  }
+
+  /** The id's row unless expired (the alarm sweeps expired rows only every minute). */
+  private live(id: string): { result: TaskResult; expiresAt: number | null } | null {
     const row = this.sql.exec<ResultRow>("SELECT * FROM results WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)", id, Date.now()).toArray()[0];
-    return row ? withExtras(this.sql, rowToResult(row)) : null;
+    return row ? { result: withExtras(this.sql, rowToResult(row)), expiresAt: row.expires_at } : null;
   }
 
   /** Several results at once, in the order asked (null where unknown). */
