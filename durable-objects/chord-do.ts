@@ -5,13 +5,14 @@
  * with ChordError naming the member, and the chord's errbacks fire once. Nothing polls.
  */
 import { DurableObject } from "cloudflare:workers";
-import { DEFAULT_RESULT_EXPIRES_S, QUEUE_MESSAGE_BUDGET_BYTES, type TaskErrorInfo } from "../src/protocol/index.js";
+import { QUEUE_MESSAGE_BUDGET_BYTES, type TaskErrorInfo } from "../src/protocol/index.js";
 import { failureEffects, type ChordReport, type Effect } from "../src/canvas/effects.js";
 import { leafIds } from "../src/canvas/handle.js";
 import type { ChordInit } from "../src/canvas/plan.js";
 import { runEffects } from "../src/apply/run-effects.js";
 import { planEnvOf } from "../src/app/plan-env.js";
-import { getApp } from "../src/runtime/app-registry.js";
+import { findApp, getApp } from "../src/runtime/app-registry.js";
+import { canvasExpiresS } from "../src/app/task-settings.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 import { offloadValue } from "../src/results/r2-backend.js";
 import { POINTER_KEY } from "../src/results/pointer.js";
@@ -115,7 +116,7 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
   /** The body (every task of it) fails with `error`; the rest of its chain and its errbacks follow. */
   private failBody(init: ChordInit, error: TaskErrorInfo, memberId = init.inherit.parentId ?? "chord"): Effect[] {
     const now = Date.now();
-    const expires = DEFAULT_RESULT_EXPIRES_S;
+    const expires = canvasExpiresS(findApp(), init.body);
     const body = init.body;
     const own: Effect[] = leafIds(body).map((id) => ({ kind: "store", write: { id, state: "FAILURE", error, result: null, date_done: now, expires_s: expires } }));
     const errbacks = collectErrbacks(body);
@@ -152,7 +153,7 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
     const values = this.sql.exec<{ value: string }>("SELECT value FROM members ORDER BY idx").toArray();
     const json = `[${values.map((r) => r.value).join(",")}]`;
     const pointer = await offloadValue(bucket, `${init.id}.header`, json, new TextEncoder().encode(json).length);
-    const expiresS = Number(init.body.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S);
+    const expiresS = canvasExpiresS(findApp(), init.body);
     this.sql.exec("INSERT OR REPLACE INTO r2_args (key, expires_at) VALUES (?, ?)", pointer[POINTER_KEY], Date.now() + expiresS * 1000);
     return effects.map((e) => (standsIn(e) && e.kind === "apply" ? { ...e, inherit: { ...e.inherit, prepend: [pointer] } } : e));
   }

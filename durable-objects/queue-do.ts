@@ -12,7 +12,6 @@ import { DurableObject } from "cloudflare:workers";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_WAITING,
-  DEFAULT_RESULT_EXPIRES_S,
   DEFAULT_VISIBILITY_TIMEOUT_S,
   QUEUE_MESSAGE_BUDGET_BYTES,
   REVOKED_MEMORY_S,
@@ -29,8 +28,9 @@ import { seqOfLease } from "../src/runtime/lease.js";
 import { rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js";
 import { directoryStub, resultStub } from "../src/runtime/stubs.js";
 import { planEnvOf } from "../src/app/plan-env.js";
-import { getApp } from "../src/runtime/app-registry.js";
+import { findApp, getApp } from "../src/runtime/app-registry.js";
 import { resultPolicyOf } from "../src/app/result-policy.js";
+import { runSettingsOf } from "../src/app/task-settings.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 import { QUEUE_SCHEMA, type MessageRow } from "./queue-schema.js";
 import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter } from "./dead-letter-store.js";
@@ -702,11 +702,11 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
 }
 
 /**
- * The effects of a message that ends here (revoked, expired, too big, timed out, lost), with its
- * own `result_expires` and the task's `result_extended`.
+ * The effects of a message that ends here (revoked, expired, too big, timed out, lost), with the
+ * task's `result_expires` and `result_extended`.
  */
 function endEffects(m: TaskMessage, outcome: Outcome): Effect[] {
-  return outcomeEffects(m, outcome, m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S, extendedResult(m.task));
+  return outcomeEffects(m, outcome, runSettingsOf(findApp(), m).resultExpiresS, extendedResult(m.task));
 }
 
 function revokedOutcome(why: "revoked" | "expired" | "terminated", now: number): Outcome {

@@ -7,7 +7,7 @@
  * so KV writes stay off the hot path (a KV put per task would cap throughput near 1,100/s).
  */
 import { DurableObject } from "cloudflare:workers";
-import { SQL_PARAM_BUDGET_BYTES, isReady, type Handle, type TaskResult } from "../src/protocol/index.js";
+import { DEFAULT_RESULT_EXPIRES_S, SQL_PARAM_BUDGET_BYTES, isReady, type Handle, type TaskResult } from "../src/protocol/index.js";
 import type { ResultWrite } from "../src/canvas/effects.js";
 import type { GroupRef } from "../src/protocol/rpc.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
@@ -171,7 +171,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
           children: w.children !== undefined ? json(w.children) : (old?.children ?? null),
           started_at: w.started_at ?? old?.started_at ?? null,
           date_done: ready ? (w.date_done ?? now) : null,
-          expires_at: ready ? now + (w.expires_s ?? 86_400) * 1000 : now + 7 * 86_400 * 1000,
+          expires_at: ready ? now + (w.expires_s ?? DEFAULT_RESULT_EXPIRES_S) * 1000 : now + 7 * 86_400 * 1000,
         };
         stored.set(row.id, row);
         written += 1;
@@ -220,8 +220,21 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
 
   /** The stored result, or null (unknown, forgotten or expired: the API answers PENDING). */
   async get(id: string): Promise<TaskResult | null> {
+    return this.live(id)?.result ?? null;
+  }
+
+  /**
+   * The stored result with the time it expires (epoch ms), or null: what a copy in KV needs to
+   * expire with it. Reads the id's row.
+   */
+  async lookup(id: string): Promise<{ result: TaskResult; expiresAt: number | null } | null> {
+    return this.live(id);
+  }
+
+  /** The id's row unless expired (the alarm sweeps expired rows only every minute). */
+  private live(id: string): { result: TaskResult; expiresAt: number | null } | null {
     const row = this.sql.exec<ResultRow>("SELECT * FROM results WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)", id, Date.now()).toArray()[0];
-    return row ? withExtras(this.sql, rowToResult(row)) : null;
+    return row ? { result: withExtras(this.sql, rowToResult(row)), expiresAt: row.expires_at } : null;
   }
 
   /** Several results at once, in the order asked (null where unknown). */

@@ -1,11 +1,11 @@
 /**
- * The planner's view of an app: its routes and the clock.
+ * The planner's view of an app: its routes and task settings, and the clock.
  */
 import type { PlanEnv } from "../canvas/plan.js";
-import { resolveRoute } from "./routing.js";
 import type { App } from "./app.js";
+import { placementOf } from "./task-settings.js";
 
-/** Routing by the app's routes and task defaults, at time `now`. */
+/** Placement by the app's routes and task settings, at time `now`. */
 export function planEnvOf(app: App, now: number): PlanEnv {
-  return { now, route: (task, options) => resolveRoute(app.routes, task, options, app.defaultsOf(task)) };
+  return { now, place: (task, call, options) => placementOf(app, task, call, options) };
 }

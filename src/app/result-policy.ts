@@ -4,9 +4,10 @@
  *
  * The backend is the task's own `backend` default, else its route's `backend`, else the app-wide
  * default (`new App({ defaults: { backend } })`), else `kv`. `ignore_result` means `none`.
- * The other settings are task defaults merged over the app's (`app.defaultsOf`).
+ * The other settings are task defaults merged over the app's (`app.defaultsOf`); how long a result
+ * is kept (`result_expires`) is a per-message setting (task-settings.ts).
  */
-import { DEFAULT_R2_THRESHOLD, DEFAULT_RESULT_EXPIRES_S, type BackendKind } from "../protocol/index.js";
+import { DEFAULT_R2_THRESHOLD, type BackendKind } from "../protocol/index.js";
 import type { App } from "./app.js";
 import { findRoute } from "./routing.js";
 
@@ -21,8 +22,6 @@ export interface ResultPolicy {
   extended: boolean;
   /** Values with more JSON bytes than this go to R2 (0 for backend `r2`). */
   r2Threshold: number;
-  /** Default `result_expires`, seconds. */
-  expiresS: number;
 }
 
 /** The policy when nothing is configured. */
@@ -32,7 +31,6 @@ export const DEFAULT_POLICY: ResultPolicy = {
   persistent: false,
   extended: false,
   r2Threshold: DEFAULT_R2_THRESHOLD,
-  expiresS: DEFAULT_RESULT_EXPIRES_S,
 };
 
 const cache = new WeakMap<App, { routes: unknown; byTask: Map<string, ResultPolicy> }>();
@@ -58,6 +56,5 @@ function computePolicy(app: App, task: string): ResultPolicy {
     persistent,
     extended: d.result_extended === true,
     r2Threshold: backend === "r2" ? 0 : (d.result_r2_threshold ?? DEFAULT_R2_THRESHOLD),
-    expiresS: d.result_expires ?? DEFAULT_RESULT_EXPIRES_S,
   };
 }

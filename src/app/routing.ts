@@ -58,18 +58,31 @@ export function findRoute(table: RouteTable, task: string): Route | undefined {
   return undefined;
 }
 
-/** The queue and priority a task goes to: explicit options win, then its route, then defaults. */
+/** What routing decides for a task: where it goes, its route's routing key and rate limit. */
+export interface Routed {
+  queue: string;
+  priority: number;
+  routing_key?: string;
+  rate_limit?: string | number;
+  rate_limit_key?: string;
+}
+
+/**
+ * The queue and priority a task goes to: explicit options win, then its route, then defaults;
+ * the route's `routing_key` (a call-time one wins over it, see task-settings.ts).
+ */
 export function resolveRoute(
   table: RouteTable,
   task: string,
   options: { queue?: string; priority?: number },
   taskDefaults: { queue?: string; priority?: number; rate_limit?: string | number; rate_limit_key?: string } = {},
-): { queue: string; priority: number; rate_limit?: string | number; rate_limit_key?: string } {
+): Routed {
   const route = findRoute(table, task);
-  const out: { queue: string; priority: number; rate_limit?: string | number; rate_limit_key?: string } = {
+  const out: Routed = {
     queue: options.queue ?? route?.queue ?? taskDefaults.queue ?? DEFAULT_QUEUE,
     priority: options.priority ?? route?.priority ?? taskDefaults.priority ?? 0,
   };
+  if (route?.routing_key !== undefined) out.routing_key = route.routing_key;
   const rate = taskDefaults.rate_limit ?? route?.rate_limit;
   if (rate !== undefined) out.rate_limit = rate;
   const rateKey = taskDefaults.rate_limit_key ?? route?.rate_limit_key;

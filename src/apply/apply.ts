@@ -6,7 +6,6 @@
 import {
   MAX_MESSAGE_BYTES,
   WireError,
-  DEFAULT_RESULT_EXPIRES_S,
   type Canvas,
   type Handle,
   type TaskOptions,
@@ -18,6 +17,7 @@ import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { planEnvOf } from "../app/plan-env.js";
+import { canvasExpiresS } from "../app/task-settings.js";
 import { groupBy } from "../runtime/group-by.js";
 import { chordStub, resultShard, resultStub, shardOf } from "../runtime/stubs.js";
 import { registryOf, type BrokerRegistry } from "../brokers/registry.js";
@@ -78,12 +78,17 @@ interface Prepared {
   messages: TaskMessage[];
   chords: ChordInit[];
   groups: Array<{ id: string; members: string[] }>;
+  /**
+   * Seconds the group records are kept: the longest `result_expires` of the canvases that have
+   * groups, so that a group lives as long as its longest-lived member's result, not a fixed day.
+   */
+  groupsExpireS: number;
 }
 
 /** Validates and plans (pure but for the clock and ids). */
 export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepared {
   const env = planEnvOf(app, now);
-  const out: Prepared = { handles: [], messages: [], chords: [], groups: [] };
+  const out: Prepared = { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0 };
   for (const item of items) checkTasks(app, item.canvas, item.path);
   for (const item of items) {
     const canvas = assignIds(withCallOptions(item.canvas, item.options));
@@ -101,7 +106,9 @@ export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepare
     out.handles.push(handleOf(canvas));
     out.messages.push(...p.messages);
     out.chords.push(...p.chords);
-    out.groups.push(...groupsOf(canvas));
+    const groups = groupsOf(canvas);
+    if (groups.length > 0) out.groupsExpireS = Math.max(out.groupsExpireS, canvasExpiresS(app, canvas));
+    out.groups.push(...groups);
   }
   return out;
 }
@@ -174,13 +181,14 @@ export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]
       const key = keys[i];
       if (key === undefined) return null;
       const handle = each[i]!.handles[0]!;
-      const ttl = Number(item.options?.result_expires ?? item.canvas.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S);
+      const ttl = canvasExpiresS(app, withCallOptions(item.canvas, item.options));
       return { key, ...(await resultStub(env, `idem:${key}`).claim(key, handle, ttl)) };
     }),
   );
   const fresh = each.filter((_, i) => claims[i]?.fresh !== false);
-  const merged: Prepared = { handles: [], messages: [], chords: [], groups: [] };
+  const merged: Prepared = { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0 };
   for (const p of fresh) {
+    merged.groupsExpireS = Math.max(merged.groupsExpireS, p.groupsExpireS);
     merged.messages.push(...p.messages);
     merged.chords.push(...p.chords);
     merged.groups.push(...p.groups);
@@ -199,7 +207,7 @@ export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]
 /** Records groups, opens chords and enqueues a prepared apply (all or none). */
 async function applyPrepared(env: EdgeryEnv, app: App, p: Prepared): Promise<Handle[]> {
   if (p.groups.length > 0) {
-    await Promise.all([...groupBy(p.groups, (g) => shardOf(g.id))].map(([shard, gs]) => resultShard(env, shard).recordGroups(gs, DEFAULT_RESULT_EXPIRES_S)));
+    await Promise.all([...groupBy(p.groups, (g) => shardOf(g.id))].map(([shard, gs]) => resultShard(env, shard).recordGroups(gs, p.groupsExpireS)));
   }
   await Promise.all(p.chords.map((c) => chordStub(env, c.id).open(c)));
   const registry = registryOf(env, app);

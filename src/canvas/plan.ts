@@ -46,10 +46,15 @@ export interface Plan {
   chords: ChordInit[];
 }
 
-/** Routing and time, as the planner needs them. */
+/** Routing, task settings and time, as the planner needs them. */
 export interface PlanEnv {
   now: number;
-  route(task: string, options: { queue?: string; priority?: number }): { queue: string; priority: number; rate_limit?: string | number; rate_limit_key?: string };
+  /**
+   * Where a task goes and the options its message carries: `call` holds the call-time queue and
+   * priority, `options` the call-time message options; the answer adds what routes and task
+   * defaults say (the app decides, see src/app/task-settings.ts).
+   */
+  place(task: string, call: { queue?: string; priority?: number }, options: MessageOptions): { queue: string; priority: number; options: MessageOptions };
 }
 
 /** A fresh inheritance: nothing before, nothing after. */
@@ -252,13 +257,9 @@ const MESSAGE_OPTION_KEYS = [
 function taskMessage(node: TaskNode, inh: Inherit, env: PlanEnv, routeAs = node.name): TaskMessage {
   const o = node.options;
   const id = idOf(node);
-  const routed = env.route(routeAs, { queue: o.queue, priority: o.priority });
-  const { queue, priority } = routed;
-  const options: MessageOptions = {};
-  for (const k of MESSAGE_OPTION_KEYS) if (o[k] !== undefined && o[k] !== null) (options as Record<string, unknown>)[k] = o[k];
-  // A rate limit from the route or the task's defaults, unless the call set one.
-  if (options.rate_limit === undefined && routed.rate_limit !== undefined) options.rate_limit = routed.rate_limit;
-  if (options.rate_limit_key === undefined && routed.rate_limit_key !== undefined) options.rate_limit_key = routed.rate_limit_key;
+  const callOptions: MessageOptions = {};
+  for (const k of MESSAGE_OPTION_KEYS) if (o[k] !== undefined && o[k] !== null) (callOptions as Record<string, unknown>)[k] = o[k];
+  const { queue, priority, options } = env.place(routeAs, { queue: o.queue, priority: o.priority }, callOptions);
   const eta = o.countdown !== undefined ? env.now + o.countdown * 1000 : o.eta !== undefined ? Date.parse(o.eta) : null;
   return {
     id,

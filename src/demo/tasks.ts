@@ -13,6 +13,8 @@ export function registerDemoTasks(app: App): void {
     .task("demo.noop", () => null)
     .task("demo.add", (_c, [x, y]) => num(x) + num(y))
     .task("demo.mul", (_c, [x, y]) => num(x) * num(y))
+    // Late ack as the task's own default (never the caller's): redelivered if its worker is lost.
+    .task("demo.add_late", (_c, [x, y]) => num(x) + num(y), { acks_late: true })
     .task("demo.xsum", (_c, [list]) => (list as unknown[]).reduce<number>((s, v) => s + num(v), 0))
     .task("demo.identity", (_c, [x]) => x ?? null)
     .task("demo.echo", (_c, args, kwargs) => ({ args, kwargs }))

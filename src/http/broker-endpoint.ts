@@ -19,7 +19,7 @@ import { directoryStub } from "../runtime/stubs.js";
 import { checkAuth } from "./auth.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
-import { findRoute } from "../app/routing.js";
+import { queueOf } from "../app/task-settings.js";
 import type { Broker, QueueSettings } from "../brokers/broker.js";
 import { registryOf } from "../brokers/registry.js";
 import { BROKER_PATH } from "../brokers/remote-broker.js";
@@ -30,7 +30,7 @@ const QUEUE_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
 export function localQueueOf(app: App, m: TaskMessage): string {
   const inner = m.task === "celery.map" || m.task === "celery.starmap" ? (m.kwargs.task as { name?: unknown } | undefined)?.name : undefined;
   const name = typeof inner === "string" ? inner : m.task;
-  return findRoute(app.routes, name)?.queue ?? app.defaultsOf(name).queue ?? DEFAULT_QUEUE;
+  return queueOf(app, name);
 }
 
 /** This app's own broker for a queue: never a remote one (no forwarding loops). */

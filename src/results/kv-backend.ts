@@ -29,7 +29,8 @@ export function toWrite(r: StoredResult, now: number): ResultWrite {
     group_id: r.group_id,
     started_at: epochOf(r.started_at),
     date_done: epochOf(r.date_done),
-    expires_s: r.expires_at === undefined || r.expires_at === null ? DEFAULT_RESULT_EXPIRES_S : Math.max(1, Math.ceil((r.expires_at - now) / 1000)),
+    // Exactly the time left (a past expiry stores a result that reads as gone at once).
+    expires_s: r.expires_at === undefined || r.expires_at === null ? DEFAULT_RESULT_EXPIRES_S : (r.expires_at - now) / 1000,
   };
   if (r.args !== undefined) w.args = r.args;
   if (r.kwargs !== undefined) w.kwargs = r.kwargs;
@@ -48,7 +49,7 @@ export class KvBackend implements ResultBackend {
   }
 
   async get(id: string): Promise<StoredResult | null> {
-    const cached = await this.env.RESULTS_KV.get<TaskResult>(KV_PREFIX + id, "json").catch(() => null);
+    const cached = await readCached(this.env, id);
     if (cached) return cached;
     return (await resultStub(this.env, id).get(id)) as StoredResult | null;
   }
@@ -57,8 +58,45 @@ export class KvBackend implements ResultBackend {
     await Promise.all([resultStub(this.env, id).forget(id), this.env.RESULTS_KV.delete(KV_PREFIX + id)]);
   }
 
-  /** Copies a ready result into KV for up to an hour (KV's minimum TTL is 60 s). */
-  async cache(r: TaskResult): Promise<void> {
-    await this.env.RESULTS_KV.put(KV_PREFIX + r.id, JSON.stringify(r), { expirationTtl: Math.max(KV_MIN_TTL_S, 3600) }).catch(() => undefined);
+  /**
+   * Copies a ready result that expires at `expiresAt` (epoch ms; null: kept until forgotten) into
+   * KV, for at most {@link KV_COPY_MAX_S} and never past its expiry. A result with less than
+   * KV's minimum TTL (60 s) left is not copied: a copy would outlive it.
+   */
+  async cache(r: TaskResult, expiresAt: number | null, now = Date.now()): Promise<void> {
+    const ttl = copyTtlS(expiresAt, now);
+    if (ttl === null) return;
+    const copy: CachedCopy = { ...r, [UNTIL_KEY]: expiresAt };
+    await this.env.RESULTS_KV.put(KV_PREFIX + r.id, JSON.stringify(copy), { expirationTtl: ttl }).catch(() => undefined);
   }
+}
+
+/** Longest time a ready result is kept in KV (the shard stays authoritative). */
+export const KV_COPY_MAX_S = 3600;
+
+/** Where a KV copy keeps its result's expiry (epoch ms), checked on every read of the copy. */
+const UNTIL_KEY = "__expires_at";
+
+/** A result as copied into KV, with the time it expires. */
+type CachedCopy = TaskResult & { [UNTIL_KEY]?: number | null };
+
+/**
+ * The `expirationTtl` of a KV copy of a result expiring at `expiresAt`, or null when none may be
+ * made (less than KV's 60 s minimum left). Pure.
+ */
+export function copyTtlS(expiresAt: number | null, now: number): number | null {
+  if (expiresAt === null) return KV_COPY_MAX_S;
+  const left = Math.floor((expiresAt - now) / 1000);
+  return left < KV_MIN_TTL_S ? null : Math.min(KV_COPY_MAX_S, left);
+}
+
+/**
+ * A result's copy in KV, or null (none, unreadable, or its result expired: KV may serve a key
+ * for a while past its TTL, so the copy's own expiry decides).
+ */
+export async function readCached(env: EdgeryEnv, id: string, now = Date.now()): Promise<TaskResult | null> {
+  const copy = await env.RESULTS_KV.get<CachedCopy>(KV_PREFIX + id, "json").catch(() => null);
+  if (!copy) return null;
+  const { [UNTIL_KEY]: until, ...r } = copy;
+  return typeof until === "number" && until <= now ? null : r;
 }

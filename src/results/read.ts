@@ -11,7 +11,7 @@ import { resultShard, resultStub, shardOf } from "../runtime/stubs.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import { D1Backend } from "./d1-backend.js";
 import { registryOf } from "../brokers/registry.js";
-import { KvBackend } from "./kv-backend.js";
+import { KvBackend, readCached } from "./kv-backend.js";
 import { R2Backend, loadValue } from "./r2-backend.js";
 import { isPointer, POINTER_KEY } from "./pointer.js";
 
@@ -39,7 +39,7 @@ export async function readResult(env: EdgeryEnv, id: string, waitMs: number, bac
   longPoll?.catch(() => null); // answered from KV: its outcome is not needed
   let shardAnswered = false;
   let shardReady = false;
-  const readKv = () => env.RESULTS_KV.get<TaskResult>("result:" + id, "json").catch(() => null);
+  const readKv = () => readCached(env, id);
   const kvRead = longPoll
     ? new Promise<void>((ok) => setTimeout(ok, KV_AFTER_MS)).then(() => (shardReady ? null : readKv()))
     : readKv();
@@ -47,7 +47,10 @@ export async function readResult(env: EdgeryEnv, id: string, waitMs: number, bac
     const cached = await kvRead;
     if (cached) return resolveResult(env, cached);
   }
-  const fromShard = (longPoll ?? (stub.get(id) as Promise<TaskResult | null>)).then(
+  // A plain read learns when the result expires: a copy in KV must not outlive it.
+  let expiresAt: number | null = null;
+  const plain = () => (stub.lookup(id) as Promise<{ result: TaskResult; expiresAt: number | null } | null>).then((x) => ((expiresAt = x?.expiresAt ?? null), (x?.result ?? null) as TaskResult | null));
+  const fromShard = (longPoll ?? plain()).then(
     (r) => ((shardAnswered = true), (shardReady = r !== null && isReady(r.state)), r),
     (err: unknown) => ((shardAnswered = true), Promise.reject(err)),
   );
@@ -72,7 +75,7 @@ export async function readResult(env: EdgeryEnv, id: string, waitMs: number, bac
     // A ready result is copied into KV on its first plain read; a long poll (a client collecting
     // its own task's result, usually once) leaves KV alone: a KV write per result is the dearest
     // call here, deployed, and locally it ran into the client's next request (traced).
-    if (!longPoll && isReady(first.r.state)) background(kv.cache(first.r));
+    if (!longPoll && isReady(first.r.state)) background(kv.cache(first.r, expiresAt));
     return resolveResult(env, first.r);
   }
   const r = first.r ?? (longPoll ? await kvRead : null) ?? (await askD1());

@@ -13,6 +13,11 @@ export function setApp(app: App): void {
   current = app;
 }
 
+/** The Worker's app, or undefined when none was registered (a Durable Object used alone). */
+export function findApp(): App | undefined {
+  return current;
+}
+
 /** The Worker's app. @throws when no app was registered (a wiring mistake). */
 export function getApp(): App {
   if (!current) throw new Error("edgery: no app registered: call edgery(app) in the Worker's entry module");

@@ -5,15 +5,16 @@
  * heartbeat asks the QueueDO which leases it no longer holds (revoked with terminate) and
  * aborts those tasks at their next await.
  */
-import { DEFAULT_RESULT_EXPIRES_S, KV_MIN_TTL_S, TaskRevokedError } from "../protocol/index.js";
+import { TaskRevokedError } from "../protocol/index.js";
 import type { DeliveryBody, LeasedTask, TaskMessage } from "../protocol/message.js";
 import { queueStub } from "../runtime/stubs.js";
 import type { SettleItem } from "../protocol/rpc.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
-import { leaseMsOf, limitsOf, runTask } from "./execute.js";
+import { leaseMsOf, runTask } from "./execute.js";
 import { offloadResult, resolveArgs } from "../results/offload.js";
 import { resultPolicyOf } from "../app/result-policy.js";
+import { runSettingsOf } from "../app/task-settings.js";
 
 /** How often a delivery with tasks still running asks about their leases. */
 const HEARTBEAT_MS = 500;
@@ -26,12 +27,12 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
   const delivered: LeasedTask[] = body.tasks.map(({ body: json, ...rest }) => ({ ...rest, message: JSON.parse(json) as TaskMessage }));
   const begun = await retrying("begin", () => queue.begin(
     delivered.map((t) => {
-      const defaults = app.defaultsOf(t.message.task);
+      const settings = runSettingsOf(app, t.message);
       return {
         lease: t.lease,
         id: t.message.id,
-        timeLimitMs: leaseMsOf(limitsOf(defaults, t).hardMs),
-        trackStarted: t.message.options.track_started ?? defaults.track_started ?? false,
+        timeLimitMs: leaseMsOf(settings.hardMs),
+        trackStarted: settings.trackStarted,
         worker: app.name,
       };
     }),
@@ -75,8 +76,7 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
         // A large value goes to R2 now; the settle carries a small pointer (DO rows hold 2 MB).
         const outcome = await offloadResult(env, resultPolicyOf(app, t.message.task), t.message.id, ran);
         running.delete(t.lease);
-        const defaults = app.defaultsOf(t.message.task);
-        const expires = Math.max(KV_MIN_TTL_S, t.message.options.result_expires ?? defaults.result_expires ?? DEFAULT_RESULT_EXPIRES_S);
+        const expires = runSettingsOf(app, t.message).resultExpiresS;
         // The last task of the delivery to finish settles at once, with whatever waits beside it.
         const item = { lease: t.lease, id: t.message.id, outcome, worker: app.name, startedAt, doneAt: Date.now(), resultExpires: expires };
         await settler.add(item, running.size === 0);

@@ -10,7 +10,6 @@
  * Delivery is at least once: if this throws, the Queue delivers the whole message again and
  * its tasks may run twice (results are first-final-wins, enqueues of follow-ups are by id).
  */
-import { DEFAULT_RESULT_EXPIRES_S, KV_MIN_TTL_S } from "../protocol/index.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { outcomeEffects, type Effect, type Outcome } from "../canvas/effects.js";
 import { runEffects } from "../apply/run-effects.js";
@@ -21,6 +20,7 @@ import type { App } from "../app/app.js";
 import { runTask } from "./execute.js";
 import { offloadResult, resolveArgs } from "../results/offload.js";
 import { resultPolicyOf } from "../app/result-policy.js";
+import { runSettingsOf } from "../app/task-settings.js";
 import { CloudflareQueueBroker, revokedIn, type DirectBody } from "../brokers/cloudflare-queue-broker.js";
 import { registryOf } from "../brokers/registry.js";
 
@@ -55,7 +55,7 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
   const toRun: TaskMessage[] = [];
   let skipped = 0;
   for (const m of tasks) {
-    const expires = m.options.result_expires ?? app.defaultsOf(m.task).result_expires ?? DEFAULT_RESULT_EXPIRES_S;
+    const expires = runSettingsOf(app, m).resultExpiresS;
     if (m.expires !== null && m.expires <= now) {
       effects.push(...outcomeEffects(m, revoked("expired", now), expires));
       skipped += 1;
@@ -71,11 +71,11 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
 
   await Promise.all(
     toRun.map(async (m) => {
-      const defaults = app.defaultsOf(m.task);
-      const resultExpires = Math.max(KV_MIN_TTL_S, m.options.result_expires ?? defaults.result_expires ?? DEFAULT_RESULT_EXPIRES_S);
+      const settings = runSettingsOf(app, m);
+      const resultExpires = settings.resultExpiresS;
       const common = { task: m.task, queue: m.queue, worker: app.name, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id };
       const startedAt = Date.now();
-      if (m.options.track_started ?? defaults.track_started ?? false) {
+      if (settings.trackStarted) {
         await resultStub(env, m.id).write([{ id: m.id, state: "STARTED", ...common, started_at: startedAt }]);
       }
       const policy = resultPolicyOf(app, m.task);

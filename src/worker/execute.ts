@@ -12,8 +12,9 @@ import {
 } from "../protocol/index.js";
 import type { LeasedTask } from "../protocol/message.js";
 import type { RunResult } from "../protocol/rpc.js";
-import type { App, TaskDefaults } from "../app/app.js";
-import { Retry, decideRetry, maxRetriesOf, retryCountdown } from "./retry.js";
+import type { App } from "../app/app.js";
+import { maxRetriesOf, runSettingsOf, type RunSettings } from "../app/task-settings.js";
+import { Retry, decideRetry, retryCountdown } from "./retry.js";
 import type { TaskContext } from "../app/task-context.js";
 
 
@@ -21,14 +22,6 @@ import type { TaskContext } from "../app/task-context.js";
 export interface RunHooks {
   updateState(state: string, meta: unknown): Promise<void>;
   acknowledge(): Promise<void>;
-}
-
-/** Time limits in force for a message: the call's options, else the task's, else the app's. */
-export function limitsOf(defaults: TaskDefaults, leased: LeasedTask): { softMs: number | null; hardMs: number | null } {
-  const o = leased.message.options;
-  const soft = o.soft_time_limit ?? defaults.soft_time_limit;
-  const hard = o.time_limit ?? defaults.time_limit;
-  return { softMs: soft ? soft * 1000 : null, hardMs: hard ? hard * 1000 : null };
 }
 
 /** The lease length a consumer asks for when it begins the task (hard limit plus grace). */
@@ -44,8 +37,8 @@ export async function runTask(app: App, leased: LeasedTask, controller: AbortCon
   const m = leased.message;
   const def = app.get(m.task);
   if (!def) return { kind: "failure", state: "FAILURE", error: { type: "NotRegistered", message: `'${m.task}'` } };
-  const defaults = app.defaultsOf(m.task);
-  const { softMs, hardMs } = limitsOf(defaults, leased);
+  const settings = runSettingsOf(app, m);
+  const { softMs, hardMs, defaults } = settings;
   const signal = controller.signal;
   const ctx: TaskContext = {
     id: m.id,
@@ -102,10 +95,10 @@ export async function runTask(app: App, leased: LeasedTask, controller: AbortCon
   } catch (err) {
     if (hardFired || (hardMs !== null && Date.now() - started > hardMs)) return timeLimit(hardMs ?? 0);
     if (err instanceof TaskRevokedError) return { kind: "failure", state: "REVOKED", error: serializeError(err) };
-    if (err instanceof Retry) return retryOf(m.task, m.id, m.retries, defaults, m.options.max_retries, err);
+    if (err instanceof Retry) return retryOf(m.task, m.id, m.retries, settings, err);
     const info = serializeError(err);
     if (defaults.autoretry_for?.includes(info.type)) {
-      return retryOf(m.task, m.id, m.retries, defaults, m.options.max_retries, new Retry({ exc: err }));
+      return retryOf(m.task, m.id, m.retries, settings, new Retry({ exc: err }));
     }
     return { kind: "failure", state: "FAILURE", error: info };
   } finally {
@@ -117,13 +110,13 @@ function timeLimit(hardMs: number): RunResult {
   return { kind: "failure", state: "FAILURE", error: { type: "TimeLimitExceeded", message: `TimeLimitExceeded(${hardMs / 1000})` } };
 }
 
-function retryOf(task: string, id: string, retries: number, defaults: TaskDefaults, messageMax: number | null | undefined, r: Retry): RunResult {
+function retryOf(task: string, id: string, retries: number, settings: RunSettings, r: Retry): RunResult {
   const decision = decideRetry({
     task,
     id,
     retries,
-    maxRetries: maxRetriesOf(defaults, messageMax, r.options.maxRetries),
-    countdownS: retryCountdown(defaults, retries, r.options.countdown),
+    maxRetries: maxRetriesOf(settings, r.options.maxRetries),
+    countdownS: retryCountdown(settings.defaults, retries, r.options.countdown),
     exc: r.options.exc === undefined ? null : serializeError(r.options.exc),
   });
   return decision.kind === "retry" ? { kind: "retry", countdownS: decision.countdownS, error: decision.error } : { kind: "failure", state: "FAILURE", error: decision.error };

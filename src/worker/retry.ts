@@ -1,7 +1,7 @@
 /**
  * Retry policy: Celery's countdown, exponential backoff with full jitter, and max_retries.
  */
-import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_DELAY_S, type TaskErrorInfo } from "../protocol/index.js";
+import { DEFAULT_RETRY_DELAY_S, type TaskErrorInfo } from "../protocol/index.js";
 import type { TaskDefaults } from "../app/app.js";
 import type { RetryOptions } from "../app/task-context.js";
 
@@ -24,13 +24,6 @@ export function retryCountdown(defaults: TaskDefaults, retries: number, requeste
     return defaults.retry_jitter === false ? value : Math.floor(random() * (value + 1));
   }
   return defaults.default_retry_delay ?? DEFAULT_RETRY_DELAY_S;
-}
-
-/** The max_retries in force: the call's, else the task's, else Celery's default 3 (null = no cap). */
-export function maxRetriesOf(defaults: TaskDefaults, messageMax: number | null | undefined, callMax: number | null | undefined): number | null {
-  if (callMax !== undefined) return callMax;
-  if (messageMax !== undefined) return messageMax;
-  return defaults.max_retries === undefined ? DEFAULT_MAX_RETRIES : defaults.max_retries;
 }
 
 /** The decision on a retry request. */

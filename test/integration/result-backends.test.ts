@@ -25,7 +25,7 @@ const bucket = env.RESULTS_R2!;
 describeResultBackend("d1 (real D1)", () => ({ backend: new D1Backend(db), stores: true, extended: true, honoursPastExpiry: true }));
 describeResultBackend("r2 (real R2)", () => ({ backend: new R2Backend(bucket), stores: true, extended: true, honoursPastExpiry: true }));
 // kv: the ResultDO shard is authoritative; its expiry is at least 1 s from the write.
-describeResultBackend("kv (ResultDO + KV)", () => ({ backend: new KvBackend(env), stores: true, extended: true, honoursPastExpiry: false }));
+describeResultBackend("kv (ResultDO + KV)", () => ({ backend: new KvBackend(env), stores: true, extended: true, honoursPastExpiry: true }));
 describeResultBackend("none", () => ({ backend: new NoneBackend(), stores: false, extended: false, honoursPastExpiry: true }));
 
 async function api(method: string, path: string): Promise<{ status: number; body: any }> {

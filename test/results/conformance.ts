@@ -13,7 +13,7 @@ export interface BackendHarness {
   stores: boolean;
   /** Whether the backend keeps `args`/`kwargs` (result_extended). */
   extended: boolean;
-  /** Whether an `expires_at` in the past hides the result at once (kv keeps at least its TTL floor). */
+  /** Whether an `expires_at` in the past hides the result at once. */
   honoursPastExpiry: boolean;
 }
 

@@ -9,7 +9,7 @@ import { batchEffects } from "../../src/apply/run-effects.js";
 import type { TaskMessage } from "../../src/protocol/message.js";
 import { message as taskMessage } from "../brokers/conformance.js";
 
-const env: PlanEnv = { now: 1_000_000, route: (_t, o) => ({ queue: o.queue ?? "default", priority: o.priority ?? 0 }) };
+const env: PlanEnv = { now: 1_000_000, place: (_t, o, options) => ({ queue: o.queue ?? "default", priority: o.priority ?? 0, options }) };
 const sig = (task: string, id: string, args: unknown[] = [], extra: Record<string, unknown> = {}): Canvas =>
   assignIds(parseSignature({ task, args, options: { task_id: id }, ...extra }));
 

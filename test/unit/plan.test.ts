@@ -9,7 +9,7 @@ import type { TaskMessage } from "../../src/protocol/message.js";
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);
 const env: PlanEnv = {
   now: NOW,
-  route: (task, o) => ({ queue: o.queue ?? (task === "demo.mul" ? "math" : "default"), priority: o.priority ?? (task === "demo.mul" ? 5 : 0) }),
+  place: (task, o, options) => ({ queue: o.queue ?? (task === "demo.mul" ? "math" : "default"), priority: o.priority ?? (task === "demo.mul" ? 5 : 0), options }),
 };
 
 const t = (task: string, args: unknown[] = [], options: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({ task, args, kwargs: {}, options, ...extra });
@@ -472,7 +472,7 @@ describe("chunks as a chord member", () => {
 });
 
 describe("options of a canvas reach its tasks (a task's own win)", () => {
-  const env = { now: 1_000_000, route: (_t: string, o: { queue?: string; priority?: number }) => ({ queue: o.queue ?? "default", priority: o.priority ?? 0 }) };
+  const env: PlanEnv = { now: 1_000_000, place: (_t, o, options) => ({ queue: o.queue ?? "default", priority: o.priority ?? 0, options }) };
   const t = (name: string, options: Record<string, unknown> = {}) => ({ kind: "task" as const, name, args: [], kwargs: {}, options, immutable: false });
 
   it("a group's queue and priority reach every member; a member's own queue wins", () => {

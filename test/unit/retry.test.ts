@@ -1,7 +1,15 @@
 // Unit tests of src/worker/retry.ts: Celery's retry countdown, backoff with full jitter, max_retries.
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_DELAY_S } from "../../src/protocol/index.js";
-import { Retry, decideRetry, maxRetriesOf, retryCountdown } from "../../src/worker/retry.js";
+import { Retry, decideRetry, retryCountdown } from "../../src/worker/retry.js";
+import { maxRetriesOf as maxRetriesIn, runSettingsOf } from "../../src/app/task-settings.js";
+import { App, type TaskDefaults } from "../../src/app/app.js";
+
+/** max_retries in force for a task with these defaults, a message option and a ctx.retry() one. */
+function maxRetriesOf(defaults: TaskDefaults, messageMax: number | null | undefined, callMax: number | null | undefined): number | null {
+  const app = new App({ name: "t" }).task("t", () => null, defaults);
+  return maxRetriesIn(runSettingsOf(app, { task: "t", options: messageMax === undefined ? {} : { max_retries: messageMax } }), callMax);
+}
 
 const never = () => {
   throw new Error("random must not be called");

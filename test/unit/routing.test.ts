@@ -104,3 +104,11 @@ describe("rate limits from routes and task defaults", () => {
     expect(resolveRoute(table, "other", {})).not.toHaveProperty("rate_limit");
   });
 });
+
+describe("a route's routing_key", () => {
+  it("reaches the resolution (it used to be dropped)", () => {
+    const table = compileRoutes({ "emails.*": { queue: "email", routing_key: "email.send" } });
+    expect(resolveRoute(table, "emails.send", {})).toStrictEqual({ queue: "email", priority: 0, routing_key: "email.send" });
+    expect(resolveRoute(table, "other", {})).not.toHaveProperty("routing_key");
+  });
+});
