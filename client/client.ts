@@ -1,5 +1,5 @@
 /** The edgery client: `createClient({ url, token })` and the API calls it makes. */
-import { MAX_BULK, type Handle, type QueueStats } from "../src/protocol/index.js";
+import { MAX_BULK, type Handle, type QueueStats } from "../src/protocol/shared.js";
 import type { ApplyResult, CallOptions, SignatureApplier } from "./applier.js";
 import { AsyncResult } from "./async-result.js";
 import { CanvasSignature } from "./canvas-signature.js";

@@ -1,6 +1,6 @@
 /**
  * edgery's TypeScript client: Celery's signatures, canvas and results over edgery's HTTP API.
- * Depends only on `src/protocol` and `fetch`.
+ * Depends only on `src/protocol/shared.ts` (no zod, no other dependency) and `fetch`.
  */
 export { createClient, EdgeryClient, type ClientConfig, type QueueSettings, type Health } from "./client.js";
 export { createRequester, checkResponse, type Requester, type RequesterConfig, type ApiRequest, type FetchLike, type FetchInit, type FetchResponse } from "./requester.js";
@@ -41,4 +41,4 @@ export type {
   TaskState,
   WireSignature,
   WireErrorCode,
-} from "../src/protocol/index.js";
+} from "../src/protocol/shared.js";

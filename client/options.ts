@@ -2,7 +2,7 @@
  * Signature options: the camelCase TypeScript form and its conversion to Celery's snake_case
  * wire names (`routingKey` → `routing_key`, a `Date` → ISO-8601).
  */
-import { MAX_PRIORITY, MIN_PRIORITY } from "../src/protocol/index.js";
+import { MAX_PRIORITY, MIN_PRIORITY } from "../src/protocol/shared.js";
 import type { CanvasNode, WireOptions } from "./types.js";
 
 /**
