@@ -14,7 +14,8 @@ export { Chord } from "./chord.js";
 export { MapSignature, Chunks } from "./map.js";
 export { chain, group, chord, map, starmap, chunks } from "./canvas.js";
 export { fromJSON, type SignatureLike } from "./from-json.js";
-export { toWireOptions, type SignatureOptions } from "./options.js";
+export { toWireOptions, type SignatureOptions, type KnownSignatureOptions } from "./options.js";
+export type { TaskCall, TaskCallArgs, TaskName } from "./task-call.js";
 export type { StampOptions } from "./stamping.js";
 export { AsyncResult } from "./async-result.js";
 export type { GetOptions, ResultNode } from "./result-node.js";
@@ -41,4 +42,7 @@ export type {
   TaskState,
   WireSignature,
   WireErrorCode,
+  TaskTypes,
+  TaskMap,
+  UntypedTasks,
 } from "../src/protocol/shared.js";

@@ -10,3 +10,4 @@ export * from "./wire-error.js";
 export * from "./signature.js";
 export * from "./result.js";
 export * from "./rate-limit.js";
+export * from "./task-types.js";

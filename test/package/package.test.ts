@@ -1,11 +1,12 @@
 /**
  * The published package as a user gets it: `npm pack` (which builds dist/), the tarball installed
  * into an empty scratch project (dependencies from npm's cache, else the registry), then
- * - the project's own strict tsconfig type-checks a Worker with the user's tasks (a copy of
- *   examples/my-app) and a producer Worker against the shipped .d.ts;
+ * - the project's own strict tsconfig type-checks a Worker with the user's typed tasks (a copy
+ *   of examples/my-app), a producer Worker typed by its task map, and the mistakes a typed
+ *   producer must not compile, against the shipped .d.ts;
  * - `wrangler dev` serves that Worker from node_modules/edgery;
  * - a Node script (compiled by tsc under the same strict settings) sends a task through
- *   `edgery/client` and reads its result;
+ *   `edgery/client` and reads its result, and sees a bad argument refused at its path;
  * - the producer Worker bundles small (esbuild, minified).
  */
 import { execFile } from "node:child_process";
@@ -56,7 +57,7 @@ beforeAll(async () => {
     private: true,
     type: "module",
     scripts: { dev: "wrangler dev --var EDGERY_DEV:true --show-interactive-dev-session=false" },
-    dependencies: { edgery: `file:./${packed.filename}` },
+    dependencies: { edgery: `file:./${packed.filename}`, zod: "^4.6.7" },
   };
   writeFileSync(join(scratch, "package.json"), JSON.stringify(pkg, null, 2));
   await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], scratch);
@@ -96,7 +97,8 @@ describe("the npm package", () => {
     expect(JSON.parse(line)).toEqual({
       ok: true,
       value: { sent: "ada@example.com", template: "welcome" },
-      refused: "422 unknown_task",
+      unknownTask: "422 unknown_task task",
+      badArgument: "422 invalid_signature args.0",
     });
   }, 120_000);
 
