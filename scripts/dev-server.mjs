@@ -38,10 +38,11 @@ export function logTail(path, chars = 4000) {
 
 /**
  * Starts the dev server.
- * @param {{ label: string, logLevel?: string, stateRoot?: string, log?: (line: string) => void }} options
+ * @param {{ label: string, logLevel?: string, stateRoot?: string, cwd?: string, env?: Record<string, string>, log?: (line: string) => void }} options
+ *   `cwd`: the project whose `npm run dev` to start (default: this repo); `env`: extra variables.
  * @returns {Promise<{ baseUrl: string, logFile: string, stop: () => Promise<void> }>}
  */
-export async function startDevServer({ label, logLevel = "warn", stateRoot = tmpdir(), log = (l) => process.stderr.write(`[${label}] ${l}\n`) }) {
+export async function startDevServer({ label, logLevel = "warn", stateRoot = tmpdir(), cwd = REPO_ROOT, env = {}, log = (l) => process.stderr.write(`[${label}] ${l}\n`) }) {
   const port = await freePort();
   const inspectorPort = await freePort();
   const persistDir = mkdtempSync(join(stateRoot, `edgery-${label}-state-`));
@@ -49,10 +50,10 @@ export async function startDevServer({ label, logLevel = "warn", stateRoot = tmp
   const fd = openSync(logFile, "w");
   const args = ["run", "dev", "--", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persistDir, "--log-level", logLevel];
   const child = spawn("npm", args, {
-    cwd: REPO_ROOT,
+    cwd,
     detached: true,
     stdio: ["ignore", fd, fd],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0", BROWSER: "none" },
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0", BROWSER: "none", ...env },
   });
   closeSync(fd);
   let exited = null;

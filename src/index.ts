@@ -23,7 +23,10 @@ import { consumeDirect } from "./worker/direct-consumer.js";
 import { scheduleStub } from "./runtime/stubs.js";
 
 export { App } from "./app/app.js";
-export type { AppConfig, TaskDefaults, TaskDefinition, TaskFn } from "./app/app.js";
+export type { AppConfig, TaskDefaults, TaskDefinition, TaskFn, TasksOf } from "./app/app.js";
+export type { TypedTask, ArgIssue } from "./app/typed-task.js";
+export type { ArgsSchema, KwargsSchema } from "./app/task-definition.js";
+export type { StandardSchemaV1 } from "./app/standard-schema.js";
 export type { Route } from "./app/routing.js";
 export type { Broker, BrokerKind, BrokerSpec, QueueSettings } from "./brokers/broker.js";
 export type { TaskContext, RetryOptions, DeliveryInfo } from "./app/task-context.js";

@@ -23,6 +23,7 @@ import { chordStub, resultShard, resultStub, shardOf } from "../runtime/stubs.js
 import { registryOf, type BrokerRegistry } from "../brokers/registry.js";
 import type { Broker } from "../brokers/broker.js";
 import { QUEUE_MAX_DELAY_S } from "../app/broker-config.js";
+import { checkSentArgs, hasSchemas, type SentArgs } from "./sent-args.js";
 
 /** One canvas to apply, with call-time values and the path of its body (for errors). */
 export interface ApplyItem {
@@ -83,12 +84,14 @@ interface Prepared {
    * groups, so that a group lives as long as its longest-lived member's result, not a fixed day.
    */
   groupsExpireS: number;
+  /** The messages of typed tasks, whose arguments are checked before anything is sent. */
+  typed: SentArgs[];
 }
 
 /** Validates and plans (pure but for the clock and ids). */
 export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepared {
   const env = planEnvOf(app, now);
-  const out: Prepared = { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0 };
+  const out: Prepared = { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0, typed: [] };
   for (const item of items) checkTasks(app, item.canvas, item.path);
   for (const item of items) {
     const canvas = assignIds(withCallOptions(item.canvas, item.options));
@@ -103,6 +106,7 @@ export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepare
       }
     }
     if (app.brokers.size > 0) checkDelays(app, canvas, p.messages, item.path, now);
+    for (const m of p.messages) if (hasSchemas(app, m)) out.typed.push({ message: m, path: findNode(canvas, m.id, item.path)?.path ?? item.path });
     out.handles.push(handleOf(canvas));
     out.messages.push(...p.messages);
     out.chords.push(...p.chords);
@@ -174,8 +178,13 @@ function idempotencyKeyOf(item: ApplyItem): string | undefined {
  */
 export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]): Promise<Handle[]> {
   const keys = items.map(idempotencyKeyOf);
-  if (keys.every((k) => k === undefined)) return applyPrepared(env, app, prepare(app, items));
+  if (keys.every((k) => k === undefined)) {
+    const prepared = prepare(app, items);
+    await checkSentArgs(app, prepared.typed);
+    return applyPrepared(env, app, prepared);
+  }
   const each = items.map((item) => prepare(app, [item]));
+  await checkSentArgs(app, each.flatMap((p) => p.typed));
   const claims = await Promise.all(
     items.map(async (item, i) => {
       const key = keys[i];
@@ -186,7 +195,7 @@ export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]
     }),
   );
   const fresh = each.filter((_, i) => claims[i]?.fresh !== false);
-  const merged: Prepared = { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0 };
+  const merged: Prepared = { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0, typed: [] };
   for (const p of fresh) {
     merged.groupsExpireS = Math.max(merged.groupsExpireS, p.groupsExpireS);
     merged.messages.push(...p.messages);
