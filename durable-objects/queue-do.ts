@@ -12,7 +12,6 @@ import { DurableObject } from "cloudflare:workers";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_WAITING,
-  DEFAULT_RESULT_EXPIRES_S,
   DEFAULT_VISIBILITY_TIMEOUT_S,
   QUEUE_MESSAGE_BUDGET_BYTES,
   REVOKED_MEMORY_S,
@@ -22,7 +21,9 @@ import {
 } from "../src/protocol/index.js";
 import type { TaskMessage, WireLeasedTask } from "../src/protocol/message.js";
 import type { BeginItem, DeadLetter, DeadLetterEntry, QueueSettings, SettleItem } from "../src/protocol/rpc.js";
-import { outcomeEffects, type Effect, type Outcome } from "../src/canvas/effects.js";
+import { outcomeEffects, type Effect } from "../src/canvas/effects.js";
+import { payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
+import { endEffects, extendedResult, hardLimitS, revokedOutcome } from "./queue-endings.js";
 import { runEffects } from "../src/apply/run-effects.js";
 import { jsonSlices, packDeliveries, sendBatches } from "../src/runtime/pack.js";
 import { seqOfLease } from "../src/runtime/lease.js";
@@ -30,7 +31,6 @@ import { rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js
 import { directoryStub, resultStub } from "../src/runtime/stubs.js";
 import { planEnvOf } from "../src/app/plan-env.js";
 import { getApp } from "../src/runtime/app-registry.js";
-import { resultPolicyOf } from "../src/app/result-policy.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 import { QUEUE_SCHEMA, type MessageRow } from "./queue-schema.js";
 import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter } from "./dead-letter-store.js";
@@ -42,15 +42,6 @@ const PICKUP_TIMEOUT_MS = 30_000;
 const OUTBOX_SAFETY_MS = 5_000;
 /** Outbox retry backoff after a failed flush. */
 const OUTBOX_RETRY_MS = 1_000;
-
-/** True when the task's result is stored with its args and kwargs (`result_extended`). */
-function extendedResult(task: string): boolean {
-  try {
-    return resultPolicyOf(getApp(), task).extended;
-  } catch {
-    return false;
-  }
-}
 
 /** One queue (or shard of one): messages, leases, the concurrency window and the outbox. */
 export class QueueDO extends DurableObject<EdgeryEnv> {
@@ -234,8 +225,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           // Made at run time (e.g. a chord body given a huge result list): no Queue message can
           // carry it, and sending it would fail its whole batch again and again. It fails alone.
           const m = JSON.parse(row.body) as TaskMessage;
-          const error = { type: "PayloadTooLarge", message: `the task's message is ${row.body.length} bytes; a Queue message carries at most ${QUEUE_MESSAGE_BUDGET_BYTES}` };
-          tooBigEffects.push(...endEffects(m, { kind: "failure", state: "FAILURE", error, worker: null, startedAt: null, doneAt: now }));
+          tooBigEffects.push(...endEffects(m, queueEnded(payloadTooLargeEnding(row.body.length, QUEUE_MESSAGE_BUDGET_BYTES), now)));
           tooBig.push(row.seq);
           continue;
         }
@@ -391,7 +381,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         if (row.time_limited === 1 && row.deadline !== null && row.deadline < now) {
           refused.push(item.id);
           done.push(row.seq);
-          effects.push(...outcomeEffects(m, recordDeadLetter(this.sql, m, timeLimitOutcome(m, item.worker, item.startedAt, now)), item.resultExpires, extendedResult(m.task)));
+          const outcome = stamped(timeLimitEnding(hardLimitS(m)), { worker: item.worker, startedAt: item.startedAt, doneAt: now });
+          effects.push(...outcomeEffects(m, recordDeadLetter(this.sql, m, outcome), item.resultExpires, extendedResult(m.task)));
           failed += 1;
           continue;
         }
@@ -418,10 +409,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           continue;
         }
         done.push(row.seq);
-        const outcome: Outcome =
-          o.kind === "success"
-            ? { kind: "success", value: o.value, worker: item.worker, startedAt: item.startedAt, doneAt: item.doneAt }
-            : { kind: "failure", state: o.state, error: o.error, worker: item.worker, startedAt: item.startedAt, doneAt: item.doneAt };
+        const outcome = stamped(o, item);
         if (o.kind === "success") completed += 1;
         else if (o.state === "FAILURE") failed += 1;
         effects.push(...outcomeEffects(m, recordDeadLetter(this.sql, m, outcome), item.resultExpires, extendedResult(m.task)));
@@ -560,14 +548,13 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, redelivered = 1 WHERE seq = ?", row.seq);
         } else if (row.time_limited === 1) {
           this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
-          effects.push(...endEffects(m, recordDeadLetter(this.sql, m, timeLimitOutcome(m, null, null, now))));
+          effects.push(...endEffects(m, recordDeadLetter(this.sql, m, queueEnded(timeLimitEnding(hardLimitS(m)), now))));
           failed += 1;
         } else if (m.options.acks_late && row.acked === 0) {
           this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, started = 0, redelivered = 1 WHERE seq = ?", row.seq);
         } else {
           this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
-          const error = { type: "WorkerLostError", message: "the worker running this task was lost before it finished" };
-          effects.push(...endEffects(m, recordDeadLetter(this.sql, m, { kind: "failure", state: "FAILURE", error, worker: null, startedAt: null, doneAt: now })));
+          effects.push(...endEffects(m, recordDeadLetter(this.sql, m, queueEnded(workerLostEnding(), now))));
           failed += 1;
         }
       }
@@ -699,23 +686,4 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     await resultStub(this.env, id).write([{ id, state, meta, task: m.task, queue: m.queue, worker, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id }]);
     return true;
   }
-}
-
-/**
- * The effects of a message that ends here (revoked, expired, too big, timed out, lost), with its
- * own `result_expires` and the task's `result_extended`.
- */
-function endEffects(m: TaskMessage, outcome: Outcome): Effect[] {
-  return outcomeEffects(m, outcome, m.options.result_expires ?? DEFAULT_RESULT_EXPIRES_S, extendedResult(m.task));
-}
-
-function revokedOutcome(why: "revoked" | "expired" | "terminated", now: number): Outcome {
-  const message = why === "expired" ? "the task expired before it started" : why === "terminated" ? "the task was terminated" : "the task was revoked";
-  return { kind: "failure", state: "REVOKED", error: { type: "TaskRevokedError", message }, worker: null, startedAt: null, doneAt: now };
-}
-
-function timeLimitOutcome(m: TaskMessage, worker: string | null, startedAt: number | null, now: number): Outcome {
-  const limit = m.options.time_limit;
-  const error = { type: "TimeLimitExceeded", message: `TimeLimitExceeded(${limit ?? ""})` };
-  return { kind: "failure", state: "FAILURE", error, worker, startedAt, doneAt: now };
 }

@@ -7,6 +7,7 @@
  */
 import type { Canvas, TaskErrorInfo } from "../protocol/index.js";
 import type { ChordRef, TaskMessage } from "../protocol/message.js";
+import type { Outcome } from "../protocol/outcome.js";
 import { leafIds, startIds } from "./handle.js";
 import { rootInherit, type Inherit } from "./plan.js";
 
@@ -49,10 +50,6 @@ export type Effect =
   | { kind: "apply"; canvas: Canvas; inherit: Inherit }
   | { kind: "chord"; chordId: string; report: ChordReport };
 
-/** How a task ended. */
-export type Outcome =
-  | { kind: "success"; value: unknown; worker: string; startedAt: number | null; doneAt: number }
-  | { kind: "failure"; state: "FAILURE" | "REVOKED"; error: TaskErrorInfo; worker: string | null; startedAt: number | null; doneAt: number };
 
 /** The result write for a finished message. */
 function finalWrite(msg: TaskMessage, outcome: Outcome, resultExpires: number, extended: boolean): ResultWrite {

@@ -7,6 +7,7 @@
  */
 import { DEFAULT_RESULT_EXPIRES_S, KV_MIN_TTL_S, TaskRevokedError } from "../protocol/index.js";
 import type { DeliveryBody, LeasedTask, TaskMessage } from "../protocol/message.js";
+import { REVOKED_MESSAGES } from "../protocol/outcome.js";
 import { queueStub } from "../runtime/stubs.js";
 import type { SettleItem } from "../protocol/rpc.js";
 import type { EdgeryEnv } from "../runtime/env.js";
@@ -48,7 +49,7 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
   const heartbeat = setInterval(async () => {
     try {
       const lost = await queue.heartbeat([...running.values()].map((t) => ({ id: t.message.id, lease: t.lease })));
-      for (const lease of lost) controllers.get(lease)?.abort(new TaskRevokedError("the task was terminated"));
+      for (const lease of lost) controllers.get(lease)?.abort(new TaskRevokedError(REVOKED_MESSAGES.terminated));
     } catch (err) {
       console.error("edgery: heartbeat failed", err);
     }

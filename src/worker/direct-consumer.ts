@@ -12,7 +12,8 @@
  */
 import { DEFAULT_RESULT_EXPIRES_S, KV_MIN_TTL_S } from "../protocol/index.js";
 import type { TaskMessage } from "../protocol/message.js";
-import { outcomeEffects, type Effect, type Outcome } from "../canvas/effects.js";
+import { outcomeEffects, type Effect } from "../canvas/effects.js";
+import { queueEnded, revokedEnding, stamped } from "../protocol/outcome.js";
 import { runEffects } from "../apply/run-effects.js";
 import { planEnvOf } from "../app/plan-env.js";
 import { resultStub } from "../runtime/stubs.js";
@@ -26,11 +27,6 @@ import { registryOf } from "../brokers/registry.js";
 
 /** A message arriving this much before its eta still runs (the Queue's delay is in whole seconds). */
 const EARLY_MS = 1000;
-
-function revoked(why: "revoked" | "expired", now: number): Outcome {
-  const message = why === "expired" ? "the task expired before it started" : "the task was revoked";
-  return { kind: "failure", state: "REVOKED", error: { type: "TaskRevokedError", message }, worker: null, startedAt: null, doneAt: now };
-}
 
 /** What running one Queue message comes to. */
 export interface DirectRun {
@@ -57,10 +53,10 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
   for (const m of tasks) {
     const expires = m.options.result_expires ?? app.defaultsOf(m.task).result_expires ?? DEFAULT_RESULT_EXPIRES_S;
     if (m.expires !== null && m.expires <= now) {
-      effects.push(...outcomeEffects(m, revoked("expired", now), expires));
+      effects.push(...outcomeEffects(m, queueEnded(revokedEnding("expired"), now), expires));
       skipped += 1;
     } else if (revokedIds.has(m.id)) {
-      effects.push(...outcomeEffects(m, revoked("revoked", now), expires));
+      effects.push(...outcomeEffects(m, queueEnded(revokedEnding("revoked"), now), expires));
       skipped += 1;
     } else if (m.eta !== null && m.eta > now + EARLY_MS) {
       later.push(m);
@@ -96,11 +92,7 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
         effects.push({ kind: "store", write: { id: m.id, state: "RETRY", error: outcome.error, result: null, ...common, retries: m.retries + 1 } });
         return;
       }
-      const o: Outcome =
-        outcome.kind === "success"
-          ? { kind: "success", value: outcome.value, worker: app.name, startedAt, doneAt }
-          : { kind: "failure", state: outcome.state, error: outcome.error, worker: app.name, startedAt, doneAt };
-      effects.push(...outcomeEffects(m, o, resultExpires, policy.extended));
+      effects.push(...outcomeEffects(m, stamped(outcome, { worker: app.name, startedAt, doneAt }), resultExpires, policy.extended));
     }),
   );
 
