@@ -21,7 +21,8 @@ import {
 } from "../src/protocol/index.js";
 import type { TaskMessage, WireLeasedTask } from "../src/protocol/message.js";
 import type { BeginItem, DeadLetter, DeadLetterEntry, QueueSettings, SettleItem } from "../src/protocol/rpc.js";
-import { outcomeEffects, type Effect } from "../src/canvas/effects.js";
+import { outcomeEffects, stateWrite, type Effect } from "../src/canvas/effects.js";
+import { retriedMessage } from "../src/worker/retry.js";
 import { payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
 import { endEffects, extendedResult, hardLimitS, revokedOutcome } from "./queue-endings.js";
 import { runEffects } from "../src/apply/run-effects.js";
@@ -325,10 +326,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         else renew.set(key, [row.seq]);
         if (item.trackStarted) {
           const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
-          effects.push({
-            kind: "store",
-            write: { id: m.id, state: "STARTED", task: m.task, queue: m.queue, worker: item.worker, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id, started_at: now },
-          });
+          effects.push({ kind: "store", write: stateWrite(m, "STARTED", item.worker, { started_at: now }) });
         }
         out.push({ lease: item.lease, action: "run" });
       }
@@ -389,8 +387,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         accepted.push(item.id);
         const o = item.outcome;
         if (o.kind === "retry") {
-          const { rate_slot: _slot, ...options } = m.options;
-          const retried: TaskMessage = { ...m, options, retries: m.retries + 1, eta: o.countdownS > 0 ? now + o.countdownS * 1000 : null };
+          const retried = retriedMessage(m, o.countdownS, now);
           this.deleteSeqs([row.seq]);
           this.sql.exec(
             "INSERT INTO messages (id, priority, state, eta, expires, time_limited, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -402,10 +399,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
             row.time_limited,
             JSON.stringify(retried),
           );
-          effects.push({
-            kind: "store",
-            write: { id: m.id, state: "RETRY", error: o.error, result: null, task: m.task, queue: m.queue, worker: item.worker, retries: retried.retries, parent_id: m.parent_id, group_id: m.group_id },
-          });
+          effects.push({ kind: "store", write: stateWrite(retried, "RETRY", item.worker, { error: o.error, result: null }) });
           continue;
         }
         done.push(row.seq);
@@ -683,7 +677,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     const row = this.leasedRow(id, lease);
     if (!row) return false;
     const m = JSON.parse(row.body) as TaskMessage;
-    await resultStub(this.env, id).write([{ id, state, meta, task: m.task, queue: m.queue, worker, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id }]);
+    await resultStub(this.env, id).write([stateWrite(m, state, worker, { meta })]);
     return true;
   }
 }

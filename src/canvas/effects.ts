@@ -35,6 +35,14 @@ export interface ResultWrite {
   kwargs?: Record<string, unknown>;
 }
 
+/**
+ * A state write of a message that is not final (STARTED, RETRY, a custom state such as
+ * PROGRESS), with the message's fields; `extra` adds the state's own (started_at, error, meta).
+ */
+export function stateWrite(m: TaskMessage, state: string, worker: string | null, extra: Partial<ResultWrite> = {}): ResultWrite {
+  return { id: m.id, state, task: m.task, queue: m.queue, worker, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id, ...extra };
+}
+
 /** A chord member's report. */
 export interface ChordReport {
   index: number;

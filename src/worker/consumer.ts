@@ -5,16 +5,15 @@
  * heartbeat asks the QueueDO which leases it no longer holds (revoked with terminate) and
  * aborts those tasks at their next await.
  */
-import { DEFAULT_RESULT_EXPIRES_S, KV_MIN_TTL_S, TaskRevokedError } from "../protocol/index.js";
+import { TaskRevokedError } from "../protocol/index.js";
 import type { DeliveryBody, LeasedTask, TaskMessage } from "../protocol/message.js";
 import { REVOKED_MESSAGES } from "../protocol/outcome.js";
 import { queueStub } from "../runtime/stubs.js";
 import type { SettleItem } from "../protocol/rpc.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
-import { leaseMsOf, limitsOf, runTask } from "./execute.js";
-import { offloadResult, resolveArgs } from "../results/offload.js";
-import { resultPolicyOf } from "../app/result-policy.js";
+import { leaseMsOf, limitsOf } from "./execute.js";
+import { resultExpiresOf, runDelivered, trackStartedOf } from "./run-delivered.js";
 
 /** How often a delivery with tasks still running asks about their leases. */
 const HEARTBEAT_MS = 500;
@@ -26,16 +25,13 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
   const queue = queueStub(env, body.queue);
   const delivered: LeasedTask[] = body.tasks.map(({ body: json, ...rest }) => ({ ...rest, message: JSON.parse(json) as TaskMessage }));
   const begun = await retrying("begin", () => queue.begin(
-    delivered.map((t) => {
-      const defaults = app.defaultsOf(t.message.task);
-      return {
-        lease: t.lease,
-        id: t.message.id,
-        timeLimitMs: leaseMsOf(limitsOf(defaults, t).hardMs),
-        trackStarted: t.message.options.track_started ?? defaults.track_started ?? false,
-        worker: app.name,
-      };
-    }),
+    delivered.map((t) => ({
+      lease: t.lease,
+      id: t.message.id,
+      timeLimitMs: leaseMsOf(limitsOf(app.defaultsOf(t.message.task), t).hardMs),
+      trackStarted: trackStartedOf(app, t.message),
+      worker: app.name,
+    })),
   ));
   const run = new Set(begun.filter((b) => b.action === "run").map((b) => b.lease));
   const tasks = delivered.filter((t) => run.has(t.lease));
@@ -61,25 +57,25 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
         const controller = new AbortController();
         controllers.set(t.lease, controller);
         running.set(t.lease, t);
-        const startedAt = Date.now();
-        // A large result passed in (chain step, chord body) is read back from R2 first.
-        const ran =
-          (await resolveArgs(env, t.message, rawOf.get(t.lease) ?? "")) ??
-          (await runTask(app, t, controller, {
-            updateState: async (state, meta) => {
-              await queue.updateState(t.message.id, t.lease, state, meta, app.name);
-            },
-            acknowledge: async () => {
-              await queue.acknowledge(t.message.id, t.lease);
-            },
-          }));
-        // A large value goes to R2 now; the settle carries a small pointer (DO rows hold 2 MB).
-        const outcome = await offloadResult(env, resultPolicyOf(app, t.message.task), t.message.id, ran);
+        const ran = await runDelivered(env, app, t, controller, {
+          updateState: async (state, meta) => {
+            await queue.updateState(t.message.id, t.lease, state, meta, app.name);
+          },
+          acknowledge: async () => {
+            await queue.acknowledge(t.message.id, t.lease);
+          },
+        }, rawOf.get(t.lease) ?? "");
         running.delete(t.lease);
-        const defaults = app.defaultsOf(t.message.task);
-        const expires = Math.max(KV_MIN_TTL_S, t.message.options.result_expires ?? defaults.result_expires ?? DEFAULT_RESULT_EXPIRES_S);
         // The last task of the delivery to finish settles at once, with whatever waits beside it.
-        const item = { lease: t.lease, id: t.message.id, outcome, worker: app.name, startedAt, doneAt: Date.now(), resultExpires: expires };
+        const item: SettleItem = {
+          lease: t.lease,
+          id: t.message.id,
+          outcome: ran.result,
+          worker: app.name,
+          startedAt: ran.startedAt,
+          doneAt: ran.doneAt,
+          resultExpires: resultExpiresOf(app, t.message),
+        };
         await settler.add(item, running.size === 0);
       }),
     );

@@ -10,17 +10,16 @@
  * Delivery is at least once: if this throws, the Queue delivers the whole message again and
  * its tasks may run twice (results are first-final-wins, enqueues of follow-ups are by id).
  */
-import { DEFAULT_RESULT_EXPIRES_S, KV_MIN_TTL_S } from "../protocol/index.js";
 import type { TaskMessage } from "../protocol/message.js";
-import { outcomeEffects, type Effect } from "../canvas/effects.js";
+import { outcomeEffects, stateWrite, type Effect } from "../canvas/effects.js";
 import { queueEnded, revokedEnding, stamped } from "../protocol/outcome.js";
 import { runEffects } from "../apply/run-effects.js";
 import { planEnvOf } from "../app/plan-env.js";
 import { resultStub } from "../runtime/stubs.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
-import { runTask } from "./execute.js";
-import { offloadResult, resolveArgs } from "../results/offload.js";
+import { resultExpiresOf, runDelivered, trackStartedOf } from "./run-delivered.js";
+import { retriedMessage } from "./retry.js";
 import { resultPolicyOf } from "../app/result-policy.js";
 import { CloudflareQueueBroker, revokedIn, type DirectBody } from "../brokers/cloudflare-queue-broker.js";
 import { registryOf } from "../brokers/registry.js";
@@ -51,7 +50,7 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
   const toRun: TaskMessage[] = [];
   let skipped = 0;
   for (const m of tasks) {
-    const expires = m.options.result_expires ?? app.defaultsOf(m.task).result_expires ?? DEFAULT_RESULT_EXPIRES_S;
+    const expires = resultExpiresOf(app, m);
     if (m.expires !== null && m.expires <= now) {
       effects.push(...outcomeEffects(m, queueEnded(revokedEnding("expired"), now), expires));
       skipped += 1;
@@ -67,32 +66,23 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
 
   await Promise.all(
     toRun.map(async (m) => {
-      const defaults = app.defaultsOf(m.task);
-      const resultExpires = Math.max(KV_MIN_TTL_S, m.options.result_expires ?? defaults.result_expires ?? DEFAULT_RESULT_EXPIRES_S);
-      const common = { task: m.task, queue: m.queue, worker: app.name, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id };
-      const startedAt = Date.now();
-      if (m.options.track_started ?? defaults.track_started ?? false) {
-        await resultStub(env, m.id).write([{ id: m.id, state: "STARTED", ...common, started_at: startedAt }]);
-      }
-      const policy = resultPolicyOf(app, m.task);
-      // As the leased consumer: large arguments (pointers) are read from R2 first, and a large
-      // value goes to R2 before it is written anywhere.
-      const ran =
-        (await resolveArgs(env, m)) ??
-        (await runTask(app, { lease: "", deadline: 0, redelivered: attempts > 1, message: m }, new AbortController(), {
-          updateState: async (state, meta) => {
-            await resultStub(env, m.id).write([{ id: m.id, state, meta, ...common }]);
-          },
-          acknowledge: async () => undefined,
-        }));
-      const outcome = await offloadResult(env, policy, m.id, ran);
-      const doneAt = Date.now();
-      if (outcome.kind === "retry") {
-        later.push({ ...m, retries: m.retries + 1, eta: outcome.countdownS > 0 ? doneAt + outcome.countdownS * 1000 : null });
-        effects.push({ kind: "store", write: { id: m.id, state: "RETRY", error: outcome.error, result: null, ...common, retries: m.retries + 1 } });
+      if (trackStartedOf(app, m)) await resultStub(env, m.id).write([stateWrite(m, "STARTED", app.name, { started_at: Date.now() })]);
+      const leased = { lease: "", deadline: 0, redelivered: attempts > 1, message: m };
+      const ran = await runDelivered(env, app, leased, new AbortController(), {
+        updateState: async (state, meta) => {
+          await resultStub(env, m.id).write([stateWrite(m, state, app.name, { meta })]);
+        },
+        acknowledge: async () => undefined,
+      });
+      const o = ran.result;
+      if (o.kind === "retry") {
+        const retried = retriedMessage(m, o.countdownS, ran.doneAt);
+        later.push(retried);
+        effects.push({ kind: "store", write: stateWrite(retried, "RETRY", app.name, { error: o.error, result: null }) });
         return;
       }
-      effects.push(...outcomeEffects(m, stamped(outcome, { worker: app.name, startedAt, doneAt }), resultExpires, policy.extended));
+      const outcome = stamped(o, { worker: app.name, startedAt: ran.startedAt, doneAt: ran.doneAt });
+      effects.push(...outcomeEffects(m, outcome, resultExpiresOf(app, m), resultPolicyOf(app, m.task).extended));
     }),
   );
 
