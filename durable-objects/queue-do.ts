@@ -12,7 +12,6 @@ import { DurableObject } from "cloudflare:workers";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_WAITING,
-  DEFAULT_VISIBILITY_TIMEOUT_S,
   QUEUE_MESSAGE_BUDGET_BYTES,
   REVOKED_MEMORY_S,
   SQL_PARAM_BUDGET_BYTES,
@@ -24,7 +23,7 @@ import type { BeginItem, DeadLetter, DeadLetterEntry, QueueSettings, SettleItem 
 import { outcomeEffects, stateWrite, type Effect } from "../src/canvas/effects.js";
 import { retriedMessage } from "../src/worker/retry.js";
 import { payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
-import { endEffects, extendedResult, hardLimitS, revokedOutcome } from "./queue-endings.js";
+import { acksLateOf, endEffects, extendedResult, hardLimitS, revokedOutcome } from "./queue-endings.js";
 import { runEffects } from "../src/apply/run-effects.js";
 import { jsonSlices, packDeliveries, sendBatches } from "../src/runtime/pack.js";
 import { seqOfLease } from "../src/runtime/lease.js";
@@ -33,7 +32,8 @@ import { directoryStub, resultStub } from "../src/runtime/stubs.js";
 import { planEnvOf } from "../src/app/plan-env.js";
 import { getApp } from "../src/runtime/app-registry.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
-import { QUEUE_SCHEMA, type MessageRow } from "./queue-schema.js";
+import { applyQueueSchema, type MessageRow } from "./queue-schema.js";
+import { begunLease, expiredLease, renewLeases } from "./queue-leases.js";
 import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter } from "./dead-letter-store.js";
 
 /** How long a dispatched lease may wait for its consumer to begin it. */
@@ -65,7 +65,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => {
-      this.sql.exec(QUEUE_SCHEMA);
+      applyQueueSchema(this.sql);
       this.sql.exec(DEAD_LETTER_SCHEMA);
       this.revokedCount = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM revoked").one().n;
     });
@@ -293,8 +293,9 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   // ---- consumer calls --------------------------------------------------------------------
 
   /**
-   * A consumer begins leased tasks. For each: `run` (lease renewed to the hard limit, or the
-   * visibility timeout) or `skip` (revoked, expired, or the lease is no longer held).
+   * A consumer begins leased tasks. For each: `run` (the lease ends at the hard limit, or the
+   * visibility timeout, and lives as long as the consumer's heartbeats: see queue-leases.ts)
+   * or `skip` (revoked, expired, or the lease is no longer held).
    */
   async begin(items: BeginItem[]): Promise<Array<{ lease: string; action: "run" | "skip" }>> {
     const now = Date.now();
@@ -320,7 +321,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           out.push({ lease: item.lease, action: "skip" });
           continue;
         }
-        const key = `${now + (item.timeLimitMs ?? DEFAULT_VISIBILITY_TIMEOUT_S * 1000)}:${item.timeLimitMs ? 1 : 0}`;
+        const lease = begunLease(now, item.timeLimitMs);
+        const key = `${lease.leaseEnd}:${lease.deadline}:${lease.limited}`;
         const seqs = renew.get(key);
         if (seqs) seqs.push(row.seq);
         else renew.set(key, [row.seq]);
@@ -332,8 +334,14 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       }
       this.deleteSeqs(dropped);
       for (const [key, seqs] of renew) {
-        const [deadline, limited] = key.split(":").map(Number);
-        this.sql.exec("UPDATE messages SET started = 1, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))", deadline, limited, JSON.stringify(seqs));
+        const [leaseEnd, deadline, limited] = key.split(":").map(Number);
+        this.sql.exec(
+          "UPDATE messages SET started = 1, lease_end = ?, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))",
+          leaseEnd,
+          deadline,
+          limited,
+          JSON.stringify(seqs),
+        );
       }
       this.addEffects(effects);
     });
@@ -342,10 +350,18 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     return out;
   }
 
-  /** Which of these leases are no longer held (revoked with terminate, or expired): abort them. */
+  /**
+   * A consumer's heartbeat for its running tasks: proves their worker alive (renews the liveness
+   * lease of the held ones, see renewLeases) and answers which leases are no longer held (revoked
+   * with terminate, or expired): the consumer aborts those. Reads and writes the leased rows.
+   */
   async heartbeat(leases: Array<{ id: string; lease: string }>): Promise<string[]> {
-    const held = this.leasedRows(leases, "id, lease");
-    return leases.filter((l) => !held.has(l.id)).map((l) => l.lease);
+    const now = Date.now();
+    return this.ctx.storage.transactionSync(() => {
+      const held = this.leasedRows(leases, "seq, id, lease, started, deadline, lease_end");
+      renewLeases(this.sql, [...held.values()], now);
+      return leases.filter((l) => !held.has(l.id)).map((l) => l.lease);
+    });
   }
 
   /** Manual acknowledgement: the message will not be redelivered if its consumer is lost. */
@@ -355,7 +371,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   }
 
   /**
-   * Settles leased tasks, fenced: a stale lease, or one past a hard-limit deadline, is refused
+   * Settles leased tasks, fenced: a stale lease, or one past its hard limit (`lease_end`), is refused
    * (a hard-limited one is failed with TimeLimitExceeded instead). Success and failure delete the
    * message and count; a retry puts it back (same id, retries + 1) after its countdown.
    */
@@ -367,7 +383,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     let completed = 0;
     let failed = 0;
     this.ctx.storage.transactionSync(() => {
-      const held = this.leasedRows(items, "seq, id, lease, deadline, time_limited, body");
+      const held = this.leasedRows(items, "seq, id, lease, lease_end, time_limited, body");
       const done: number[] = [];
       for (const item of items) {
         const row = held.get(item.id);
@@ -376,7 +392,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           continue;
         }
         const m = JSON.parse(row.body) as TaskMessage;
-        if (row.time_limited === 1 && row.deadline !== null && row.deadline < now) {
+        if (row.time_limited === 1 && row.lease_end !== null && row.lease_end < now) {
           refused.push(item.id);
           done.push(row.seq);
           const outcome = stamped(timeLimitEnding(hardLimitS(m)), { worker: item.worker, startedAt: item.startedAt, doneAt: now });
@@ -526,9 +542,10 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   // ---- time: the one alarm ---------------------------------------------------------------
 
   /**
-   * Runs whatever is due: expired leases (not begun → back to waiting; hard-limited →
-   * FAILURE TimeLimitExceeded; otherwise redelivered if acks_late and not acknowledged, else
-   * FAILURE WorkerLostError), due delayed messages, outbox retries.
+   * Runs whatever is due: expired leases (not begun → back to waiting; alive to its hard limit →
+   * FAILURE TimeLimitExceeded; its worker lost → delivered again if acks_late and not
+   * acknowledged, else FAILURE WorkerLostError; see queue-leases.ts), due delayed
+   * messages, outbox retries.
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
@@ -538,19 +555,15 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     this.ctx.storage.transactionSync(() => {
       for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE state = 'leased' AND deadline <= ?", now).toArray()) {
         const m = JSON.parse(row.body) as TaskMessage;
-        if (row.started === 0) {
-          this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, redelivered = 1 WHERE seq = ?", row.seq);
-        } else if (row.time_limited === 1) {
-          this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
-          effects.push(...endEffects(m, recordDeadLetter(this.sql, m, queueEnded(timeLimitEnding(hardLimitS(m)), now))));
-          failed += 1;
-        } else if (m.options.acks_late && row.acked === 0) {
-          this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, started = 0, redelivered = 1 WHERE seq = ?", row.seq);
-        } else {
-          this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
-          effects.push(...endEffects(m, recordDeadLetter(this.sql, m, queueEnded(workerLostEnding(), now))));
-          failed += 1;
+        const action = expiredLease(row, acksLateOf(m));
+        if (action === "return" || action === "redeliver") {
+          this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, lease_end = NULL, started = 0, redelivered = 1 WHERE seq = ?", row.seq);
+          continue;
         }
+        const ending = action === "time-limit" ? timeLimitEnding(hardLimitS(m)) : workerLostEnding();
+        this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
+        effects.push(...endEffects(m, recordDeadLetter(this.sql, m, queueEnded(ending, now))));
+        failed += 1;
       }
       this.sql.exec("DELETE FROM revoked WHERE until <= ?", now);
       // A clock in the past holds nothing back (a turn is never earlier than now).

@@ -28,6 +28,16 @@ export function hardLimitS(m: TaskMessage): number | null {
   }
 }
 
+/** True when the message is acknowledged late: its own `acks_late`, else its task's. */
+export function acksLateOf(m: TaskMessage): boolean {
+  if (m.options.acks_late !== undefined) return m.options.acks_late;
+  try {
+    return getApp().defaultsOf(m.task).acks_late ?? false;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The effects of a message that ends here (revoked, expired, too big, timed out, lost), with its
  * own `result_expires` and the task's `result_extended`.
