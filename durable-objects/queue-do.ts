@@ -294,8 +294,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
 
   /**
    * A consumer begins leased tasks. For each: `run` (the lease ends at the hard limit, or the
-   * visibility timeout, and lives as long as the consumer's heartbeats: see queue-leases.ts)
-   * or `skip` (revoked, expired, or the lease is no longer held).
+   * visibility timeout, and lives as long as the consumer's heartbeats: see queue-leases.ts; a
+   * first begin counts a delivery) or `skip` (revoked, expired, or the lease is no longer held).
    */
   async begin(items: BeginItem[]): Promise<Array<{ lease: string; action: "run" | "skip" }>> {
     const now = Date.now();
@@ -335,8 +335,9 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       this.deleteSeqs(dropped);
       for (const [key, seqs] of renew) {
         const [leaseEnd, deadline, limited] = key.split(":").map(Number);
+        // A first begin counts a delivery (a repeated begin of the same lease does not).
         this.sql.exec(
-          "UPDATE messages SET started = 1, lease_end = ?, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))",
+          "UPDATE messages SET deliveries = deliveries + 1 - started, started = 1, lease_end = ?, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))",
           leaseEnd,
           deadline,
           limited,
@@ -543,8 +544,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
 
   /**
    * Runs whatever is due: expired leases (not begun → back to waiting; alive to its hard limit →
-   * FAILURE TimeLimitExceeded; its worker lost → delivered again if acks_late and not
-   * acknowledged, else FAILURE WorkerLostError; see queue-leases.ts), due delayed
+   * FAILURE TimeLimitExceeded; its worker lost → delivered again if acks_late, not acknowledged
+   * and under MAX_DELIVERIES, else FAILURE WorkerLostError; see queue-leases.ts), due delayed
    * messages, outbox retries.
    */
   override async alarm(): Promise<void> {
@@ -560,7 +561,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, lease_end = NULL, started = 0, redelivered = 1 WHERE seq = ?", row.seq);
           continue;
         }
-        const ending = action === "time-limit" ? timeLimitEnding(hardLimitS(m)) : workerLostEnding();
+        const ending = action === "time-limit" ? timeLimitEnding(hardLimitS(m)) : workerLostEnding(action === "poison" ? row.deliveries : undefined);
         this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
         effects.push(...endEffects(m, recordDeadLetter(this.sql, m, queueEnded(ending, now))));
         failed += 1;

@@ -8,7 +8,7 @@
  * heartbeats stopped: the worker is lost. When it passes at `lease_end`, the worker was alive
  * to the end: a time-limited task ran past its limit.
  */
-import { DEFAULT_VISIBILITY_TIMEOUT_S, WORKER_LEASE_MS } from "../src/protocol/index.js";
+import { DEFAULT_VISIBILITY_TIMEOUT_S, MAX_DELIVERIES, WORKER_LEASE_MS } from "../src/protocol/index.js";
 import type { MessageRow } from "./queue-schema.js";
 
 /** A heartbeat renews a lease only once less than this is left (most heartbeats write nothing). */
@@ -45,14 +45,16 @@ export type ExpiredLease =
   /** acks_late, not acknowledged, worker lost: delivered again. */
   | "redeliver"
   /** Worker lost after the task was acknowledged (early ack, or acknowledge()): FAILURE WorkerLostError. */
-  | "lost";
+  | "lost"
+  /** acks_late, lost again after MAX_DELIVERIES deliveries: FAILURE WorkerLostError, a poison message. */
+  | "poison";
 
 /** The alarm's decision for an expired lease (pure). */
-export function expiredLease(row: Pick<MessageRow, "started" | "time_limited" | "deadline" | "lease_end" | "acked">, acksLate: boolean): ExpiredLease {
+export function expiredLease(row: Pick<MessageRow, "started" | "time_limited" | "deadline" | "lease_end" | "acked" | "deliveries">, acksLate: boolean): ExpiredLease {
   if (row.started === 0) return "return";
   const aliveToEnd = row.lease_end === null || (row.deadline !== null && row.deadline >= row.lease_end);
   if (aliveToEnd && row.time_limited === 1) return "time-limit";
   // Lost (or, without a time limit, past its visibility timeout: as Celery, the same as lost).
   if (!acksLate || row.acked === 1) return "lost";
-  return "redeliver";
+  return row.deliveries < MAX_DELIVERIES ? "redeliver" : "poison";
 }

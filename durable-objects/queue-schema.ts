@@ -10,6 +10,7 @@
  * A begun row has two times: `lease_end`, the end of its lease whatever happens (the hard time
  * limit plus grace, or the visibility timeout), and `deadline`, the earlier of that and the end
  * of its worker's liveness lease (renewed by heartbeats); the alarm looks at `deadline`.
+ * `deliveries` counts the times a consumer began the row (the poison-message bound).
  */
 export const QUEUE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
@@ -26,7 +27,8 @@ CREATE TABLE IF NOT EXISTS messages (
   redelivered INTEGER NOT NULL DEFAULT 0,
   time_limited INTEGER NOT NULL DEFAULT 0,
   body TEXT NOT NULL,
-  lease_end INTEGER
+  lease_end INTEGER,
+  deliveries INTEGER NOT NULL DEFAULT 0
 );
 DROP INDEX IF EXISTS messages_ready;
 DROP INDEX IF EXISTS messages_eta;
@@ -67,6 +69,7 @@ const ADDED_COLUMNS: Array<{ name: string; add: string; backfill?: string }> = [
     // A row begun by an earlier version had one deadline: its lease's end.
     backfill: "UPDATE messages SET lease_end = deadline WHERE state = 'leased' AND started = 1",
   },
+  { name: "deliveries", add: "ALTER TABLE messages ADD COLUMN deliveries INTEGER NOT NULL DEFAULT 0" },
 ];
 
 /** Creates the schema, or upgrades the one an earlier version created (rows kept). */
@@ -96,4 +99,5 @@ export type MessageRow = {
   time_limited: number;
   body: string;
   lease_end: number | null;
+  deliveries: number;
 };

@@ -1,13 +1,13 @@
 /**
- * Lost workers: a begun task's worker proves it is alive by heartbeats on a
+ * Lost workers and poison messages: a begun task's worker proves it is alive by heartbeats on a
  * short lease of its own (WORKER_LEASE_MS), apart from the hard limit. Silence means the worker
- * is lost: acks_late tasks are delivered again, early-acked ones
+ * is lost: acks_late tasks are delivered again (at most MAX_DELIVERIES times), early-acked ones
  * end WorkerLostError; TimeLimitExceeded only for a task still alive at its limit. The test plays
  * the consumer (nobody consumes this project's Queue) and stands for silence by moving deadlines.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { WORKER_LEASE_MS } from "../../src/protocol";
+import { MAX_DELIVERIES, WORKER_LEASE_MS } from "../../src/protocol";
 import type { TaskMessage } from "../../src/protocol/message";
 import { getApp } from "../../src/runtime/app-registry";
 import { applyQueueSchema } from "../../durable-objects/queue-schema";
@@ -87,7 +87,7 @@ describe("lost workers", () => {
     await stub.configure(q, { paused: true });
     await silent(q, m.id, 60_000, 1);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await row(q, m.id)).toMatchObject({ state: "waiting", lease: null, started: 0, redelivered: 1 });
+    expect(await row(q, m.id)).toMatchObject({ state: "waiting", lease: null, started: 0, redelivered: 1, deliveries: 1 });
     expect(await result(m.id, q)).toBeNull();
   });
 
@@ -117,8 +117,54 @@ describe("lost workers", () => {
   });
 });
 
+describe("poison messages", () => {
+  it(`an acks_late task whose worker is lost every time is delivered ${MAX_DELIVERIES} times, then fails WorkerLostError as a dead letter`, async () => {
+    const { q, m } = await leaseOne({ options: { acks_late: true } });
+    const stub = queue(q);
+    for (let delivery = 1; delivery <= MAX_DELIVERIES; delivery++) {
+      const leased = await onlyLease(q);
+      expect(leased.id).toBe(m.id);
+      // A repeated begin of the same lease (the consumer's retry) counts once.
+      await stub.begin([beginItem(leased.lease!, m.id)]);
+      await stub.begin([beginItem(leased.lease!, m.id)]);
+      expect((await row(q, m.id))?.deliveries).toBe(delivery);
+      await silent(q, m.id);
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      if (delivery < MAX_DELIVERIES) expect(await result(m.id, q)).toBeNull();
+    }
+    expect(await rows(q)).toEqual([]);
+    const r = await result(m.id, q);
+    expect(r).toMatchObject({ state: "FAILURE", error: { type: "WorkerLostError" } });
+    expect(r?.error?.message).toContain(`${MAX_DELIVERIES} times`);
+    expect(await stub.deadLetter(q, m.id)).toMatchObject({ id: m.id, error: { type: "WorkerLostError" } });
+    expect((await stub.stats(q)).failed).toBe(1);
+  });
+
+  it("a delivery whose consumer never began it does not count (a slow Queue is not a poison)", async () => {
+    const { q, m } = await leaseOne({ options: { acks_late: true } });
+    const stub = queue(q);
+    for (let i = 0; i < MAX_DELIVERIES + 1; i++) {
+      await onlyLease(q);
+      await silent(q, m.id);
+      await runDurableObjectAlarm(stub);
+    }
+    expect((await onlyLease(q)).deliveries).toBe(0);
+    expect(await result(m.id, q)).toBeNull();
+  });
+
+  it("a retry starts a fresh count", async () => {
+    const { q, m, lease } = await leaseOne({ options: { acks_late: true } });
+    const stub = queue(q);
+    await stub.begin([beginItem(lease, m.id)]);
+    await stub.configure(q, { paused: true });
+    const now = Date.now();
+    await stub.settle([{ lease, id: m.id, outcome: { kind: "retry", countdownS: 0, error: { type: "E", message: "again" } }, worker: "itest", startedAt: now, doneAt: now, resultExpires: 60 }]);
+    expect(await row(q, m.id)).toMatchObject({ state: "waiting", deliveries: 0 });
+  });
+});
+
 describe("schema upgrade", () => {
-  it("a queue created before leases had two times gets lease_end; its begun rows keep their deadline as their lease's end", async () => {
+  it("a queue created before leases had two times gets lease_end and deliveries; its begun rows keep their deadline as their lease's end", async () => {
     const q = uid("q-upgrade");
     const stub = queue(q);
     await stub.configure(q, { paused: true });
@@ -133,11 +179,11 @@ describe("schema upgrade", () => {
       s.exec("INSERT INTO messages (id, priority, state, body) VALUES ('b', 0, 'waiting', '{}')");
       applyQueueSchema(s);
       applyQueueSchema(s); // again: a no-op
-      return s.exec<{ id: string; deadline: number | null; lease_end: number | null }>("SELECT id, deadline, lease_end FROM messages ORDER BY seq").toArray();
+      return s.exec<{ id: string; deadline: number | null; lease_end: number | null; deliveries: number }>("SELECT id, deadline, lease_end, deliveries FROM messages ORDER BY seq").toArray();
     });
     expect(cols).toEqual([
-      { id: "a", deadline: 12345, lease_end: 12345 },
-      { id: "b", deadline: null, lease_end: null },
+      { id: "a", deadline: 12345, lease_end: 12345, deliveries: 0 },
+      { id: "b", deadline: null, lease_end: null, deliveries: 0 },
     ]);
   });
 });
