@@ -1,9 +1,10 @@
 /**
  * The consumer: takes one delivery (up to 100 leased tasks of one queue), begins them at their
- * QueueDO (which renews each lease to the task's hard limit and skips revoked ones), runs them
- * concurrently, and settles them back in small batches as they finish. While tasks run, a
- * heartbeat asks the QueueDO which leases it no longer holds (revoked with terminate) and
- * aborts those tasks at their next await.
+ * QueueDO (which extends each lease to the task's hard limit and skips revoked ones), runs them
+ * concurrently (src/worker/run-delivered.ts), and settles them back in small batches as they
+ * finish. While tasks run, a heartbeat proves this worker alive (the QueueDO renews the tasks'
+ * liveness lease, WORKER_LEASE_MS; silence means the worker is lost) and asks which leases it no
+ * longer holds (revoked with terminate): those tasks are aborted at their next await.
  */
 import { TaskRevokedError } from "../protocol/index.js";
 import type { DeliveryBody, LeasedTask, TaskMessage } from "../protocol/message.js";
@@ -15,7 +16,7 @@ import type { App } from "../app/app.js";
 import { leaseMsOf, limitsOf } from "./execute.js";
 import { resultExpiresOf, runDelivered, trackStartedOf } from "./run-delivered.js";
 
-/** How often a delivery with tasks still running asks about their leases. */
+/** How often a delivery with tasks still running sends its heartbeat (well inside WORKER_LEASE_MS). */
 const HEARTBEAT_MS = 500;
 /** How long finished tasks wait to be settled together. */
 const SETTLE_DEBOUNCE_MS = 0;
