@@ -12,7 +12,6 @@ import { DurableObject } from "cloudflare:workers";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_WAITING,
-  DEFAULT_VISIBILITY_TIMEOUT_S,
   QUEUE_MESSAGE_BUDGET_BYTES,
   REVOKED_MEMORY_S,
   SQL_PARAM_BUDGET_BYTES,
@@ -21,7 +20,10 @@ import {
 } from "../src/protocol/index.js";
 import type { TaskMessage, WireLeasedTask } from "../src/protocol/message.js";
 import type { BeginItem, DeadLetter, DeadLetterEntry, QueueSettings, SettleItem } from "../src/protocol/rpc.js";
-import { outcomeEffects, type Effect, type Outcome } from "../src/canvas/effects.js";
+import { outcomeEffects, stateWrite, type Effect } from "../src/canvas/effects.js";
+import { retriedMessage } from "../src/worker/retry.js";
+import { payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
+import { acksLateOf, endEffects, extendedResult, hardLimitS, revokedOutcome } from "./queue-endings.js";
 import { runEffects } from "../src/apply/run-effects.js";
 import { jsonSlices, packDeliveries, sendBatches } from "../src/runtime/pack.js";
 import { seqOfLease } from "../src/runtime/lease.js";
@@ -29,10 +31,10 @@ import { rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js
 import { directoryStub, resultStub } from "../src/runtime/stubs.js";
 import { planEnvOf } from "../src/app/plan-env.js";
 import { findApp, getApp } from "../src/runtime/app-registry.js";
-import { resultPolicyOf } from "../src/app/result-policy.js";
 import { runSettingsOf } from "../src/app/task-settings.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
-import { QUEUE_SCHEMA, type MessageRow } from "./queue-schema.js";
+import { applyQueueSchema, type MessageRow } from "./queue-schema.js";
+import { begunLease, expiredLease, renewLeases } from "./queue-leases.js";
 import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter } from "./dead-letter-store.js";
 
 /** How long a dispatched lease may wait for its consumer to begin it. */
@@ -42,15 +44,6 @@ const PICKUP_TIMEOUT_MS = 30_000;
 const OUTBOX_SAFETY_MS = 5_000;
 /** Outbox retry backoff after a failed flush. */
 const OUTBOX_RETRY_MS = 1_000;
-
-/** True when the task's result is stored with its args and kwargs (`result_extended`). */
-function extendedResult(task: string): boolean {
-  try {
-    return resultPolicyOf(getApp(), task).extended;
-  } catch {
-    return false;
-  }
-}
 
 /** One queue (or shard of one): messages, leases, the concurrency window and the outbox. */
 export class QueueDO extends DurableObject<EdgeryEnv> {
@@ -73,7 +66,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => {
-      this.sql.exec(QUEUE_SCHEMA);
+      applyQueueSchema(this.sql);
       this.sql.exec(DEAD_LETTER_SCHEMA);
       this.revokedCount = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM revoked").one().n;
     });
@@ -234,8 +227,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           // Made at run time (e.g. a chord body given a huge result list): no Queue message can
           // carry it, and sending it would fail its whole batch again and again. It fails alone.
           const m = JSON.parse(row.body) as TaskMessage;
-          const error = { type: "PayloadTooLarge", message: `the task's message is ${row.body.length} bytes; a Queue message carries at most ${QUEUE_MESSAGE_BUDGET_BYTES}` };
-          tooBigEffects.push(...endEffects(m, { kind: "failure", state: "FAILURE", error, worker: null, startedAt: null, doneAt: now }));
+          tooBigEffects.push(...endEffects(m, queueEnded(payloadTooLargeEnding(row.body.length, QUEUE_MESSAGE_BUDGET_BYTES), now)));
           tooBig.push(row.seq);
           continue;
         }
@@ -302,8 +294,9 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   // ---- consumer calls --------------------------------------------------------------------
 
   /**
-   * A consumer begins leased tasks. For each: `run` (lease renewed to the hard limit, or the
-   * visibility timeout) or `skip` (revoked, expired, or the lease is no longer held).
+   * A consumer begins leased tasks. For each: `run` (the lease ends at the hard limit, or the
+   * visibility timeout, and lives as long as the consumer's heartbeats: see queue-leases.ts; a
+   * first begin counts a delivery) or `skip` (revoked, expired, or the lease is no longer held).
    */
   async begin(items: BeginItem[]): Promise<Array<{ lease: string; action: "run" | "skip" }>> {
     const now = Date.now();
@@ -329,23 +322,28 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           out.push({ lease: item.lease, action: "skip" });
           continue;
         }
-        const key = `${now + (item.timeLimitMs ?? DEFAULT_VISIBILITY_TIMEOUT_S * 1000)}:${item.timeLimitMs ? 1 : 0}`;
+        const lease = begunLease(now, item.timeLimitMs);
+        const key = `${lease.leaseEnd}:${lease.deadline}:${lease.limited}`;
         const seqs = renew.get(key);
         if (seqs) seqs.push(row.seq);
         else renew.set(key, [row.seq]);
         if (item.trackStarted) {
           const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
-          effects.push({
-            kind: "store",
-            write: { id: m.id, state: "STARTED", task: m.task, queue: m.queue, worker: item.worker, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id, started_at: now },
-          });
+          effects.push({ kind: "store", write: stateWrite(m, "STARTED", item.worker, { started_at: now }) });
         }
         out.push({ lease: item.lease, action: "run" });
       }
       this.deleteSeqs(dropped);
       for (const [key, seqs] of renew) {
-        const [deadline, limited] = key.split(":").map(Number);
-        this.sql.exec("UPDATE messages SET started = 1, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))", deadline, limited, JSON.stringify(seqs));
+        const [leaseEnd, deadline, limited] = key.split(":").map(Number);
+        // A first begin counts a delivery (a repeated begin of the same lease does not).
+        this.sql.exec(
+          "UPDATE messages SET deliveries = deliveries + 1 - started, started = 1, lease_end = ?, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))",
+          leaseEnd,
+          deadline,
+          limited,
+          JSON.stringify(seqs),
+        );
       }
       this.addEffects(effects);
     });
@@ -354,10 +352,18 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     return out;
   }
 
-  /** Which of these leases are no longer held (revoked with terminate, or expired): abort them. */
+  /**
+   * A consumer's heartbeat for its running tasks: proves their worker alive (renews the liveness
+   * lease of the held ones, see renewLeases) and answers which leases are no longer held (revoked
+   * with terminate, or expired): the consumer aborts those. Reads and writes the leased rows.
+   */
   async heartbeat(leases: Array<{ id: string; lease: string }>): Promise<string[]> {
-    const held = this.leasedRows(leases, "id, lease");
-    return leases.filter((l) => !held.has(l.id)).map((l) => l.lease);
+    const now = Date.now();
+    return this.ctx.storage.transactionSync(() => {
+      const held = this.leasedRows(leases, "seq, id, lease, started, deadline, lease_end");
+      renewLeases(this.sql, [...held.values()], now);
+      return leases.filter((l) => !held.has(l.id)).map((l) => l.lease);
+    });
   }
 
   /** Manual acknowledgement: the message will not be redelivered if its consumer is lost. */
@@ -367,7 +373,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   }
 
   /**
-   * Settles leased tasks, fenced: a stale lease, or one past a hard-limit deadline, is refused
+   * Settles leased tasks, fenced: a stale lease, or one past its hard limit (`lease_end`), is refused
    * (a hard-limited one is failed with TimeLimitExceeded instead). Success and failure delete the
    * message and count; a retry puts it back (same id, retries + 1) after its countdown.
    */
@@ -379,7 +385,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     let completed = 0;
     let failed = 0;
     this.ctx.storage.transactionSync(() => {
-      const held = this.leasedRows(items, "seq, id, lease, deadline, time_limited, body");
+      const held = this.leasedRows(items, "seq, id, lease, lease_end, time_limited, body");
       const done: number[] = [];
       for (const item of items) {
         const row = held.get(item.id);
@@ -388,18 +394,18 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           continue;
         }
         const m = JSON.parse(row.body) as TaskMessage;
-        if (row.time_limited === 1 && row.deadline !== null && row.deadline < now) {
+        if (row.time_limited === 1 && row.lease_end !== null && row.lease_end < now) {
           refused.push(item.id);
           done.push(row.seq);
-          effects.push(...outcomeEffects(m, recordDeadLetter(this.sql, m, timeLimitOutcome(m, item.worker, item.startedAt, now)), item.resultExpires, extendedResult(m.task)));
+          const outcome = stamped(timeLimitEnding(hardLimitS(m)), { worker: item.worker, startedAt: item.startedAt, doneAt: now });
+          effects.push(...outcomeEffects(m, recordDeadLetter(this.sql, m, outcome), item.resultExpires, extendedResult(m.task)));
           failed += 1;
           continue;
         }
         accepted.push(item.id);
         const o = item.outcome;
         if (o.kind === "retry") {
-          const { rate_slot: _slot, ...options } = m.options;
-          const retried: TaskMessage = { ...m, options, retries: m.retries + 1, eta: o.countdownS > 0 ? now + o.countdownS * 1000 : null };
+          const retried = retriedMessage(m, o.countdownS, now);
           this.deleteSeqs([row.seq]);
           this.sql.exec(
             "INSERT INTO messages (id, priority, state, eta, expires, time_limited, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -411,17 +417,11 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
             row.time_limited,
             JSON.stringify(retried),
           );
-          effects.push({
-            kind: "store",
-            write: { id: m.id, state: "RETRY", error: o.error, result: null, task: m.task, queue: m.queue, worker: item.worker, retries: retried.retries, parent_id: m.parent_id, group_id: m.group_id },
-          });
+          effects.push({ kind: "store", write: stateWrite(retried, "RETRY", item.worker, { error: o.error, result: null }) });
           continue;
         }
         done.push(row.seq);
-        const outcome: Outcome =
-          o.kind === "success"
-            ? { kind: "success", value: o.value, worker: item.worker, startedAt: item.startedAt, doneAt: item.doneAt }
-            : { kind: "failure", state: o.state, error: o.error, worker: item.worker, startedAt: item.startedAt, doneAt: item.doneAt };
+        const outcome = stamped(o, item);
         if (o.kind === "success") completed += 1;
         else if (o.state === "FAILURE") failed += 1;
         effects.push(...outcomeEffects(m, recordDeadLetter(this.sql, m, outcome), item.resultExpires, extendedResult(m.task)));
@@ -544,9 +544,10 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   // ---- time: the one alarm ---------------------------------------------------------------
 
   /**
-   * Runs whatever is due: expired leases (not begun → back to waiting; hard-limited →
-   * FAILURE TimeLimitExceeded; otherwise redelivered if acks_late and not acknowledged, else
-   * FAILURE WorkerLostError), due delayed messages, outbox retries.
+   * Runs whatever is due: expired leases (not begun → back to waiting; alive to its hard limit →
+   * FAILURE TimeLimitExceeded; its worker lost → delivered again if acks_late, not acknowledged
+   * and under MAX_DELIVERIES, else FAILURE WorkerLostError; see queue-leases.ts), due delayed
+   * messages, outbox retries.
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
@@ -556,20 +557,15 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     this.ctx.storage.transactionSync(() => {
       for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE state = 'leased' AND deadline <= ?", now).toArray()) {
         const m = JSON.parse(row.body) as TaskMessage;
-        if (row.started === 0) {
-          this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, redelivered = 1 WHERE seq = ?", row.seq);
-        } else if (row.time_limited === 1) {
-          this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
-          effects.push(...endEffects(m, recordDeadLetter(this.sql, m, timeLimitOutcome(m, null, null, now))));
-          failed += 1;
-        } else if (m.options.acks_late && row.acked === 0) {
-          this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, started = 0, redelivered = 1 WHERE seq = ?", row.seq);
-        } else {
-          this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
-          const error = { type: "WorkerLostError", message: "the worker running this task was lost before it finished" };
-          effects.push(...endEffects(m, recordDeadLetter(this.sql, m, { kind: "failure", state: "FAILURE", error, worker: null, startedAt: null, doneAt: now })));
-          failed += 1;
+        const action = expiredLease(row, acksLateOf(m));
+        if (action === "return" || action === "redeliver") {
+          this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, lease_end = NULL, started = 0, redelivered = 1 WHERE seq = ?", row.seq);
+          continue;
         }
+        const ending = action === "time-limit" ? timeLimitEnding(hardLimitS(m)) : workerLostEnding(action === "poison" ? row.deliveries : undefined);
+        this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
+        effects.push(...endEffects(m, recordDeadLetter(this.sql, m, queueEnded(ending, now))));
+        failed += 1;
       }
       this.sql.exec("DELETE FROM revoked WHERE until <= ?", now);
       // A clock in the past holds nothing back (a turn is never earlier than now).
@@ -696,26 +692,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     const row = this.leasedRow(id, lease);
     if (!row) return false;
     const m = JSON.parse(row.body) as TaskMessage;
-    await resultStub(this.env, id).write([{ id, state, meta, task: m.task, queue: m.queue, worker, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id }]);
+    await resultStub(this.env, id).write([stateWrite(m, state, worker, { meta })]);
     return true;
   }
-}
-
-/**
- * The effects of a message that ends here (revoked, expired, too big, timed out, lost), with the
- * task's `result_expires` and `result_extended`.
- */
-function endEffects(m: TaskMessage, outcome: Outcome): Effect[] {
-  return outcomeEffects(m, outcome, runSettingsOf(findApp(), m).resultExpiresS, extendedResult(m.task));
-}
-
-function revokedOutcome(why: "revoked" | "expired" | "terminated", now: number): Outcome {
-  const message = why === "expired" ? "the task expired before it started" : why === "terminated" ? "the task was terminated" : "the task was revoked";
-  return { kind: "failure", state: "REVOKED", error: { type: "TaskRevokedError", message }, worker: null, startedAt: null, doneAt: now };
-}
-
-function timeLimitOutcome(m: TaskMessage, worker: string | null, startedAt: number | null, now: number): Outcome {
-  const limit = m.options.time_limit;
-  const error = { type: "TimeLimitExceeded", message: `TimeLimitExceeded(${limit ?? ""})` };
-  return { kind: "failure", state: "FAILURE", error, worker, startedAt, doneAt: now };
 }

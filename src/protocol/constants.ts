@@ -33,6 +33,18 @@ export const DEFAULT_RESULT_EXPIRES_S = 24 * 60 * 60;
 export const MAX_WAIT_S = 30;
 /** Default lease length for a task with no hard time limit (Celery's visibility timeout role). */
 export const DEFAULT_VISIBILITY_TIMEOUT_S = 30 * 60;
+/**
+ * How long a begun task stays leased without a heartbeat from its consumer (which sends one
+ * every half second while the task runs): past it the worker is taken for lost, whatever the
+ * task's time limit. A QueueDO renews the lease at most every third of this.
+ */
+export const WORKER_LEASE_MS = 30_000;
+/**
+ * Most times an `acks_late` task is begun by a worker that is then lost. Past it the task is a
+ * poison message (it kills its consumer, or keeps landing beside one that does): it fails with
+ * WorkerLostError and becomes a dead letter instead of being delivered again.
+ */
+export const MAX_DELIVERIES = 5;
 /** Grace added to a hard time limit before the lease deadline fences the task's late result. */
 export const HARD_LIMIT_GRACE_MS = 250;
 /** Default concurrency window of a queue: how many of its tasks may be leased at once. */
