@@ -77,14 +77,15 @@ afterAll(async () => {
 });
 
 describe("the npm package", () => {
-  it("ships dist/, the license and the README, and no tests, bench or sources", () => {
+  it("ships dist/, the dev server (bin edgery-dev), the license and the README, and no tests, bench or sources", () => {
     const paths = packed.files.map((f) => f.path).sort();
     expect(paths).toContain("dist/index.js");
     expect(paths).toContain("dist/index.d.ts");
     expect(paths).toContain("dist/client.js");
     expect(paths).toContain("dist/client.d.ts");
     expect(paths).toContain("LICENSE");
-    expect(paths.filter((p) => !/^(dist\/[^/]+\.(js|d\.ts)|LICENSE|README\.md|package\.json)$/.test(p))).toEqual([]);
+    expect(paths).toContain("scripts/miniflare-dev.mjs");
+    expect(paths.filter((p) => !/^(dist\/[^/]+\.(js|d\.ts)|scripts\/miniflare-dev(\.mjs|\/[^/]+\.mjs)|LICENSE|README\.md|package\.json)$/.test(p))).toEqual([]);
   });
 
   it("type-checks the user's Workers and Node script under a strict tsconfig, skipLibCheck off", async () => {
