@@ -658,7 +658,13 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
    * in a burst cost one dispatch pass.
    */
   private async afterTransition(dispatch = true): Promise<void> {
-    await this.scheduleAlarm();
+    try {
+      await this.scheduleAlarm();
+    } catch (err) {
+      // The transition is committed: its caller must not be told otherwise (a 503 "nothing was
+      // enqueued" would make a client send it again). The pump sets the alarm again when done.
+      console.error("edgery: setting the queue's alarm failed after a commit; the pump tries again", err);
+    }
     this.pump(dispatch);
   }
 

@@ -31,6 +31,9 @@ export type EndEffects = (m: TaskMessage, outcome: Outcome) => Effect[];
 
 /** The outbox table of one QueueDO. */
 export class QueueOutbox {
+  /** Set when a give-up in this pass added rows (what its failed tasks set in motion). */
+  private followed = false;
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly env: EdgeryEnv,
@@ -51,8 +54,9 @@ export class QueueOutbox {
     return this.sql.exec<{ t: number | null }>("SELECT MIN(CASE WHEN attempts = 0 THEN ? ELSE not_before END) AS t FROM outbox", now + OUTBOX_SAFETY_MS).one().t;
   }
 
-  /** Carries out up to FLUSH_ROWS due rows. Returns true when more rows may be due. */
+  /** Carries out up to FLUSH_ROWS due rows. Returns true when more rows may be due (a full pass, or rows a give-up added). */
   async flushOnce(now: number): Promise<boolean> {
+    this.followed = false;
     const rows = this.sql.exec<OutboxRow>("SELECT seq, effect, attempts FROM outbox WHERE not_before <= ? ORDER BY seq LIMIT ?", now, FLUSH_ROWS).toArray();
     if (rows.length === 0) return false;
     const planEnv = planEnvOf(getApp(), now);
@@ -72,7 +76,7 @@ export class QueueOutbox {
         }
       }
     }
-    return rows.length === FLUSH_ROWS;
+    return rows.length === FLUSH_ROWS || this.followed;
   }
 
   /** A row that failed once more: backed off, or given up when its attempts are spent or the failure is for good. */
@@ -126,6 +130,7 @@ export class QueueOutbox {
       }
       this.delete([row.seq]);
       this.add(follow);
+      this.followed ||= follow.length > 0;
     });
   }
 
