@@ -10,9 +10,11 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import {
+  ALARM_MAX_EPOCH_MS,
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_WAITING,
-  QUEUE_MESSAGE_BUDGET_BYTES,
+  DEFAULT_PREFETCH,
+  QUEUE_BODY_MAX_BYTES,
   REVOKED_MEMORY_S,
   SQL_PARAM_BUDGET_BYTES,
   type QueueStats,
@@ -25,7 +27,9 @@ import { retriedMessage } from "../src/worker/retry.js";
 import { payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
 import { acksLateOf, endEffects, extendedResult, hardLimitS, revokedOutcome } from "./queue-endings.js";
 import { runEffects } from "../src/apply/run-effects.js";
-import { jsonSlices, packDeliveries, sendBatches } from "../src/runtime/pack.js";
+import { jsonSlices, planDeliveries, type DeliveryPlan, type SizedDelivery } from "../src/runtime/pack.js";
+import { sendDeliveries, type Unsent } from "../src/runtime/deliver.js";
+import { retryBackoffMs } from "../src/runtime/backoff.js";
 import { seqOfLease } from "../src/runtime/lease.js";
 import { rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js";
 import { directoryStub, resultStub } from "../src/runtime/stubs.js";
@@ -36,18 +40,16 @@ import type { EdgeryEnv } from "../src/runtime/env.js";
 import { applyQueueSchema, type MessageRow } from "./queue-schema.js";
 import { begunLease, expiredLease, renewLeases } from "./queue-leases.js";
 import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter } from "./dead-letter-store.js";
+import { QueueOutbox } from "./queue-outbox.js";
 
 /** How long a dispatched lease may wait for its consumer to begin it. */
 const PICKUP_TIMEOUT_MS = 30_000;
 
-/** When the alarm checks on outbox rows the pump should already have carried out. */
-const OUTBOX_SAFETY_MS = 5_000;
-/** Outbox retry backoff after a failed flush. */
-const OUTBOX_RETRY_MS = 1_000;
 
 /** One queue (or shard of one): messages, leases, the concurrency window and the outbox. */
 export class QueueDO extends DurableObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
+  private readonly outbox: QueueOutbox;
   private pumping: Promise<void> | null = null;
   /** Rows in `revoked`, kept in memory so the common case (none) costs no query. */
   private revokedCount = 0;
@@ -65,6 +67,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.outbox = new QueueOutbox(this.sql, env, ctx.storage, endEffects);
     ctx.blockConcurrencyWhile(async () => {
       applyQueueSchema(this.sql);
       this.sql.exec(DEAD_LETTER_SCHEMA);
@@ -102,6 +105,11 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   /** The back-pressure bound: default DEFAULT_MAX_WAITING, or the queue's `max_waiting`. */
   private get maxWaiting(): number {
     return Number(this.meta("max_waiting") ?? DEFAULT_MAX_WAITING);
+  }
+
+  /** How many of the queue's tasks one delivery may carry (`prefetch`, 1-100). */
+  private get prefetch(): number {
+    return Number(this.meta("prefetch") ?? DEFAULT_PREFETCH);
   }
 
   private get paused(): boolean {
@@ -171,7 +179,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           )
           .toArray().length;
       }
-      this.addEffects(effects);
+      this.outbox.add(effects);
     });
     await this.afterTransition();
     return { added };
@@ -184,85 +192,118 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     return { removed: res.rowsWritten };
   }
 
-  // ---- dispatch --------------------------------------------------------------------------
+  // ---- dispatch ----------------------------------------------------------------------------
 
   /**
-   * Leases as many ready messages as the window allows, highest priority first, and sends
-   * them to the Cloudflare Queue. Promotes due delayed messages and revokes expired ones first.
+   * Leases as many ready messages as the window allows, highest priority first, and sends them
+   * to the Cloudflare Queue, packed by the queue's prefetch and sized in bytes as sent. A message
+   * no Queue message can carry fails alone; a send that fails gives its leases back and is tried
+   * again from the alarm, with backoff. Skipped while such a backoff runs.
    */
   private async dispatch(): Promise<void> {
     const now = Date.now();
-    const leased: Array<{ task: WireLeasedTask; bytes: number }> = [];
-    const effects: Effect[] = [];
+    if (this.sendBackoffUntil(now) > now) return;
+    let deliveries: SizedDelivery[] = [];
     this.ctx.storage.transactionSync(() => {
-      this.sql.exec("UPDATE messages SET state = 'waiting' WHERE state = 'delayed' AND eta <= ?", now);
-      for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE state = 'waiting' AND expires IS NOT NULL AND expires <= ?", now).toArray()) {
-        const m = JSON.parse(row.body) as TaskMessage;
-        effects.push(...endEffects(m, revokedOutcome("expired", now)));
-        this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
-      }
-      this.addEffects(effects);
+      this.promoteAndExpire(now);
       if (this.paused) return;
-      const inFlight = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE state = 'leased'").one().n;
-      const free = this.concurrency - inFlight;
-      if (free <= 0) return;
-      const token = crypto.randomUUID();
-      const deadline = now + PICKUP_TIMEOUT_MS;
-      // One statement leases the whole window; each lease is the dispatch token plus the row's seq.
-      const rows = this.sql
-        .exec<{ seq: number; priority: number; redelivered: number; lease: string; body: string }>(
-          `UPDATE messages SET state = 'leased', lease = ? || ':' || seq, deadline = ?, started = 0, acked = 0
-           WHERE seq IN (SELECT seq FROM messages WHERE state = 'waiting' ORDER BY priority DESC, seq LIMIT ?)
-           RETURNING seq, priority, redelivered, lease, body`,
-          token,
-          deadline,
-          free,
-        )
-        .toArray()
-        .sort((a, b) => b.priority - a.priority || a.seq - b.seq);
-      const tooBig: number[] = [];
-      const tooBigEffects: Effect[] = [];
-      for (const row of rows) {
-        if (row.body.length > QUEUE_MESSAGE_BUDGET_BYTES) {
-          // Made at run time (e.g. a chord body given a huge result list): no Queue message can
-          // carry it, and sending it would fail its whole batch again and again. It fails alone.
-          const m = JSON.parse(row.body) as TaskMessage;
-          tooBigEffects.push(...endEffects(m, queueEnded(payloadTooLargeEnding(row.body.length, QUEUE_MESSAGE_BUDGET_BYTES), now)));
-          tooBig.push(row.seq);
-          continue;
-        }
-        if (row.body.includes('"rate_limit"')) {
-          if (this.rateLimited(row.seq, row.body, now)) {
-            // Its place in the window is free again: the pump makes another pass for the rest.
-            this.wantDispatch = true;
-            this.dirty = true;
-            continue;
-          }
-        }
-        leased.push({ task: { lease: row.lease, deadline, body: row.body, redelivered: row.redelivered === 1 }, bytes: row.body.length });
-      }
-      if (tooBig.length > 0) {
-        this.deleteSeqs(tooBig);
-        this.bump("failed", tooBig.length);
-        this.addEffects(tooBigEffects);
-      }
+      const planned = planDeliveries(this.name, this.leaseWindow(now), this.prefetch);
+      this.failOversize(planned.tooBig, now);
+      deliveries = planned.deliveries;
     });
-    if (leased.length === 0) return;
-    const bodies = packDeliveries(this.name, leased);
-    const sizes = bodies.map((b) => b.tasks.reduce((n, t) => n + t.body.length + 100, 0));
-    try {
-      for (const batch of sendBatches(bodies, sizes)) {
-        await this.env.TASKS.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
-      }
-    } catch (err) {
-      // Not delivered: give the leases back so the messages go out again.
-      const leases = leased.map((l) => l.task.lease);
-      this.sql.exec(
-        "UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL WHERE state = 'leased' AND started = 0 AND lease IN (SELECT value FROM json_each(?))",
-        JSON.stringify(leases),
-      );
-      console.error("edgery: sending to the Queue failed; leases returned", err);
+    if (deliveries.length === 0) return;
+    const unsent = await sendDeliveries(this.env.TASKS, deliveries);
+    this.sent(unsent, now);
+  }
+
+  /** Due delayed messages become waiting; waiting ones past `expires` end REVOKED. Reads/writes: messages, outbox. */
+  private promoteAndExpire(now: number): void {
+    this.sql.exec("UPDATE messages SET state = 'waiting' WHERE state = 'delayed' AND eta <= ?", now);
+    const effects: Effect[] = [];
+    for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE state = 'waiting' AND expires IS NOT NULL AND expires <= ?", now).toArray()) {
+      const m = JSON.parse(row.body) as TaskMessage;
+      effects.push(...endEffects(m, revokedOutcome("expired", now)));
+      this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
     }
+    this.outbox.add(effects);
+  }
+
+  /**
+   * Leases the free part of the window in one statement (each lease is a dispatch token plus the
+   * row's seq) and returns the leased tasks in dispatch order; a rate-limited message whose turn
+   * has not come goes back to delayed instead. Reads/writes: messages, rate_clocks.
+   */
+  private leaseWindow(now: number): WireLeasedTask[] {
+    const inFlight = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE state = 'leased'").one().n;
+    const free = this.concurrency - inFlight;
+    if (free <= 0) return [];
+    const token = crypto.randomUUID();
+    const deadline = now + PICKUP_TIMEOUT_MS;
+    const rows = this.sql
+      .exec<{ seq: number; priority: number; redelivered: number; lease: string; body: string }>(
+        `UPDATE messages SET state = 'leased', lease = ? || ':' || seq, deadline = ?, started = 0, acked = 0
+         WHERE seq IN (SELECT seq FROM messages WHERE state = 'waiting' ORDER BY priority DESC, seq LIMIT ?)
+         RETURNING seq, priority, redelivered, lease, body`,
+        token,
+        deadline,
+        free,
+      )
+      .toArray()
+      .sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    const leased: WireLeasedTask[] = [];
+    for (const row of rows) {
+      if (mayBeRateLimited(row.body) && this.rateLimited(row.seq, row.body, now)) {
+        // Its place in the window is free again: the pump makes another pass for the rest.
+        this.wantDispatch = true;
+        this.dirty = true;
+        continue;
+      }
+      leased.push({ lease: row.lease, deadline, body: row.body, redelivered: row.redelivered === 1 });
+    }
+    return leased;
+  }
+
+  /**
+   * Leased messages no Queue message can carry (made at run time, e.g. a chain step given a huge
+   * result): each fails alone with PayloadTooLarge, as a dead letter, instead of failing every
+   * send that carries it. Reads/writes: messages, dead_letters, outbox, meta.
+   */
+  private failOversize(tooBig: DeliveryPlan["tooBig"], now: number): void {
+    if (tooBig.length === 0) return;
+    const effects: Effect[] = [];
+    for (const { task, bytes } of tooBig) {
+      const m = JSON.parse(task.body) as TaskMessage;
+      effects.push(...endEffects(m, recordDeadLetter(this.sql, m, queueEnded(payloadTooLargeEnding(bytes, QUEUE_BODY_MAX_BYTES), now))));
+    }
+    this.deleteSeqs(tooBig.map(({ task }) => seqOfLease(task.lease)));
+    this.bump("failed", tooBig.length);
+    this.outbox.add(effects);
+  }
+
+  /**
+   * After a dispatch's sends: what did not go out is given back (waiting again) and the next try
+   * waits a doubling backoff, kept in `meta` and due by the alarm; a send that went out clears it.
+   */
+  private sent(unsent: Unsent | null, now: number): void {
+    const failures = Number(this.meta("send_failures") ?? 0);
+    if (!unsent) {
+      if (failures > 0) this.setMeta("send_failures", 0);
+      return;
+    }
+    this.sql.exec(
+      "UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL WHERE state = 'leased' AND started = 0 AND lease IN (SELECT value FROM json_each(?))",
+      JSON.stringify(unsent.tasks.map((t) => t.lease)),
+    );
+    this.setMeta("send_failures", failures + 1);
+    this.setMeta("send_retry_at", now + retryBackoffMs(failures + 1));
+    console.error(`edgery: sending to the Queue failed (${failures + 1} in a row); leases returned, retried from the alarm`, unsent.error);
+  }
+
+  /** Until when dispatch waits after failed sends (0: it does not); a backoff that is over is cleared. */
+  private sendBackoffUntil(now: number): number {
+    const until = Number(this.meta("send_retry_at") ?? 0);
+    if (until > 0 && until <= now) this.setMeta("send_retry_at", 0);
+    return until;
   }
 
   /**
@@ -345,7 +386,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           JSON.stringify(seqs),
         );
       }
-      this.addEffects(effects);
+      this.outbox.add(effects);
     });
     // Beginning frees no room in the window: only the outbox (STARTED, revoked) needs the pump.
     await this.afterTransition(false);
@@ -429,7 +470,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       this.deleteSeqs(done);
       this.bump("completed", completed);
       this.bump("failed", failed);
-      this.addEffects(effects);
+      this.outbox.add(effects);
     });
     await this.afterTransition();
     return { accepted, refused };
@@ -485,18 +526,19 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         effects.push(...endEffects(m, outcome));
         revoked.push(id);
       }
-      this.addEffects(effects);
+      this.outbox.add(effects);
     });
     await this.afterTransition();
     return { revoked };
   }
 
-  /** Sets concurrency and/or paused; returns the stats. */
+  /** Sets concurrency, paused, max_waiting and/or prefetch; returns the stats. */
   async configure(name: string, settings: QueueSettings): Promise<QueueStats> {
     await this.register(name);
     if (settings.concurrency !== undefined) this.setMeta("concurrency", settings.concurrency);
     if (settings.paused !== undefined) this.setMeta("paused", settings.paused);
     if (settings.max_waiting !== undefined) this.setMeta("max_waiting", settings.max_waiting);
+    if (settings.prefetch !== undefined) this.setMeta("prefetch", settings.prefetch);
     await this.afterTransition();
     return this.stats(name);
   }
@@ -536,6 +578,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       leased: counts.leased,
       paused: this.paused,
       concurrency: this.concurrency,
+      prefetch: this.prefetch,
       completed: Number(this.meta("completed") ?? 0),
       failed: Number(this.meta("failed") ?? 0),
     };
@@ -572,25 +615,31 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       this.sql.exec("DELETE FROM rate_clocks WHERE next_at <= ?", now);
       this.revokedCount = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM revoked").one().n;
       this.bump("failed", failed);
-      this.addEffects(effects);
+      this.outbox.add(effects);
     });
     await this.pump();
   }
 
-  /** Sets the alarm to the earliest due time (each term is one indexed MIN); moves it only earlier. */
+  /**
+   * Sets the alarm to the earliest due time (each term is one indexed MIN; the outbox's and a
+   * send backoff's too), clamped to what an alarm can hold; moves it only earlier.
+   */
   private async scheduleAlarm(): Promise<void> {
     const now = Date.now();
-    const next = this.sql
+    const messages = this.sql
       .exec<{ t: number | null }>(
         `SELECT MIN(t) AS t FROM (
            SELECT MIN(eta) AS t FROM messages WHERE state = 'delayed'
            UNION ALL SELECT MIN(deadline) FROM messages WHERE state = 'leased'
-           UNION ALL SELECT MIN(expires) FROM messages WHERE state = 'waiting' AND expires IS NOT NULL
-           UNION ALL SELECT CASE WHEN EXISTS (SELECT 1 FROM outbox) THEN ? END)`,
-        now + OUTBOX_SAFETY_MS,
+           UNION ALL SELECT MIN(expires) FROM messages WHERE state = 'waiting' AND expires IS NOT NULL)`,
       )
       .one().t;
-    if (next === null) return;
+    const retryAt = Number(this.meta("send_retry_at") ?? 0);
+    const due = [messages, this.outbox.nextDue(now), retryAt > 0 ? retryAt : null].filter((t): t is number => t !== null);
+    if (due.length === 0) return;
+    // A far-future eta is held as it is; the alarm goes off at the latest time it can be set to
+    // and is set again from there (setAlarm throws past it).
+    const next = Math.min(...due, ALARM_MAX_EPOCH_MS);
     // The set alarm is cached: most transitions find it already early enough and skip storage.
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.alarmAt === null || this.alarmAt > next || this.alarmAt < now - 1000) {
@@ -601,12 +650,6 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
 
   // ---- the outbox ------------------------------------------------------------------------
 
-  /** Writes a transition's effects to the outbox as one row (a JSON list). */
-  private addEffects(effects: Effect[]): void {
-    // Rows of ~1 MB at most (a stored string is limited to 2 MB on Cloudflare).
-    for (const slice of jsonSlices(effects, SQL_PARAM_BUDGET_BYTES)) this.sql.exec("INSERT INTO outbox (effect) VALUES (?)", slice);
-  }
-
   /**
    * After every transition: make sure the alarm is set (the safety net that carries out the
    * outbox even if this object is evicted), then answer at once while the pump dispatches into
@@ -614,7 +657,13 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
    * in a burst cost one dispatch pass.
    */
   private async afterTransition(dispatch = true): Promise<void> {
-    await this.scheduleAlarm();
+    try {
+      await this.scheduleAlarm();
+    } catch (err) {
+      // The transition is committed: its caller must not be told otherwise (a 503 "nothing was
+      // enqueued" would make a client send it again). The pump sets the alarm again when done.
+      console.error("edgery: setting the queue's alarm failed after a commit; the pump tries again", err);
+    }
     this.pump(dispatch);
   }
 
@@ -634,7 +683,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
             this.wantDispatch = false;
             await this.dispatch();
           }
-          await this.flushOnce();
+          if (await this.outbox.flushOnce(Date.now())) this.dirty = true;
         }
       } catch (err) {
         console.error("edgery: queue pump failed; the alarm retries", err);
@@ -651,42 +700,6 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     while (this.pumping) await this.pumping;
   }
 
-  private async flushOnce(): Promise<void> {
-    const now = Date.now();
-    const rows = this.sql.exec<{ seq: number; effect: string }>("SELECT seq, effect FROM outbox WHERE not_before <= ? ORDER BY seq LIMIT 200", now).toArray();
-    if (rows.length === 0) return;
-    if (rows.length === 200) this.dirty = true;
-    const env = planEnvOf(getApp(), now);
-    try {
-      await runEffects(this.env, rows.flatMap((r) => JSON.parse(r.effect) as Effect[]), env);
-      this.deleteOutbox(rows.map((r) => r.seq));
-    } catch (err) {
-      // One failing effect must not hold up the others: carry the rows out one by one, and back
-      // off only those that still fail (every receiver is idempotent, so a repeat is harmless).
-      console.error("edgery: outbox batch failed; retrying its rows one by one", err);
-      const failed: number[] = [];
-      for (const r of rows) {
-        try {
-          await runEffects(this.env, JSON.parse(r.effect) as Effect[], env);
-          this.deleteOutbox([r.seq]);
-        } catch (rowErr) {
-          console.error(`edgery: outbox row ${r.seq} failed; the alarm retries it`, rowErr);
-          failed.push(r.seq);
-        }
-      }
-      this.sql.exec(
-        "UPDATE outbox SET attempts = attempts + 1, not_before = ? + ? * MIN(attempts + 1, 30) WHERE seq IN (SELECT value FROM json_each(?))",
-        now,
-        OUTBOX_RETRY_MS,
-        JSON.stringify(failed),
-      );
-    }
-  }
-
-  private deleteOutbox(seqs: number[]): void {
-    this.sql.exec("DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(seqs));
-  }
-
   /** Writes a custom state (e.g. PROGRESS) for a task this queue holds under that lease. */
   async updateState(id: string, lease: string, state: string, meta: unknown, worker: string): Promise<boolean> {
     const row = this.leasedRow(id, lease);
@@ -695,4 +708,13 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     await resultStub(this.env, id).write([stateWrite(m, state, worker, { meta })]);
     return true;
   }
+}
+
+/**
+ * A cheap test on the stored JSON before parsing it: only a message whose JSON names
+ * `rate_limit` can be rate limited (a false positive, e.g. an argument with that text, is
+ * parsed and found unlimited).
+ */
+function mayBeRateLimited(body: string): boolean {
+  return body.includes('"rate_limit"');
 }

@@ -24,6 +24,7 @@ import { registryOf, type BrokerRegistry } from "../brokers/registry.js";
 import type { Broker } from "../brokers/broker.js";
 import { QUEUE_MAX_DELAY_S } from "../app/broker-config.js";
 import { checkSentArgs, hasSchemas, type SentArgs } from "./sent-args.js";
+import { jsonStringBytes } from "../runtime/pack.js";
 
 /** One canvas to apply, with call-time values and the path of its body (for errors). */
 export interface ApplyItem {
@@ -98,11 +99,13 @@ export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepare
     const p = plan(canvas, rootInherit({ prepend: item.args ?? [], kwargs: item.kwargs ?? {} }), env);
     for (const m of p.messages) {
       const json = JSON.stringify(m);
-      // A UTF-8 byte is at most 3 per UTF-16 unit: most messages need no encoding to be measured.
-      if (json.length * 3 <= MAX_MESSAGE_BYTES) continue;
-      const bytes = new TextEncoder().encode(json).length;
+      // Measured as it is sent: embedded in a delivery as a JSON string, in UTF-8. That is at
+      // most 3 bytes per UTF-16 unit of this JSON (JSON.stringify escapes every control
+      // character), so most messages need no counting.
+      if (json.length * 3 + 2 <= MAX_MESSAGE_BYTES) continue;
+      const bytes = jsonStringBytes(json);
       if (bytes > MAX_MESSAGE_BYTES) {
-        throw new WireError("payload_too_large", `task '${m.task}' encodes to ${bytes} bytes; one message may be at most ${MAX_MESSAGE_BYTES}`, item.path || undefined);
+        throw new WireError("payload_too_large", `task '${m.task}' is ${bytes} bytes as sent; one message may be at most ${MAX_MESSAGE_BYTES}`, item.path || undefined);
       }
     }
     if (app.brokers.size > 0) checkDelays(app, canvas, p.messages, item.path, now);
@@ -226,19 +229,31 @@ async function applyPrepared(env: EdgeryEnv, app: App, p: Prepared): Promise<Han
   // brokers that cannot take an enqueue back (a Queue message once sent).
   const phases: Array<Array<[string, TaskMessage[]]>> = registry.map.size === 0 ? [byQueue] : [[], [], []];
   if (registry.map.size > 0) for (const g of byQueue) phases[phaseOf(registry, g[0])]!.push(g);
-  const done: Array<[string, TaskMessage[]]> = [];
+  const tried: Array<[string, TaskMessage[]]> = [];
   let failed: unknown;
   for (const phase of phases) {
     if (phase.length === 0) continue;
-    failed = await enqueueGroups(registry, phase, done);
+    failed = await enqueueGroups(registry, phase, tried);
     if (failed !== undefined) break;
   }
   if (failed !== undefined) {
-    await Promise.allSettled(done.map(([queue, msgs]) => registry.brokerOf(queue).cancel?.(msgs)));
+    // Every queue tried is undone, the failed ones too: an enqueue may fail after its commit
+    // (the answer lost), and cancel of what was never taken is harmless.
+    const undone = await Promise.allSettled(tried.map(([queue, msgs]) => cancelOn(registry, queue, msgs)));
     console.error("edgery: enqueue failed; undone", failed);
+    if (undone.some((u) => u.status === "rejected")) {
+      throw new WireError("overloaded", "the queue could not take the tasks now, and some of them may have been enqueued: read their results before sending again");
+    }
     throw new WireError("overloaded", "the queue could not take the tasks now; nothing was enqueued, try again");
   }
   return p.handles;
+}
+
+/** Takes an enqueue back from a queue's broker (one without `cancel` cannot: it rejects). */
+async function cancelOn(registry: BrokerRegistry, queue: string, msgs: TaskMessage[]): Promise<unknown> {
+  const broker = registry.brokerOf(queue);
+  if (!broker.cancel) throw new Error(`the ${broker.kind} broker of queue '${queue}' cannot take an enqueue back`);
+  return broker.cancel(msgs);
 }
 
 /** 0: another app (service/http); 1: the QueueDO; 2: a broker that cannot take an enqueue back. */
@@ -254,21 +269,21 @@ function phaseOf(registry: BrokerRegistry, queue: string): number {
   return broker.cancellable ? 1 : 2;
 }
 
-/** Enqueues groups concurrently; records the ones taken in `done`; returns the first failure. */
-async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, TaskMessage[]]>, done: Array<[string, TaskMessage[]]>): Promise<unknown> {
+/** Enqueues groups concurrently; records every group whose broker was asked in `tried`; returns the first failure. */
+async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, TaskMessage[]]>, tried: Array<[string, TaskMessage[]]>): Promise<unknown> {
   const results = await Promise.allSettled(
-    groups.map(([queue, msgs]) => {
+    groups.map(([queue, msgs], i) => {
+      let broker: Broker;
       try {
-        return registry.brokerOf(queue).enqueue(msgs);
+        broker = registry.brokerOf(queue);
       } catch (err) {
+        // No broker (a missing binding): nothing was sent there, nothing to undo.
         return Promise.reject(err);
       }
+      tried.push(groups[i]!);
+      return broker.enqueue(msgs);
     }),
   );
-  let failed: unknown;
-  results.forEach((r, i) => {
-    if (r.status === "fulfilled") done.push(groups[i]!);
-    else if (failed === undefined) failed = r.reason ?? new Error("enqueue failed");
-  });
-  return failed;
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  return failure ? (failure.reason ?? new Error("enqueue failed")) : undefined;
 }

@@ -11,12 +11,52 @@ export const MAX_PRIORITY = 9;
 export const DEFAULT_QUEUE = "default";
 /** Largest request body the API accepts. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-/** Largest single task message once encoded (Cloudflare Queues' message limit). */
-export const MAX_MESSAGE_BYTES = 128 * 1024;
+/**
+ * Largest Cloudflare Queue message: UTF-8 bytes of the serialized message, metadata included
+ * (not 128 KiB, and not a string's `.length`).
+ */
+export const QUEUE_MESSAGE_MAX_BYTES = 128_000;
+/** Bytes of a Queue message kept for the platform's own metadata (about 100 are used). */
+export const QUEUE_MESSAGE_METADATA_BYTES = 256;
+/** Largest body edgery puts in one Queue message: the limit less the metadata. */
+export const QUEUE_BODY_MAX_BYTES = QUEUE_MESSAGE_MAX_BYTES - QUEUE_MESSAGE_METADATA_BYTES;
+/** Most bytes one `sendBatch` call may carry (256 KB), metadata included. */
+export const QUEUE_SEND_BATCH_MAX_BYTES = 256_000;
+/**
+ * Bytes a delivery adds around one task's message beyond the message's own escaped JSON: the
+ * delivery envelope (queue name), the lease, deadline and redelivered fields, and what a queue
+ * may add to a message later (a rate-limit slot, a retry count).
+ */
+export const DELIVERY_TASK_OVERHEAD_BYTES = 512;
+/**
+ * Largest task message apply accepts, counted as it is sent: UTF-8 bytes of its JSON embedded as
+ * a JSON string (every `"` and `\` doubled). Such a message fits one Queue message alone.
+ */
+export const MAX_MESSAGE_BYTES = QUEUE_BODY_MAX_BYTES - DELIVERY_TASK_OVERHEAD_BYTES;
 /** Most messages in one Cloudflare Queue batch, and most tasks packed into one Queue message. */
 export const QUEUE_BATCH_MAX = 100;
-/** Budget for the tasks packed into one Queue message (below the 128 KB limit, for framing). */
-export const QUEUE_MESSAGE_BUDGET_BYTES = 120 * 1024;
+/** Default `prefetch` of a queue: how many of its tasks one delivery may carry. */
+export const DEFAULT_PREFETCH = QUEUE_BATCH_MAX;
+/** Largest `prefetch` (a delivery is one Queue message: it carries at most this many tasks). */
+export const MAX_PREFETCH = QUEUE_BATCH_MAX;
+/**
+ * Latest time a Durable Object alarm may be set to (`setAlarm` throws past the year 2189); a
+ * queue's alarm is clamped to it.
+ */
+export const ALARM_MAX_EPOCH_MS = Date.UTC(2189, 0, 1);
+/**
+ * Latest `eta` a signature may ask for (epoch ms): well inside what a queue's alarm can hold
+ * (ALARM_MAX_EPOCH_MS); later is `422 invalid_signature`.
+ */
+export const MAX_ETA_EPOCH_MS = Date.UTC(2150, 0, 1);
+/** Longest `countdown` a signature may ask for (seconds): a hundred years; longer is 422. */
+export const MAX_COUNTDOWN_S = 100 * 365 * 24 * 60 * 60;
+/** Attempts an outbox row (a transition's follow-ups) gets before its tasks end FAILURE. */
+export const OUTBOX_MAX_ATTEMPTS = 10;
+/** First wait before a failed outbox row or Queue send is tried again (it doubles each time). */
+export const RETRY_BACKOFF_FIRST_MS = 1_000;
+/** Longest wait between two tries of a failing outbox row or Queue send. */
+export const RETRY_BACKOFF_MAX_MS = 5 * 60_000;
 /** Bytes of JSON bound as one SQL parameter or stored in one row (Cloudflare limits a string to 2 MB). */
 export const SQL_PARAM_BUDGET_BYTES = 1_000_000;
 /** Most signatures in one `POST /v1/apply/bulk`. */

@@ -78,3 +78,11 @@ export function notRegisteredEnding(task: string): Ending {
 export function payloadTooLargeEnding(bytes: number, max: number): Ending {
   return { kind: "failure", state: "FAILURE", error: { type: "PayloadTooLarge", message: `the task's message is ${bytes} bytes; a Queue message carries at most ${max}` } };
 }
+
+/** A follow-up task the queue could not enqueue, after its bounded attempts (or refused for good). */
+export function enqueueFailedEnding(reason: string, attempts: number, tooLarge: boolean): Ending {
+  const error = tooLarge
+    ? { type: "PayloadTooLarge", message: reason }
+    : { type: "EnqueueError", message: `the task could not be enqueued (${attempts} attempts): ${reason}` };
+  return { kind: "failure", state: "FAILURE", error };
+}

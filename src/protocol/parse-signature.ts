@@ -3,20 +3,22 @@
  * problem is a `WireError` `invalid_signature` naming the dotted path of the culprit.
  */
 import { z } from "zod";
-import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, MAX_PRIORITY, MIN_PRIORITY } from "./constants.js";
+import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, MAX_COUNTDOWN_S, MAX_ETA_EPOCH_MS, MAX_PRIORITY, MIN_PRIORITY } from "./constants.js";
 import { PRIMITIVE_TASKS, type Canvas, type TaskNode, type TaskOptions } from "./signature.js";
 import { WireError } from "./wire-error.js";
 import { isRateLimit } from "./rate-limit.js";
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date");
+/** An `eta`: a date no later than a queue can hold. */
+const etaDate = isoDate.refine((s) => Date.parse(s) <= MAX_ETA_EPOCH_MS, `must be no later than ${new Date(MAX_ETA_EPOCH_MS).toISOString()}`);
 
 /** The scalar options; `link`/`link_error` are parsed recursively by hand. */
 const optionsSchema = z.looseObject({
   queue: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, "letters, digits and . _ : - only").nullish(),
   routing_key: z.string().max(256).nullish(),
   priority: z.number().int("must be an integer").min(MIN_PRIORITY).max(MAX_PRIORITY).nullish(),
-  countdown: z.number().min(0, "must not be negative").nullish(),
-  eta: isoDate.nullish(),
+  countdown: z.number().min(0, "must not be negative").max(MAX_COUNTDOWN_S, `must be at most ${MAX_COUNTDOWN_S} seconds (100 years)`).nullish(),
+  eta: etaDate.nullish(),
   expires: z.union([z.number(), isoDate]).nullish(),
   task_id: z.string().min(1).max(255).nullish(),
   soft_time_limit: z.number().positive().nullish(),

@@ -14,6 +14,8 @@ export interface QueueSettings {
   paused?: boolean;
   /** Back-pressure: enqueue is refused (the API answers 503 overloaded) past this many messages. */
   max_waiting?: number;
+  /** How many of the queue's tasks one delivery may carry (1-100; Celery's prefetch). */
+  prefetch?: number;
 }
 
 export type { RunResult } from "./outcome.js";

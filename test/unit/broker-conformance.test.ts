@@ -125,7 +125,8 @@ describe("cloudflare-queue packing", () => {
       ...Array.from({ length: 10_050 }, (_, i) => message("direct", "direct.noop", [i])),
       message("direct", "direct.noop", [], { eta: now + 5_500 }),
     ];
-    const batches = packDirect("direct", msgs, now);
+    const { batches, tooBig } = packDirect("direct", msgs, now);
+    expect(tooBig).toStrictEqual([]);
     const all = batches.flat();
     expect(all.every((m) => (m.body.tasks?.length ?? 0) <= 100)).toBe(true);
     expect(batches.every((b) => b.length <= 100)).toBe(true);

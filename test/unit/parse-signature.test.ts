@@ -101,6 +101,18 @@ describe("options", () => {
     expectInvalid({ task: "x", options: { eta: "2030-01-01T00:00:00Z", countdown: 5 } }, "options.eta");
   });
 
+  it("far-future eta/countdown: ten years ahead accepted, later than a queue can hold is invalid at the option's path", () => {
+    const tenYears = 10 * 366 * 24 * 3600;
+    expect(parseSignature({ task: "x", options: { countdown: tenYears } }).options.countdown).toBe(tenYears);
+    const inTenYears = new Date(Date.now() + tenYears * 1000).toISOString();
+    expect(parseSignature({ task: "x", options: { eta: inTenYears } }).options.eta).toBe(inTenYears);
+    expectInvalid({ task: "x", options: { countdown: 1e300 } }, "options.countdown");
+    expectInvalid({ task: "x", options: { eta: "+275760-09-13T00:00:00.000Z" } }, "options.eta");
+    expectInvalid({ task: "x", options: { eta: "2999-01-01T00:00:00Z" } }, "options.eta");
+    // In a canvas, at the member's own path.
+    expectInvalid({ task: "celery.group", kwargs: { tasks: [{ task: "x" }, { task: "y", options: { countdown: 1e300 } }] } }, "kwargs.tasks.1.options.countdown");
+  });
+
   it("eta with countdown null is fine (null = not set)", () => {
     expect(parseSignature({ task: "x", options: { eta: "2030-01-01T00:00:00Z", countdown: null } }).options).toStrictEqual({ eta: "2030-01-01T00:00:00Z" });
   });

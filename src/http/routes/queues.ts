@@ -1,9 +1,9 @@
 /**
- * Queues: stats, settings (concurrency, paused) and purge.
+ * Queues: stats, settings (concurrency, paused, max_waiting, prefetch) and purge.
  */
 import type { Hono } from "hono";
 import { z } from "zod";
-import { DEFAULT_QUEUE, WireError } from "../../protocol/index.js";
+import { DEFAULT_QUEUE, MAX_PREFETCH, WireError } from "../../protocol/index.js";
 import { directoryStub } from "../../runtime/stubs.js";
 import { brokerOfQueue } from "../../brokers/registry.js";
 import { emptyStats } from "../../brokers/broker.js";
@@ -19,6 +19,8 @@ const settingsSchema = z.strictObject({
   paused: z.boolean().optional(),
   /** Back-pressure bound (an addition to the contract): past it, sending answers 503 overloaded. */
   max_waiting: z.number().int("must be an integer").min(1, "must be at least 1").max(100_000_000).optional(),
+  /** How many of the queue's tasks one delivery may carry (an addition to the contract). */
+  prefetch: z.number().int("must be an integer").min(1, "must be at least 1").max(MAX_PREFETCH, `must be at most ${MAX_PREFETCH}`).optional(),
 });
 
 function queueName(name: string): string {
