@@ -27,6 +27,11 @@ export interface EdgeryEnv {
   SELF?: Fetcher;
   /** The API token; in local dev it defaults to `dev-token`. */
   EDGERY_TOKEN?: string;
+  /**
+   * Signs the R2 pointers of large values (src/results/pointer.ts); defaults to EDGERY_TOKEN.
+   * Set it when the token may rotate: a pointer signed with another secret is plain data.
+   */
+  EDGERY_SIGNING_KEY?: string;
   /** "true" in local dev: demo tasks on, default token. */
   EDGERY_DEV?: string;
 }
