@@ -45,6 +45,15 @@ export const DEFAULT_MAX_RETRIES = 3;
 export const DEFAULT_RETRY_DELAY_S = 180;
 /** Number of ResultDO shards results are spread over (by a hash of the task id). */
 export const RESULT_SHARDS = 8;
+/**
+ * How long an idempotency key is held for an apply still enqueueing: past it (the apply crashed
+ * between claim and enqueue) the key is free again.
+ */
+export const IDEMPOTENCY_PENDING_S = 30;
+/** How long a second apply with a key still being enqueued waits for the first's outcome before 409. */
+export const IDEMPOTENCY_WAIT_MS = 10_000;
+/** How long a queue stays idle and empty before it leaves the directory (listing, metrics, revoke). */
+export const QUEUE_IDLE_UNLIST_MS = 60 * 60 * 1000;
 /** How long a revoked id is remembered by queues, so a late-arriving message is dropped. */
 export const REVOKED_MEMORY_S = 24 * 60 * 60;
 /** The edgery version reported by `GET /v1/health`. */
