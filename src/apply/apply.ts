@@ -4,6 +4,7 @@
  * enqueued before everything validated, and a queue that fails undoes the queues already done.
  */
 import {
+  MAX_CANVAS_TASKS,
   MAX_MESSAGE_BYTES,
   WireError,
   DEFAULT_RESULT_EXPIRES_S,
@@ -12,6 +13,7 @@ import {
   type TaskOptions,
 } from "../protocol/index.js";
 import { assignIds } from "../canvas/ids.js";
+import { plannedRuns } from "../canvas/runs.js";
 import { groupsOf, handleOf } from "../canvas/handle.js";
 import { plan, rootInherit, type ChordInit } from "../canvas/plan.js";
 import type { EdgeryEnv } from "../runtime/env.js";
@@ -80,11 +82,26 @@ interface Prepared {
   groups: Array<{ id: string; members: string[] }>;
 }
 
+/**
+ * Throws `invalid_signature` when the request plans more than MAX_CANVAS_TASKS runs, every
+ * callback copy counted (the parser counts each node once; a `link` on a group runs per member).
+ */
+function checkRuns(items: ApplyItem[]): void {
+  let runs = 0;
+  for (const item of items) {
+    runs += plannedRuns(withCallOptions(item.canvas, item.options));
+    if (runs > MAX_CANVAS_TASKS) {
+      throw new WireError("invalid_signature", `the request plans ${runs > 1e12 ? "over a trillion" : runs} task runs, callback copies included; at most ${MAX_CANVAS_TASKS}`, item.path || undefined);
+    }
+  }
+}
+
 /** Validates and plans (pure but for the clock and ids). */
 export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepared {
   const env = planEnvOf(app, now);
   const out: Prepared = { handles: [], messages: [], chords: [], groups: [] };
   for (const item of items) checkTasks(app, item.canvas, item.path);
+  checkRuns(items);
   for (const item of items) {
     const canvas = assignIds(withCallOptions(item.canvas, item.options));
     const p = plan(canvas, rootInherit({ prepend: item.args ?? [], kwargs: item.kwargs ?? {} }), env);
