@@ -25,6 +25,13 @@ export const MAX_BULK = 1000;
 export const MAX_CANVAS_DEPTH = 32;
 /** Most task nodes one canvas may expand to (a chord of 10,000 members must fit). */
 export const MAX_CANVAS_TASKS = 20_000;
+/**
+ * Deepest nesting of arrays/objects in one signature's JSON (args, kwargs, options, canvas):
+ * deeper values would overflow the stack of the code that walks them (a 422, not a 503).
+ */
+export const MAX_JSON_DEPTH = 512;
+/** Largest number of seconds an option takes (countdown, expires, time limits, result_expires): 10 years. */
+export const MAX_OPTION_SECONDS = 10 * 365 * 24 * 60 * 60;
 /** KV's minimum `expirationTtl`, in seconds. */
 export const KV_MIN_TTL_S = 60;
 /** Default `result_expires`: one day, as in Celery. */
