@@ -5,7 +5,7 @@
  * with ChordError naming the member, and the chord's errbacks fire once. Nothing polls.
  */
 import { DurableObject } from "cloudflare:workers";
-import { DEFAULT_RESULT_EXPIRES_S, MAX_MESSAGE_BYTES, OUTBOX_MAX_ATTEMPTS, type TaskErrorInfo } from "../src/protocol/index.js";
+import { MAX_MESSAGE_BYTES, OUTBOX_MAX_ATTEMPTS, type TaskErrorInfo } from "../src/protocol/index.js";
 import { failureEffects, type ChordReport, type Effect } from "../src/canvas/effects.js";
 import { leafIds } from "../src/canvas/handle.js";
 import type { ChordInit } from "../src/canvas/plan.js";
@@ -15,7 +15,7 @@ import { findApp, getApp } from "../src/runtime/app-registry.js";
 import { canvasExpiresS } from "../src/app/task-settings.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 import { offloadValue } from "../src/results/r2-backend.js";
-import { POINTER_KEY } from "../src/results/pointer.js";
+import { chordListKey, POINTER_KEY, PointerSigner } from "../src/results/pointer.js";
 import { PayloadTooLargeError } from "../src/brokers/broker.js";
 import { jsonStringBytes } from "../src/runtime/pack.js";
 import { retryBackoffMs } from "../src/runtime/backoff.js";
@@ -106,7 +106,7 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
     if (bytes > MAX_MESSAGE_BYTES) {
       // Too large for a task message: the list goes to R2 (in carryOut) and the body gets a
       // pointer, which the consumer resolves before the body runs. Without R2 it fails now.
-      if (this.env.RESULTS_R2) return [{ kind: "apply", canvas: init.body, inherit: { ...init.inherit, prepend: [{ [RESULTS_IN_R2]: bytes }] } }];
+      if (this.env.RESULTS_R2 && PointerSigner.of(this.env)) return [{ kind: "apply", canvas: init.body, inherit: { ...init.inherit, prepend: [{ [RESULTS_IN_R2]: bytes }] } }];
       const error = {
         type: "PayloadTooLarge",
         message: `the chord's ${values.length} header results are ${bytes} bytes of JSON; a task message carries at most ${MAX_MESSAGE_BYTES} (bind an R2 bucket as RESULTS_R2 to pass larger lists)`,
@@ -183,7 +183,7 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
 
   /**
    * Writes the header's results to R2 for a body that stands in for them, and puts the pointer in
-   * their place. The object is written again on a retry (same key, same list) and listed for
+   * their place. A retry writes it again under a fresh key; every key written is listed for
    * deletion once the body's results expire.
    */
   private async resultsToR2(effects: Effect[]): Promise<Effect[]> {
@@ -192,7 +192,9 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
     const init = JSON.parse(this.sql.exec<{ init: string }>("SELECT init FROM spec").one().init) as ChordInit;
     const values = this.sql.exec<{ value: string }>("SELECT value FROM members ORDER BY idx").toArray();
     const json = `[${values.map((r) => r.value).join(",")}]`;
-    const pointer = await offloadValue(bucket, `${init.id}.header`, json, new TextEncoder().encode(json).length);
+    const signer = PointerSigner.of(this.env);
+    if (!signer) throw new Error("no secret to sign R2 pointers with (set EDGERY_TOKEN or EDGERY_SIGNING_KEY)");
+    const pointer = await offloadValue(bucket, signer, chordListKey(init.id), json, new TextEncoder().encode(json).length);
     const expiresS = canvasExpiresS(findApp(), init.body);
     this.sql.exec("INSERT OR REPLACE INTO r2_args (key, expires_at) VALUES (?, ?)", pointer[POINTER_KEY], Date.now() + expiresS * 1000);
     return effects.map((e) => (standsIn(e) && e.kind === "apply" ? { ...e, inherit: { ...e.inherit, prepend: [pointer] } } : e));

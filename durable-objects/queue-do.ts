@@ -31,8 +31,9 @@ import { jsonSlices, planDeliveries, type DeliveryPlan, type SizedDelivery } fro
 import { sendDeliveries, type Unsent } from "../src/runtime/deliver.js";
 import { retryBackoffMs } from "../src/runtime/backoff.js";
 import { seqOfLease } from "../src/runtime/lease.js";
-import { rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js";
-import { directoryStub, resultStub } from "../src/runtime/stubs.js";
+import { pruneClocks, RATE_CLOCKS_IN_MEMORY, rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js";
+import { resultStub } from "../src/runtime/stubs.js";
+import { QueueListing } from "./queue-listing.js";
 import { planEnvOf } from "../src/app/plan-env.js";
 import { findApp, getApp } from "../src/runtime/app-registry.js";
 import { runSettingsOf } from "../src/app/task-settings.js";
@@ -63,11 +64,14 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   private readonly rateClocks = new Map<string, number>();
   /** Dispatch is due on the pump's next pass (see pump). */
   private wantDispatch = false;
+  /** This queue's entry in the directory. */
+  private readonly listing: QueueListing;
 
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.outbox = new QueueOutbox(this.sql, env, ctx.storage, endEffects);
+    this.listing = new QueueListing(env, this.sql, (k) => this.meta(k) ?? undefined, (k, v) => this.setMeta(k, v));
     ctx.blockConcurrencyWhile(async () => {
       applyQueueSchema(this.sql);
       this.sql.exec(DEAD_LETTER_SCHEMA);
@@ -116,11 +120,10 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     return this.meta("paused") === "true";
   }
 
-  /** Remembers the queue's name and lists it in the directory, once. */
+  /** Remembers the queue's name and lists it in the directory (again, if it was taken off while idle). */
   private async register(name: string): Promise<void> {
-    if (this.meta("name")) return;
-    await directoryStub(this.env).registerQueue(name);
-    this.setMeta("name", name);
+    await this.listing.list(name);
+    if (!this.meta("name")) this.setMeta("name", name);
   }
 
   private get name(): string {
@@ -316,6 +319,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     const interval = rateInterval(m.options.rate_limit);
     if (interval === null || (m.options.rate_slot !== undefined && m.options.rate_slot <= now)) return false;
     const bucket = rateBucket(m);
+    if (this.rateClocks.size >= RATE_CLOCKS_IN_MEMORY) pruneClocks(this.rateClocks, now);
     if (!this.rateClocks.has(bucket)) {
       const stored = this.sql.exec<{ next_at: number }>("SELECT next_at FROM rate_clocks WHERE bucket = ?", bucket).toArray()[0];
       if (stored) this.rateClocks.set(bucket, stored.next_at);
@@ -611,13 +615,16 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         failed += 1;
       }
       this.sql.exec("DELETE FROM revoked WHERE until <= ?", now);
-      // A clock in the past holds nothing back (a turn is never earlier than now).
+      // A clock in the past holds nothing back (a turn is never earlier than now): in storage
+      // and in memory, or one clock per rate_limit_key value ever seen would stay forever.
       this.sql.exec("DELETE FROM rate_clocks WHERE next_at <= ?", now);
+      pruneClocks(this.rateClocks, now);
       this.revokedCount = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM revoked").one().n;
       this.bump("failed", failed);
       this.outbox.add(effects);
     });
     await this.pump();
+    await this.listing.unlistIfIdle(this.name, now);
   }
 
   /**
@@ -691,8 +698,18 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         this.pumping = null;
       }
       await this.scheduleAlarm();
+      await this.armIdleAlarm();
     })();
     return this.pumping;
+  }
+
+  /** An idle, empty, listed queue wakes once more, to leave the directory (see QueueListing). */
+  private async armIdleAlarm(): Promise<void> {
+    if (!this.listing.idleCandidate()) return;
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null) return;
+    this.alarmAt = this.listing.unlistAt();
+    await this.ctx.storage.setAlarm(this.alarmAt);
   }
 
   /** Waits until the pump is idle: everything dispatched and the outbox carried out (tests, drain). */

@@ -36,6 +36,8 @@ export { ResultDO } from "../durable-objects/result-do.js";
 export { ChordDO } from "../durable-objects/chord-do.js";
 export { EventsDO } from "../durable-objects/events-do.js";
 export { ScheduleDO } from "../durable-objects/schedule-do.js";
+export { DirectoryDO } from "../durable-objects/directory-do.js";
+export { IdempotencyDO } from "../durable-objects/idempotency-do.js";
 export type { ScheduleWhen, ScheduleInfo } from "./schedule/schedule.js";
 export * from "./protocol/index.js";
 

@@ -4,6 +4,7 @@
  * enqueued before everything validated, and a queue that fails undoes the queues already done.
  */
 import {
+  MAX_CANVAS_TASKS,
   MAX_MESSAGE_BYTES,
   WireError,
   type Canvas,
@@ -11,6 +12,7 @@ import {
   type TaskOptions,
 } from "../protocol/index.js";
 import { assignIds } from "../canvas/ids.js";
+import { plannedRuns } from "../canvas/runs.js";
 import { groupsOf, handleOf } from "../canvas/handle.js";
 import { plan, rootInherit, type ChordInit } from "../canvas/plan.js";
 import type { EdgeryEnv } from "../runtime/env.js";
@@ -19,7 +21,7 @@ import type { TaskMessage } from "../protocol/message.js";
 import { planEnvOf } from "../app/plan-env.js";
 import { canvasExpiresS } from "../app/task-settings.js";
 import { groupBy } from "../runtime/group-by.js";
-import { chordStub, resultShard, resultStub, shardOf } from "../runtime/stubs.js";
+import { chordStub, idempotencyStub, resultShard, shardOf } from "../runtime/stubs.js";
 import { registryOf, type BrokerRegistry } from "../brokers/registry.js";
 import type { Broker } from "../brokers/broker.js";
 import { QUEUE_MAX_DELAY_S } from "../app/broker-config.js";
@@ -89,11 +91,26 @@ interface Prepared {
   typed: SentArgs[];
 }
 
+/**
+ * Throws `invalid_signature` when the request plans more than MAX_CANVAS_TASKS runs, every
+ * callback copy counted (the parser counts each node once; a `link` on a group runs per member).
+ */
+function checkRuns(items: ApplyItem[]): void {
+  let runs = 0;
+  for (const item of items) {
+    runs += plannedRuns(withCallOptions(item.canvas, item.options));
+    if (runs > MAX_CANVAS_TASKS) {
+      throw new WireError("invalid_signature", `the request plans ${runs > 1e12 ? "over a trillion" : runs} task runs, callback copies included; at most ${MAX_CANVAS_TASKS}`, item.path || undefined);
+    }
+  }
+}
+
 /** Validates and plans (pure but for the clock and ids). */
 export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepared {
   const env = planEnvOf(app, now);
   const out: Prepared = { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0, typed: [] };
   for (const item of items) checkTasks(app, item.canvas, item.path);
+  checkRuns(items);
   for (const item of items) {
     const canvas = assignIds(withCallOptions(item.canvas, item.options));
     const p = plan(canvas, rootInherit({ prepend: item.args ?? [], kwargs: item.kwargs ?? {} }), env);
@@ -174,10 +191,18 @@ function idempotencyKeyOf(item: ApplyItem): string | undefined {
   return typeof key === "string" ? key : undefined;
 }
 
+/** An idempotency key this apply took: to be committed once its enqueue went through, else released. */
+interface Claim {
+  key: string;
+  handleId: string;
+}
+
 /**
  * Applies canvases: all or none. Returns their handles in order. An item with an
- * `idempotency_key` seen within its `result_expires` answers the first handle and enqueues
- * nothing; the claim is given back if the apply fails.
+ * `idempotency_key` committed within its `result_expires` answers that first handle and enqueues
+ * nothing. A key counts only once its apply's enqueue went through: a concurrent apply with the
+ * same key waits for that outcome (409 `idempotency_in_progress` past IDEMPOTENCY_WAIT_MS), and
+ * a failed apply gives its keys back.
  */
 export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]): Promise<Handle[]> {
   const keys = items.map(idempotencyKeyOf);
@@ -188,32 +213,56 @@ export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]
   }
   const each = items.map((item) => prepare(app, [item]));
   await checkSentArgs(app, each.flatMap((p) => p.typed));
-  const claims = await Promise.all(
-    items.map(async (item, i) => {
-      const key = keys[i];
-      if (key === undefined) return null;
+  // Items of this request that share a key are one apply: the first one's.
+  const firstOf = new Map<string, number>();
+  keys.forEach((k, i) => k !== undefined && !firstOf.has(k) && firstOf.set(k, i));
+  const taken: Claim[] = [];
+  const answers = new Map<string, Handle>();
+  const outcomes = await Promise.allSettled(
+    [...firstOf].map(async ([key, i]) => {
+      const item = items[i]!;
       const handle = each[i]!.handles[0]!;
       const ttl = canvasExpiresS(app, withCallOptions(item.canvas, item.options));
-      return { key, ...(await resultStub(env, `idem:${key}`).claim(key, handle, ttl)) };
+      const got = await idempotencyStub(env, key).claim(handle, ttl);
+      if (got.kind === "fresh") taken.push({ key, handleId: handle.id });
+      else if (got.kind === "done") answers.set(key, got.handle as Handle);
+      else throw new WireError("idempotency_in_progress", `an apply with idempotency_key '${key}' is still being enqueued; try again`, join(item.path, "options.idempotency_key"));
     }),
   );
-  const fresh = each.filter((_, i) => claims[i]?.fresh !== false);
+  const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+  if (refused) {
+    await releaseClaims(env, taken);
+    throw refused.reason;
+  }
   const merged: Prepared = { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0, typed: [] };
-  for (const p of fresh) {
+  each.forEach((p, i) => {
+    const key = keys[i];
+    if (key !== undefined && (answers.has(key) || firstOf.get(key) !== i)) return;
     merged.groupsExpireS = Math.max(merged.groupsExpireS, p.groupsExpireS);
     merged.messages.push(...p.messages);
     merged.chords.push(...p.chords);
     merged.groups.push(...p.groups);
-  }
+  });
   try {
     if (merged.messages.length > 0 || merged.chords.length > 0) await applyPrepared(env, app, merged);
   } catch (err) {
-    await Promise.allSettled(
-      claims.map((c, i) => (c?.fresh ? resultStub(env, `idem:${c.key}`).release(c.key, each[i]!.handles[0]!.id) : undefined)),
-    );
+    await releaseClaims(env, taken);
     throw err;
   }
-  return items.map((_, i) => (claims[i] ? (claims[i]!.handle as Handle) : each[i]!.handles[0]!));
+  // The enqueue went through: from now on the keys answer these handles. A commit that fails
+  // leaves its key pending, free again after IDEMPOTENCY_PENDING_S.
+  const committed = await Promise.allSettled(taken.map((c) => idempotencyStub(env, c.key).commit(c.handleId)));
+  for (const r of committed) if (r.status === "rejected") console.error("edgery: committing an idempotency key failed", r.reason);
+  return items.map((_, i) => {
+    const key = keys[i];
+    if (key === undefined) return each[i]!.handles[0]!;
+    return answers.get(key) ?? each[firstOf.get(key)!]!.handles[0]!;
+  });
+}
+
+/** Gives back the keys of an apply that did not go through. */
+async function releaseClaims(env: EdgeryEnv, claims: Claim[]): Promise<void> {
+  await Promise.allSettled(claims.map((c) => idempotencyStub(env, c.key).release(c.handleId)));
 }
 
 /** Records groups, opens chords and enqueues a prepared apply (all or none). */

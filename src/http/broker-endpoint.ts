@@ -16,6 +16,7 @@ import { DEFAULT_QUEUE, MAX_WAIT_S, WireError } from "../protocol/index.js";
 import { readResult } from "../results/read.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { directoryStub } from "../runtime/stubs.js";
+import { fulfilled } from "../runtime/settled.js";
 import { checkAuth } from "./auth.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
@@ -111,7 +112,11 @@ export async function handleBrokerRequest(request: Request, env: EdgeryEnv, app:
       const ids = body.ids as string[];
       const known = await directoryStub(env).listQueues();
       const queues = [...new Set([DEFAULT_QUEUE, ...app.routedQueues(), ...known])];
-      const answers = await Promise.all(queues.map((q) => localBroker(env, app, q).revoke?.(q, ids, body.terminate === true) ?? { revoked: [] }));
+      // One damaged queue must not fail the revoke in every other.
+      const answers = fulfilled(
+        await Promise.allSettled(queues.map(async (q) => (await localBroker(env, app, q).revoke?.(q, ids, body.terminate === true)) ?? { revoked: [] })),
+        (i, reason) => console.error(`edgery: revoke in queue '${queues[i]}' failed`, reason),
+      );
       return json({ revoked: [...new Set(answers.flatMap((a) => a.revoked))] });
     }
     const r = /^\/results\/([^/]+)$/.exec(path);

@@ -65,6 +65,13 @@ export const MAX_BULK = 1000;
 export const MAX_CANVAS_DEPTH = 32;
 /** Most task nodes one canvas may expand to (a chord of 10,000 members must fit). */
 export const MAX_CANVAS_TASKS = 20_000;
+/**
+ * Deepest nesting of arrays/objects in one signature's JSON (args, kwargs, options, canvas):
+ * deeper values would overflow the stack of the code that walks them (a 422, not a 503).
+ */
+export const MAX_JSON_DEPTH = 512;
+/** Largest number of seconds an option takes (countdown, expires, time limits, result_expires): 10 years. */
+export const MAX_OPTION_SECONDS = 10 * 365 * 24 * 60 * 60;
 /** KV's minimum `expirationTtl`, in seconds. */
 export const KV_MIN_TTL_S = 60;
 /** Default `result_expires`: one day, as in Celery. */
@@ -97,6 +104,15 @@ export const DEFAULT_MAX_RETRIES = 3;
 export const DEFAULT_RETRY_DELAY_S = 180;
 /** Number of ResultDO shards results are spread over (by a hash of the task id). */
 export const RESULT_SHARDS = 8;
+/**
+ * How long an idempotency key is held for an apply still enqueueing: past it (the apply crashed
+ * between claim and enqueue) the key is free again.
+ */
+export const IDEMPOTENCY_PENDING_S = 30;
+/** How long a second apply with a key still being enqueued waits for the first's outcome before 409. */
+export const IDEMPOTENCY_WAIT_MS = 10_000;
+/** How long a queue stays idle and empty before it leaves the directory (listing, metrics, revoke). */
+export const QUEUE_IDLE_UNLIST_MS = 60 * 60 * 1000;
 /** How long a revoked id is remembered by queues, so a late-arriving message is dropped. */
 export const REVOKED_MEMORY_S = 24 * 60 * 60;
 /** The edgery version reported by `GET /v1/health`. */

@@ -8,6 +8,8 @@ export const WIRE_ERRORS = {
   unauthorized: 401,
   not_found: 404,
   method_not_allowed: 405,
+  /** A second apply with an `idempotency_key` whose first apply is still enqueueing. */
+  idempotency_in_progress: 409,
   payload_too_large: 413,
   invalid_signature: 422,
   unknown_task: 422,

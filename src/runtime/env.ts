@@ -6,6 +6,8 @@ import type { ResultDO } from "../../durable-objects/result-do.js";
 import type { ChordDO } from "../../durable-objects/chord-do.js";
 import type { EventsDO } from "../../durable-objects/events-do.js";
 import type { ScheduleDO } from "../../durable-objects/schedule-do.js";
+import type { DirectoryDO } from "../../durable-objects/directory-do.js";
+import type { IdempotencyDO } from "../../durable-objects/idempotency-do.js";
 import type { DeliveryBody } from "../protocol/message.js";
 
 /** edgery's bindings and settings. */
@@ -13,6 +15,10 @@ export interface EdgeryEnv {
   QUEUE_DO: DurableObjectNamespace<QueueDO>;
   RESULT_DO: DurableObjectNamespace<ResultDO>;
   CHORD_DO: DurableObjectNamespace<ChordDO>;
+  /** The list of queues that hold something (listing, metrics, dead letters ask each). */
+  DIRECTORY_DO: DurableObjectNamespace<DirectoryDO>;
+  /** The claims of `idempotency_key`s, one instance per key. */
+  IDEMPOTENCY_DO: DurableObjectNamespace<IdempotencyDO>;
   /** The live event feed (`GET /v1/events`); without it the feed answers 503 not_configured. */
   EVENTS_DO?: DurableObjectNamespace<EventsDO>;
   /** Run times of the app's schedules; needed only by an app that registers schedules. */
@@ -27,6 +33,11 @@ export interface EdgeryEnv {
   SELF?: Fetcher;
   /** The API token; in local dev it defaults to `dev-token`. */
   EDGERY_TOKEN?: string;
+  /**
+   * Signs the R2 pointers of large values (src/results/pointer.ts); defaults to EDGERY_TOKEN.
+   * Set it when the token may rotate: a pointer signed with another secret is plain data.
+   */
+  EDGERY_SIGNING_KEY?: string;
   /** "true" in local dev: demo tasks on, default token. */
   EDGERY_DEV?: string;
 }

@@ -2,13 +2,15 @@
  * Sending tasks: `POST /v1/tasks/:name`, `POST /v1/apply`, `POST /v1/apply/bulk`.
  */
 import type { Hono } from "hono";
-import { MAX_BULK, WireError, parseOptions, parseSignature } from "../../protocol/index.js";
+import { MAX_BULK, WireError, checkDepth, parseOptions, parseSignature } from "../../protocol/index.js";
 import { applyCanvases, type ApplyItem } from "../../apply/apply.js";
 import { asObject, readJson } from "../body.js";
 import type { ApiEnv } from "../types.js";
 
 function callArgs(body: Record<string, unknown>): Pick<ApplyItem, "args" | "kwargs" | "options"> {
   const { args, kwargs, options } = body;
+  checkDepth(args, "args");
+  checkDepth(kwargs, "kwargs");
   if (args !== undefined && args !== null && !Array.isArray(args)) throw new WireError("invalid_signature", "args: must be a list", "args");
   if (kwargs !== undefined && kwargs !== null && (typeof kwargs !== "object" || Array.isArray(kwargs))) {
     throw new WireError("invalid_signature", "kwargs: must be an object", "kwargs");

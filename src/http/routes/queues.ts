@@ -11,6 +11,7 @@ import type { EdgeryEnv } from "../../runtime/env.js";
 import type { App } from "../../app/app.js";
 import { asObject, readJson } from "../body.js";
 import type { ApiEnv } from "../types.js";
+import { fulfilled } from "../../runtime/settled.js";
 
 const QUEUE_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -41,11 +42,7 @@ export function queueRoutes(api: Hono<ApiEnv>): void {
     const names = [...new Set([DEFAULT_QUEUE, ...c.get("app").routedQueues(), ...known])].sort();
     // One unreachable remote app must not hide every other queue: its queues are left out.
     const settled = await Promise.allSettled(names.map((n) => statsOf(c.env, c.get("app"), n)));
-    const queues = settled.flatMap((r, i) => {
-      if (r.status === "fulfilled") return [r.value];
-      console.error(`edgery: stats of queue '${names[i]}' unavailable`, r.reason);
-      return [];
-    });
+    const queues = fulfilled(settled, (i, reason) => console.error(`edgery: stats of queue '${names[i]}' unavailable`, reason));
     return c.json({ queues });
   });
 

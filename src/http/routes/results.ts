@@ -3,7 +3,8 @@
  */
 import type { Hono } from "hono";
 import { MAX_WAIT_S, WireError, type TaskResult } from "../../protocol/index.js";
-import { directoryStub, resultStub } from "../../runtime/stubs.js";
+import { resultStub } from "../../runtime/stubs.js";
+import { revokeTargets } from "../revoke-targets.js";
 import { revokeEverywhere } from "../../brokers/registry.js";
 import { forgetResult, readGroup, readResult, resolveResult } from "../../results/read.js";
 import { parseResultQuery } from "../result-query.js";
@@ -69,9 +70,8 @@ export function resultRoutes(api: Hono<ApiEnv>): void {
     const terminate = body.terminate === true;
     // A group id revokes every member, as Celery's GroupResult.revoke().
     const members = (await resultStub(c.env, id).groupMembers(id)) ?? [id];
-    const queues = await directoryStub(c.env).listQueues();
     // Each queue through its broker: a queue of another app (service/http) is revoked there.
-    const answers = await revokeEverywhere(c.env, c.get("app"), queues, members, terminate);
+    const answers = await revokeEverywhere(c.env, c.get("app"), await revokeTargets(c.env, c.get("app"), members), members, terminate);
     const ended = answers.some((a) => a.revoked.length > 0);
     const now = (await resultStub(c.env, id).get(id)) as TaskResult | null;
     return c.json({ id, state: now?.state ?? (ended ? "REVOKED" : "PENDING") }, 202);
