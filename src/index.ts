@@ -10,14 +10,13 @@
  * export default edgery(app);
  * ```
  */
-import { createApi } from "./http/api.js";
+import { createApi, DELIVER_PATH } from "./http/api.js";
 import type { DeliveryBody } from "./protocol/message.js";
 import { setApp } from "./runtime/app-registry.js";
 import type { EdgeryEnv } from "./runtime/env.js";
 import type { App } from "./app/app.js";
 import { consume } from "./worker/consumer.js";
 import { brokerProblem } from "./brokers/registry.js";
-import { handleBrokerRequest, isBrokerRequest } from "./http/broker-endpoint.js";
 import { isDirectBody } from "./brokers/cloudflare-queue-broker.js";
 import { consumeDirect } from "./worker/direct-consumer.js";
 import { scheduleStub } from "./runtime/stubs.js";
@@ -36,17 +35,6 @@ export { ScheduleDO } from "../durable-objects/schedule-do.js";
 export type { ScheduleWhen, ScheduleInfo } from "./schedule/schedule.js";
 export * from "./protocol/index.js";
 
-/** 503 not_configured naming what is missing (a broker's binding or secret). */
-function notConfigured(message: string): Response {
-  return new Response(JSON.stringify({ error: { code: "not_configured", message: `edgery: ${message}` } }), {
-    status: 503,
-    headers: { "content-type": "application/json", "retry-after": "1" },
-  });
-}
-
-/** Internal path on which a consumer hands a delivery to a fresh invocation of the Worker. */
-const DELIVER_PATH = "/__edgery/deliver";
-
 /** Options of {@link edgery}. */
 export interface EdgeryOptions {
   /** Serve the app's optional (demo) tasks: default, only in local dev (`EDGERY_DEV=true`). */
@@ -64,17 +52,6 @@ export function edgery<E extends EdgeryEnv = EdgeryEnv>(app: App, options: Edger
   return {
     async fetch(request, env, ctx) {
       app.enableOptional(optionalOn(env));
-      // A route whose broker binding or secret is missing: every request says so, by name.
-      const problem = brokerProblem(app, env);
-      if (problem) return notConfigured(problem);
-      const url = new URL(request.url);
-      if (isBrokerRequest(url)) return handleBrokerRequest(request, env, app);
-      if (url.pathname === DELIVER_PATH && request.method === "POST" && request.headers.get("x-edgery-internal") === "deliver") {
-        // Leases fence this: a body with leases the QueueDO did not hand out runs nothing.
-        const body = (await request.json()) as DeliveryBody;
-        ctx.waitUntil(consume(env, app, body).catch((err) => console.error("edgery: delivery failed", err)));
-        return new Response(null, { status: 202 });
-      }
       return api.fetch(request, env, ctx);
     },
     /** Cron Trigger (every minute): applies the app's schedules that are due. */
@@ -89,7 +66,7 @@ export function edgery<E extends EdgeryEnv = EdgeryEnv>(app: App, options: Edger
       app.enableOptional(optionalOn(env));
       // ctx.exports (compat flag enable_ctx_exports) reaches this Worker without a network hop.
       const self = ((ctx as unknown as { exports?: { default?: Fetcher } }).exports?.default ?? env.SELF) as Fetcher | undefined;
-      const handoff = self && env.EDGERY_DEV === "true"
+      const handoff = self && env.EDGERY_DEV === "true";
       const problem = brokerProblem(app, env);
       if (problem) throw new Error(`edgery: ${problem}`);
       await Promise.all(

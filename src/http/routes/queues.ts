@@ -10,9 +10,8 @@ import { emptyStats } from "../../brokers/broker.js";
 import type { EdgeryEnv } from "../../runtime/env.js";
 import type { App } from "../../app/app.js";
 import { asObject, readJson } from "../body.js";
+import { queueName } from "../query.js";
 import type { ApiEnv } from "../types.js";
-
-const QUEUE_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const settingsSchema = z.strictObject({
   concurrency: z.number().int("must be an integer").min(1, "must be at least 1").max(100_000).optional(),
@@ -20,11 +19,6 @@ const settingsSchema = z.strictObject({
   /** Back-pressure bound (an addition to the contract): past it, sending answers 503 overloaded. */
   max_waiting: z.number().int("must be an integer").min(1, "must be at least 1").max(100_000_000).optional(),
 });
-
-function queueName(name: string): string {
-  if (!QUEUE_NAME.test(name)) throw new WireError("invalid_request", `'${name}' is not a queue name (letters, digits and . _ : - only)`, "name");
-  return name;
-}
 
 /** A queue's stats from its broker (another app's queue: asked there). */
 function statsOf(env: EdgeryEnv, app: App, name: string) {

@@ -2,7 +2,7 @@
  * Results: read (with `?wait=`), group results, revoke, forget.
  */
 import type { Hono } from "hono";
-import { MAX_WAIT_S, WireError, type TaskResult } from "../../protocol/index.js";
+import { WireError, type TaskResult } from "../../protocol/index.js";
 import { directoryStub, resultStub } from "../../runtime/stubs.js";
 import { revokeEverywhere } from "../../brokers/registry.js";
 import { forgetResult, readGroup, readResult, resolveResult } from "../../results/read.js";
@@ -11,15 +11,8 @@ import { D1Backend } from "../../results/d1-backend.js";
 import { encodeCursor, epochOf } from "../../results/backend.js";
 import { isPointer } from "../../results/pointer.js";
 import { asObject, readJson } from "../body.js";
+import { waitMs } from "../query.js";
 import type { ApiEnv } from "../types.js";
-
-/** `?wait=S` in ms (0 when absent), at most MAX_WAIT_S seconds. */
-export function waitMs(raw: string | undefined): number {
-  if (raw === undefined || raw === "") return 0;
-  const s = Number(raw);
-  if (!Number.isFinite(s) || s < 0) throw new WireError("invalid_request", "wait: must be a number of seconds >= 0", "wait");
-  return Math.min(s, MAX_WAIT_S) * 1000;
-}
 
 /** Large values (R2) resolved into one page of `GET /v1/results` at most; the page ends early past it. */
 const PAGE_VALUE_BYTES = 16 * 1024 * 1024;
