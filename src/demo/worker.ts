@@ -6,7 +6,7 @@ import { App, edgery } from "../index.js";
 import { registerDemoTasks } from "./tasks.js";
 import { registerScenarioTasks } from "../../examples/scenarios/tasks.js";
 
-export { QueueDO, ResultDO, ChordDO, EventsDO, ScheduleDO } from "../index.js";
+export { QueueDO, ResultDO, ChordDO, EventsDO, ScheduleDO, EdgeryDelivery } from "../index.js";
 
 const app = new App({ name: "edgery" });
 app.optionalTasks(registerDemoTasks);

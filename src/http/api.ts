@@ -1,17 +1,16 @@
 /**
  * The HTTP front door of an edgery Worker: one Hono app for every request. Thin routes (parse →
  * call → answer); the broker configuration checked first; auth before routing on every `/v1`
- * path but health; the internal broker endpoint mounted as a sub-app; one error mapper
+ * path but health; the internal broker endpoint mounted as a sub-app (the consumer's hand-off is
+ * RPC, src/index.ts EdgeryDelivery, not a route); one error mapper
  * (errors.ts) that turns anything thrown into the contract's JSON; 404 and 405 derived from the
  * routes registered here.
  */
 import { Hono } from "hono";
 import { VERSION, WireError } from "../protocol/index.js";
-import type { DeliveryBody } from "../protocol/message.js";
 import type { App } from "../app/app.js";
 import { brokerProblem } from "../brokers/registry.js";
 import { BROKER_PATH } from "../brokers/remote-broker.js";
-import { consume } from "../worker/consumer.js";
 import { checkAuth } from "./auth.js";
 import { brokerEndpoint } from "./broker-endpoint.js";
 import { errorResponse } from "./errors.js";
@@ -25,9 +24,6 @@ import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import type { ApiEnv } from "./types.js";
-
-/** Internal path on which a consumer hands a delivery to a fresh invocation of the Worker. */
-export const DELIVER_PATH = "/__edgery/deliver";
 
 /** Builds the front door for an app. */
 export function createApi(app: App): Hono<ApiEnv> {
@@ -54,14 +50,6 @@ export function createApi(app: App): Hono<ApiEnv> {
   scheduleRoutes(api);
   dashboardRoutes(api);
   api.route(BROKER_PATH, brokerEndpoint());
-
-  api.post(DELIVER_PATH, async (c) => {
-    if (c.req.header("x-edgery-internal") !== "deliver") throw new WireError("not_found", `no route ${c.req.method} ${c.req.path}`);
-    // Leases fence this: a body with leases the QueueDO did not hand out runs nothing.
-    const body = (await c.req.raw.json()) as DeliveryBody;
-    c.executionCtx.waitUntil(consume(c.env, app, body).catch((err) => console.error("edgery: delivery failed", err)));
-    return c.body(null, 202);
-  });
 
   const allowed = allowedMethodsOf(api);
   api.notFound((c) => {

@@ -23,7 +23,10 @@ export interface EdgeryEnv {
   RESULTS_DB?: D1Database;
   /** Large results (over `result_r2_threshold`) and the `r2` backend; without it they stay inline up to 1.5 MiB. */
   RESULTS_R2?: R2Bucket;
-  /** This Worker itself: the consumer hands each delivery to a fresh invocation. */
+  /**
+   * This Worker's EdgeryDelivery entrypoint (a service binding with `entrypoint = "EdgeryDelivery"`):
+   * in local dev the consumer hands each delivery to a fresh invocation (ctx.exports first).
+   */
   SELF?: Fetcher;
   /** The API token; in local dev it defaults to `dev-token`. */
   EDGERY_TOKEN?: string;

@@ -5,7 +5,7 @@
  */
 import { App, edgery } from "../../../src/index.js";
 
-export { QueueDO } from "../../../src/index.js";
+export { QueueDO, EdgeryDelivery } from "../../../src/index.js";
 
 /** Its routes: its own tasks on its own queue; everything else back to the main app. */
 export const billing = new App({

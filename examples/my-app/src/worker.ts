@@ -4,7 +4,7 @@
  */
 import { App, edgery, SoftTimeLimitExceeded } from "edgery";
 
-export { QueueDO, ResultDO, ChordDO, EventsDO, ScheduleDO } from "edgery";
+export { QueueDO, ResultDO, ChordDO, EventsDO, ScheduleDO, EdgeryDelivery } from "edgery";
 
 const app = new App({
   name: "my-app",
