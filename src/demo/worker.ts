@@ -16,7 +16,7 @@ app.optionalTasks(registerScenarioTasks);
 // with `direct.noop` (returns null) on it for the bench and tests; any task sent with
 // `options.queue: "direct"` goes there too.
 app.route({
-  "billing.*": { queue: "billing", broker: "service", binding: "BILLING" },
+  "billing.*": { queue: "billing", broker: "service", binding: "BILLING", token_env: "BILLING_TOKEN" },
   "direct.*": { queue: "direct", broker: "cloudflare-queue", binding: "DIRECT" },
 });
 app.optionalTasks((a) => a.task("direct.noop", () => null));

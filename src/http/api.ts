@@ -1,7 +1,7 @@
 /**
  * The HTTP front door of an edgery Worker: one Hono app for every request. Thin routes (parse →
  * call → answer); the broker configuration checked first; auth before routing on every `/v1`
- * path but health; the internal broker endpoint mounted as a sub-app (the consumer's hand-off is
+ * path but health, each route naming the scope it needs; the internal broker endpoint mounted as a sub-app (the consumer's hand-off is
  * RPC, src/index.ts EdgeryDelivery, not a route); one error mapper
  * (errors.ts) that turns anything thrown into the contract's JSON; 404 and 405 derived from the
  * routes registered here.
@@ -11,7 +11,7 @@ import { VERSION, WireError } from "../protocol/index.js";
 import type { App } from "../app/app.js";
 import { brokerProblem } from "../brokers/registry.js";
 import { BROKER_PATH } from "../brokers/remote-broker.js";
-import { checkAuth } from "./auth.js";
+import { authenticated } from "./auth.js";
 import { brokerEndpoint } from "./broker-endpoint.js";
 import { errorResponse } from "./errors.js";
 import { allowedMethodsOf } from "./allowed-methods.js";
@@ -35,10 +35,11 @@ export function createApi(app: App): Hono<ApiEnv> {
     const problem = brokerProblem(app, c.env);
     if (problem) throw new WireError("not_configured", `edgery: ${problem}`);
     c.set("app", app);
-    const path = c.req.path;
-    if (path.startsWith("/v1/") && path !== "/v1/health") checkAuth(c.env, c.req.header("authorization"));
     await next();
   });
+  // Auth before routing: no token → 401 even for an unknown /v1 path. Each route then names
+  // the scope it needs (src/http/auth.ts `need`).
+  api.use("/v1/*", async (c, next) => (c.req.path === "/v1/health" ? next() : authenticated(c, next)));
 
   api.get("/v1/health", (c) => c.json({ ok: true, version: VERSION }));
   applyRoutes(api);

@@ -1,6 +1,7 @@
 /**
  * The internal broker endpoint of an edgery app: what a `service` or `http` broker of another
- * app calls, mounted on the API at {@link BROKER_PATH}. Authenticated with a Bearer token.
+ * app calls, mounted on the API at {@link BROKER_PATH}. Needs a Bearer token with the `peer` scope
+ * (or `admin`): the token the peer app sends over its `service`/`http` broker.
  *
  * - `POST /enqueue {messages}`: this app routes each message by its own routes (the sender chose
  *   the app, this app chooses the queue, as Celery's per-app `task_routes`) and enqueues it on its
@@ -18,7 +19,7 @@ import { DEFAULT_QUEUE, WireError } from "../protocol/index.js";
 import { readResult } from "../results/read.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { directoryStub } from "../runtime/stubs.js";
-import { checkAuth } from "./auth.js";
+import { authenticated, need } from "./auth.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
 import { findRoute } from "../app/routing.js";
@@ -86,11 +87,9 @@ function missing(c: { req: { method: string; path: string } }): never {
 /** The broker endpoint as a sub-app of the API (mounted at BROKER_PATH). */
 export function brokerEndpoint(): Hono<ApiEnv> {
   const b = new Hono<ApiEnv>();
-  // Auth before routing, as on /v1: an unknown broker path without a token is 401 too.
-  b.use("*", async (c, next) => {
-    checkAuth(c.env, c.req.header("authorization"));
-    await next();
-  });
+  // Auth before routing, as on /v1: an unknown broker path without a token is 401 too. Only a
+  // peer app's token (scope `peer`, or `admin`) reaches it: never an enqueue or read token.
+  b.use("*", authenticated, need("peer"));
 
   b.post("/enqueue", async (c) => c.json({ accepted: await enqueueLocally(c.env, c.get("app"), c.req.raw, false) }, 202));
   b.post("/cancel", async (c) => c.json({ accepted: await enqueueLocally(c.env, c.get("app"), c.req.raw, true) }, 202));

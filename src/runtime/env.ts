@@ -28,8 +28,10 @@ export interface EdgeryEnv {
    * in local dev the consumer hands each delivery to a fresh invocation (ctx.exports first).
    */
   SELF?: Fetcher;
-  /** The API token; in local dev it defaults to `dev-token`. */
+  /** A token with every scope (`admin`); see src/runtime/tokens.ts. */
   EDGERY_TOKEN?: string;
-  /** "true" in local dev: demo tasks on, default token. */
+  /** Scoped tokens, JSON: token → scope or list of scopes (`enqueue`, `read`, `admin`, `peer`). */
+  EDGERY_TOKENS?: string;
+  /** "true" in local dev: demo tasks on, the dev tokens when none is configured. */
   EDGERY_DEV?: string;
 }

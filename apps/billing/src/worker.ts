@@ -12,7 +12,7 @@ export const billing = new App({
   name: "billing",
   routes: {
     "billing.*": { queue: "billing" },
-    "*": { queue: "edgery", broker: "service", binding: "EDGERY" },
+    "*": { queue: "edgery", broker: "service", binding: "EDGERY", token_env: "EDGERY_PEER_TOKEN" },
   },
 });
 

@@ -5,6 +5,7 @@ import type { Hono } from "hono";
 import { MAX_BULK, WireError, parseOptions, parseSignature } from "../../protocol/index.js";
 import { applyCanvases, type ApplyItem } from "../../apply/apply.js";
 import { asObject, readJson } from "../body.js";
+import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 
 function callArgs(body: Record<string, unknown>): Pick<ApplyItem, "args" | "kwargs" | "options"> {
@@ -22,14 +23,14 @@ function callArgs(body: Record<string, unknown>): Pick<ApplyItem, "args" | "kwar
 
 /** Registers the apply routes. */
 export function applyRoutes(api: Hono<ApiEnv>): void {
-  api.post("/v1/tasks/:name", async (c) => {
+  api.post("/v1/tasks/:name", need("enqueue"), async (c) => {
     const body = asObject((await readJson(c.req.raw, true)) ?? {}, "invalid_signature");
     const canvas = parseSignature({ ...body, task: c.req.param("name") });
     const [handle] = await applyCanvases(c.env, c.get("app"), [{ canvas, path: "" }]);
     return c.json(handle, 202);
   });
 
-  api.post("/v1/apply", async (c) => {
+  api.post("/v1/apply", need("enqueue"), async (c) => {
     const body = asObject(await readJson(c.req.raw), "invalid_signature");
     const item: ApplyItem =
       "signature" in body ? { canvas: parseSignature(body.signature, "signature"), path: "signature", ...callArgs(body) } : { canvas: parseSignature(body), path: "" };
@@ -37,7 +38,7 @@ export function applyRoutes(api: Hono<ApiEnv>): void {
     return c.json(handle, 202);
   });
 
-  api.post("/v1/apply/bulk", async (c) => {
+  api.post("/v1/apply/bulk", need("enqueue"), async (c) => {
     const body = asObject(await readJson(c.req.raw), "invalid_request");
     const sigs = body.signatures;
     if (!Array.isArray(sigs)) throw new WireError("invalid_request", "signatures: must be a list of signatures", "signatures");

@@ -11,6 +11,7 @@ import type { EdgeryEnv } from "../../runtime/env.js";
 import type { App } from "../../app/app.js";
 import { asObject, readJson } from "../body.js";
 import { queueName } from "../query.js";
+import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 
 const settingsSchema = z.strictObject({
@@ -28,7 +29,7 @@ function statsOf(env: EdgeryEnv, app: App, name: string) {
 
 /** Registers the queue routes. */
 export function queueRoutes(api: Hono<ApiEnv>): void {
-  api.get("/v1/queues", async (c) => {
+  api.get("/v1/queues", need("read"), async (c) => {
     const known = await directoryStub(c.env).listQueues();
     const names = [...new Set([DEFAULT_QUEUE, ...c.get("app").routedQueues(), ...known])].sort();
     // One unreachable remote app must not hide every other queue: its queues are left out.
@@ -41,12 +42,12 @@ export function queueRoutes(api: Hono<ApiEnv>): void {
     return c.json({ queues });
   });
 
-  api.get("/v1/queues/:name", async (c) => {
+  api.get("/v1/queues/:name", need("read"), async (c) => {
     const name = queueName(c.req.param("name"));
     return c.json(await statsOf(c.env, c.get("app"), name));
   });
 
-  api.put("/v1/queues/:name", async (c) => {
+  api.put("/v1/queues/:name", need("admin"), async (c) => {
     const name = queueName(c.req.param("name"));
     const parsed = settingsSchema.safeParse(asObject(await readJson(c.req.raw), "invalid_request"));
     if (!parsed.success) {
@@ -59,7 +60,7 @@ export function queueRoutes(api: Hono<ApiEnv>): void {
     return c.json(await broker.configure(name, parsed.data));
   });
 
-  api.delete("/v1/queues/:name/messages", async (c) => {
+  api.delete("/v1/queues/:name/messages", need("admin"), async (c) => {
     const name = queueName(c.req.param("name"));
     const broker = brokerOfQueue(c.env, c.get("app"), name);
     if (!broker.purge) throw new WireError("invalid_request", `queue '${name}' is on the ${broker.kind} broker, whose waiting messages cannot be dropped`, "name");
