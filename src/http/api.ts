@@ -1,10 +1,11 @@
 /**
- * The HTTP front door of an edgery Worker: one Hono app for every request. Thin routes (parse →
- * call → answer); the broker configuration checked first; auth before routing on every `/v1`
- * path but health, each route naming the scope it needs; the internal broker endpoint mounted as a sub-app (the consumer's hand-off is
- * RPC, src/index.ts EdgeryDelivery, not a route); one error mapper
- * (errors.ts) that turns anything thrown into the contract's JSON; 404 and 405 derived from the
- * routes registered here.
+ * The HTTP front door of an edgery Worker: one Hono app for every request. In order: CORS (off
+ * unless origins are configured, cors.ts); the broker configuration check; auth before routing on
+ * every `/v1` path but health, each route then naming the scope it needs (auth.ts); thin routes
+ * (parse → call → answer); the internal broker endpoint mounted as a sub-app. One error mapper
+ * (errors.ts) turns anything thrown into the contract's JSON; 404 and 405 are derived from the
+ * routes registered here. The consumer's local-dev hand-off is RPC (src/index.ts EdgeryDelivery),
+ * not a route.
  */
 import { Hono } from "hono";
 import { VERSION, WireError } from "../protocol/index.js";
@@ -14,6 +15,7 @@ import { BROKER_PATH } from "../brokers/remote-broker.js";
 import { authenticated } from "./auth.js";
 import { brokerEndpoint } from "./broker-endpoint.js";
 import { errorResponse } from "./errors.js";
+import { cors } from "./cors.js";
 import { allowedMethodsOf } from "./allowed-methods.js";
 import { applyRoutes } from "./routes/apply.js";
 import { queueRoutes } from "./routes/queues.js";
@@ -29,6 +31,7 @@ import type { ApiEnv } from "./types.js";
 export function createApi(app: App): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
   api.onError((err) => errorResponse(err));
+  api.use("*", cors);
 
   api.use("*", async (c, next) => {
     // A route whose broker binding or secret is missing: every request says so, by name.

@@ -32,6 +32,8 @@ export interface EdgeryEnv {
   EDGERY_TOKEN?: string;
   /** Scoped tokens, JSON: token → scope or list of scopes (`enqueue`, `read`, `admin`, `peer`). */
   EDGERY_TOKENS?: string;
+  /** Origins allowed to call the API from a browser (comma-separated, or `*`); CORS is off without it. */
+  EDGERY_CORS_ORIGINS?: string;
   /** "true" in local dev: demo tasks on, the dev tokens when none is configured. */
   EDGERY_DEV?: string;
 }
