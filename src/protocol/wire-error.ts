@@ -13,6 +13,7 @@ export const WIRE_ERRORS = {
   invalid_signature: 422,
   unknown_task: 422,
   invalid_request: 422,
+  internal: 500,
   not_configured: 503,
   overloaded: 503,
 } as const;
