@@ -1,5 +1,5 @@
 /** The edgery client: `createClient({ url, token })` and the API calls it makes. */
-import { MAX_BULK, type Handle, type QueueStats, type TaskMap, type TaskTypes, type UntypedTasks } from "../src/protocol/shared.js";
+import { MAX_BULK, MAX_WAIT_S, type Handle, type QueueStats, type TaskMap, type TaskResult, type TaskTypes, type UntypedTasks } from "../src/protocol/shared.js";
 import type { ApplyResult, CallOptions, SignatureApplier } from "./applier.js";
 import { AsyncResult } from "./async-result.js";
 import { CanvasSignature } from "./canvas-signature.js";
@@ -57,6 +57,24 @@ export class EdgeryClient<T extends TaskMap = UntypedTasks> implements Signature
       body: callBody(call),
     });
     return resultFromHandle(handle, this.requester) as AsyncResult<unknown>;
+  }
+
+  /**
+   * Sends task `name` and waits for it in the same request (`POST /v1/tasks/:name?wait=S`): when
+   * it is ready within `wait` seconds (at most 30) the result comes with the answer, so `get()`
+   * makes no further request; otherwise it reads on as `send`'s result does.
+   * @example const sum = await (await edgery.call<number>("demo.add", { args: [2, 2] })).get();
+   */
+  async call<T = unknown>(name: string, call: CallOptions = {}, wait: number = MAX_WAIT_S): Promise<AsyncResult<T>> {
+    const { result, ...handle } = await this.requester.request<Handle & { result?: TaskResult }>({
+      method: "POST",
+      path: `/v1/tasks/${encodeURIComponent(name)}`,
+      query: { wait: Math.min(Math.max(wait, 0), MAX_WAIT_S) },
+      body: callBody(call),
+    });
+    const r = resultFromHandle(handle, this.requester) as AsyncResult<T>;
+    if (result) r.prime(result);
+    return r;
   }
 
   /**

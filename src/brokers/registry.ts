@@ -7,7 +7,7 @@ import type { TaskMessage } from "../protocol/message.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import { getApp } from "../runtime/app-registry.js";
 import type { App } from "../app/app.js";
-import { configuredToken } from "../runtime/tokens.js";
+import { peerToken } from "../runtime/tokens.js";
 import type { Broker } from "./broker.js";
 import { brokerEnvProblem, type BrokerMap, type BrokerSpec } from "../app/broker-config.js";
 import { DurableObjectBroker } from "./durable-object-broker.js";
@@ -27,13 +27,13 @@ export function createBroker(spec: BrokerSpec, env: EdgeryEnv, queue = "?"): Bro
     case "cloudflare-queue":
       return new CloudflareQueueBroker(e[spec.binding] as Queue<DirectBody>, env.RESULTS_KV);
     case "service": {
+      // The peer's own token for this app (its scope `peer`), never this app's admin token.
       const fetcher = e[spec.binding] as Fetcher;
-      const token = spec.tokenEnv ? (e[spec.tokenEnv] as string) : (configuredToken(env) ?? "");
-      return new RemoteBroker("service", (path, init) => fetcher.fetch(`https://edgery.internal${path}`, init), token);
+      return new RemoteBroker("service", (path, init) => fetcher.fetch(`https://edgery.internal${path}`, init), peerToken(env, spec.tokenEnv) ?? "");
     }
     case "http": {
       const base = spec.url;
-      return new RemoteBroker("http", (path, init) => fetch(base + path, init), e[spec.tokenEnv] as string);
+      return new RemoteBroker("http", (path, init) => fetch(base + path, init), peerToken(env, spec.tokenEnv) ?? "");
     }
   }
 }

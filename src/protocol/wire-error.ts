@@ -6,6 +6,7 @@
 export const WIRE_ERRORS = {
   invalid_json: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
   /** A second apply with an `idempotency_key` whose first apply is still enqueueing. */
@@ -14,6 +15,7 @@ export const WIRE_ERRORS = {
   invalid_signature: 422,
   unknown_task: 422,
   invalid_request: 422,
+  internal: 500,
   not_configured: 503,
   overloaded: 503,
 } as const;

@@ -15,7 +15,7 @@
  * own id.
  */
 import type { EdgeryEnv } from "../runtime/env.js";
-import { configuredToken } from "../runtime/tokens.js";
+import { signingSecret } from "../runtime/tokens.js";
 
 /** The pointer's marker key. */
 export const POINTER_KEY = "$edgery_r2";
@@ -74,11 +74,11 @@ const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
 
 /**
- * The secret pointers are signed with: EDGERY_SIGNING_KEY, else the API token. Without either,
+ * The secret pointers are signed with (see signingSecret: EDGERY_SIGNING_KEY, else the tokens). Without one,
  * nothing is offloaded or resolved (values stay inline, as without R2).
  */
 export function pointerSecret(env: EdgeryEnv): string | undefined {
-  return env.EDGERY_SIGNING_KEY || configuredToken(env);
+  return signingSecret(env);
 }
 
 /** Signs and checks pointers with one secret. */

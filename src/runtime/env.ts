@@ -29,15 +29,22 @@ export interface EdgeryEnv {
   RESULTS_DB?: D1Database;
   /** Large results (over `result_r2_threshold`) and the `r2` backend; without it they stay inline up to 1.5 MiB. */
   RESULTS_R2?: R2Bucket;
-  /** This Worker itself: the consumer hands each delivery to a fresh invocation. */
+  /**
+   * This Worker's EdgeryDelivery entrypoint (a service binding with `entrypoint = "EdgeryDelivery"`):
+   * in local dev the consumer hands each delivery to a fresh invocation (ctx.exports first).
+   */
   SELF?: Fetcher;
-  /** The API token; in local dev it defaults to `dev-token`. */
+  /** A token with every scope (`admin`); see src/runtime/tokens.ts. */
   EDGERY_TOKEN?: string;
   /**
    * Signs the R2 pointers of large values (src/results/pointer.ts); defaults to EDGERY_TOKEN.
    * Set it when the token may rotate: a pointer signed with another secret is plain data.
    */
   EDGERY_SIGNING_KEY?: string;
-  /** "true" in local dev: demo tasks on, default token. */
+  /** Scoped tokens, JSON: token → scope or list of scopes (`enqueue`, `read`, `admin`, `peer`). */
+  EDGERY_TOKENS?: string;
+  /** Origins allowed to call the API from a browser (comma-separated, or `*`); CORS is off without it. */
+  EDGERY_CORS_ORIGINS?: string;
+  /** "true" in local dev: demo tasks on, the dev tokens when none is configured. */
   EDGERY_DEV?: string;
 }

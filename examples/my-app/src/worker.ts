@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { App, edgery, SoftTimeLimitExceeded, type TasksOf } from "edgery";
 
-export { QueueDO, ResultDO, ChordDO, EventsDO, ScheduleDO, DirectoryDO, IdempotencyDO } from "edgery";
+export { QueueDO, ResultDO, ChordDO, EventsDO, ScheduleDO, DirectoryDO, IdempotencyDO, EdgeryDelivery } from "edgery";
 
 const app = new App({
   name: "my-app",

@@ -11,6 +11,7 @@ import { boundFor, decodeCursor, encodeCursor, type DeadLetterCursor } from "../
 import type { DeadLetter, DeadLetterEntry } from "../../protocol/rpc.js";
 import type { EdgeryEnv } from "../../runtime/env.js";
 import { limitParam, queueParam } from "../query.js";
+import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 
 /** Default page size. */
@@ -31,7 +32,7 @@ async function queuesOf(env: EdgeryEnv, only: string | undefined): Promise<strin
 
 /** Registers the dead-letter routes. */
 export function deadLetterRoutes(api: Hono<ApiEnv>): void {
-  api.get("/v1/dead-letters", async (c) => {
+  api.get("/v1/dead-letters", need("read"), async (c) => {
     const limit = limitParam(c.req.query("limit"), DEFAULT_LIMIT);
     const only = queueParam(c.req.query("queue"));
     const rawCursor = c.req.query("cursor");
@@ -50,7 +51,7 @@ export function deadLetterRoutes(api: Hono<ApiEnv>): void {
     return c.json({ items: page.map((e) => e.item), cursor });
   });
 
-  api.post("/v1/dead-letters/:id/replay", async (c) => {
+  api.post("/v1/dead-letters/:id/replay", need("admin"), async (c) => {
     const id = c.req.param("id");
     const only = queueParam(c.req.query("queue"));
     const queues = await queuesOf(c.env, only);

@@ -7,12 +7,13 @@ import { DEFAULT_QUEUE, RESULT_SHARDS } from "../../protocol/index.js";
 import { directoryStub, queueStub, resultShard } from "../../runtime/stubs.js";
 import { PROMETHEUS_CONTENT_TYPE, formatMetrics } from "../../metrics/prometheus.js";
 import { sumMetrics } from "../../metrics/task-metrics.js";
+import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 import { fulfilled } from "../../runtime/settled.js";
 
 /** Registers the metrics route. */
 export function metricsRoutes(api: Hono<ApiEnv>): void {
-  api.get("/v1/metrics", async (c) => {
+  api.get("/v1/metrics", need("read"), async (c) => {
     const known = await directoryStub(c.env).listQueues();
     const names = [...new Set([DEFAULT_QUEUE, ...c.get("app").routedQueues(), ...known])];
     const [settled, shards] = await Promise.all([

@@ -12,15 +12,9 @@ import { D1Backend } from "../../results/d1-backend.js";
 import { encodeCursor, epochOf } from "../../results/backend.js";
 import { isPointer } from "../../results/pointer.js";
 import { asObject, readJson } from "../body.js";
+import { waitMs } from "../query.js";
+import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
-
-/** `?wait=S` in ms (0 when absent), at most MAX_WAIT_S seconds. */
-export function waitMs(raw: string | undefined): number {
-  if (raw === undefined || raw === "") return 0;
-  const s = Number(raw);
-  if (!Number.isFinite(s) || s < 0) throw new WireError("invalid_request", "wait: must be a number of seconds >= 0", "wait");
-  return Math.min(s, MAX_WAIT_S) * 1000;
-}
 
 /** Large values (R2) resolved into one page of `GET /v1/results` at most; the page ends early past it. */
 const PAGE_VALUE_BYTES = 16 * 1024 * 1024;
@@ -28,7 +22,7 @@ const PAGE_VALUE_BYTES = 16 * 1024 * 1024;
 /** Registers the result routes. */
 export function resultRoutes(api: Hono<ApiEnv>): void {
   // Results in the queryable backend (D1), newest first, with cursor paging.
-  api.get("/v1/results", async (c) => {
+  api.get("/v1/results", need("read"), async (c) => {
     const { filter, cursor } = parseResultQuery(c.req.query());
     const db = c.env.RESULTS_DB;
     if (!db) throw new WireError("invalid_request", "no queryable result backend is configured: bind a D1 database as RESULTS_DB (docs/result-backends.md)");
@@ -46,24 +40,24 @@ export function resultRoutes(api: Hono<ApiEnv>): void {
     return c.json({ results: await Promise.all(results.map((r) => resolveResult(c.env, r))), cursor: next });
   });
 
-  api.get("/v1/results/:id", async (c) => {
+  api.get("/v1/results/:id", need("read"), async (c) => {
     const r = await readResult(c.env, c.req.param("id"), waitMs(c.req.query("wait")), (p) => c.executionCtx.waitUntil(p));
     return c.json(r);
   });
 
-  api.delete("/v1/results/:id", async (c) => {
+  api.delete("/v1/results/:id", need("admin"), async (c) => {
     await forgetResult(c.env, c.req.param("id"));
     return c.body(null, 204);
   });
 
-  api.get("/v1/groups/:id", async (c) => {
+  api.get("/v1/groups/:id", need("read"), async (c) => {
     const id = c.req.param("id");
     const g = await readGroup(c.env, id, waitMs(c.req.query("wait")));
     if (!g) throw new WireError("not_found", `no group with id '${id}'`);
     return c.json(g);
   });
 
-  api.post("/v1/results/:id/revoke", async (c) => {
+  api.post("/v1/results/:id/revoke", need("admin"), async (c) => {
     const id = c.req.param("id");
     const body = asObject((await readJson(c.req.raw, true)) ?? {}, "invalid_request");
     if (body.terminate !== undefined && typeof body.terminate !== "boolean") throw new WireError("invalid_request", "terminate: must be a boolean", "terminate");
