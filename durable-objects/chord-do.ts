@@ -4,7 +4,7 @@
  * applied exactly once with the results in header order. A failed member fails the body at once
  * with ChordError naming the member, and the chord's errbacks fire once. Nothing polls.
  */
-import { DurableObject } from "cloudflare:workers";
+import { CountedObject } from "./counted-object.js";
 import { MAX_MESSAGE_BYTES, OUTBOX_MAX_ATTEMPTS, type TaskErrorInfo } from "../src/protocol/index.js";
 import { failureEffects, type ChordReport, type Effect } from "../src/canvas/effects.js";
 import { leafIds } from "../src/canvas/handle.js";
@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS r2_args (
 const RESULTS_IN_R2 = "$edgery_chord_results";
 
 /** One chord's join counter. */
-export class ChordDO extends DurableObject<EdgeryEnv> {
+export class ChordDO extends CountedObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
@@ -64,6 +64,7 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
 
   /** Opens the chord (idempotent: a second open of the same chord changes nothing). */
   async open(init: ChordInit): Promise<void> {
+    this.requests += 1;
     this.sql.exec("INSERT OR IGNORE INTO spec (one, init) VALUES (1, ?)", JSON.stringify(init));
   }
 
@@ -72,6 +73,7 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
    * failure arrives) marks the chord fired and returns the body's effects, then carries them out.
    */
   async report(reports: ChordReport[]): Promise<{ fired: boolean }> {
+    this.requests += 1;
     let effects: Effect[] | null = null;
     this.ctx.storage.transactionSync(() => {
       const spec = this.sql.exec<{ init: string; fired: number }>("SELECT init, fired FROM spec").toArray()[0];
@@ -208,6 +210,7 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
 
   /** Retries carrying out a fired chord's effects; deletes R2 lists whose time is up. */
   override async alarm(): Promise<void> {
+    this.requests += 1;
     await this.carryOut();
     const bucket = this.env.RESULTS_R2;
     const due = this.sql.exec<{ key: string }>("SELECT key FROM r2_args WHERE expires_at <= ?", Date.now()).toArray().map((r) => r.key);

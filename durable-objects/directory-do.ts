@@ -5,7 +5,7 @@
  * routes that ask every queue (listing, metrics, dead letters) ask only queues that hold
  * something, however many names were ever used.
  */
-import { DurableObject } from "cloudflare:workers";
+import { CountedObject } from "./counted-object.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 
 const SCHEMA = `
@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS queues (
 `;
 
 /** The list of queues. */
-export class DirectoryDO extends DurableObject<EdgeryEnv> {
+export class DirectoryDO extends CountedObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
@@ -26,16 +26,19 @@ export class DirectoryDO extends DurableObject<EdgeryEnv> {
 
   /** Notes that a queue exists (writes `queues`). */
   async registerQueue(name: string): Promise<void> {
+    this.requests += 1;
     this.sql.exec("INSERT OR IGNORE INTO queues (name) VALUES (?)", name);
   }
 
   /** Takes an idle, empty queue off the list (writes `queues`). */
   async unregisterQueue(name: string): Promise<void> {
+    this.requests += 1;
     this.sql.exec("DELETE FROM queues WHERE name = ?", name);
   }
 
   /** Every queue listed (reads `queues`). */
   async listQueues(): Promise<string[]> {
+    this.requests += 1;
     return this.sql.exec<{ name: string }>("SELECT name FROM queues ORDER BY name").toArray().map((r) => r.name);
   }
 }

@@ -8,7 +8,7 @@
  * is pending waits for its outcome (the first's handle once committed; the key itself once
  * released by a failed apply) and, past IDEMPOTENCY_WAIT_MS, is told so (409).
  */
-import { DurableObject } from "cloudflare:workers";
+import { CountedObject } from "./counted-object.js";
 import { IDEMPOTENCY_PENDING_S, IDEMPOTENCY_WAIT_MS, type Handle } from "../src/protocol/index.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 
@@ -33,7 +33,7 @@ type ClaimRow = {
 };
 
 /** One idempotency key's claim. */
-export class IdempotencyDO extends DurableObject<EdgeryEnv> {
+export class IdempotencyDO extends CountedObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
   /** Applies waiting for a pending claim's outcome. */
   private readonly waiters = new Set<() => void>();
@@ -53,6 +53,7 @@ export class IdempotencyDO extends DurableObject<EdgeryEnv> {
    * claim of another apply is waited on, up to IDEMPOTENCY_WAIT_MS.
    */
   async claim(handle: Handle, ttlS: number): Promise<ClaimOutcome> {
+    this.requests += 1;
     const deadline = Date.now() + IDEMPOTENCY_WAIT_MS;
     for (;;) {
       const now = Date.now();
@@ -76,6 +77,7 @@ export class IdempotencyDO extends DurableObject<EdgeryEnv> {
 
   /** The apply of `handleId` enqueued: its claim counts from now until `result_expires` (writes `claim`). */
   async commit(handleId: string): Promise<void> {
+    this.requests += 1;
     const now = Date.now();
     const old = this.row(now);
     if (!old || old.state !== "pending" || (JSON.parse(old.handle) as Handle).id !== handleId) return;
@@ -87,6 +89,7 @@ export class IdempotencyDO extends DurableObject<EdgeryEnv> {
 
   /** The apply of `handleId` failed: its pending claim goes (writes `claim`). */
   async release(handleId: string): Promise<void> {
+    this.requests += 1;
     const old = this.row(Date.now());
     if (!old || old.state !== "pending" || (JSON.parse(old.handle) as Handle).id !== handleId) return;
     this.sql.exec("DELETE FROM claim");
@@ -99,6 +102,7 @@ export class IdempotencyDO extends DurableObject<EdgeryEnv> {
 
   /** Drops the claim once its time is up. */
   override async alarm(): Promise<void> {
+    this.requests += 1;
     this.sql.exec("DELETE FROM claim WHERE until <= ?", Date.now());
     const left = this.sql.exec<{ until: number }>("SELECT until FROM claim").toArray()[0];
     if (left) await this.ctx.storage.setAlarm(left.until);

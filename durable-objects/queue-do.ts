@@ -7,8 +7,13 @@
  * Priority is strict: only as many messages are leased as the concurrency window allows, always
  * the highest priority first, FIFO within a priority. Delayed messages (countdown/eta) are not
  * leases, so a long countdown never causes a duplicate delivery.
+ *
+ * A sharded queue is N of these objects (src/brokers/durable-object-broker.ts): each holds the
+ * tasks whose id hashes to it and is told N with every enqueue and setting, so that its window is
+ * its part of the queue's concurrency (ceil(concurrency / N)) and its bound its part of
+ * max_waiting. Priority is strict within one shard, not across shards.
  */
-import { DurableObject } from "cloudflare:workers";
+import { CountedObject } from "./counted-object.js";
 import {
   ALARM_MAX_EPOCH_MS,
   DEFAULT_CONCURRENCY,
@@ -48,7 +53,7 @@ const PICKUP_TIMEOUT_MS = 30_000;
 
 
 /** One queue (or shard of one): messages, leases, the concurrency window and the outbox. */
-export class QueueDO extends DurableObject<EdgeryEnv> {
+export class QueueDO extends CountedObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
   private readonly outbox: QueueOutbox;
   private pumping: Promise<void> | null = null;
@@ -106,9 +111,24 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     return Number(this.meta("concurrency") ?? DEFAULT_CONCURRENCY);
   }
 
-  /** The back-pressure bound: default DEFAULT_MAX_WAITING, or the queue's `max_waiting`. */
+  /** How many shards the queue spreads over (as the broker last said; 1 for a queue never sharded). */
+  private get shards(): number {
+    return Number(this.meta("shards") ?? 1);
+  }
+
+  /** Remembers the shard count a broker sent (written only when it changed). */
+  private noteShards(shards: number | undefined): void {
+    if (shards !== undefined && Number.isInteger(shards) && shards >= 1 && shards !== this.shards) this.setMeta("shards", shards);
+  }
+
+  /** This shard's part of the concurrency window: ceil(concurrency / shards). */
+  private get window(): number {
+    return Math.ceil(this.concurrency / this.shards);
+  }
+
+  /** The back-pressure bound: default DEFAULT_MAX_WAITING, or the queue's `max_waiting`; this shard's part of it. */
   private get maxWaiting(): number {
-    return Number(this.meta("max_waiting") ?? DEFAULT_MAX_WAITING);
+    return Math.ceil(Number(this.meta("max_waiting") ?? DEFAULT_MAX_WAITING) / this.shards);
   }
 
   /** How many of the queue's tasks one delivery may carry (`prefetch`, 1-100). */
@@ -135,11 +155,14 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   /**
    * Adds messages. Reads: revoked ids. Writes: one row per new id (an id already here is
    * skipped, so a replayed enqueue is harmless); REVOKED results for revoked or expired ones.
+   * `shards`: how many shards the queue spreads over (meta `shards`, when it changed).
    * Returns how many were added.
    */
-  async enqueue(messages: TaskMessage[]): Promise<{ added: number; full?: string }> {
+  async enqueue(messages: TaskMessage[], shards?: number): Promise<{ added: number; full?: string }> {
+    this.requests += 1;
     const first = messages[0];
     if (!first) return { added: 0 };
+    this.noteShards(shards);
     await this.register(first.queue);
     // Back-pressure, in O(1): seq grows with every message and messages leave about in order,
     // so the span of seq bounds how many the queue holds.
@@ -148,7 +171,8 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       const exact = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n;
       if (exact + messages.length > this.maxWaiting) {
         // An answer, not a throw: the broker turns it into QueueFullError on the caller's side.
-        return { added: 0, full: `queue '${first.queue}' holds ${exact} messages; at most ${this.maxWaiting} (max_waiting)` };
+        const where = this.shards > 1 ? `this shard of queue '${first.queue}' (1 of ${this.shards})` : `queue '${first.queue}'`;
+        return { added: 0, full: `${where} holds ${exact} messages; at most ${this.maxWaiting} (max_waiting)` };
       }
     }
     const now = Date.now();
@@ -190,6 +214,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
 
   /** Removes waiting or delayed messages again (undo of a canvas that could not be fully enqueued). */
   async cancel(ids: string[]): Promise<{ removed: number }> {
+    this.requests += 1;
     const res = this.sql.exec("DELETE FROM messages WHERE state != 'leased' AND id IN (SELECT value FROM json_each(?))", JSON.stringify(ids));
     await this.scheduleAlarm();
     return { removed: res.rowsWritten };
@@ -210,7 +235,9 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     this.ctx.storage.transactionSync(() => {
       this.promoteAndExpire(now);
       if (this.paused) return;
-      const planned = planDeliveries(this.name, this.leaseWindow(now), this.prefetch);
+      // The delivery names this object, so the consumer begins and settles here, whatever shard
+      // the task's id would hash to now (the queue's shard count may have changed since).
+      const planned = planDeliveries(this.name, this.leaseWindow(now), this.prefetch, this.ctx.id.toString());
       this.failOversize(planned.tooBig, now);
       deliveries = planned.deliveries;
     });
@@ -238,7 +265,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
    */
   private leaseWindow(now: number): WireLeasedTask[] {
     const inFlight = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE state = 'leased'").one().n;
-    const free = this.concurrency - inFlight;
+    const free = this.window - inFlight;
     if (free <= 0) return [];
     const token = crypto.randomUUID();
     const deadline = now + PICKUP_TIMEOUT_MS;
@@ -344,6 +371,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
    * first begin counts a delivery) or `skip` (revoked, expired, or the lease is no longer held).
    */
   async begin(items: BeginItem[]): Promise<Array<{ lease: string; action: "run" | "skip" }>> {
+    this.requests += 1;
     const now = Date.now();
     const effects: Effect[] = [];
     const out: Array<{ lease: string; action: "run" | "skip" }> = [];
@@ -403,6 +431,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
    * with terminate, or expired): the consumer aborts those. Reads and writes the leased rows.
    */
   async heartbeat(leases: Array<{ id: string; lease: string }>): Promise<string[]> {
+    this.requests += 1;
     const now = Date.now();
     return this.ctx.storage.transactionSync(() => {
       const held = this.leasedRows(leases, "seq, id, lease, started, deadline, lease_end");
@@ -413,6 +442,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
 
   /** Manual acknowledgement: the message will not be redelivered if its consumer is lost. */
   async acknowledge(id: string, lease: string): Promise<boolean> {
+    this.requests += 1;
     const res = this.sql.exec("UPDATE messages SET acked = 1 WHERE id = ? AND lease = ? AND state = 'leased'", id, lease);
     return res.rowsWritten > 0;
   }
@@ -423,6 +453,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
    * message and count; a retry puts it back (same id, retries + 1) after its countdown.
    */
   async settle(items: SettleItem[]): Promise<{ accepted: string[]; refused: string[] }> {
+    this.requests += 1;
     const now = Date.now();
     const accepted: string[] = [];
     const refused: string[] = [];
@@ -515,6 +546,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
    * Returns the ids this queue ended.
    */
   async revoke(ids: string[], terminate: boolean): Promise<{ revoked: string[] }> {
+    this.requests += 1;
     const now = Date.now();
     const revoked: string[] = [];
     const effects: Effect[] = [];
@@ -536,19 +568,25 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     return { revoked };
   }
 
-  /** Sets concurrency, paused, max_waiting and/or prefetch; returns the stats. */
-  async configure(name: string, settings: QueueSettings): Promise<QueueStats> {
+  /**
+   * Sets concurrency, paused, max_waiting and/or prefetch (the queue's, as a whole: a shard takes
+   * its part of concurrency and max_waiting); `shards` as in enqueue. Returns this object's stats.
+   */
+  async configure(name: string, settings: QueueSettings, shards?: number): Promise<QueueStats> {
+    this.requests += 1;
+    this.noteShards(shards);
     await this.register(name);
     if (settings.concurrency !== undefined) this.setMeta("concurrency", settings.concurrency);
     if (settings.paused !== undefined) this.setMeta("paused", settings.paused);
     if (settings.max_waiting !== undefined) this.setMeta("max_waiting", settings.max_waiting);
     if (settings.prefetch !== undefined) this.setMeta("prefetch", settings.prefetch);
     await this.afterTransition();
-    return this.stats(name);
+    return this.counts(name);
   }
 
   /** Drops every waiting message; delayed and leased ones are untouched. */
   async purge(name: string): Promise<{ purged: number }> {
+    this.requests += 1;
     await this.register(name);
     const res = this.sql.exec("DELETE FROM messages WHERE state = 'waiting'");
     await this.scheduleAlarm();
@@ -557,16 +595,23 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
 
   /** Dead letters, newest first, below `bound` (see src/dead-letters/cursor.ts). */
   async deadLetters(name: string, bound: { at: number; seq: number }, limit: number): Promise<DeadLetterEntry[]> {
+    this.requests += 1;
     return listDeadLetters(this.sql, this.meta("name") ?? name, bound, limit);
   }
 
   /** The newest dead letter of a task id, or null. */
   async deadLetter(name: string, id: string): Promise<DeadLetter | null> {
+    this.requests += 1;
     return findDeadLetter(this.sql, this.meta("name") ?? name, id);
   }
 
-  /** The queue's counts. */
+  /** The queue's counts (this shard's, for a sharded queue; its settings are the whole queue's). */
   async stats(name: string): Promise<QueueStats> {
+    this.requests += 1;
+    return this.counts(name);
+  }
+
+  private counts(name: string): QueueStats {
     // One count per partial index (a GROUP BY state would scan the table, bodies and all).
     const counts = this.sql
       .exec<{ waiting: number; delayed: number; leased: number }>(
@@ -597,6 +642,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
    * messages, outbox retries.
    */
   override async alarm(): Promise<void> {
+    this.requests += 1;
     const now = Date.now();
     this.alarmAt = null;
     const effects: Effect[] = [];
@@ -719,6 +765,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
 
   /** Writes a custom state (e.g. PROGRESS) for a task this queue holds under that lease. */
   async updateState(id: string, lease: string, state: string, meta: unknown, worker: string): Promise<boolean> {
+    this.requests += 1;
     const row = this.leasedRow(id, lease);
     if (!row) return false;
     const m = JSON.parse(row.body) as TaskMessage;

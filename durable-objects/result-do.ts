@@ -5,7 +5,7 @@
  * KV serves ready results at the edge: the API copies a ready result into KV on its first plain read,
  * so KV writes stay off the hot path (a KV put per task would cap throughput near 1,100/s).
  */
-import { DurableObject } from "cloudflare:workers";
+import { CountedObject } from "./counted-object.js";
 import { DEFAULT_RESULT_EXPIRES_S, SQL_PARAM_BUDGET_BYTES, isReady, type TaskResult } from "../src/protocol/index.js";
 import type { ResultWrite } from "../src/canvas/effects.js";
 import type { GroupRef } from "../src/protocol/rpc.js";
@@ -95,7 +95,7 @@ function rowValues(r: ResultRow): unknown[] {
 }
 
 /** One shard of results. */
-export class ResultDO extends DurableObject<EdgeryEnv> {
+export class ResultDO extends CountedObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
   private readonly waiters = new Map<string, Set<(r: TaskResult) => void>>();
   /** An alarm is known to be set (see scheduleSweep). */
@@ -126,6 +126,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
    * changes to it afterwards (not awaited).
    */
   async write(writes: ResultWrite[]): Promise<{ written: number }> {
+    this.requests += 1;
     const now = Date.now();
     const woken: TaskResult[] = [];
     const listening = this.listeningUntil > now;
@@ -213,6 +214,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
 
   /** The stored result, or null (unknown, forgotten or expired: the API answers PENDING). */
   async get(id: string): Promise<TaskResult | null> {
+    this.requests += 1;
     return this.live(id)?.result ?? null;
   }
 
@@ -221,6 +223,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
    * expire with it. Reads the id's row.
    */
   async lookup(id: string): Promise<{ result: TaskResult; expiresAt: number | null } | null> {
+    this.requests += 1;
     return this.live(id);
   }
 
@@ -255,7 +258,8 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
 
   /** The result once ready, or as it is after `ms` (null if still unknown). */
   async wait(id: string, ms: number): Promise<TaskResult | null> {
-    const now = await this.get(id);
+    this.requests += 1;
+    const now = this.live(id)?.result ?? null;
     if ((now && isReady(now.state)) || ms <= 0) return now;
     return new Promise((resolve) => {
       let set = this.waiters.get(id);
@@ -267,7 +271,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
       const timer = setTimeout(() => {
         set!.delete(wake);
         if (set!.size === 0) this.waiters.delete(id);
-        resolve(this.get(id));
+        resolve(this.live(id)?.result ?? null);
       }, ms);
       set.add(wake);
     });
@@ -280,6 +284,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
    * for the reader to read as a group; it is not waited on here.
    */
   async waitMany(ids: string[], ms: number): Promise<Array<TaskResult | GroupRef | null>> {
+    this.requests += 1;
     const now = this.membersNow(ids);
     const settled = (r: TaskResult | GroupRef | null | undefined) => !!r && ("group" in r || isReady(r.state));
     const left = new Set(ids.filter((_, i) => !settled(now[i])));
@@ -315,6 +320,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
    * read the row before the forget could put it back).
    */
   async forget(id: string): Promise<void> {
+    this.requests += 1;
     this.sql.exec("DELETE FROM results WHERE id = ?", id);
     this.sql.exec("DELETE FROM groups WHERE id = ?", id);
     forgetBackends(this.sql, id);
@@ -323,6 +329,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
 
   /** Records groups: each id with its members' result ids, in member order. */
   async recordGroups(groups: Array<{ id: string; members: string[] }>, expiresS: number): Promise<void> {
+    this.requests += 1;
     const until = Date.now() + expiresS * 1000;
     this.ctx.storage.transactionSync(() => {
       for (const g of groups) this.sql.exec("INSERT OR REPLACE INTO groups (id, members, expires_at) VALUES (?, ?, ?)", g.id, JSON.stringify(g.members), until);
@@ -332,17 +339,20 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
 
   /** A group's member ids, or null when unknown. */
   async groupMembers(id: string): Promise<string[] | null> {
+    this.requests += 1;
     const row = this.sql.exec<{ members: string }>("SELECT members FROM groups WHERE id = ? AND expires_at > ?", id, Date.now()).toArray()[0];
     return row ? (JSON.parse(row.members) as string[]) : null;
   }
 
   /** The event feed has subscribers until `until` (epoch ms): forward state changes till then. */
   async listen(until: number): Promise<void> {
+    this.requests += 1;
     this.listeningUntil = Math.max(this.listeningUntil, until);
   }
 
   /** This shard's task counters (see src/metrics/task-metrics.ts); the API sums the shards. */
   async metrics(): Promise<MetricDelta[]> {
+    this.requests += 1;
     return this.sql.exec<{ task: string; key: string; value: number }>("SELECT task, key, value FROM metrics").toArray().map((r) => ({ ...r }));
   }
 
@@ -389,6 +399,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
 
   /** Test hook: waits for a background push to D1, then pushes what is due. */
   async flushBackends(): Promise<{ pending: number }> {
+    this.requests += 1;
     await this.pushing;
     await this.pushD1();
     return { pending: this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM d1_pending").one().n };
@@ -400,6 +411,7 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
    * expired large results.
    */
   override async alarm(): Promise<void> {
+    this.requests += 1;
     const now = Date.now();
     this.sweepArmed = false;
     await this.pushing;

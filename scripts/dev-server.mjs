@@ -57,17 +57,18 @@ export function devServerKind() {
 
 /**
  * Starts the dev server (the one devServerKind() names).
- * @param {{ label: string, logLevel?: string, stateRoot?: string, cwd?: string, env?: Record<string, string>, log?: (line: string) => void }} options
- *   `cwd`: the project whose `npm run dev` to start (default: this repo); `env`: extra variables.
+ * @param {{ label: string, logLevel?: string, stateRoot?: string, cwd?: string, env?: Record<string, string>, script?: string, log?: (line: string) => void }} options
+ *   `cwd`: the project whose `npm run dev` to start (default: this repo); `env`: extra variables;
+ *   `script`: another npm script taking the same options (e.g. `dev:capacity`) instead of the dev server's.
  * @returns {Promise<{ baseUrl: string, logFile: string, stop: () => Promise<void> }>}
  */
-export async function startDevServer({ label, logLevel = "warn", stateRoot = tmpdir(), cwd = REPO_ROOT, env = {}, log = (l) => process.stderr.write(`[${label}] ${l}\n`) }) {
+export async function startDevServer({ label, logLevel = "warn", stateRoot = tmpdir(), cwd = REPO_ROOT, env = {}, script, log = (l) => process.stderr.write(`[${label}] ${l}\n`) }) {
   const kind = devServerKind();
   const port = await freePort();
   const persistDir = mkdtempSync(join(stateRoot, `edgery-${label}-state-`));
   const logFile = join(tmpdir(), `edgery-${label}-${kind}-${port}.log`);
   const fd = openSync(logFile, "w");
-  const args = ["run", SERVERS[kind], "--", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistDir, "--log-level", logLevel];
+  const args = ["run", script ?? SERVERS[kind], "--", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistDir, "--log-level", logLevel];
   // wrangler dev always opens an inspector (9229 by default, which parallel runs would share);
   // under Miniflare it is off unless asked for, and nothing here uses it.
   if (kind === "wrangler") args.push("--inspector-port", String(await freePort()));

@@ -28,6 +28,7 @@ export type { TypedTask, ArgIssue } from "./app/typed-task.js";
 export type { ArgsSchema, KwargsSchema } from "./app/task-definition.js";
 export type { StandardSchemaV1 } from "./app/standard-schema.js";
 export type { Route } from "./app/routing.js";
+export type { QueueConfig, LocationHint } from "./app/queue-config.js";
 export type { Broker, BrokerKind, BrokerSpec, QueueSettings } from "./brokers/broker.js";
 export type { TaskContext, RetryOptions, DeliveryInfo } from "./app/task-context.js";
 export type { EdgeryEnv } from "./runtime/env.js";

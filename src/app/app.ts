@@ -4,6 +4,7 @@
 import { compileRoutes, type Route, type RouteTable } from "./routing.js";
 import { builtinTasks } from "./builtins.js";
 import { compileBrokers, type BrokerMap } from "./broker-config.js";
+import { compileQueueConfigs, SINGLE_SHARD, type QueueConfig, type QueueLayout } from "./queue-config.js";
 import { parseSignature, type TaskMap, type TaskTypes, type WireSignature } from "../protocol/index.js";
 import { defineSchedule, type ScheduleDefinition, type ScheduleWhen } from "../schedule/schedule.js";
 import { checkBackend, checkResultDefaults, type ArgsSchema, type KwargsSchema, type TaskDefaults, type TaskDefinition, type TaskFn } from "./task-definition.js";
@@ -26,6 +27,8 @@ export interface AppConfig {
   routes: Record<string, Route>;
   /** Defaults applied to every task (a task's own defaults win). */
   defaults: TaskDefaults;
+  /** Per-queue layout: QueueDO shards and a location hint (src/app/queue-config.ts). */
+  queues: Record<string, QueueConfig>;
 }
 
 /**
@@ -43,6 +46,7 @@ export class App<T extends TaskMap = {}> {
   private routeTable: RouteTable;
   private routeMap: Record<string, Route>;
   private brokerMap: BrokerMap;
+  private readonly queueLayouts: Map<string, QueueLayout>;
   private readonly scheduleMap = new Map<string, ScheduleDefinition>();
   /** App-wide task defaults (`task_soft_time_limit`, `task_acks_late`, ...). */
   readonly defaults: TaskDefaults;
@@ -52,6 +56,7 @@ export class App<T extends TaskMap = {}> {
     this.routeMap = { ...(config.routes ?? {}) };
     this.routeTable = compileRoutes(this.routeMap);
     this.brokerMap = compileBrokers(this.routeMap);
+    this.queueLayouts = compileQueueConfigs(config.queues ?? {});
     checkResultDefaults(`app '${config.name}' defaults`, config.defaults ?? {});
     for (const [key, r] of Object.entries(this.routeMap)) checkBackend(`route '${key}'`, r.backend);
     this.defaults = { ...(config.defaults ?? {}) };
@@ -152,9 +157,14 @@ export class App<T extends TaskMap = {}> {
     return [...this.tasks.keys()];
   }
 
-  /** Queue names the routes mention (known before any task is sent). */
+  /** Queue names the routes or the queues' config mention (known before any task is sent). */
   routedQueues(): string[] {
-    return [...new Set(Object.values(this.routeMap).flatMap((r) => (r.queue ? [r.queue] : [])))];
+    return [...new Set([...Object.values(this.routeMap).flatMap((r) => (r.queue ? [r.queue] : [])), ...this.queueLayouts.keys()])];
+  }
+
+  /** A queue's layout: its QueueDO shards and location hint (one shard, no hint, unless configured). */
+  queueLayout(queue: string): QueueLayout {
+    return this.queueLayouts.get(queue) ?? SINGLE_SHARD;
   }
 
   /** Queue → broker for the queues that routes put on a broker other than the QueueDO. */

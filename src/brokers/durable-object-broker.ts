@@ -1,49 +1,122 @@
 /**
- * The default broker: each queue is a QueueDO (strict priority, leases, pause, concurrency).
- * `enqueue` is the QueueDO's own RPC; a full queue (max_waiting) answers `full`, thrown here as
+ * The default broker: each queue is a QueueDO (strict priority, leases, pause, concurrency), or
+ * N of them when the app's config shards the queue (`queues: { name: { shards: N } }`).
+ *
+ * A task goes to the shard its id hashes to, so a send costs one request to one shard; cancel
+ * goes the same way. What concerns the whole queue (settings, pause, purge, stats) asks every
+ * shard. A revoke asks every shard too: after the shard count grew, a task enqueued before stays
+ * in the shard it was sent to (a consumer settles it there: its delivery names that object).
+ *
+ * `enqueue` is the QueueDO's own RPC; a full shard (max_waiting) answers `full`, thrown here as
  * QueueFullError (the API answers 503 overloaded, an outbox retries later).
  */
 import type { QueueStats } from "../protocol/index.js";
 import type { TaskMessage } from "../protocol/message.js";
-import { queueStub } from "../runtime/stubs.js";
+import { queueShardName, queueShardOf, queueShardStub } from "../runtime/stubs.js";
 import type { EdgeryEnv } from "../runtime/env.js";
+import { groupBy } from "../runtime/group-by.js";
+import { SINGLE_SHARD, type QueueLayout } from "../app/queue-config.js";
 import { QueueFullError, type Broker, type QueueSettings } from "./broker.js";
 
 const NOTHING = Promise.resolve();
+
+/** A queue's layout by name (the app's `queueLayout`). */
+export type LayoutOf = (queue: string) => QueueLayout;
 
 /** Every QueueDO of a Worker's QUEUE_DO namespace. */
 export class DurableObjectBroker implements Broker {
   readonly kind = "durable-object" as const;
   readonly cancellable = true;
 
-  constructor(private readonly env: EdgeryEnv) {}
+  constructor(
+    private readonly env: EdgeryEnv,
+    private readonly layoutOf: LayoutOf = () => SINGLE_SHARD,
+  ) {}
+
+  /** The stub of one shard of a queue. */
+  private shard(queue: string, shard: number, layout: QueueLayout) {
+    return queueShardStub(this.env, queue, shard, layout);
+  }
+
+  /** Every shard's stub of a queue, in shard order. */
+  private shards(queue: string) {
+    const layout = this.layoutOf(queue);
+    return Array.from({ length: layout.shards }, (_, k) => this.shard(queue, k, layout));
+  }
+
+  /** Messages of one queue grouped by the shard their id hashes to. */
+  private byShard(messages: TaskMessage[]): { queue: string; layout: QueueLayout; groups: Map<number, TaskMessage[]> } | null {
+    const first = messages[0];
+    if (!first) return null;
+    const layout = this.layoutOf(first.queue);
+    return { queue: first.queue, layout, groups: groupBy(messages, (m) => queueShardOf(m.id, layout.shards)) };
+  }
 
   async enqueue(messages: TaskMessage[]): Promise<unknown> {
-    const first = messages[0];
-    if (!first) return NOTHING;
-    const answer = await queueStub(this.env, first.queue).enqueue(messages);
-    if (answer.full) throw new QueueFullError(answer.full);
-    return answer;
+    const split = this.byShard(messages);
+    if (!split) return NOTHING;
+    const { queue, layout, groups } = split;
+    // Each shard is told the shard count: it splits the queue's concurrency and max_waiting by it.
+    const answers = await Promise.all([...groups].map(([k, msgs]) => this.shard(queue, k, layout).enqueue(msgs, layout.shards)));
+    const full = answers.find((a) => a.full);
+    if (full?.full) throw new QueueFullError(full.full);
+    return { added: answers.reduce((n, a) => n + a.added, 0) };
   }
 
-  cancel(messages: TaskMessage[]): Promise<unknown> {
-    const first = messages[0];
-    return first ? queueStub(this.env, first.queue).cancel(messages.map((m) => m.id)) : NOTHING;
+  async cancel(messages: TaskMessage[]): Promise<unknown> {
+    const split = this.byShard(messages);
+    if (!split) return NOTHING;
+    const { queue, layout, groups } = split;
+    const answers = await Promise.all([...groups].map(([k, msgs]) => this.shard(queue, k, layout).cancel(msgs.map((m) => m.id))));
+    return { removed: answers.reduce((n, a) => n + a.removed, 0) };
   }
 
-  revoke(queue: string, ids: string[], terminate: boolean): Promise<{ revoked: string[] }> {
-    return queueStub(this.env, queue).revoke(ids, terminate);
+  async revoke(queue: string, ids: string[], terminate: boolean): Promise<{ revoked: string[] }> {
+    const answers = await Promise.all(this.shards(queue).map((s) => s.revoke(ids, terminate)));
+    return { revoked: answers.flatMap((a) => a.revoked) };
   }
 
-  stats(queue: string): Promise<QueueStats> {
-    return queueStub(this.env, queue).stats(queue);
+  async stats(queue: string): Promise<QueueStats> {
+    return sumStats(await Promise.all(this.shards(queue).map((s) => s.stats(queue))));
   }
 
-  configure(queue: string, settings: QueueSettings): Promise<QueueStats> {
-    return queueStub(this.env, queue).configure(queue, settings);
+  /** Each shard's own stats, in shard order (for metrics and tests). */
+  shardStats(queue: string): Promise<QueueStats[]> {
+    return Promise.all(this.shards(queue).map((s) => s.stats(queue)));
   }
 
-  purge(queue: string): Promise<{ purged: number }> {
-    return queueStub(this.env, queue).purge(queue);
+  /** The requests each shard of a queue took since it started, by object name. */
+  async shardRequests(queue: string): Promise<Array<{ object: string; requests: number }>> {
+    const counts = await Promise.all(this.shards(queue).map((s) => s.requestCount()));
+    return counts.map((requests, k) => ({ object: queueShardName(queue, k), requests }));
   }
+
+  async configure(queue: string, settings: QueueSettings): Promise<QueueStats> {
+    const n = this.layoutOf(queue).shards;
+    return sumStats(await Promise.all(this.shards(queue).map((s) => s.configure(queue, settings, n))));
+  }
+
+  async purge(queue: string): Promise<{ purged: number }> {
+    const answers = await Promise.all(this.shards(queue).map((s) => s.purge(queue)));
+    return { purged: answers.reduce((n, a) => n + a.purged, 0) };
+  }
+}
+
+/**
+ * A sharded queue's stats from its shards' (shard 0 first): counts summed; the settings as shard
+ * 0 holds them (every shard is given the same); paused only when every shard is (none dispatches).
+ */
+export function sumStats(shards: QueueStats[]): QueueStats {
+  const [first, ...rest] = shards;
+  if (!first) throw new Error("edgery: a queue has at least one shard");
+  const total: QueueStats = { ...first, shards: shards.length };
+  for (const s of rest) {
+    total.waiting += s.waiting;
+    total.delayed += s.delayed;
+    total.leased += s.leased;
+    total.completed += s.completed;
+    total.failed += s.failed;
+    total.paused &&= s.paused;
+  }
+  return total;
 }

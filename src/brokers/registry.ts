@@ -11,19 +11,20 @@ import { peerToken } from "../runtime/tokens.js";
 import type { Broker } from "./broker.js";
 import { brokerEnvProblem, type BrokerMap, type BrokerSpec } from "../app/broker-config.js";
 import { DurableObjectBroker } from "./durable-object-broker.js";
+import { SINGLE_SHARD } from "../app/queue-config.js";
 import { CloudflareQueueBroker, type DirectBody } from "./cloudflare-queue-broker.js";
 import { RemoteBroker } from "./remote-broker.js";
 
 const NO_BROKERS: BrokerMap = new Map();
 
 /** Builds a broker from its spec and the Worker's bindings. @throws naming a missing binding. */
-export function createBroker(spec: BrokerSpec, env: EdgeryEnv, queue = "?"): Broker {
+export function createBroker(spec: BrokerSpec, env: EdgeryEnv, queue = "?", app?: App): Broker {
   const e = env as unknown as Record<string, unknown>;
   const problem = brokerEnvProblem(new Map([[queue, spec]]), env);
   if (problem) throw new Error(`edgery: ${problem}`);
   switch (spec.kind) {
     case "durable-object":
-      return new DurableObjectBroker(env);
+      return new DurableObjectBroker(env, (q) => app?.queueLayout(q) ?? SINGLE_SHARD);
     case "cloudflare-queue":
       return new CloudflareQueueBroker(e[spec.binding] as Queue<DirectBody>, env.RESULTS_KV);
     case "service": {
@@ -47,7 +48,7 @@ export class BrokerRegistry {
     private readonly env: EdgeryEnv,
     private readonly app: App | undefined,
   ) {
-    this.default = new DurableObjectBroker(env);
+    this.default = new DurableObjectBroker(env, (q) => app?.queueLayout(q) ?? SINGLE_SHARD);
   }
 
   /** Queue → broker spec, for the queues routes put on another broker. */
@@ -67,7 +68,7 @@ export class BrokerRegistry {
     if (!spec) return this.default;
     let b = this.built.get(queue);
     if (!b) {
-      b = createBroker(spec, this.env, queue);
+      b = createBroker(spec, this.env, queue, this.app);
       this.built.set(queue, b);
     }
     return b;

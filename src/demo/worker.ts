@@ -8,7 +8,8 @@ import { registerScenarioTasks } from "../../examples/scenarios/tasks.js";
 
 export { QueueDO, ResultDO, ChordDO, EventsDO, ScheduleDO, DirectoryDO, IdempotencyDO, EdgeryDelivery } from "../index.js";
 
-const app = new App({ name: "edgery" });
+// Queue "sharded" spreads over 4 QueueDO shards (src/app/queue-config.ts), for the tests and docs.
+const app = new App({ name: "edgery", queues: { sharded: { shards: 4 } } });
 app.optionalTasks(registerDemoTasks);
 app.optionalTasks(registerScenarioTasks);
 // The demo brokers (docs/brokers.md): `billing.*` runs in the second app (apps/billing) through

@@ -4,6 +4,15 @@
 import type { QueueStats } from "../protocol/index.js";
 import { RUNTIME_BUCKETS, type MetricDelta } from "./task-metrics.js";
 
+/** Requests one Durable Object took since it started (see durable-objects/counted-object.ts). */
+export interface ObjectRequests {
+  /** Its class, e.g. `QueueDO`. */
+  class: string;
+  /** Its name, e.g. `default#3` (shard 3 of queue `default`) or `shard-5` (a ResultDO). */
+  object: string;
+  requests: number;
+}
+
 /** The content type of the text format. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -32,9 +41,10 @@ function family(out: string[], name: string, type: "gauge" | "counter" | "histog
 
 /**
  * The exposition: queue lengths by state, tasks by task and final state, the runtime histogram
- * (cumulative buckets, `_sum`, `_count`) and retries, each family sorted by its labels.
+ * (cumulative buckets, `_sum`, `_count`) and retries, each family sorted by its labels; and the
+ * requests each Durable Object took (a counter that starts again at 0 when the object restarts).
  */
-export function formatMetrics(queues: QueueStats[], tasks: MetricDelta[]): string {
+export function formatMetrics(queues: QueueStats[], tasks: MetricDelta[], objects: ObjectRequests[] = []): string {
   const out: string[] = [];
   const byQueue = [...queues].sort((a, b) => a.name.localeCompare(b.name));
   family(out, "edgery_queue_messages", "gauge", "Messages in a queue, by state (waiting, delayed, leased).");
@@ -77,6 +87,12 @@ export function formatMetrics(queues: QueueStats[], tasks: MetricDelta[]): strin
   for (const task of names) {
     const v = byTask.get(task)!.get("retries");
     if (v !== undefined) out.push(`edgery_task_retries_total${labels({ task })} ${num(v)}`);
+  }
+
+  if (objects.length > 0) {
+    family(out, "edgery_object_requests_total", "counter", "Requests a Durable Object took since it started (RPC calls and alarms), by class and object name.");
+    const sorted = [...objects].sort((a, b) => a.class.localeCompare(b.class) || a.object.localeCompare(b.object));
+    for (const o of sorted) out.push(`edgery_object_requests_total${labels({ class: o.class, object: o.object })} ${num(o.requests)}`);
   }
   return out.join("\n") + "\n";
 }

@@ -105,6 +105,13 @@ export const DEFAULT_RETRY_DELAY_S = 180;
 /** Number of ResultDO shards results are spread over (by a hash of the task id). */
 export const RESULT_SHARDS = 8;
 /**
+ * Most QueueDO shards one queue may spread over (`queues: { name: { shards } }`): a revoke, a
+ * pause or a stats read asks every shard, so this bounds their fan-out.
+ */
+export const MAX_QUEUE_SHARDS = 256;
+/** Between a queue's name and its shard number in the name of a QueueDO shard (`default#3`); never in a queue name. */
+export const QUEUE_SHARD_SEPARATOR = "#";
+/**
  * How long an idempotency key is held for an apply still enqueueing: past it (the apply crashed
  * between claim and enqueue) the key is free again.
  */

@@ -76,14 +76,23 @@ export interface LeasedTask extends Omit<WireLeasedTask, "body"> {
 /** The body of one Cloudflare Queue message: up to 100 leased tasks of one queue. */
 export interface DeliveryBody {
   queue: string;
+  /**
+   * The id (hex) of the QueueDO that leased the tasks: one shard of a sharded queue. The consumer
+   * begins and settles there. Absent from deliveries of earlier versions: the queue's own object.
+   */
+  object?: string;
   tasks: WireLeasedTask[];
 }
+
+/** A Durable Object id as a string: 64 hex digits. */
+const OBJECT_ID = /^[0-9a-f]{64}$/;
 
 /** True for a value of the {@link DeliveryBody} shape (a queue name and leased tasks as sent). */
 export function isDeliveryBody(v: unknown): v is DeliveryBody {
   if (typeof v !== "object" || v === null) return false;
-  const { queue, tasks } = v as { queue?: unknown; tasks?: unknown };
+  const { queue, object, tasks } = v as { queue?: unknown; object?: unknown; tasks?: unknown };
   if (typeof queue !== "string" || queue === "" || queue.length > 128 || !Array.isArray(tasks) || tasks.length === 0) return false;
+  if (object !== undefined && (typeof object !== "string" || !OBJECT_ID.test(object))) return false;
   return tasks.every((t) => {
     const x = t as Partial<Record<keyof WireLeasedTask, unknown>> | null;
     return typeof x === "object" && x !== null && typeof x.lease === "string" && typeof x.deadline === "number" && typeof x.redelivered === "boolean" && typeof x.body === "string";

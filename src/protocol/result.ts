@@ -55,6 +55,8 @@ export interface QueueStats {
   prefetch: number;
   completed: number;
   failed: number;
+  /** How many QueueDO shards the queue spreads over (an addition: absent on brokers without shards). */
+  shards?: number;
 }
 
 /** The answer for an id nothing is known of: `PENDING`, as in Celery. */

@@ -56,9 +56,9 @@ export function utf8Bytes(s: string): number {
   return n;
 }
 
-/** UTF-8 bytes of a delivery body with no tasks: `{"queue":…,"tasks":[]}`. */
-export function deliveryEnvelopeBytes(queue: string): number {
-  return '{"queue":,"tasks":[]}'.length + jsonStringBytes(queue);
+/** UTF-8 bytes of a delivery body with no tasks: `{"queue":…,"tasks":[]}`, with `"object":…` when it names one. */
+export function deliveryEnvelopeBytes(queue: string, object?: string): number {
+  return '{"queue":,"tasks":[]}'.length + jsonStringBytes(queue) + (object === undefined ? 0 : ',"object":'.length + jsonStringBytes(object));
 }
 
 /** UTF-8 bytes of one leased task inside a delivery body's `tasks` list (without its comma). */
@@ -88,16 +88,17 @@ export interface DeliveryPlan {
 /**
  * Packs leased tasks (already in dispatch order) into deliveries of at most `prefetch` tasks and
  * QUEUE_BODY_MAX_BYTES each; a task that cannot fit even alone is set apart (it fails alone,
- * instead of failing every send that carries it). Pure.
+ * instead of failing every send that carries it). `object`: the id of the QueueDO that leased
+ * them, named in each delivery (see {@link DeliveryBody}). Pure.
  */
-export function planDeliveries(queue: string, tasks: WireLeasedTask[], prefetch: number = QUEUE_BATCH_MAX): DeliveryPlan {
+export function planDeliveries(queue: string, tasks: WireLeasedTask[], prefetch: number = QUEUE_BATCH_MAX, object?: string): DeliveryPlan {
   const perDelivery = Math.max(1, Math.min(prefetch, QUEUE_BATCH_MAX));
-  const envelope = deliveryEnvelopeBytes(queue);
+  const envelope = deliveryEnvelopeBytes(queue, object);
   const out: DeliveryPlan = { deliveries: [], tooBig: [] };
   let current: WireLeasedTask[] = [];
   let size = envelope;
   const flush = () => {
-    if (current.length > 0) out.deliveries.push({ body: { queue, tasks: current }, bytes: size });
+    if (current.length > 0) out.deliveries.push({ body: object === undefined ? { queue, tasks: current } : { queue, object, tasks: current }, bytes: size });
     current = [];
     size = envelope;
   };

@@ -2,12 +2,37 @@
  * Finding the Durable Objects: a queue's QueueDO by name, a result's ResultDO shard by id,
  * a chord's ChordDO by chord id, the directory of queues, an idempotency key's claim.
  */
-import { RESULT_SHARDS } from "../protocol/index.js";
+import { QUEUE_SHARD_SEPARATOR, RESULT_SHARDS } from "../protocol/index.js";
+import type { QueueLayout } from "../app/queue-config.js";
 import type { EdgeryEnv } from "./env.js";
 
-/** The QueueDO of a queue. */
+/** The QueueDO of a queue (its shard 0: the whole queue unless it is sharded). */
 export function queueStub(env: EdgeryEnv, queue: string) {
   return env.QUEUE_DO.get(env.QUEUE_DO.idFromName(queue));
+}
+
+/**
+ * The object name of a queue's shard: the queue's own name for shard 0 (so a queue that grows
+ * from one shard keeps its object), `<queue>#<k>` for the others (`#` is never in a queue name).
+ */
+export function queueShardName(queue: string, shard: number): string {
+  return shard === 0 ? queue : `${queue}${QUEUE_SHARD_SEPARATOR}${shard}`;
+}
+
+/** The QueueDO of one shard of a queue, created (on first use) where the layout's hint says. */
+export function queueShardStub(env: EdgeryEnv, queue: string, shard: number, layout: QueueLayout) {
+  const id = env.QUEUE_DO.idFromName(queueShardName(queue, shard));
+  return layout.locationHint ? env.QUEUE_DO.get(id, { locationHint: layout.locationHint }) : env.QUEUE_DO.get(id);
+}
+
+/** The QueueDO that a delivery names (the object that leased its tasks): by its id as a string. */
+export function queueObjectStub(env: EdgeryEnv, objectId: string) {
+  return env.QUEUE_DO.get(env.QUEUE_DO.idFromString(objectId));
+}
+
+/** The shard of a queue that a task id goes to (the same hash as the result shards). */
+export function queueShardOf(id: string, shards: number): number {
+  return shards <= 1 ? 0 : hash(id) % shards;
 }
 
 /** FNV-1a, for a stable shard number from an id. */

@@ -9,7 +9,7 @@
 import { TaskRevokedError } from "../protocol/index.js";
 import type { DeliveryBody, LeasedTask, TaskMessage } from "../protocol/message.js";
 import { REVOKED_MESSAGES } from "../protocol/outcome.js";
-import { queueStub } from "../runtime/stubs.js";
+import { queueObjectStub, queueStub } from "../runtime/stubs.js";
 import type { SettleItem } from "../protocol/rpc.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
@@ -24,7 +24,8 @@ const SETTLE_DEBOUNCE_MS = 0;
 
 /** Runs one delivery to the end. */
 export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Promise<void> {
-  const queue = queueStub(env, body.queue);
+  // The object that leased the tasks (a shard of a sharded queue); older deliveries name none.
+  const queue = body.object ? queueObjectStub(env, body.object) : queueStub(env, body.queue);
   const delivered: LeasedTask[] = body.tasks.map(({ body: json, ...rest }) => ({ ...rest, message: JSON.parse(json) as TaskMessage }));
   const begun = await retrying("begin", () => queue.begin(
     delivered.map((t) => {

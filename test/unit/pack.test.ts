@@ -46,6 +46,16 @@ describe("jsonStringBytes", () => {
     expect(d.bytes).toBe(sent(d.body));
     for (const t of tasks) expect(leasedTaskBytes(t)).toBe(utf8(JSON.stringify(t)));
   });
+
+  it("a delivery that names its QueueDO (a shard) counts the object's bytes too", () => {
+    const object = "ab".repeat(32);
+    const tasks = [leased("a", [["é"]]), leased("b")];
+    const { deliveries } = planDeliveries("q.name:1", tasks, 100, object);
+    expect(deliveries).toHaveLength(1);
+    const d = deliveries[0]!;
+    expect(d.body.object).toBe(object);
+    expect(d.bytes).toBe(sent(d.body));
+  });
 });
 
 describe("planDeliveries", () => {

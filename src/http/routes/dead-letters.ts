@@ -5,7 +5,7 @@
 import type { Hono } from "hono";
 import { WireError, parseSignature } from "../../protocol/index.js";
 import { applyCanvases } from "../../apply/apply.js";
-import { directoryStub, queueStub } from "../../runtime/stubs.js";
+import { directoryStub, queueShardName, queueShardStub } from "../../runtime/stubs.js";
 import { fulfilled } from "../../runtime/settled.js";
 import { boundFor, decodeCursor, encodeCursor, type DeadLetterCursor } from "../../dead-letters/cursor.js";
 import type { DeadLetter, DeadLetterEntry } from "../../protocol/rpc.js";
@@ -13,21 +13,36 @@ import type { EdgeryEnv } from "../../runtime/env.js";
 import { limitParam, queueParam } from "../query.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
+import type { App } from "../../app/app.js";
 
 /** Default page size. */
 const DEFAULT_LIMIT = 50;
 
+/** One QueueDO that keeps dead letters: a queue's shard (the queue itself unless it is sharded). */
+interface Shard {
+  queue: string;
+  shard: number;
+  /** Its object name: where a page of the merge comes from, in the cursor. */
+  name: string;
+}
+
+function stubOf(env: EdgeryEnv, app: App, s: Shard) {
+  return queueShardStub(env, s.queue, s.shard, app.queueLayout(s.queue));
+}
+
 // RPC typing turns the signature's `unknown` fields into `never`; the values are plain JSON.
-async function pageOf(env: EdgeryEnv, queue: string, bound: { at: number; seq: number }, limit: number): Promise<DeadLetterEntry[]> {
-  return (await queueStub(env, queue).deadLetters(queue, bound, limit)) as unknown as DeadLetterEntry[];
+async function pageOf(env: EdgeryEnv, app: App, s: Shard, bound: { at: number; seq: number }, limit: number): Promise<DeadLetterEntry[]> {
+  return (await stubOf(env, app, s).deadLetters(s.queue, bound, limit)) as unknown as DeadLetterEntry[];
 }
 
-async function letterOf(env: EdgeryEnv, queue: string, id: string): Promise<DeadLetter | null> {
-  return (await queueStub(env, queue).deadLetter(queue, id)) as unknown as DeadLetter | null;
+async function letterOf(env: EdgeryEnv, app: App, s: Shard, id: string): Promise<DeadLetter | null> {
+  return (await stubOf(env, app, s).deadLetter(s.queue, id)) as unknown as DeadLetter | null;
 }
 
-async function queuesOf(env: EdgeryEnv, only: string | undefined): Promise<string[]> {
-  return only !== undefined ? [only] : directoryStub(env).listQueues();
+/** Every shard of the queues asked (one queue, or every listed one): each keeps its own dead letters. */
+async function shardsOf(env: EdgeryEnv, app: App, only: string | undefined): Promise<Shard[]> {
+  const queues = only !== undefined ? [only] : await directoryStub(env).listQueues();
+  return queues.flatMap((queue) => Array.from({ length: app.queueLayout(queue).shards }, (_, shard) => ({ queue, shard, name: queueShardName(queue, shard) })));
 }
 
 /** Registers the dead-letter routes. */
@@ -37,12 +52,14 @@ export function deadLetterRoutes(api: Hono<ApiEnv>): void {
     const only = queueParam(c.req.query("queue"));
     const rawCursor = c.req.query("cursor");
     const after: DeadLetterCursor | null = rawCursor === undefined || rawCursor === "" ? null : decodeCursor(rawCursor);
-    const queues = await queuesOf(c.env, only);
-    // Each queue gives its newest `limit + 1` below the cursor; the merge keeps the newest
-    // `limit`, and one left over says there is a next page.
+    const app = c.get("app");
+    const shards = await shardsOf(c.env, app, only);
+    // Each queue shard gives its newest `limit + 1` below the cursor; the merge keeps the newest
+    // `limit`, and one left over says there is a next page. The cursor names the shard's object
+    // (its seq numbers are its own).
     const pages = fulfilled(
-      await Promise.allSettled(queues.map(async (q) => (await pageOf(c.env, q, boundFor(q, after), limit + 1)).map((e) => ({ ...e, queue: q })))),
-      (i, reason) => console.error(`edgery: dead letters of queue '${queues[i]}' unavailable`, reason),
+      await Promise.allSettled(shards.map(async (s) => (await pageOf(c.env, app, s, boundFor(s.name, after), limit + 1)).map((e) => ({ ...e, queue: s.name })))),
+      (i, reason) => console.error(`edgery: dead letters of queue shard '${shards[i]!.name}' unavailable`, reason),
     );
     const merged = pages.flat().sort((a, b) => b.failedAt - a.failedAt || (a.queue < b.queue ? 1 : a.queue > b.queue ? -1 : 0) || b.seq - a.seq);
     const page = merged.slice(0, limit);
@@ -54,9 +71,9 @@ export function deadLetterRoutes(api: Hono<ApiEnv>): void {
   api.post("/v1/dead-letters/:id/replay", need("admin"), async (c) => {
     const id = c.req.param("id");
     const only = queueParam(c.req.query("queue"));
-    const queues = await queuesOf(c.env, only);
-    const found = fulfilled(await Promise.allSettled(queues.map((q) => letterOf(c.env, q, id))), (i, reason) =>
-      console.error(`edgery: dead letters of queue '${queues[i]}' unavailable`, reason),
+    const shards = await shardsOf(c.env, c.get("app"), only);
+    const found = fulfilled(await Promise.allSettled(shards.map((s) => letterOf(c.env, c.get("app"), s, id))), (i, reason) =>
+      console.error(`edgery: dead letters of queue shard '${shards[i]!.name}' unavailable`, reason),
     ).filter((d): d is DeadLetter => d !== null);
     const letter = found.sort((a, b) => b.failed_at.localeCompare(a.failed_at))[0];
     if (!letter) throw new WireError("not_found", `no dead letter with id '${id}'`);

@@ -1,11 +1,13 @@
 /**
- * `GET /v1/metrics`: Prometheus text. Queue lengths come from every queue's stats; task counters
- * from the result shards, which keep them as they store results (summed here, on read).
+ * `GET /v1/metrics`: Prometheus text. Queue lengths come from every queue's stats (all its
+ * shards); task counters from the result shards, which keep them as they store results (summed
+ * here, on read); and the requests each queue shard, result shard and the directory took.
  */
 import type { Hono } from "hono";
 import { DEFAULT_QUEUE, RESULT_SHARDS } from "../../protocol/index.js";
-import { directoryStub, queueStub, resultShard } from "../../runtime/stubs.js";
-import { PROMETHEUS_CONTENT_TYPE, formatMetrics } from "../../metrics/prometheus.js";
+import { directoryStub, resultShard } from "../../runtime/stubs.js";
+import { registryOf } from "../../brokers/registry.js";
+import { PROMETHEUS_CONTENT_TYPE, formatMetrics, type ObjectRequests } from "../../metrics/prometheus.js";
 import { sumMetrics } from "../../metrics/task-metrics.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
@@ -16,12 +18,22 @@ export function metricsRoutes(api: Hono<ApiEnv>): void {
   api.get("/v1/metrics", need("read"), async (c) => {
     const known = await directoryStub(c.env).listQueues();
     const names = [...new Set([DEFAULT_QUEUE, ...c.get("app").routedQueues(), ...known])];
-    const [settled, shards] = await Promise.all([
-      Promise.allSettled(names.map((n) => queueStub(c.env, n).stats(n))),
-      Promise.all(Array.from({ length: RESULT_SHARDS }, (_, i) => resultShard(c.env, i).metrics())),
+    const queues = registryOf(c.env, c.get("app")).default;
+    const results = Array.from({ length: RESULT_SHARDS }, (_, i) => resultShard(c.env, i));
+    const [settled, shards, counted, resultCounts, directoryCount] = await Promise.all([
+      Promise.allSettled(names.map((n) => queues.stats(n))),
+      Promise.all(results.map((r) => r.metrics())),
+      Promise.allSettled(names.map((n) => queues.shardRequests(n))),
+      Promise.all(results.map((r) => r.requestCount())),
+      directoryStub(c.env).requestCount(),
     ]);
     // One failing queue must not hide every other: its gauges are left out.
-    const queues = fulfilled(settled, (i, reason) => console.error(`edgery: stats of queue '${names[i]}' unavailable`, reason));
-    return c.body(formatMetrics(queues, sumMetrics(shards.flat())), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+    const stats = fulfilled(settled, (i, reason) => console.error(`edgery: stats of queue '${names[i]}' unavailable`, reason));
+    const objects: ObjectRequests[] = [
+      ...fulfilled(counted, () => undefined).flat().map((o) => ({ class: "QueueDO", ...o })),
+      ...resultCounts.map((requests, i) => ({ class: "ResultDO", object: `shard-${i}`, requests })),
+      { class: "DirectoryDO", object: "queues", requests: directoryCount },
+    ];
+    return c.body(formatMetrics(stats, sumMetrics(shards.flat()), objects), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });
 }

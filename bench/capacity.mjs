@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+// edgery's capacity model (npm run bench:capacity): how many tasks/s one logical queue takes when
+// deployed, projected from what each Durable Object takes per task, measured locally.
+//
+// A Durable Object serves about RATE (1,000) requests/s. Every object counts its requests
+// (durable-objects/counted-object.ts). For each shard count N, this drives single-task sends
+// (POST /v1/tasks/demo.noop, C in flight) and bulk sends (POST /v1/apply/bulk, 1,000 a request)
+// through queue `cap-<N>` of the bench Worker (bench/capacity/worker.ts, N QueueDO shards), runs
+// them to the end (the real consumer: begin, run, settle, result writes), reads every object's
+// count before and after, and divides: requests per task of each object. The busiest object sets
+// the queue's ceiling: projected tasks/s = RATE / (its requests per task). The API Worker and the
+// consumer Worker are stateless (they scale out), so the objects are the limit this models.
+//
+// The drain is watched through GET /v1/queues/cap-<N>: each poll costs every shard one request,
+// which is counted and taken off (`polls`). Prints ONE JSON line to stdout; progress to stderr.
+//
+// Env: SINGLE (single sends per N, 2000), BULK (bulk-sent tasks per N, 20000), C (single sends
+//      in flight, 16), CB (bulk requests in flight, 4), SHARDS (the N measured, "1,4,16"),
+//      TARGET (tasks/s the queue must take, 100000), RATE (requests/s per object, 1000),
+//      BENCH_LOG_LEVEL (the server's --log-level, warn).
+import { tmpdir } from "node:os";
+import { startDevServer } from "../scripts/dev-server.mjs";
+
+const SINGLE = Number(process.env.SINGLE || 2000);
+const BULK_TASKS = Number(process.env.BULK || 20000);
+const C = Number(process.env.C || 16);
+const CB = Number(process.env.CB || 4);
+const SHARDS = (process.env.SHARDS || "1,4,16").split(",").map(Number);
+const TARGET = Number(process.env.TARGET || 100_000);
+const RATE = Number(process.env.RATE || 1000);
+/** The shard counts the bench Worker configures (bench/capacity/worker.ts). */
+const CONFIGURED = [1, 4, 16, 128, 256];
+const PER_BULK = 1000;
+const TOKEN = "dev-token";
+const DRAIN_TIMEOUT_MS = 600_000;
+
+const log = (...a) => process.stderr.write(`[capacity] ${a.join(" ")}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let BASE = "";
+
+/** One API call; retries on 503 `overloaded` after Retry-After. */
+async function call(method, path, body) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(BASE + path, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const json = text ? JSON.parse(text) : undefined;
+    if (res.status === 503 && json?.error?.code === "overloaded" && attempt < 100) {
+      await sleep((Number(res.headers.get("retry-after")) || 1) * 1000);
+      continue;
+    }
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+    return json;
+  }
+}
+
+/** Every object's request count (not counted itself), by "Class object". */
+async function counts(queue) {
+  const objects = await call("GET", `/capacity/objects?queue=${queue}`);
+  return new Map(objects.map((o) => [`${o.class} ${o.object}`, o.requests]));
+}
+
+/** Counts read until two reads 300 ms apart agree (the last result writes land after settle). */
+async function settledCounts(queue) {
+  let last = await counts(queue);
+  for (;;) {
+    await sleep(300);
+    const now = await counts(queue);
+    if ([...now].every(([k, v]) => last.get(k) === v)) return now;
+    last = now;
+  }
+}
+
+/** Sends `n` tasks to the queue: single sends, `C` in flight, or bulk, `CB` requests in flight. */
+async function send(queue, n, mode) {
+  const signature = { task: "demo.noop", options: { queue } };
+  let left = n;
+  const worker = async () => {
+    while (left > 0) {
+      if (mode === "single") {
+        left -= 1;
+        await call("POST", "/v1/tasks/demo.noop", { options: { queue } });
+      } else {
+        const k = Math.min(PER_BULK, left);
+        left -= k;
+        const res = await call("POST", "/v1/apply/bulk", { signatures: Array.from({ length: k }, () => signature) });
+        if (res.handles.length !== k) throw new Error(`bulk: ${res.handles.length} handles for ${k}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: mode === "single" ? C : CB }, worker));
+}
+
+/** Waits until the queue completed `target` tasks in all; answers how many stats polls it took. */
+async function drain(queue, target) {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  let polls = 0;
+  for (;;) {
+    polls += 1;
+    const s = await call("GET", `/v1/queues/${queue}`);
+    if (s.completed >= target) return polls;
+    if (Date.now() > deadline) throw new Error(`${queue}: ${s.completed}/${target} completed after ${DRAIN_TIMEOUT_MS} ms`);
+    await sleep(250);
+  }
+}
+
+/**
+ * One measured run: `n` tasks sent in `mode` through queue cap-<shards>, drained; the requests
+ * each object took per task, and what that projects.
+ */
+async function measure(shards, mode, n, completedBefore) {
+  const queue = `cap-${shards}`;
+  const before = await settledCounts(queue);
+  const t0 = performance.now();
+  await send(queue, n, mode);
+  const polls = await drain(queue, completedBefore + n);
+  const ms = performance.now() - t0;
+  const after = await settledCounts(queue);
+  const perTask = {};
+  for (const [key, v] of after) {
+    // Each drain poll read every shard's stats once: not part of the tasks' cost.
+    const took = v - (before.get(key) ?? 0) - (key.startsWith("QueueDO ") ? polls : 0);
+    perTask[key] = took / n;
+  }
+  const keys = Object.keys(perTask);
+  const busiest = keys.reduce((a, b) => (perTask[b] > perTask[a] ? b : a));
+  const sum = (prefix) => keys.filter((k) => k.startsWith(prefix)).reduce((s, k) => s + perTask[k], 0);
+  const max = (prefix) => Math.max(0, ...keys.filter((k) => k.startsWith(prefix)).map((k) => perTask[k]));
+  const round = (x) => Number(x.toFixed(4));
+  return {
+    tasks: n,
+    local_tasks_per_s: Math.round((n / ms) * 1000),
+    // All of a queue's shards together, and the busiest one, per task.
+    queue_requests_per_task: round(sum("QueueDO ")),
+    queue_shard_max_per_task: round(max("QueueDO ")),
+    // The mean shard: a small sample over many shards makes the busiest one busier than a
+    // long run would (hash skew shrinks as the tasks grow); the projection keeps the busiest.
+    queue_shard_mean_per_task: round(sum("QueueDO ") / shards),
+    result_requests_per_task: round(sum("ResultDO ")),
+    result_shard_max_per_task: round(max("ResultDO ")),
+    directory_per_task: round(max("DirectoryDO ")),
+    busiest: busiest,
+    projected_tasks_per_s: Math.round(RATE / perTask[busiest]),
+    completed: completedBefore + n,
+  };
+}
+
+async function main() {
+  for (const n of SHARDS) if (!CONFIGURED.includes(n)) throw new Error(`SHARDS: the bench Worker configures ${CONFIGURED.join(", ")} shards, not ${n}`);
+  const server = await startDevServer({ label: "capacity", script: "dev:capacity", logLevel: process.env.BENCH_LOG_LEVEL || "warn", stateRoot: tmpdir(), log });
+  BASE = server.baseUrl;
+  const out = { rate_per_object: RATE, target_tasks_per_s: TARGET, single: {}, bulk: {} };
+  try {
+    const measured = new Set();
+    const run = async (shards) => {
+      if (measured.has(shards)) return;
+      measured.add(shards);
+      const queue = `cap-${shards}`;
+      // Warm-up (not counted): every shard created and listed, the bundle and JIT warm.
+      const warm = Math.max(200, 20 * shards);
+      await send(queue, warm, "bulk");
+      await drain(queue, warm);
+      log(`N=${shards}: ${SINGLE} single sends…`);
+      out.single[shards] = await measure(shards, "single", SINGLE, warm);
+      log(`N=${shards}: single ${JSON.stringify(out.single[shards])}`);
+      log(`N=${shards}: ${BULK_TASKS} tasks in bulk sends…`);
+      out.bulk[shards] = await measure(shards, "bulk", BULK_TASKS, out.single[shards].completed);
+      log(`N=${shards}: bulk ${JSON.stringify(out.bulk[shards])}`);
+    };
+    for (const n of SHARDS) await run(n);
+    // The shard count the target needs for single sends: the queue's requests per task spread
+    // over N shards, each at most RATE/s. Measured at the configured count that covers it.
+    const single = out.single[SHARDS.at(-1)];
+    const needed = Math.ceil((TARGET * single.queue_requests_per_task) / RATE);
+    const at = CONFIGURED.find((n) => n >= needed) ?? CONFIGURED.at(-1);
+    if (!process.env.SKIP_TARGET) await run(at);
+    const m = out.single[at];
+    out.target = {
+      single_sends_per_s: TARGET,
+      shards_needed_for_queue_objects: needed,
+      measured_shards: at,
+      projected_tasks_per_s: m ? m.projected_tasks_per_s : null,
+      busiest: m ? m.busiest : null,
+      met: m ? m.projected_tasks_per_s >= TARGET : null,
+    };
+  } finally {
+    await server.stop();
+  }
+  for (const k of ["single", "bulk"]) for (const v of Object.values(out[k])) delete v.completed;
+  process.stdout.write(JSON.stringify(out) + "\n");
+}
+
+main().catch((e) => {
+  log(e.stack || String(e), e.cause ? `(cause: ${e.cause.stack || e.cause})` : "");
+  process.exit(1);
+});
