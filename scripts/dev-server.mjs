@@ -38,16 +38,21 @@ export function logTail(path, chars = 4000) {
 
 /**
  * Starts the dev server.
- * @param {{ label: string, logLevel?: string, stateRoot?: string, log?: (line: string) => void }} options
- * @returns {Promise<{ baseUrl: string, logFile: string, stop: () => Promise<void> }>}
+ * `persistDir` reuses a state directory (a restart after a crash, as the fault harness does): it
+ * is then kept on `stop`, and `kill` stops the server at once (SIGKILL, no clean shutdown) while
+ * keeping its state. `port` asks for a given port (a restarted server answers on the same URL).
+ * `vars` adds `--var NAME:value` pairs (e.g. the harness's EDGERY_CHAOS_DUPLICATE).
+ * @param {{ label: string, logLevel?: string, stateRoot?: string, persistDir?: string, port?: number, vars?: Record<string, string>, log?: (line: string) => void }} options
+ * @returns {Promise<{ baseUrl: string, port: number, persistDir: string, logFile: string, stop: () => Promise<void>, kill: () => Promise<void> }>}
  */
-export async function startDevServer({ label, logLevel = "warn", stateRoot = tmpdir(), log = (l) => process.stderr.write(`[${label}] ${l}\n`) }) {
-  const port = await freePort();
+export async function startDevServer({ label, logLevel = "warn", stateRoot = tmpdir(), persistDir: reuse, port: wantedPort, vars = {}, log = (l) => process.stderr.write(`[${label}] ${l}\n`) }) {
+  const port = wantedPort ?? (await freePort());
   const inspectorPort = await freePort();
-  const persistDir = mkdtempSync(join(stateRoot, `edgery-${label}-state-`));
-  const logFile = join(tmpdir(), `edgery-${label}-wrangler-${port}.log`);
+  const persistDir = reuse ?? mkdtempSync(join(stateRoot, `edgery-${label}-state-`));
+  const logFile = join(tmpdir(), `edgery-${label}-wrangler-${port}-${Date.now()}.log`);
   const fd = openSync(logFile, "w");
-  const args = ["run", "dev", "--", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persistDir, "--log-level", logLevel];
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const args = ["run", "dev", "--", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persistDir, "--log-level", logLevel, ...varArgs];
   const child = spawn("npm", args, {
     cwd: REPO_ROOT,
     detached: true,
@@ -77,7 +82,15 @@ export async function startDevServer({ label, logLevel = "warn", stateRoot = tmp
     await Promise.race([exitPromise, sleep(5000)]);
     // wrangler may exit before workerd: SIGKILL whatever is left in the group.
     killGroup("SIGKILL");
-    rmSync(persistDir, { recursive: true, force: true });
+    if (!reuse) rmSync(persistDir, { recursive: true, force: true });
+  };
+  /** A crash: SIGKILL to the whole group now; the state directory stays. */
+  const kill = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.removeListener("exit", onExit);
+    killGroup("SIGKILL");
+    await Promise.race([exitPromise, sleep(5000)]);
   };
   const baseUrl = `http://127.0.0.1:${port}`;
   log(`starting wrangler dev on ${baseUrl} (log: ${logFile})`);
@@ -92,7 +105,7 @@ export async function startDevServer({ label, logLevel = "warn", stateRoot = tmp
       const res = await fetch(`${baseUrl}/v1/health`, { signal: AbortSignal.timeout(2000) });
       if (res.status === 200) {
         log(`dev server healthy on ${baseUrl}`);
-        return { baseUrl, logFile, stop };
+        return { baseUrl, port, persistDir, logFile, stop, kill };
       }
       last = `health answered ${res.status}: ${(await res.text()).slice(0, 300)}`;
     } catch (e) {

@@ -29,4 +29,6 @@ export interface EdgeryEnv {
   EDGERY_TOKEN?: string;
   /** "true" in local dev: demo tasks on, default token. */
   EDGERY_DEV?: string;
+  /** Fault harness, read only when EDGERY_DEV is "true": "true" processes every delivery twice. */
+  EDGERY_CHAOS_DUPLICATE?: string;
 }
