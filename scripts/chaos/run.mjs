@@ -15,9 +15,10 @@ const log = (l) => process.stderr.write(`[chaos] ${l}\n`);
 
 /**
  * The full-queue fault's settings: bulks of 20 signatures (34 tasks) against max_waiting 100 on a
- * queue that starts paused (so it fills for sure) and is resumed at the first 503.
+ * queue that starts paused (so it fills for sure) and is resumed at the first 503. (Concurrency 5
+ * drained about 4 tasks/s here: 20,000 would not fit a bounded run.)
  */
-const FULL_QUEUE = { queueSettings: { concurrency: 5, max_waiting: 100, paused: true }, per: 20, inFlight: 6 };
+const FULL_QUEUE = { queueSettings: { concurrency: 50, max_waiting: 100, paused: true }, per: 20, inFlight: 6 };
 
 const rows = [];
 const servers = new Set();
