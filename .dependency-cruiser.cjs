@@ -48,6 +48,13 @@ module.exports = {
       to: { path: "^(src|durable-objects)/", pathNot: "^src/protocol/" },
     },
     {
+      name: "client-without-parsers",
+      comment: "The client imports no dependency (a producer bundles to a few KB): src/protocol/shared.ts, never the zod parsers.",
+      severity: "error",
+      from: { path: "^client/" },
+      to: { path: "^(node_modules/|src/protocol/(index|parse-signature)\\.ts$)" },
+    },
+    {
       name: "unlayered-folder",
       comment: "Every source folder has a place in LAYERS.",
       severity: "error",

@@ -9,7 +9,8 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-const bindings = { EDGERY_DEV: "false", EDGERY_DEMO_TASKS: "true", EDGERY_TOKEN: "test-token" };
+// BILLING_TOKEN: the token the billing app gave this one (its `peer` scope), sent by the service broker.
+const bindings = { EDGERY_DEV: "false", EDGERY_DEMO_TASKS: "true", EDGERY_TOKEN: "test-token", BILLING_TOKEN: "test-peer-token" };
 const LIVE = ["test/integration/api.test.ts"];
 const BROKERS = ["test/integration/brokers.test.ts"];
 // wrangler.toml binds BILLING (the second app, apps/billing) for the `service` broker; workerd

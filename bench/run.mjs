@@ -2,17 +2,18 @@
 // edgery benchmark: the same three workloads as the peer baselines in ../shared/bench/peers/
 // (throughput, fan-in, latency), over the public HTTP API of `npm run dev`.
 //
-// Starts `npm run dev` itself (free port, fresh --persist-to dir), prints ONE JSON line to stdout
+// Starts `npm run dev` itself (Miniflare directly; EDGERY_DEV_SERVER=wrangler: `npm run dev:wrangler`;
+// free port, fresh --persist-to dir), prints ONE JSON line to stdout
 // (progress and errors go to stderr), then stops the server. A workload that fails reports null.
 //
 // Env: N (throughput tasks, 10000), WARM (warm-up tasks first, 2000), K (chord members, 1000), K2 (big chord, 10000),
 //      L (latency round trips, 200), C (bulk requests in flight, 4),
 //      BENCH_BASE_URL (use a running server instead of starting one), BENCH_TOKEN (dev-token),
-//      BENCH_LOG_LEVEL (wrangler --log-level, warn).
+//      BENCH_LOG_LEVEL (the server's --log-level, warn).
 import { existsSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
-import { startDevServer } from "../scripts/dev-server.mjs";
+import { devServerKind, startDevServer } from "../scripts/dev-server.mjs";
 
 const N = Number(process.env.N || 10000);
 const K = Number(process.env.K || 1000);
@@ -261,6 +262,7 @@ async function main() {
     server = await startDevServer({ label: "bench", logLevel: process.env.BENCH_LOG_LEVEL || "warn", stateRoot, log });
     for (const s of ["SIGINT", "SIGTERM"]) process.once(s, () => void server?.stop().then(() => process.exit(130)));
     BASE = server.baseUrl;
+    out.dev_server = devServerKind();
   }
   try {
     // Warm-up: one round trip, then WARM tasks through the measured path, so that start-up

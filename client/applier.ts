@@ -10,7 +10,7 @@ import type { CanvasNode } from "./types.js";
 
 /** Call-time values for `apply`: args go before a partial's own, kwargs win over its own. */
 export interface CallOptions {
-  args?: unknown[];
+  args?: readonly unknown[];
   kwargs?: Record<string, unknown>;
   options?: SignatureOptions;
 }

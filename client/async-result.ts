@@ -1,5 +1,5 @@
 /** Celery's `AsyncResult`: the state and result of one task, read from `GET /v1/results/:id`. */
-import { isReady, type TaskResult, type TaskState } from "../src/protocol/index.js";
+import { isReady, type TaskResult, type TaskState } from "../src/protocol/shared.js";
 import { taskErrorFrom, type TaskFailedError } from "./errors.js";
 import { pollUntilReady } from "./poll.js";
 import type { Requester } from "./requester.js";

@@ -1,5 +1,5 @@
 /** The edgery client: `createClient({ url, token })` and the API calls it makes. */
-import { MAX_BULK, type Handle, type QueueStats } from "../src/protocol/index.js";
+import { MAX_BULK, MAX_WAIT_S, type Handle, type QueueStats, type TaskMap, type TaskResult, type TaskTypes, type UntypedTasks } from "../src/protocol/shared.js";
 import type { ApplyResult, CallOptions, SignatureApplier } from "./applier.js";
 import { AsyncResult } from "./async-result.js";
 import { CanvasSignature } from "./canvas-signature.js";
@@ -8,6 +8,7 @@ import { GroupResult } from "./group-result.js";
 import { resultFromHandle } from "./handles.js";
 import { toWireOptions } from "./options.js";
 import { createRequester, type Requester, type RequesterConfig } from "./requester.js";
+import type { TaskCall, TaskCallArgs, TaskName } from "./task-call.js";
 
 /** How to reach the API: `url`, `token` and optionally a `fetch` (e.g. a service binding's). */
 export type ClientConfig = RequesterConfig;
@@ -26,8 +27,14 @@ export interface Health {
   version: string;
 }
 
-/** The client: sends tasks and canvases, reads results, manages queues. */
-export class EdgeryClient implements SignatureApplier<SignatureLike> {
+/**
+ * The client: sends tasks and canvases, reads results, manages queues.
+ * @typeParam T - The app's task map (`TasksOf<typeof app>` from `edgery`): `send` then checks
+ *   task names, arguments and options, and types the result. Default: untyped.
+ */
+export class EdgeryClient<T extends TaskMap = UntypedTasks> implements SignatureApplier<SignatureLike> {
+  /** Types only (no value); a function type so that clients of different task maps never mix. */
+  declare readonly "~tasks"?: (tasks: T) => T;
   /** The requester every call (and every result object) goes through. */
   readonly requester: Requester;
 
@@ -40,13 +47,34 @@ export class EdgeryClient implements SignatureApplier<SignatureLike> {
    * Sends task `name` (`POST /v1/tasks/:name`), Celery's `send_task` / `apply_async`.
    * @throws EdgeryHttpError e.g. `unknown_task` or `invalid_signature`.
    */
-  async send<T = unknown>(name: string, call: CallOptions = {}): Promise<AsyncResult<T>> {
+  send<R = unknown>(this: EdgeryClient<UntypedTasks>, name: string, call?: CallOptions): Promise<AsyncResult<R>>;
+  /** Sends task `name` of the client's task map: its arguments and options are checked, its result typed. */
+  send<N extends TaskName<T>>(name: N, ...call: TaskCallArgs<T[N]>): Promise<AsyncResult<T[N]["result"]>>;
+  async send(name: string, call: CallOptions | TaskCall<TaskTypes<readonly unknown[], object, unknown>> = {}): Promise<AsyncResult<unknown>> {
     const handle = await this.requester.request<Handle>({
       method: "POST",
       path: `/v1/tasks/${encodeURIComponent(name)}`,
       body: callBody(call),
     });
-    return resultFromHandle(handle, this.requester) as AsyncResult<T>;
+    return resultFromHandle(handle, this.requester) as AsyncResult<unknown>;
+  }
+
+  /**
+   * Sends task `name` and waits for it in the same request (`POST /v1/tasks/:name?wait=S`): when
+   * it is ready within `wait` seconds (at most 30) the result comes with the answer, so `get()`
+   * makes no further request; otherwise it reads on as `send`'s result does.
+   * @example const sum = await (await edgery.call<number>("demo.add", { args: [2, 2] })).get();
+   */
+  async call<T = unknown>(name: string, call: CallOptions = {}, wait: number = MAX_WAIT_S): Promise<AsyncResult<T>> {
+    const { result, ...handle } = await this.requester.request<Handle & { result?: TaskResult }>({
+      method: "POST",
+      path: `/v1/tasks/${encodeURIComponent(name)}`,
+      query: { wait: Math.min(Math.max(wait, 0), MAX_WAIT_S) },
+      body: callBody(call),
+    });
+    const r = resultFromHandle(handle, this.requester) as AsyncResult<T>;
+    if (result) r.prime(result);
+    return r;
   }
 
   /**
@@ -115,11 +143,11 @@ export class EdgeryClient implements SignatureApplier<SignatureLike> {
 }
 
 /**
- * Creates a client.
- * @example const edgery = createClient({ url: "http://127.0.0.1:8787", token: "dev-token" });
+ * Creates a client; `createClient<Tasks>(...)` with an app's task map makes a typed one.
+ * @example const edgery = createClient<Tasks>({ url: "http://127.0.0.1:8787", token: "dev-token" });
  */
-export function createClient(config: ClientConfig): EdgeryClient {
-  return new EdgeryClient(config);
+export function createClient<T extends TaskMap = UntypedTasks>(config: ClientConfig): EdgeryClient<T> {
+  return new EdgeryClient<T>(config);
 }
 
 function queuePath(name: string): string {
@@ -132,7 +160,7 @@ function toWire(sig: SignatureLike): unknown {
 }
 
 /** `{args?, kwargs?, options?}` with only the given fields, options in wire form. */
-function callBody(call: CallOptions): Record<string, unknown> {
+function callBody(call: CallOptions | TaskCall<TaskTypes<readonly unknown[], object, unknown>>): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (call.args !== undefined) body.args = [...call.args];
   if (call.kwargs !== undefined) body.kwargs = { ...call.kwargs };

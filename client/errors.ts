@@ -3,7 +3,7 @@
  * errors ({@link TaskFailedError} and its Celery-named subclasses) and programmer errors (plain
  * `TypeError`s thrown by the builders). {@link taskErrorFrom} is the one mapper for task errors.
  */
-import type { TaskErrorInfo, WireErrorCode } from "../src/protocol/index.js";
+import type { TaskErrorInfo, WireErrorCode } from "../src/protocol/shared.js";
 
 /** An HTTP answer that is not a success, with the contract's error `code` and `path`. */
 export class EdgeryHttpError extends Error {

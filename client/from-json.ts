@@ -2,7 +2,7 @@
  * Wire JSON back to signature objects (Celery's `Signature.from_dict` / `maybe_signature`), so a
  * Python `dict(signature)` can be used wherever the client takes a signature.
  */
-import type { WireSignature } from "../src/protocol/index.js";
+import type { WireSignature } from "../src/protocol/shared.js";
 import { CanvasSignature } from "./canvas-signature.js";
 import { Chain } from "./chain.js";
 import { Chord } from "./chord.js";

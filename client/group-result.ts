@@ -1,5 +1,5 @@
 /** Celery's `GroupResult`: the members of a group, read together from `GET /v1/groups/:id`. */
-import type { GroupResult as GroupResultJSON, TaskState } from "../src/protocol/index.js";
+import type { GroupResult as GroupResultJSON, TaskState } from "../src/protocol/shared.js";
 import { AsyncResult } from "./async-result.js";
 import { taskErrorFrom, type TaskFailedError } from "./errors.js";
 import { pollUntilReady } from "./poll.js";

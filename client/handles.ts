@@ -1,5 +1,5 @@
 /** Turns a contract handle (`{id, kind, results?, parent?}`) into result objects. */
-import type { Handle } from "../src/protocol/index.js";
+import type { Handle } from "../src/protocol/shared.js";
 import { AsyncResult } from "./async-result.js";
 import { GroupResult } from "./group-result.js";
 import type { Requester } from "./requester.js";

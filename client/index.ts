@@ -1,6 +1,6 @@
 /**
  * edgery's TypeScript client: Celery's signatures, canvas and results over edgery's HTTP API.
- * Depends only on `src/protocol` and `fetch`.
+ * Depends only on `src/protocol/shared.ts` (no zod, no other dependency) and `fetch`.
  */
 export { createClient, EdgeryClient, type ClientConfig, type QueueSettings, type Health } from "./client.js";
 export { createRequester, checkResponse, type Requester, type RequesterConfig, type ApiRequest, type FetchLike, type FetchInit, type FetchResponse } from "./requester.js";
@@ -14,7 +14,8 @@ export { Chord } from "./chord.js";
 export { MapSignature, Chunks } from "./map.js";
 export { chain, group, chord, map, starmap, chunks } from "./canvas.js";
 export { fromJSON, type SignatureLike } from "./from-json.js";
-export { toWireOptions, type SignatureOptions } from "./options.js";
+export { toWireOptions, type SignatureOptions, type KnownSignatureOptions } from "./options.js";
+export type { TaskCall, TaskCallArgs, TaskName } from "./task-call.js";
 export type { StampOptions } from "./stamping.js";
 export { AsyncResult } from "./async-result.js";
 export type { GetOptions, ResultNode } from "./result-node.js";
@@ -41,4 +42,7 @@ export type {
   TaskState,
   WireSignature,
   WireErrorCode,
-} from "../src/protocol/index.js";
+  TaskTypes,
+  TaskMap,
+  UntypedTasks,
+} from "../src/protocol/shared.js";

@@ -2,14 +2,14 @@
  * Signature options: the camelCase TypeScript form and its conversion to Celery's snake_case
  * wire names (`routingKey` → `routing_key`, a `Date` → ISO-8601).
  */
-import { MAX_PRIORITY, MIN_PRIORITY } from "../src/protocol/index.js";
+import { MAX_PRIORITY, MIN_PRIORITY } from "../src/protocol/shared.js";
 import type { CanvasNode, WireOptions } from "./types.js";
 
 /**
- * Options of a call or a signature, camelCase. Any other key is passed through under its own
- * name, so the wire names (`routing_key`, `rate_limit_key`, ...) are accepted too.
+ * The options edgery knows, camelCase: what a typed client's `send` takes (a misspelled one
+ * does not compile).
  */
-export interface SignatureOptions {
+export interface KnownSignatureOptions {
   /** Queue to send to (default: the task's route, else `default`). */
   queue?: string;
   routingKey?: string;
@@ -40,6 +40,15 @@ export interface SignatureOptions {
   link?: CanvasNode | CanvasNode[];
   /** Errbacks run with `(request, exc)`; replaces any already set (use `.linkError()` to add one). */
   linkError?: CanvasNode | CanvasNode[];
+  /** A stamp or kwarg name: a separate rate limit per value. */
+  rateLimitKey?: string;
+}
+
+/**
+ * Options of a call or a signature, camelCase. Any other key is passed through under its own
+ * name, so the wire names (`routing_key`, `rate_limit_key`, ...) are accepted too.
+ */
+export interface SignatureOptions extends KnownSignatureOptions {
   /** Any other option, under its wire name. */
   [wireName: string]: unknown;
 }
@@ -64,7 +73,7 @@ const WIRE_NAMES: Readonly<Record<string, string>> = {
  * `undefined` values are dropped.
  * @throws TypeError for a priority outside 0-9, a negative countdown or an invalid date.
  */
-export function toWireOptions(options: SignatureOptions | undefined): WireOptions {
+export function toWireOptions(options: SignatureOptions | KnownSignatureOptions | undefined): WireOptions {
   const out: WireOptions = {};
   if (!options) return out;
   for (const [key, value] of Object.entries(options)) {

@@ -2,7 +2,7 @@
  * Waiting for a result: repeated long polls (`?wait=S`, S at most {@link MAX_WAIT_S}) until the
  * answer is ready or the caller's timeout passes.
  */
-import { MAX_WAIT_S } from "../src/protocol/index.js";
+import { MAX_WAIT_S } from "../src/protocol/shared.js";
 import { TimeoutError } from "./errors.js";
 
 /** How long to wait for a result. */

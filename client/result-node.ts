@@ -2,7 +2,7 @@
  * What a task's result and a group's result have in common, so an {@link AsyncResult}'s
  * `parent` can be either without `async-result.ts` depending on `group-result.ts`.
  */
-import type { TaskState } from "../src/protocol/index.js";
+import type { TaskState } from "../src/protocol/shared.js";
 import type { WaitOptions } from "./poll.js";
 
 /** Options of `get()`. */

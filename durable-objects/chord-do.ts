@@ -5,7 +5,7 @@
  * with ChordError naming the member, and the chord's errbacks fire once. Nothing polls.
  */
 import { DurableObject } from "cloudflare:workers";
-import { QUEUE_MESSAGE_BUDGET_BYTES, type TaskErrorInfo } from "../src/protocol/index.js";
+import { MAX_MESSAGE_BYTES, OUTBOX_MAX_ATTEMPTS, type TaskErrorInfo } from "../src/protocol/index.js";
 import { failureEffects, type ChordReport, type Effect } from "../src/canvas/effects.js";
 import { leafIds } from "../src/canvas/handle.js";
 import type { ChordInit } from "../src/canvas/plan.js";
@@ -15,7 +15,10 @@ import { findApp, getApp } from "../src/runtime/app-registry.js";
 import { canvasExpiresS } from "../src/app/task-settings.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 import { offloadValue } from "../src/results/r2-backend.js";
-import { POINTER_KEY } from "../src/results/pointer.js";
+import { chordListKey, POINTER_KEY, PointerSigner } from "../src/results/pointer.js";
+import { PayloadTooLargeError } from "../src/brokers/broker.js";
+import { jsonStringBytes } from "../src/runtime/pack.js";
+import { retryBackoffMs } from "../src/runtime/backoff.js";
 
 const CHORD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS spec (
@@ -29,6 +32,11 @@ CREATE TABLE IF NOT EXISTS members (
   member_id TEXT NOT NULL,
   ok INTEGER NOT NULL,
   value TEXT
+);
+CREATE TABLE IF NOT EXISTS carry (
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  gave_up INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS r2_args (
   key TEXT PRIMARY KEY,
@@ -93,14 +101,15 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
   /** The body, planned with the header's results in header order. */
   private bodyEffects(init: ChordInit): Effect[] {
     const values = this.sql.exec<{ value: string }>("SELECT value FROM members ORDER BY idx").toArray();
-    const bytes = values.reduce((n, r) => n + r.value.length + 1, 2);
-    if (bytes > QUEUE_MESSAGE_BUDGET_BYTES) {
+    // Counted as the list will be sent: UTF-8 bytes, embedded in a delivery as a JSON string.
+    const bytes = values.reduce((n, r) => n + jsonStringBytes(r.value) - 1, 2);
+    if (bytes > MAX_MESSAGE_BYTES) {
       // Too large for a task message: the list goes to R2 (in carryOut) and the body gets a
       // pointer, which the consumer resolves before the body runs. Without R2 it fails now.
-      if (this.env.RESULTS_R2) return [{ kind: "apply", canvas: init.body, inherit: { ...init.inherit, prepend: [{ [RESULTS_IN_R2]: bytes }] } }];
+      if (this.env.RESULTS_R2 && PointerSigner.of(this.env)) return [{ kind: "apply", canvas: init.body, inherit: { ...init.inherit, prepend: [{ [RESULTS_IN_R2]: bytes }] } }];
       const error = {
         type: "PayloadTooLarge",
-        message: `the chord's ${values.length} header results are ${bytes} bytes of JSON; a task message carries at most ${QUEUE_MESSAGE_BUDGET_BYTES} (bind an R2 bucket as RESULTS_R2 to pass larger lists)`,
+        message: `the chord's ${values.length} header results are ${bytes} bytes of JSON; a task message carries at most ${MAX_MESSAGE_BYTES} (bind an R2 bucket as RESULTS_R2 to pass larger lists)`,
       };
       return this.failBody(init, error);
     }
@@ -126,7 +135,12 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
     ];
   }
 
-  /** Carries out the fired chord's effects; the alarm retries until they are done. */
+  /**
+   * Carries out the fired chord's effects; the alarm retries with a doubling backoff. After
+   * OUTBOX_MAX_ATTEMPTS tries (or at once when a broker refuses the body for good) the body
+   * fails instead, with the reason, and that failure is carried out the same way; if even that
+   * cannot be carried out, it is dropped, loudly, rather than retried for ever.
+   */
   private async carryOut(): Promise<void> {
     const row = this.sql.exec<{ effects: string | null }>("SELECT effects FROM spec").toArray()[0];
     if (!row?.effects) return;
@@ -136,14 +150,40 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
       this.sql.exec("UPDATE spec SET effects = NULL WHERE one = 1");
       await this.scheduleSweep();
     } catch (err) {
-      console.error("edgery: chord body could not be applied; retrying", err);
-      await this.ctx.storage.setAlarm(Date.now() + 1000);
+      await this.carryFailed(err);
     }
+  }
+
+  /** A failed try of carryOut: backed off, or the body failed (the chord given up). Reads/writes: carry, spec. */
+  private async carryFailed(err: unknown): Promise<void> {
+    const carry = this.sql.exec<{ attempts: number; gave_up: number }>("SELECT attempts, gave_up FROM carry").toArray()[0] ?? { attempts: 0, gave_up: 0 };
+    const attempts = carry.attempts + 1;
+    const forGood = err instanceof PayloadTooLargeError || attempts >= OUTBOX_MAX_ATTEMPTS;
+    if (!forGood) {
+      console.error(`edgery: chord body could not be applied (attempt ${attempts} of ${OUTBOX_MAX_ATTEMPTS}); retrying`, err);
+      this.sql.exec("INSERT INTO carry (one, attempts) VALUES (1, ?) ON CONFLICT (one) DO UPDATE SET attempts = excluded.attempts", attempts);
+      await this.ctx.storage.setAlarm(Date.now() + retryBackoffMs(attempts));
+      return;
+    }
+    if (carry.gave_up) {
+      console.error(`edgery: the failure of a chord body could not be carried out after ${attempts} attempts; dropped`, err);
+      this.sql.exec("UPDATE spec SET effects = NULL WHERE one = 1");
+      await this.scheduleSweep();
+      return;
+    }
+    const init = JSON.parse(this.sql.exec<{ init: string }>("SELECT init FROM spec").one().init) as ChordInit;
+    const reason = err instanceof Error ? err.message : String(err);
+    const error: TaskErrorInfo =
+      err instanceof PayloadTooLargeError ? { type: "PayloadTooLarge", message: reason } : { type: "EnqueueError", message: `the chord body could not be enqueued (${attempts} attempts): ${reason}` };
+    console.error("edgery: chord body given up; it fails", err);
+    this.sql.exec("UPDATE spec SET effects = ? WHERE one = 1", JSON.stringify(this.failBody(init, error)));
+    this.sql.exec("INSERT INTO carry (one, attempts, gave_up) VALUES (1, 0, 1) ON CONFLICT (one) DO UPDATE SET attempts = 0, gave_up = 1");
+    await this.carryOut();
   }
 
   /**
    * Writes the header's results to R2 for a body that stands in for them, and puts the pointer in
-   * their place. The object is written again on a retry (same key, same list) and listed for
+   * their place. A retry writes it again under a fresh key; every key written is listed for
    * deletion once the body's results expire.
    */
   private async resultsToR2(effects: Effect[]): Promise<Effect[]> {
@@ -152,7 +192,9 @@ export class ChordDO extends DurableObject<EdgeryEnv> {
     const init = JSON.parse(this.sql.exec<{ init: string }>("SELECT init FROM spec").one().init) as ChordInit;
     const values = this.sql.exec<{ value: string }>("SELECT value FROM members ORDER BY idx").toArray();
     const json = `[${values.map((r) => r.value).join(",")}]`;
-    const pointer = await offloadValue(bucket, `${init.id}.header`, json, new TextEncoder().encode(json).length);
+    const signer = PointerSigner.of(this.env);
+    if (!signer) throw new Error("no secret to sign R2 pointers with (set EDGERY_TOKEN or EDGERY_SIGNING_KEY)");
+    const pointer = await offloadValue(bucket, signer, chordListKey(init.id), json, new TextEncoder().encode(json).length);
     const expiresS = canvasExpiresS(findApp(), init.body);
     this.sql.exec("INSERT OR REPLACE INTO r2_args (key, expires_at) VALUES (?, ?)", pointer[POINTER_KEY], Date.now() + expiresS * 1000);
     return effects.map((e) => (standsIn(e) && e.kind === "apply" ? { ...e, inherit: { ...e.inherit, prepend: [pointer] } } : e));

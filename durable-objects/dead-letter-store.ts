@@ -4,7 +4,7 @@
  * the settle or alarm that produced the failure; the newest DEAD_LETTER_CAP are kept.
  */
 import type { TaskMessage } from "../src/protocol/message.js";
-import type { Outcome } from "../src/canvas/effects.js";
+import type { Outcome } from "../src/protocol/outcome.js";
 import { signatureOf } from "../src/dead-letters/signature.js";
 import type { DeadLetter, DeadLetterEntry } from "../src/protocol/rpc.js";
 

@@ -10,10 +10,11 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import {
+  ALARM_MAX_EPOCH_MS,
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_WAITING,
-  DEFAULT_VISIBILITY_TIMEOUT_S,
-  QUEUE_MESSAGE_BUDGET_BYTES,
+  DEFAULT_PREFETCH,
+  QUEUE_BODY_MAX_BYTES,
   REVOKED_MEMORY_S,
   SQL_PARAM_BUDGET_BYTES,
   type QueueStats,
@@ -21,40 +22,35 @@ import {
 } from "../src/protocol/index.js";
 import type { TaskMessage, WireLeasedTask } from "../src/protocol/message.js";
 import type { BeginItem, DeadLetter, DeadLetterEntry, QueueSettings, SettleItem } from "../src/protocol/rpc.js";
-import { outcomeEffects, type Effect, type Outcome } from "../src/canvas/effects.js";
+import { outcomeEffects, stateWrite, type Effect } from "../src/canvas/effects.js";
+import { retriedMessage } from "../src/worker/retry.js";
+import { payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
+import { acksLateOf, endEffects, extendedResult, hardLimitS, revokedOutcome } from "./queue-endings.js";
 import { runEffects } from "../src/apply/run-effects.js";
-import { jsonSlices, packDeliveries, sendBatches } from "../src/runtime/pack.js";
+import { jsonSlices, planDeliveries, type DeliveryPlan, type SizedDelivery } from "../src/runtime/pack.js";
+import { sendDeliveries, type Unsent } from "../src/runtime/deliver.js";
+import { retryBackoffMs } from "../src/runtime/backoff.js";
 import { seqOfLease } from "../src/runtime/lease.js";
-import { rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js";
-import { directoryStub, resultStub } from "../src/runtime/stubs.js";
+import { pruneClocks, RATE_CLOCKS_IN_MEMORY, rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js";
+import { resultStub } from "../src/runtime/stubs.js";
+import { QueueListing } from "./queue-listing.js";
 import { planEnvOf } from "../src/app/plan-env.js";
 import { findApp, getApp } from "../src/runtime/app-registry.js";
-import { resultPolicyOf } from "../src/app/result-policy.js";
 import { runSettingsOf } from "../src/app/task-settings.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
-import { QUEUE_SCHEMA, type MessageRow } from "./queue-schema.js";
+import { applyQueueSchema, type MessageRow } from "./queue-schema.js";
+import { begunLease, expiredLease, renewLeases } from "./queue-leases.js";
 import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter } from "./dead-letter-store.js";
+import { QueueOutbox } from "./queue-outbox.js";
 
 /** How long a dispatched lease may wait for its consumer to begin it. */
 const PICKUP_TIMEOUT_MS = 30_000;
 
-/** When the alarm checks on outbox rows the pump should already have carried out. */
-const OUTBOX_SAFETY_MS = 5_000;
-/** Outbox retry backoff after a failed flush. */
-const OUTBOX_RETRY_MS = 1_000;
-
-/** True when the task's result is stored with its args and kwargs (`result_extended`). */
-function extendedResult(task: string): boolean {
-  try {
-    return resultPolicyOf(getApp(), task).extended;
-  } catch {
-    return false;
-  }
-}
 
 /** One queue (or shard of one): messages, leases, the concurrency window and the outbox. */
 export class QueueDO extends DurableObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
+  private readonly outbox: QueueOutbox;
   private pumping: Promise<void> | null = null;
   /** Rows in `revoked`, kept in memory so the common case (none) costs no query. */
   private revokedCount = 0;
@@ -68,12 +64,16 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   private readonly rateClocks = new Map<string, number>();
   /** Dispatch is due on the pump's next pass (see pump). */
   private wantDispatch = false;
+  /** This queue's entry in the directory. */
+  private readonly listing: QueueListing;
 
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.outbox = new QueueOutbox(this.sql, env, ctx.storage, endEffects);
+    this.listing = new QueueListing(env, this.sql, (k) => this.meta(k) ?? undefined, (k, v) => this.setMeta(k, v));
     ctx.blockConcurrencyWhile(async () => {
-      this.sql.exec(QUEUE_SCHEMA);
+      applyQueueSchema(this.sql);
       this.sql.exec(DEAD_LETTER_SCHEMA);
       this.revokedCount = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM revoked").one().n;
     });
@@ -111,15 +111,19 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     return Number(this.meta("max_waiting") ?? DEFAULT_MAX_WAITING);
   }
 
+  /** How many of the queue's tasks one delivery may carry (`prefetch`, 1-100). */
+  private get prefetch(): number {
+    return Number(this.meta("prefetch") ?? DEFAULT_PREFETCH);
+  }
+
   private get paused(): boolean {
     return this.meta("paused") === "true";
   }
 
-  /** Remembers the queue's name and lists it in the directory, once. */
+  /** Remembers the queue's name and lists it in the directory (again, if it was taken off while idle). */
   private async register(name: string): Promise<void> {
-    if (this.meta("name")) return;
-    await directoryStub(this.env).registerQueue(name);
-    this.setMeta("name", name);
+    await this.listing.list(name);
+    if (!this.meta("name")) this.setMeta("name", name);
   }
 
   private get name(): string {
@@ -178,7 +182,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           )
           .toArray().length;
       }
-      this.addEffects(effects);
+      this.outbox.add(effects);
     });
     await this.afterTransition();
     return { added };
@@ -191,86 +195,118 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     return { removed: res.rowsWritten };
   }
 
-  // ---- dispatch --------------------------------------------------------------------------
+  // ---- dispatch ----------------------------------------------------------------------------
 
   /**
-   * Leases as many ready messages as the window allows, highest priority first, and sends
-   * them to the Cloudflare Queue. Promotes due delayed messages and revokes expired ones first.
+   * Leases as many ready messages as the window allows, highest priority first, and sends them
+   * to the Cloudflare Queue, packed by the queue's prefetch and sized in bytes as sent. A message
+   * no Queue message can carry fails alone; a send that fails gives its leases back and is tried
+   * again from the alarm, with backoff. Skipped while such a backoff runs.
    */
   private async dispatch(): Promise<void> {
     const now = Date.now();
-    const leased: Array<{ task: WireLeasedTask; bytes: number }> = [];
-    const effects: Effect[] = [];
+    if (this.sendBackoffUntil(now) > now) return;
+    let deliveries: SizedDelivery[] = [];
     this.ctx.storage.transactionSync(() => {
-      this.sql.exec("UPDATE messages SET state = 'waiting' WHERE state = 'delayed' AND eta <= ?", now);
-      for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE state = 'waiting' AND expires IS NOT NULL AND expires <= ?", now).toArray()) {
-        const m = JSON.parse(row.body) as TaskMessage;
-        effects.push(...endEffects(m, revokedOutcome("expired", now)));
-        this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
-      }
-      this.addEffects(effects);
+      this.promoteAndExpire(now);
       if (this.paused) return;
-      const inFlight = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE state = 'leased'").one().n;
-      const free = this.concurrency - inFlight;
-      if (free <= 0) return;
-      const token = crypto.randomUUID();
-      const deadline = now + PICKUP_TIMEOUT_MS;
-      // One statement leases the whole window; each lease is the dispatch token plus the row's seq.
-      const rows = this.sql
-        .exec<{ seq: number; priority: number; redelivered: number; lease: string; body: string }>(
-          `UPDATE messages SET state = 'leased', lease = ? || ':' || seq, deadline = ?, started = 0, acked = 0
-           WHERE seq IN (SELECT seq FROM messages WHERE state = 'waiting' ORDER BY priority DESC, seq LIMIT ?)
-           RETURNING seq, priority, redelivered, lease, body`,
-          token,
-          deadline,
-          free,
-        )
-        .toArray()
-        .sort((a, b) => b.priority - a.priority || a.seq - b.seq);
-      const tooBig: number[] = [];
-      const tooBigEffects: Effect[] = [];
-      for (const row of rows) {
-        if (row.body.length > QUEUE_MESSAGE_BUDGET_BYTES) {
-          // Made at run time (e.g. a chord body given a huge result list): no Queue message can
-          // carry it, and sending it would fail its whole batch again and again. It fails alone.
-          const m = JSON.parse(row.body) as TaskMessage;
-          const error = { type: "PayloadTooLarge", message: `the task's message is ${row.body.length} bytes; a Queue message carries at most ${QUEUE_MESSAGE_BUDGET_BYTES}` };
-          tooBigEffects.push(...endEffects(m, { kind: "failure", state: "FAILURE", error, worker: null, startedAt: null, doneAt: now }));
-          tooBig.push(row.seq);
-          continue;
-        }
-        if (row.body.includes('"rate_limit"')) {
-          if (this.rateLimited(row.seq, row.body, now)) {
-            // Its place in the window is free again: the pump makes another pass for the rest.
-            this.wantDispatch = true;
-            this.dirty = true;
-            continue;
-          }
-        }
-        leased.push({ task: { lease: row.lease, deadline, body: row.body, redelivered: row.redelivered === 1 }, bytes: row.body.length });
-      }
-      if (tooBig.length > 0) {
-        this.deleteSeqs(tooBig);
-        this.bump("failed", tooBig.length);
-        this.addEffects(tooBigEffects);
-      }
+      const planned = planDeliveries(this.name, this.leaseWindow(now), this.prefetch);
+      this.failOversize(planned.tooBig, now);
+      deliveries = planned.deliveries;
     });
-    if (leased.length === 0) return;
-    const bodies = packDeliveries(this.name, leased);
-    const sizes = bodies.map((b) => b.tasks.reduce((n, t) => n + t.body.length + 100, 0));
-    try {
-      for (const batch of sendBatches(bodies, sizes)) {
-        await this.env.TASKS.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
-      }
-    } catch (err) {
-      // Not delivered: give the leases back so the messages go out again.
-      const leases = leased.map((l) => l.task.lease);
-      this.sql.exec(
-        "UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL WHERE state = 'leased' AND started = 0 AND lease IN (SELECT value FROM json_each(?))",
-        JSON.stringify(leases),
-      );
-      console.error("edgery: sending to the Queue failed; leases returned", err);
+    if (deliveries.length === 0) return;
+    const unsent = await sendDeliveries(this.env.TASKS, deliveries);
+    this.sent(unsent, now);
+  }
+
+  /** Due delayed messages become waiting; waiting ones past `expires` end REVOKED. Reads/writes: messages, outbox. */
+  private promoteAndExpire(now: number): void {
+    this.sql.exec("UPDATE messages SET state = 'waiting' WHERE state = 'delayed' AND eta <= ?", now);
+    const effects: Effect[] = [];
+    for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE state = 'waiting' AND expires IS NOT NULL AND expires <= ?", now).toArray()) {
+      const m = JSON.parse(row.body) as TaskMessage;
+      effects.push(...endEffects(m, revokedOutcome("expired", now)));
+      this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
     }
+    this.outbox.add(effects);
+  }
+
+  /**
+   * Leases the free part of the window in one statement (each lease is a dispatch token plus the
+   * row's seq) and returns the leased tasks in dispatch order; a rate-limited message whose turn
+   * has not come goes back to delayed instead. Reads/writes: messages, rate_clocks.
+   */
+  private leaseWindow(now: number): WireLeasedTask[] {
+    const inFlight = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE state = 'leased'").one().n;
+    const free = this.concurrency - inFlight;
+    if (free <= 0) return [];
+    const token = crypto.randomUUID();
+    const deadline = now + PICKUP_TIMEOUT_MS;
+    const rows = this.sql
+      .exec<{ seq: number; priority: number; redelivered: number; lease: string; body: string }>(
+        `UPDATE messages SET state = 'leased', lease = ? || ':' || seq, deadline = ?, started = 0, acked = 0
+         WHERE seq IN (SELECT seq FROM messages WHERE state = 'waiting' ORDER BY priority DESC, seq LIMIT ?)
+         RETURNING seq, priority, redelivered, lease, body`,
+        token,
+        deadline,
+        free,
+      )
+      .toArray()
+      .sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    const leased: WireLeasedTask[] = [];
+    for (const row of rows) {
+      if (mayBeRateLimited(row.body) && this.rateLimited(row.seq, row.body, now)) {
+        // Its place in the window is free again: the pump makes another pass for the rest.
+        this.wantDispatch = true;
+        this.dirty = true;
+        continue;
+      }
+      leased.push({ lease: row.lease, deadline, body: row.body, redelivered: row.redelivered === 1 });
+    }
+    return leased;
+  }
+
+  /**
+   * Leased messages no Queue message can carry (made at run time, e.g. a chain step given a huge
+   * result): each fails alone with PayloadTooLarge, as a dead letter, instead of failing every
+   * send that carries it. Reads/writes: messages, dead_letters, outbox, meta.
+   */
+  private failOversize(tooBig: DeliveryPlan["tooBig"], now: number): void {
+    if (tooBig.length === 0) return;
+    const effects: Effect[] = [];
+    for (const { task, bytes } of tooBig) {
+      const m = JSON.parse(task.body) as TaskMessage;
+      effects.push(...endEffects(m, recordDeadLetter(this.sql, m, queueEnded(payloadTooLargeEnding(bytes, QUEUE_BODY_MAX_BYTES), now))));
+    }
+    this.deleteSeqs(tooBig.map(({ task }) => seqOfLease(task.lease)));
+    this.bump("failed", tooBig.length);
+    this.outbox.add(effects);
+  }
+
+  /**
+   * After a dispatch's sends: what did not go out is given back (waiting again) and the next try
+   * waits a doubling backoff, kept in `meta` and due by the alarm; a send that went out clears it.
+   */
+  private sent(unsent: Unsent | null, now: number): void {
+    const failures = Number(this.meta("send_failures") ?? 0);
+    if (!unsent) {
+      if (failures > 0) this.setMeta("send_failures", 0);
+      return;
+    }
+    this.sql.exec(
+      "UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL WHERE state = 'leased' AND started = 0 AND lease IN (SELECT value FROM json_each(?))",
+      JSON.stringify(unsent.tasks.map((t) => t.lease)),
+    );
+    this.setMeta("send_failures", failures + 1);
+    this.setMeta("send_retry_at", now + retryBackoffMs(failures + 1));
+    console.error(`edgery: sending to the Queue failed (${failures + 1} in a row); leases returned, retried from the alarm`, unsent.error);
+  }
+
+  /** Until when dispatch waits after failed sends (0: it does not); a backoff that is over is cleared. */
+  private sendBackoffUntil(now: number): number {
+    const until = Number(this.meta("send_retry_at") ?? 0);
+    if (until > 0 && until <= now) this.setMeta("send_retry_at", 0);
+    return until;
   }
 
   /**
@@ -283,6 +319,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     const interval = rateInterval(m.options.rate_limit);
     if (interval === null || (m.options.rate_slot !== undefined && m.options.rate_slot <= now)) return false;
     const bucket = rateBucket(m);
+    if (this.rateClocks.size >= RATE_CLOCKS_IN_MEMORY) pruneClocks(this.rateClocks, now);
     if (!this.rateClocks.has(bucket)) {
       const stored = this.sql.exec<{ next_at: number }>("SELECT next_at FROM rate_clocks WHERE bucket = ?", bucket).toArray()[0];
       if (stored) this.rateClocks.set(bucket, stored.next_at);
@@ -302,8 +339,9 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   // ---- consumer calls --------------------------------------------------------------------
 
   /**
-   * A consumer begins leased tasks. For each: `run` (lease renewed to the hard limit, or the
-   * visibility timeout) or `skip` (revoked, expired, or the lease is no longer held).
+   * A consumer begins leased tasks. For each: `run` (the lease ends at the hard limit, or the
+   * visibility timeout, and lives as long as the consumer's heartbeats: see queue-leases.ts; a
+   * first begin counts a delivery) or `skip` (revoked, expired, or the lease is no longer held).
    */
   async begin(items: BeginItem[]): Promise<Array<{ lease: string; action: "run" | "skip" }>> {
     const now = Date.now();
@@ -329,35 +367,48 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           out.push({ lease: item.lease, action: "skip" });
           continue;
         }
-        const key = `${now + (item.timeLimitMs ?? DEFAULT_VISIBILITY_TIMEOUT_S * 1000)}:${item.timeLimitMs ? 1 : 0}`;
+        const lease = begunLease(now, item.timeLimitMs);
+        const key = `${lease.leaseEnd}:${lease.deadline}:${lease.limited}`;
         const seqs = renew.get(key);
         if (seqs) seqs.push(row.seq);
         else renew.set(key, [row.seq]);
         if (item.trackStarted) {
           const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
-          effects.push({
-            kind: "store",
-            write: { id: m.id, state: "STARTED", task: m.task, queue: m.queue, worker: item.worker, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id, started_at: now },
-          });
+          effects.push({ kind: "store", write: stateWrite(m, "STARTED", item.worker, { started_at: now }) });
         }
         out.push({ lease: item.lease, action: "run" });
       }
       this.deleteSeqs(dropped);
       for (const [key, seqs] of renew) {
-        const [deadline, limited] = key.split(":").map(Number);
-        this.sql.exec("UPDATE messages SET started = 1, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))", deadline, limited, JSON.stringify(seqs));
+        const [leaseEnd, deadline, limited] = key.split(":").map(Number);
+        // A first begin counts a delivery (a repeated begin of the same lease does not).
+        this.sql.exec(
+          "UPDATE messages SET deliveries = deliveries + 1 - started, started = 1, lease_end = ?, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))",
+          leaseEnd,
+          deadline,
+          limited,
+          JSON.stringify(seqs),
+        );
       }
-      this.addEffects(effects);
+      this.outbox.add(effects);
     });
     // Beginning frees no room in the window: only the outbox (STARTED, revoked) needs the pump.
     await this.afterTransition(false);
     return out;
   }
 
-  /** Which of these leases are no longer held (revoked with terminate, or expired): abort them. */
+  /**
+   * A consumer's heartbeat for its running tasks: proves their worker alive (renews the liveness
+   * lease of the held ones, see renewLeases) and answers which leases are no longer held (revoked
+   * with terminate, or expired): the consumer aborts those. Reads and writes the leased rows.
+   */
   async heartbeat(leases: Array<{ id: string; lease: string }>): Promise<string[]> {
-    const held = this.leasedRows(leases, "id, lease");
-    return leases.filter((l) => !held.has(l.id)).map((l) => l.lease);
+    const now = Date.now();
+    return this.ctx.storage.transactionSync(() => {
+      const held = this.leasedRows(leases, "seq, id, lease, started, deadline, lease_end");
+      renewLeases(this.sql, [...held.values()], now);
+      return leases.filter((l) => !held.has(l.id)).map((l) => l.lease);
+    });
   }
 
   /** Manual acknowledgement: the message will not be redelivered if its consumer is lost. */
@@ -367,7 +418,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   }
 
   /**
-   * Settles leased tasks, fenced: a stale lease, or one past a hard-limit deadline, is refused
+   * Settles leased tasks, fenced: a stale lease, or one past its hard limit (`lease_end`), is refused
    * (a hard-limited one is failed with TimeLimitExceeded instead). Success and failure delete the
    * message and count; a retry puts it back (same id, retries + 1) after its countdown.
    */
@@ -379,7 +430,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     let completed = 0;
     let failed = 0;
     this.ctx.storage.transactionSync(() => {
-      const held = this.leasedRows(items, "seq, id, lease, deadline, time_limited, body");
+      const held = this.leasedRows(items, "seq, id, lease, lease_end, time_limited, body");
       const done: number[] = [];
       for (const item of items) {
         const row = held.get(item.id);
@@ -388,18 +439,18 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
           continue;
         }
         const m = JSON.parse(row.body) as TaskMessage;
-        if (row.time_limited === 1 && row.deadline !== null && row.deadline < now) {
+        if (row.time_limited === 1 && row.lease_end !== null && row.lease_end < now) {
           refused.push(item.id);
           done.push(row.seq);
-          effects.push(...outcomeEffects(m, recordDeadLetter(this.sql, m, timeLimitOutcome(m, item.worker, item.startedAt, now)), item.resultExpires, extendedResult(m.task)));
+          const outcome = stamped(timeLimitEnding(hardLimitS(m)), { worker: item.worker, startedAt: item.startedAt, doneAt: now });
+          effects.push(...outcomeEffects(m, recordDeadLetter(this.sql, m, outcome), item.resultExpires, extendedResult(m.task)));
           failed += 1;
           continue;
         }
         accepted.push(item.id);
         const o = item.outcome;
         if (o.kind === "retry") {
-          const { rate_slot: _slot, ...options } = m.options;
-          const retried: TaskMessage = { ...m, options, retries: m.retries + 1, eta: o.countdownS > 0 ? now + o.countdownS * 1000 : null };
+          const retried = retriedMessage(m, o.countdownS, now);
           this.deleteSeqs([row.seq]);
           this.sql.exec(
             "INSERT INTO messages (id, priority, state, eta, expires, time_limited, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -411,17 +462,11 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
             row.time_limited,
             JSON.stringify(retried),
           );
-          effects.push({
-            kind: "store",
-            write: { id: m.id, state: "RETRY", error: o.error, result: null, task: m.task, queue: m.queue, worker: item.worker, retries: retried.retries, parent_id: m.parent_id, group_id: m.group_id },
-          });
+          effects.push({ kind: "store", write: stateWrite(retried, "RETRY", item.worker, { error: o.error, result: null }) });
           continue;
         }
         done.push(row.seq);
-        const outcome: Outcome =
-          o.kind === "success"
-            ? { kind: "success", value: o.value, worker: item.worker, startedAt: item.startedAt, doneAt: item.doneAt }
-            : { kind: "failure", state: o.state, error: o.error, worker: item.worker, startedAt: item.startedAt, doneAt: item.doneAt };
+        const outcome = stamped(o, item);
         if (o.kind === "success") completed += 1;
         else if (o.state === "FAILURE") failed += 1;
         effects.push(...outcomeEffects(m, recordDeadLetter(this.sql, m, outcome), item.resultExpires, extendedResult(m.task)));
@@ -429,7 +474,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       this.deleteSeqs(done);
       this.bump("completed", completed);
       this.bump("failed", failed);
-      this.addEffects(effects);
+      this.outbox.add(effects);
     });
     await this.afterTransition();
     return { accepted, refused };
@@ -485,18 +530,19 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         effects.push(...endEffects(m, outcome));
         revoked.push(id);
       }
-      this.addEffects(effects);
+      this.outbox.add(effects);
     });
     await this.afterTransition();
     return { revoked };
   }
 
-  /** Sets concurrency and/or paused; returns the stats. */
+  /** Sets concurrency, paused, max_waiting and/or prefetch; returns the stats. */
   async configure(name: string, settings: QueueSettings): Promise<QueueStats> {
     await this.register(name);
     if (settings.concurrency !== undefined) this.setMeta("concurrency", settings.concurrency);
     if (settings.paused !== undefined) this.setMeta("paused", settings.paused);
     if (settings.max_waiting !== undefined) this.setMeta("max_waiting", settings.max_waiting);
+    if (settings.prefetch !== undefined) this.setMeta("prefetch", settings.prefetch);
     await this.afterTransition();
     return this.stats(name);
   }
@@ -536,6 +582,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       leased: counts.leased,
       paused: this.paused,
       concurrency: this.concurrency,
+      prefetch: this.prefetch,
       completed: Number(this.meta("completed") ?? 0),
       failed: Number(this.meta("failed") ?? 0),
     };
@@ -544,9 +591,10 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   // ---- time: the one alarm ---------------------------------------------------------------
 
   /**
-   * Runs whatever is due: expired leases (not begun → back to waiting; hard-limited →
-   * FAILURE TimeLimitExceeded; otherwise redelivered if acks_late and not acknowledged, else
-   * FAILURE WorkerLostError), due delayed messages, outbox retries.
+   * Runs whatever is due: expired leases (not begun → back to waiting; alive to its hard limit →
+   * FAILURE TimeLimitExceeded; its worker lost → delivered again if acks_late, not acknowledged
+   * and under MAX_DELIVERIES, else FAILURE WorkerLostError; see queue-leases.ts), due delayed
+   * messages, outbox retries.
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
@@ -556,45 +604,49 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     this.ctx.storage.transactionSync(() => {
       for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE state = 'leased' AND deadline <= ?", now).toArray()) {
         const m = JSON.parse(row.body) as TaskMessage;
-        if (row.started === 0) {
-          this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, redelivered = 1 WHERE seq = ?", row.seq);
-        } else if (row.time_limited === 1) {
-          this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
-          effects.push(...endEffects(m, recordDeadLetter(this.sql, m, timeLimitOutcome(m, null, null, now))));
-          failed += 1;
-        } else if (m.options.acks_late && row.acked === 0) {
-          this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, started = 0, redelivered = 1 WHERE seq = ?", row.seq);
-        } else {
-          this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
-          const error = { type: "WorkerLostError", message: "the worker running this task was lost before it finished" };
-          effects.push(...endEffects(m, recordDeadLetter(this.sql, m, { kind: "failure", state: "FAILURE", error, worker: null, startedAt: null, doneAt: now })));
-          failed += 1;
+        const action = expiredLease(row, acksLateOf(m));
+        if (action === "return" || action === "redeliver") {
+          this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, lease_end = NULL, started = 0, redelivered = 1 WHERE seq = ?", row.seq);
+          continue;
         }
+        const ending = action === "time-limit" ? timeLimitEnding(hardLimitS(m)) : workerLostEnding(action === "poison" ? row.deliveries : undefined);
+        this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
+        effects.push(...endEffects(m, recordDeadLetter(this.sql, m, queueEnded(ending, now))));
+        failed += 1;
       }
       this.sql.exec("DELETE FROM revoked WHERE until <= ?", now);
-      // A clock in the past holds nothing back (a turn is never earlier than now).
+      // A clock in the past holds nothing back (a turn is never earlier than now): in storage
+      // and in memory, or one clock per rate_limit_key value ever seen would stay forever.
       this.sql.exec("DELETE FROM rate_clocks WHERE next_at <= ?", now);
+      pruneClocks(this.rateClocks, now);
       this.revokedCount = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM revoked").one().n;
       this.bump("failed", failed);
-      this.addEffects(effects);
+      this.outbox.add(effects);
     });
     await this.pump();
+    await this.listing.unlistIfIdle(this.name, now);
   }
 
-  /** Sets the alarm to the earliest due time (each term is one indexed MIN); moves it only earlier. */
+  /**
+   * Sets the alarm to the earliest due time (each term is one indexed MIN; the outbox's and a
+   * send backoff's too), clamped to what an alarm can hold; moves it only earlier.
+   */
   private async scheduleAlarm(): Promise<void> {
     const now = Date.now();
-    const next = this.sql
+    const messages = this.sql
       .exec<{ t: number | null }>(
         `SELECT MIN(t) AS t FROM (
            SELECT MIN(eta) AS t FROM messages WHERE state = 'delayed'
            UNION ALL SELECT MIN(deadline) FROM messages WHERE state = 'leased'
-           UNION ALL SELECT MIN(expires) FROM messages WHERE state = 'waiting' AND expires IS NOT NULL
-           UNION ALL SELECT CASE WHEN EXISTS (SELECT 1 FROM outbox) THEN ? END)`,
-        now + OUTBOX_SAFETY_MS,
+           UNION ALL SELECT MIN(expires) FROM messages WHERE state = 'waiting' AND expires IS NOT NULL)`,
       )
       .one().t;
-    if (next === null) return;
+    const retryAt = Number(this.meta("send_retry_at") ?? 0);
+    const due = [messages, this.outbox.nextDue(now), retryAt > 0 ? retryAt : null].filter((t): t is number => t !== null);
+    if (due.length === 0) return;
+    // A far-future eta is held as it is; the alarm goes off at the latest time it can be set to
+    // and is set again from there (setAlarm throws past it).
+    const next = Math.min(...due, ALARM_MAX_EPOCH_MS);
     // The set alarm is cached: most transitions find it already early enough and skip storage.
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.alarmAt === null || this.alarmAt > next || this.alarmAt < now - 1000) {
@@ -605,12 +657,6 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
 
   // ---- the outbox ------------------------------------------------------------------------
 
-  /** Writes a transition's effects to the outbox as one row (a JSON list). */
-  private addEffects(effects: Effect[]): void {
-    // Rows of ~1 MB at most (a stored string is limited to 2 MB on Cloudflare).
-    for (const slice of jsonSlices(effects, SQL_PARAM_BUDGET_BYTES)) this.sql.exec("INSERT INTO outbox (effect) VALUES (?)", slice);
-  }
-
   /**
    * After every transition: make sure the alarm is set (the safety net that carries out the
    * outbox even if this object is evicted), then answer at once while the pump dispatches into
@@ -618,7 +664,13 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
    * in a burst cost one dispatch pass.
    */
   private async afterTransition(dispatch = true): Promise<void> {
-    await this.scheduleAlarm();
+    try {
+      await this.scheduleAlarm();
+    } catch (err) {
+      // The transition is committed: its caller must not be told otherwise (a 503 "nothing was
+      // enqueued" would make a client send it again). The pump sets the alarm again when done.
+      console.error("edgery: setting the queue's alarm failed after a commit; the pump tries again", err);
+    }
     this.pump(dispatch);
   }
 
@@ -638,7 +690,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
             this.wantDispatch = false;
             await this.dispatch();
           }
-          await this.flushOnce();
+          if (await this.outbox.flushOnce(Date.now())) this.dirty = true;
         }
       } catch (err) {
         console.error("edgery: queue pump failed; the alarm retries", err);
@@ -646,8 +698,18 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         this.pumping = null;
       }
       await this.scheduleAlarm();
+      await this.armIdleAlarm();
     })();
     return this.pumping;
+  }
+
+  /** An idle, empty, listed queue wakes once more, to leave the directory (see QueueListing). */
+  private async armIdleAlarm(): Promise<void> {
+    if (!this.listing.idleCandidate()) return;
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null) return;
+    this.alarmAt = this.listing.unlistAt();
+    await this.ctx.storage.setAlarm(this.alarmAt);
   }
 
   /** Waits until the pump is idle: everything dispatched and the outbox carried out (tests, drain). */
@@ -655,67 +717,21 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     while (this.pumping) await this.pumping;
   }
 
-  private async flushOnce(): Promise<void> {
-    const now = Date.now();
-    const rows = this.sql.exec<{ seq: number; effect: string }>("SELECT seq, effect FROM outbox WHERE not_before <= ? ORDER BY seq LIMIT 200", now).toArray();
-    if (rows.length === 0) return;
-    if (rows.length === 200) this.dirty = true;
-    const env = planEnvOf(getApp(), now);
-    try {
-      await runEffects(this.env, rows.flatMap((r) => JSON.parse(r.effect) as Effect[]), env);
-      this.deleteOutbox(rows.map((r) => r.seq));
-    } catch (err) {
-      // One failing effect must not hold up the others: carry the rows out one by one, and back
-      // off only those that still fail (every receiver is idempotent, so a repeat is harmless).
-      console.error("edgery: outbox batch failed; retrying its rows one by one", err);
-      const failed: number[] = [];
-      for (const r of rows) {
-        try {
-          await runEffects(this.env, JSON.parse(r.effect) as Effect[], env);
-          this.deleteOutbox([r.seq]);
-        } catch (rowErr) {
-          console.error(`edgery: outbox row ${r.seq} failed; the alarm retries it`, rowErr);
-          failed.push(r.seq);
-        }
-      }
-      this.sql.exec(
-        "UPDATE outbox SET attempts = attempts + 1, not_before = ? + ? * MIN(attempts + 1, 30) WHERE seq IN (SELECT value FROM json_each(?))",
-        now,
-        OUTBOX_RETRY_MS,
-        JSON.stringify(failed),
-      );
-    }
-  }
-
-  private deleteOutbox(seqs: number[]): void {
-    this.sql.exec("DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(seqs));
-  }
-
   /** Writes a custom state (e.g. PROGRESS) for a task this queue holds under that lease. */
   async updateState(id: string, lease: string, state: string, meta: unknown, worker: string): Promise<boolean> {
     const row = this.leasedRow(id, lease);
     if (!row) return false;
     const m = JSON.parse(row.body) as TaskMessage;
-    await resultStub(this.env, id).write([{ id, state, meta, task: m.task, queue: m.queue, worker, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id }]);
+    await resultStub(this.env, id).write([stateWrite(m, state, worker, { meta })]);
     return true;
   }
 }
 
 /**
- * The effects of a message that ends here (revoked, expired, too big, timed out, lost), with the
- * task's `result_expires` and `result_extended`.
+ * A cheap test on the stored JSON before parsing it: only a message whose JSON names
+ * `rate_limit` can be rate limited (a false positive, e.g. an argument with that text, is
+ * parsed and found unlimited).
  */
-function endEffects(m: TaskMessage, outcome: Outcome): Effect[] {
-  return outcomeEffects(m, outcome, runSettingsOf(findApp(), m).resultExpiresS, extendedResult(m.task));
-}
-
-function revokedOutcome(why: "revoked" | "expired" | "terminated", now: number): Outcome {
-  const message = why === "expired" ? "the task expired before it started" : why === "terminated" ? "the task was terminated" : "the task was revoked";
-  return { kind: "failure", state: "REVOKED", error: { type: "TaskRevokedError", message }, worker: null, startedAt: null, doneAt: now };
-}
-
-function timeLimitOutcome(m: TaskMessage, worker: string | null, startedAt: number | null, now: number): Outcome {
-  const limit = m.options.time_limit;
-  const error = { type: "TimeLimitExceeded", message: `TimeLimitExceeded(${limit ?? ""})` };
-  return { kind: "failure", state: "FAILURE", error, worker, startedAt, doneAt: now };
+function mayBeRateLimited(body: string): boolean {
+  return body.includes('"rate_limit"');
 }

@@ -6,6 +6,11 @@
  * Each index is partial, over the one state it serves: a row is in at most two of them (plus
  * the id index), so a message's moves (enqueue, lease, settle) touch few B-trees. The DROPs
  * remove the full indexes of earlier versions (a no-op once they are gone).
+ *
+ * A begun row has two times: `lease_end`, the end of its lease whatever happens (the hard time
+ * limit plus grace, or the visibility timeout), and `deadline`, the earlier of that and the end
+ * of its worker's liveness lease (renewed by heartbeats); the alarm looks at `deadline`.
+ * `deliveries` counts the times a consumer began the row (the poison-message bound).
  */
 export const QUEUE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
@@ -21,7 +26,9 @@ CREATE TABLE IF NOT EXISTS messages (
   acked INTEGER NOT NULL DEFAULT 0,
   redelivered INTEGER NOT NULL DEFAULT 0,
   time_limited INTEGER NOT NULL DEFAULT 0,
-  body TEXT NOT NULL
+  body TEXT NOT NULL,
+  lease_end INTEGER,
+  deliveries INTEGER NOT NULL DEFAULT 0
 );
 DROP INDEX IF EXISTS messages_ready;
 DROP INDEX IF EXISTS messages_eta;
@@ -51,6 +58,31 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 `;
 
+/**
+ * Columns added after the first version, for a table that exists without them: each with the
+ * backfill that gives existing rows the meaning they had before.
+ */
+const ADDED_COLUMNS: Array<{ name: string; add: string; backfill?: string }> = [
+  {
+    name: "lease_end",
+    add: "ALTER TABLE messages ADD COLUMN lease_end INTEGER",
+    // A row begun by an earlier version had one deadline: its lease's end.
+    backfill: "UPDATE messages SET lease_end = deadline WHERE state = 'leased' AND started = 1",
+  },
+  { name: "deliveries", add: "ALTER TABLE messages ADD COLUMN deliveries INTEGER NOT NULL DEFAULT 0" },
+];
+
+/** Creates the schema, or upgrades the one an earlier version created (rows kept). */
+export function applyQueueSchema(sql: SqlStorage): void {
+  sql.exec(QUEUE_SCHEMA);
+  const have = new Set(sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('messages')").toArray().map((r) => r.name));
+  for (const column of ADDED_COLUMNS) {
+    if (have.has(column.name)) continue;
+    sql.exec(column.add);
+    if (column.backfill) sql.exec(column.backfill);
+  }
+}
+
 /** A row of the `messages` table. */
 export type MessageRow = {
   seq: number;
@@ -66,4 +98,6 @@ export type MessageRow = {
   redelivered: number;
   time_limited: number;
   body: string;
+  lease_end: number | null;
+  deliveries: number;
 };

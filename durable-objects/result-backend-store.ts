@@ -14,7 +14,7 @@ import type { ResultWrite } from "../src/canvas/effects.js";
 import type { TaskResult } from "../src/protocol/index.js";
 import type { StoredResult } from "../src/results/backend.js";
 import { D1Backend } from "../src/results/d1-backend.js";
-import { isPointer, POINTER_KEY } from "../src/results/pointer.js";
+import { isPointer, ownedBy, POINTER_KEY } from "../src/results/pointer.js";
 import type { ResultPolicy } from "../src/app/result-policy.js";
 
 export const BACKEND_SCHEMA = `
@@ -60,7 +60,10 @@ export function recordBackends(sql: SqlStorage, row: StoredRow, w: ResultWrite, 
     sql.exec("INSERT OR REPLACE INTO extras (id, args, kwargs) VALUES (?, ?, ?)", row.id, JSON.stringify(w.args ?? []), JSON.stringify(w.kwargs ?? {}));
   }
   if (!ready) return false;
-  if (isPointer(w.result) && !policy.persistent && row.expires_at !== null) {
+  // Only a key under this id's own prefix is listed for deletion: a pointer-shaped value a task
+  // returned can name nothing else (its signature is checked on read; here a forged one can at
+  // worst list this id's own value).
+  if (isPointer(w.result) && ownedBy(w.result[POINTER_KEY], row.id) && !policy.persistent && row.expires_at !== null) {
     sql.exec("INSERT OR REPLACE INTO r2_objects (key, id, expires_at) VALUES (?, ?, ?)", w.result[POINTER_KEY], row.id, row.expires_at);
   }
   if (!policy.toD1) return false;

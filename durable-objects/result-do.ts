@@ -1,13 +1,12 @@
 /**
  * ResultDO: the authoritative store of task states and results for the ids of one shard, with
  * group records, and waiters for `?wait=` long polls (woken on write: nothing polls).
- * The instance named `directory` also lists the queues that exist.
  *
  * KV serves ready results at the edge: the API copies a ready result into KV on its first plain read,
  * so KV writes stay off the hot path (a KV put per task would cap throughput near 1,100/s).
  */
 import { DurableObject } from "cloudflare:workers";
-import { DEFAULT_RESULT_EXPIRES_S, SQL_PARAM_BUDGET_BYTES, isReady, type Handle, type TaskResult } from "../src/protocol/index.js";
+import { DEFAULT_RESULT_EXPIRES_S, SQL_PARAM_BUDGET_BYTES, isReady, type TaskResult } from "../src/protocol/index.js";
 import type { ResultWrite } from "../src/canvas/effects.js";
 import type { GroupRef } from "../src/protocol/rpc.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
@@ -68,14 +67,8 @@ CREATE TABLE IF NOT EXISTS groups (
   members TEXT NOT NULL,
   expires_at INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS queues (
-  name TEXT PRIMARY KEY
-);
-CREATE TABLE IF NOT EXISTS idempotency (
-  key TEXT PRIMARY KEY,
-  handle TEXT NOT NULL,
-  expires_at INTEGER NOT NULL
-);
+DROP TABLE IF EXISTS queues;
+DROP TABLE IF EXISTS idempotency;
 CREATE TABLE IF NOT EXISTS metrics (
   task TEXT NOT NULL,
   key TEXT NOT NULL CHECK (key IN ('retries', 'runtime_sum', 'runtime_count') OR key LIKE 'state:%' OR key LIKE 'le:%'),
@@ -354,34 +347,6 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
   }
 
   /**
-   * Idempotency: claims `key` for `handle` unless a live claim exists, in one transaction.
-   * Returns the handle in force and whether it is this one (`fresh`: go on and enqueue).
-   */
-  async claim(key: string, handle: Handle, ttlS: number): Promise<{ handle: Handle; fresh: boolean }> {
-    const now = Date.now();
-    const old = this.sql.exec<{ handle: string }>("SELECT handle FROM idempotency WHERE key = ? AND expires_at > ?", key, now).toArray()[0];
-    if (old) return { handle: JSON.parse(old.handle) as Handle, fresh: false };
-    this.sql.exec("INSERT OR REPLACE INTO idempotency (key, handle, expires_at) VALUES (?, ?, ?)", key, JSON.stringify(handle), now + ttlS * 1000);
-    await this.scheduleSweep();
-    return { handle, fresh: true };
-  }
-
-  /** Gives a claim back (its apply failed), if it is still this handle's. */
-  async release(key: string, handleId: string): Promise<void> {
-    this.sql.exec("DELETE FROM idempotency WHERE key = ? AND handle ->> '$.id' = ?", key, handleId);
-  }
-
-  /** Directory: notes that a queue exists. */
-  async registerQueue(name: string): Promise<void> {
-    this.sql.exec("INSERT OR IGNORE INTO queues (name) VALUES (?)", name);
-  }
-
-  /** Directory: every queue that exists. */
-  async listQueues(): Promise<string[]> {
-    return this.sql.exec<{ name: string }>("SELECT name FROM queues ORDER BY name").toArray().map((r) => r.name);
-  }
-
-  /**
    * Makes sure an alarm will sweep. Once one is known to be set, later writes skip the storage
    * read: an alarm only goes away by firing, and `alarm()` clears the mark.
    */
@@ -437,7 +402,6 @@ export class ResultDO extends DurableObject<EdgeryEnv> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.sweepArmed = false;
-    this.sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", now);
     await this.pushing;
     const retryAt = await this.pushD1().catch((err: unknown) => (console.error("edgery: pushing results to D1 failed", err), now + 60_000));
     if (this.env.RESULTS_R2) await sweepR2(this.sql, this.env.RESULTS_R2, now).catch((err: unknown) => console.error("edgery: deleting expired R2 results failed", err));

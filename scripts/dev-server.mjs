@@ -1,6 +1,8 @@
-// Starts `npm run dev` for a test run or the bench: a free port, a fresh state directory, its
-// own process group (npm, wrangler and workerd stop together), the log in a file; resolves once
-// GET /v1/health answers 200. Used by test/e2e/global-setup.ts and bench/run.mjs.
+// Starts `npm run dev` (Miniflare directly, scripts/miniflare-dev.mjs) or, with
+// EDGERY_DEV_SERVER=wrangler, `npm run dev:wrangler` (wrangler dev) for a test run or the bench:
+// a free port, a fresh state directory, its own process group (npm, node and workerd stop
+// together), the log in a file; resolves once GET /v1/health answers 200. Used by
+// test/e2e/global-setup.ts and bench/run.mjs.
 import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -9,7 +11,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
-const HEALTH_TIMEOUT_MS = 60_000;
+// Start-up bundles two Workers with wrangler before workerd starts: on a loaded 2-core machine
+// that alone took 25-45 s.
+const HEALTH_TIMEOUT_MS = 120_000;
+/** How long a stopped server may take to exit before it is killed. */
+const STOP_GRACE_MS = 5000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A free TCP port on loopback. */
@@ -36,28 +42,45 @@ export function logTail(path, chars = 4000) {
   }
 }
 
+/** The npm scripts of the two dev servers, by EDGERY_DEV_SERVER. */
+const SERVERS = { miniflare: "dev", wrangler: "dev:wrangler" };
+
 /**
- * Starts the dev server.
+ * Which dev server EDGERY_DEV_SERVER names ("miniflare", the default, or "wrangler").
+ * @returns {"miniflare" | "wrangler"}
+ */
+export function devServerKind() {
+  const kind = process.env.EDGERY_DEV_SERVER || "miniflare";
+  if (!(kind in SERVERS)) throw new Error(`EDGERY_DEV_SERVER: one of ${Object.keys(SERVERS).join(", ")}, not ${JSON.stringify(kind)}`);
+  return /** @type {"miniflare" | "wrangler"} */ (kind);
+}
+
+/**
+ * Starts the dev server (the one devServerKind() names).
  * `persistDir` reuses a state directory (a restart after a crash, as the fault harness does): it
  * is then kept on `stop`, and `kill` stops the server at once (SIGKILL, no clean shutdown) while
  * keeping its state. `port` asks for a given port (a restarted server answers on the same URL).
  * `vars` adds `--var NAME:value` pairs (e.g. the harness's EDGERY_CHAOS_DUPLICATE).
- * @param {{ label: string, logLevel?: string, stateRoot?: string, persistDir?: string, port?: number, vars?: Record<string, string>, log?: (line: string) => void }} options
+ * `cwd`: the project whose `npm run dev` to start (default: this repo); `env`: extra variables.
+ * @param {{ label: string, logLevel?: string, stateRoot?: string, persistDir?: string, port?: number, vars?: Record<string, string>, cwd?: string, env?: Record<string, string>, log?: (line: string) => void }} options
  * @returns {Promise<{ baseUrl: string, port: number, persistDir: string, logFile: string, stop: () => Promise<void>, kill: () => Promise<void> }>}
  */
-export async function startDevServer({ label, logLevel = "warn", stateRoot = tmpdir(), persistDir: reuse, port: wantedPort, vars = {}, log = (l) => process.stderr.write(`[${label}] ${l}\n`) }) {
+export async function startDevServer({ label, logLevel = "warn", stateRoot = tmpdir(), persistDir: reuse, port: wantedPort, vars = {}, cwd = REPO_ROOT, env = {}, log = (l) => process.stderr.write(`[${label}] ${l}\n`) }) {
+  const kind = devServerKind();
   const port = wantedPort ?? (await freePort());
-  const inspectorPort = await freePort();
   const persistDir = reuse ?? mkdtempSync(join(stateRoot, `edgery-${label}-state-`));
-  const logFile = join(tmpdir(), `edgery-${label}-wrangler-${port}-${Date.now()}.log`);
+  const logFile = join(tmpdir(), `edgery-${label}-${kind}-${port}-${Date.now()}.log`);
   const fd = openSync(logFile, "w");
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const args = ["run", "dev", "--", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort), "--persist-to", persistDir, "--log-level", logLevel, ...varArgs];
+  const args = ["run", SERVERS[kind], "--", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistDir, "--log-level", logLevel, ...varArgs];
+  // wrangler dev always opens an inspector (9229 by default, which parallel runs would share);
+  // under Miniflare it is off unless asked for, and nothing here uses it.
+  if (kind === "wrangler") args.push("--inspector-port", String(await freePort()));
   const child = spawn("npm", args, {
-    cwd: REPO_ROOT,
+    cwd,
     detached: true,
     stdio: ["ignore", fd, fd],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0", BROWSER: "none" },
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0", BROWSER: "none", ...env },
   });
   closeSync(fd);
   let exited = null;
@@ -70,6 +93,15 @@ export async function startDevServer({ label, logLevel = "warn", stateRoot = tmp
       /* already gone */
     }
   };
+  const groupAlive = () => {
+    if (child.pid === undefined) return false;
+    try {
+      process.kill(-child.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   // If the caller dies without stopping it, do not leave workerd behind.
   const onExit = () => killGroup("SIGKILL");
   process.once("exit", onExit);
@@ -79,8 +111,10 @@ export async function startDevServer({ label, logLevel = "warn", stateRoot = tmp
     stopped = true;
     process.removeListener("exit", onExit);
     killGroup("SIGTERM");
-    await Promise.race([exitPromise, sleep(5000)]);
-    // wrangler may exit before workerd: SIGKILL whatever is left in the group.
+    // npm exits at once on SIGTERM; the server's own clean-up (its build directory) runs a moment
+    // later: wait until the whole group is gone, then SIGKILL whatever is left (workerd).
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (groupAlive() && Date.now() < deadline) await sleep(50);
     killGroup("SIGKILL");
     if (!reuse) rmSync(persistDir, { recursive: true, force: true });
   };
@@ -93,7 +127,7 @@ export async function startDevServer({ label, logLevel = "warn", stateRoot = tmp
     await Promise.race([exitPromise, sleep(5000)]);
   };
   const baseUrl = `http://127.0.0.1:${port}`;
-  log(`starting wrangler dev on ${baseUrl} (log: ${logFile})`);
+  log(`starting npm run ${SERVERS[kind]} on ${baseUrl} (log: ${logFile})`);
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   let last = "";
   while (Date.now() < deadline) {

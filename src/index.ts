@@ -10,20 +10,23 @@
  * export default edgery(app);
  * ```
  */
+import { WorkerEntrypoint } from "cloudflare:workers";
 import { createApi } from "./http/api.js";
-import type { DeliveryBody } from "./protocol/message.js";
-import { setApp } from "./runtime/app-registry.js";
+import { isDeliveryBody, type DeliveryBody } from "./protocol/message.js";
+import { getApp, setApp } from "./runtime/app-registry.js";
 import type { EdgeryEnv } from "./runtime/env.js";
 import type { App } from "./app/app.js";
 import { consume } from "./worker/consumer.js";
 import { brokerProblem } from "./brokers/registry.js";
-import { handleBrokerRequest, isBrokerRequest } from "./http/broker-endpoint.js";
 import { isDirectBody } from "./brokers/cloudflare-queue-broker.js";
 import { consumeDirect } from "./worker/direct-consumer.js";
 import { scheduleStub } from "./runtime/stubs.js";
 
 export { App } from "./app/app.js";
-export type { AppConfig, TaskDefaults, TaskDefinition, TaskFn } from "./app/app.js";
+export type { AppConfig, TaskDefaults, TaskDefinition, TaskFn, TasksOf } from "./app/app.js";
+export type { TypedTask, ArgIssue } from "./app/typed-task.js";
+export type { ArgsSchema, KwargsSchema } from "./app/task-definition.js";
+export type { StandardSchemaV1 } from "./app/standard-schema.js";
 export type { Route } from "./app/routing.js";
 export type { Broker, BrokerKind, BrokerSpec, QueueSettings } from "./brokers/broker.js";
 export type { TaskContext, RetryOptions, DeliveryInfo } from "./app/task-context.js";
@@ -33,19 +36,42 @@ export { ResultDO } from "../durable-objects/result-do.js";
 export { ChordDO } from "../durable-objects/chord-do.js";
 export { EventsDO } from "../durable-objects/events-do.js";
 export { ScheduleDO } from "../durable-objects/schedule-do.js";
+export { DirectoryDO } from "../durable-objects/directory-do.js";
+export { IdempotencyDO } from "../durable-objects/idempotency-do.js";
 export type { ScheduleWhen, ScheduleInfo } from "./schedule/schedule.js";
 export * from "./protocol/index.js";
 
-/** 503 not_configured naming what is missing (a broker's binding or secret). */
-function notConfigured(message: string): Response {
-  return new Response(JSON.stringify({ error: { code: "not_configured", message: `edgery: ${message}` } }), {
-    status: 503,
-    headers: { "content-type": "application/json", "retry-after": "1" },
-  });
+/** Whether each registered app serves its optional tasks, as {@link edgery} was told. */
+const optionalPolicy = new WeakMap<App, (env: EdgeryEnv) => boolean>();
+
+/**
+ * The consumer's hand-off in local dev (local Queues run one consumer at a time): each delivery
+ * runs in its own invocation of this Worker, reached by RPC through `ctx.exports` (or a service
+ * binding to this entrypoint), never over HTTP, so nothing outside the Worker can call it.
+ * Export it from the Worker's entry module, next to the Durable Objects; without it deliveries
+ * run in the consumer's own invocation.
+ */
+export class EdgeryDelivery extends WorkerEntrypoint<EdgeryEnv> {
+  /**
+   * Starts one delivery (it runs on in `waitUntil`; leases fence it: a body with leases the
+   * QueueDO did not hand out runs nothing). @throws TypeError for a body of another shape.
+   */
+  async deliver(body: unknown): Promise<void> {
+    if (!isDeliveryBody(body)) throw new TypeError("edgery: not a delivery body");
+    const app = getApp();
+    app.enableOptional(optionalPolicy.get(app)?.(this.env) ?? false);
+    this.ctx.waitUntil(consume(this.env, app, body).catch((err) => console.error("edgery: delivery failed", err)));
+  }
 }
 
-/** Internal path on which a consumer hands a delivery to a fresh invocation of the Worker. */
-const DELIVER_PATH = "/__edgery/deliver";
+/** What the queue handler hands a delivery to: this Worker's EdgeryDelivery entrypoint. */
+type DeliveryTarget = { deliver(body: DeliveryBody): Promise<void> };
+
+/** The hand-off target: `ctx.exports` (compat flag enable_ctx_exports), else the SELF binding. */
+function deliveryTarget(ctx: ExecutionContext, env: EdgeryEnv): DeliveryTarget | undefined {
+  const exported = (ctx as unknown as { exports?: { EdgeryDelivery?: DeliveryTarget } }).exports?.EdgeryDelivery;
+  return exported ?? (env.SELF as unknown as DeliveryTarget | undefined);
+}
 
 /** Options of {@link edgery}. */
 export interface EdgeryOptions {
@@ -61,20 +87,10 @@ export function edgery<E extends EdgeryEnv = EdgeryEnv>(app: App, options: Edger
   setApp(app);
   const api = createApi(app);
   const optionalOn = options.optionalTasks ?? ((env: EdgeryEnv) => env.EDGERY_DEV === "true" || (env as { EDGERY_DEMO_TASKS?: string }).EDGERY_DEMO_TASKS === "true");
+  optionalPolicy.set(app, optionalOn);
   return {
     async fetch(request, env, ctx) {
       app.enableOptional(optionalOn(env));
-      // A route whose broker binding or secret is missing: every request says so, by name.
-      const problem = brokerProblem(app, env);
-      if (problem) return notConfigured(problem);
-      const url = new URL(request.url);
-      if (isBrokerRequest(url)) return handleBrokerRequest(request, env, app);
-      if (url.pathname === DELIVER_PATH && request.method === "POST" && request.headers.get("x-edgery-internal") === "deliver") {
-        // Leases fence this: a body with leases the QueueDO did not hand out runs nothing.
-        const body = (await request.json()) as DeliveryBody;
-        ctx.waitUntil(consume(env, app, body).catch((err) => console.error("edgery: delivery failed", err)));
-        return new Response(null, { status: 202 });
-      }
       return api.fetch(request, env, ctx);
     },
     /** Cron Trigger (every minute): applies the app's schedules that are due. */
@@ -87,9 +103,7 @@ export function edgery<E extends EdgeryEnv = EdgeryEnv>(app: App, options: Edger
     },
     async queue(batch, env, ctx) {
       app.enableOptional(optionalOn(env));
-      // ctx.exports (compat flag enable_ctx_exports) reaches this Worker without a network hop.
-      const self = ((ctx as unknown as { exports?: { default?: Fetcher } }).exports?.default ?? env.SELF) as Fetcher | undefined;
-      const handoff = self && env.EDGERY_DEV === "true"
+      const handoff = env.EDGERY_DEV === "true" ? deliveryTarget(ctx, env) : undefined;
       const problem = brokerProblem(app, env);
       if (problem) throw new Error(`edgery: ${problem}`);
       // Fault harness (scripts/chaos): in local dev only, EDGERY_CHAOS_DUPLICATE=true processes
@@ -111,12 +125,11 @@ export function edgery<E extends EdgeryEnv = EdgeryEnv>(app: App, options: Edger
           if (handoff) {
             // Local Queues run one consumer at a time: hand each delivery to its own invocation
             // so that one long task does not hold up the rest.
-            const res = await self!.fetch(`https://edgery.internal${DELIVER_PATH}`, {
-              method: "POST",
-              headers: { "content-type": "application/json", "x-edgery-internal": "deliver" },
-              body: JSON.stringify(msg.body),
-            }).catch(() => null);
-            if (res?.status === 202) return msg.ack();
+            const handed = await handoff.deliver(msg.body).then(
+              () => true,
+              (err) => (console.error("edgery: hand-off failed; running the delivery here", err), false),
+            );
+            if (handed) return msg.ack();
           }
           await consume(env, app, msg.body);
           msg.ack();

@@ -4,11 +4,19 @@
 import { compileRoutes, type Route, type RouteTable } from "./routing.js";
 import { builtinTasks } from "./builtins.js";
 import { compileBrokers, type BrokerMap } from "./broker-config.js";
-import { parseSignature, type WireSignature } from "../protocol/index.js";
+import { parseSignature, type TaskMap, type TaskTypes, type WireSignature } from "../protocol/index.js";
 import { defineSchedule, type ScheduleDefinition, type ScheduleWhen } from "../schedule/schedule.js";
-import { checkBackend, checkResultDefaults, type TaskDefaults, type TaskDefinition, type TaskFn } from "./task-definition.js";
+import { checkBackend, checkResultDefaults, type ArgsSchema, type KwargsSchema, type TaskDefaults, type TaskDefinition, type TaskFn } from "./task-definition.js";
+import type { TaskContext } from "./task-context.js";
+import { typedTaskFn, type TypedTask, type TypedTaskTypes } from "./typed-task.js";
 
 export type { TaskDefaults, TaskDefinition, TaskFn } from "./task-definition.js";
+
+/** The task map of an app (`export type Tasks = TasksOf<typeof app>`), for a typed client. */
+export type TasksOf<A> = A extends { readonly "~tasks"?: infer T } ? (T extends TaskMap ? T : never) : never;
+
+/** `T` with task `N` added. */
+type WithTask<T extends TaskMap, N extends string, Types> = T & { readonly [K in N]: Types };
 
 /** App-wide configuration (Celery's `app.conf` subset). */
 export interface AppConfig {
@@ -20,8 +28,13 @@ export interface AppConfig {
   defaults: TaskDefaults;
 }
 
-/** A Celery-style app: a registry of tasks, routes and defaults. */
-export class App {
+/**
+ * A Celery-style app: a registry of tasks, routes and defaults.
+ * @typeParam T - The task map, grown by each `task()` call in a chain (types only).
+ */
+export class App<T extends TaskMap = {}> {
+  /** Types only (no value): the app's task map, read by {@link TasksOf}. */
+  declare readonly "~tasks"?: T;
   readonly name: string;
   private readonly tasks = new Map<string, TaskDefinition>();
   private readonly optional = new Set<string>();
@@ -45,13 +58,27 @@ export class App {
     for (const b of builtinTasks((name) => this.get(name))) this.task(b.name, b.fn);
   }
 
-  /** Registers a task. `fn` gets the context, the positional args and the kwargs. */
-  task(name: string, fn: TaskFn, defaults: TaskDefaults = {}): this {
+  /**
+   * Registers a task. `fn` gets the context, the positional args and the kwargs. Or, typed: an
+   * args schema (any Standard Schema: zod, valibot, arktype), optionally a kwargs schema, and
+   * `run`; the API then refuses a call whose arguments do not pass (422 `invalid_signature` at
+   * `args.<path>`), and `run` gets the validated values. Returns the app with the task in its
+   * type (chain the calls and `export type Tasks = TasksOf<typeof app>` for a typed client).
+   *
+   * ```ts
+   * const app = new App({ name: "shop" })
+   *   .task("emails.send", { args: z.tuple([z.email()]), run: async (ctx, [to]) => ({ sent: to }) });
+   * ```
+   */
+  task<N extends string, R>(name: N, fn: (ctx: TaskContext, args: unknown[], kwargs: Record<string, unknown>) => R, defaults?: TaskDefaults): App<WithTask<T, N, TaskTypes<unknown[], Record<string, unknown>, Awaited<R>>>>;
+  task<N extends string, A extends ArgsSchema, R, K extends KwargsSchema | undefined = undefined>(name: N, task: TypedTask<A, K, R>, defaults?: TaskDefaults): App<WithTask<T, N, TypedTaskTypes<A, K, R>>>;
+  task(name: string, fnOrTask: TaskFn | TypedTask<ArgsSchema, KwargsSchema | undefined, unknown>, defaults: TaskDefaults = {}): App<TaskMap> {
     if (this.tasks.has(name)) throw new Error(`task '${name}' is registered twice`);
     checkResultDefaults(`task '${name}'`, defaults);
-    this.tasks.set(name, { name, fn, defaults });
+    if (typeof fnOrTask === "function") this.tasks.set(name, { name, fn: fnOrTask, defaults });
+    else this.tasks.set(name, { name, fn: typedTaskFn(name, fnOrTask), defaults, schemas: { args: fnOrTask.args, kwargs: fnOrTask.kwargs } });
     this.mergedDefaults.delete(name);
-    return this;
+    return this as App<TaskMap>;
   }
 
   /**

@@ -15,7 +15,7 @@ export type BrokerKind = (typeof BROKER_KINDS)[number];
 export type BrokerSpec =
   | { kind: "durable-object" }
   | { kind: "cloudflare-queue"; binding: string }
-  | { kind: "service"; binding: string; tokenEnv?: string }
+  | { kind: "service"; binding: string; tokenEnv: string }
   | { kind: "http"; url: string; tokenEnv: string };
 
 /** The default broker. */
@@ -26,6 +26,12 @@ export const QUEUE_MAX_DELAY_S = 12 * 60 * 60;
 
 /** Queue name → broker, for the queues not on the default broker. */
 export type BrokerMap = Map<string, BrokerSpec>;
+
+/** True for a loopback host name (localhost, 127.0.0.0/8, ::1). */
+export function isLoopback(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
 
 function specOf(key: string, route: Route): BrokerSpec {
   const kind = route.broker ?? "durable-object";
@@ -44,7 +50,9 @@ function specOf(key: string, route: Route): BrokerSpec {
     case "cloudflare-queue":
       return { kind: "cloudflare-queue", binding: need("binding") };
     case "service":
-      return route.token_env ? { kind: "service", binding: need("binding"), tokenEnv: route.token_env } : { kind: "service", binding: need("binding") };
+      // The peer app's token for this app, never this app's own (its admin token would open this
+      // app's whole API to the peer, and tie both apps to one secret).
+      return { kind: "service", binding: need("binding"), tokenEnv: need("token_env") };
     case "http": {
       const url = need("url");
       let parsed: URL;
@@ -53,7 +61,11 @@ function specOf(key: string, route: Route): BrokerSpec {
       } catch {
         throw new Error(`${where} on broker 'http' has url '${url}', which is not a URL`);
       }
-      if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error(`${where} on broker 'http' needs an https:// url, not '${url}'`);
+      // The token travels in every request: https only; plain http to loopback for local dev
+      // (refused at start-up outside it, see brokerEnvProblem).
+      if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && isLoopback(parsed.hostname))) {
+        throw new Error(`${where} on broker 'http' needs an https:// url, not '${url}' (plain http only to loopback in local dev)`);
+      }
       return { kind: "http", url: url.replace(/\/+$/, ""), tokenEnv: need("token_env") };
     }
   }
@@ -91,6 +103,7 @@ export function compileBrokers(routes: Record<string, Route>): BrokerMap {
 /** The env var names and bindings a broker map needs, for the start-up check. */
 export function brokerEnvProblem(map: BrokerMap, env: object): string | null {
   const e = env as Record<string, unknown>;
+  const dev = e.EDGERY_DEV === "true";
   for (const [queue, spec] of map) {
     switch (spec.kind) {
       case "cloudflare-queue": {
@@ -105,13 +118,17 @@ export function brokerEnvProblem(map: BrokerMap, env: object): string | null {
         if (!b || typeof b.fetch !== "function") {
           return `queue '${queue}' is on broker 'service' with binding '${spec.binding}', but the Worker has no service binding '${spec.binding}' (add [[services]] binding = "${spec.binding}" to wrangler.toml)`;
         }
-        if (spec.tokenEnv && typeof e[spec.tokenEnv] !== "string") {
-          return `queue '${queue}' is on broker 'service' with token_env '${spec.tokenEnv}', but the Worker has no such secret or var`;
+        // Local dev sends `dev-peer` when the secret is not set (src/runtime/tokens.ts).
+        if (!dev && (typeof e[spec.tokenEnv] !== "string" || e[spec.tokenEnv] === "")) {
+          return `queue '${queue}' is on broker 'service' with token_env '${spec.tokenEnv}', but the Worker has no such secret (wrangler secret put ${spec.tokenEnv}: the token the peer app gives this app)`;
         }
         break;
       }
       case "http":
-        if (typeof e[spec.tokenEnv] !== "string" || e[spec.tokenEnv] === "") {
+        if (!dev && new URL(spec.url).protocol !== "https:") {
+          return `queue '${queue}' is on broker 'http' with url '${spec.url}': plain http is allowed to loopback in local dev only; use https://`;
+        }
+        if (!dev && (typeof e[spec.tokenEnv] !== "string" || e[spec.tokenEnv] === "")) {
           return `queue '${queue}' is on broker 'http' (${spec.url}) with token_env '${spec.tokenEnv}', but the Worker has no such secret (wrangler secret put ${spec.tokenEnv})`;
         }
         break;

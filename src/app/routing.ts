@@ -22,7 +22,10 @@ export interface Route {
   binding?: string;
   /** Base URL of the other edgery app an `http` broker posts to. */
   url?: string;
-  /** Name of the env var (secret) holding the token of the other app (`http`; `service` optional). */
+  /**
+   * Name of the secret holding the token the other app gave this one (scope `peer` there), for
+   * `service` and `http` brokers (required); in local dev `dev-peer` when it is not set.
+   */
   token_env?: string;
   /** Result backend of the tasks this route matches (a task's own `backend` wins). See docs/result-backends.md. */
   backend?: string;

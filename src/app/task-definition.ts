@@ -4,6 +4,7 @@
  */
 import type { TaskContext } from "./task-context.js";
 import { BACKEND_KINDS } from "../protocol/index.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
 
 /** A task function: positional args, then kwargs, then the request context. */
 export type TaskFn = (ctx: TaskContext, args: unknown[], kwargs: Record<string, unknown>) => unknown;
@@ -42,11 +43,24 @@ export interface TaskDefaults {
   result_r2_threshold?: number;
 }
 
+/** A Standard Schema of a task's positional arguments (a tuple or an array). */
+export type ArgsSchema = StandardSchemaV1<readonly unknown[], readonly unknown[]>;
+/** A Standard Schema of a task's kwargs (an object). */
+export type KwargsSchema = StandardSchemaV1<object, object>;
+
+/** The schemas a typed task checks its arguments with. */
+export interface ArgSchemas {
+  args: ArgsSchema;
+  kwargs?: KwargsSchema | undefined;
+}
+
 /** A registered task. */
 export interface TaskDefinition {
   name: string;
   fn: TaskFn;
   defaults: TaskDefaults;
+  /** A typed task's schemas: the API checks a sent task's arguments with them (422). */
+  schemas?: ArgSchemas;
 }
 
 /**

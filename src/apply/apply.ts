@@ -4,6 +4,7 @@
  * enqueued before everything validated, and a queue that fails undoes the queues already done.
  */
 import {
+  MAX_CANVAS_TASKS,
   MAX_MESSAGE_BYTES,
   WireError,
   type Canvas,
@@ -11,6 +12,7 @@ import {
   type TaskOptions,
 } from "../protocol/index.js";
 import { assignIds } from "../canvas/ids.js";
+import { plannedRuns } from "../canvas/runs.js";
 import { groupsOf, handleOf } from "../canvas/handle.js";
 import { plan, rootInherit, type ChordInit } from "../canvas/plan.js";
 import type { EdgeryEnv } from "../runtime/env.js";
@@ -19,10 +21,12 @@ import type { TaskMessage } from "../protocol/message.js";
 import { planEnvOf } from "../app/plan-env.js";
 import { canvasExpiresS } from "../app/task-settings.js";
 import { groupBy } from "../runtime/group-by.js";
-import { chordStub, resultShard, resultStub, shardOf } from "../runtime/stubs.js";
+import { chordStub, idempotencyStub, resultShard, shardOf } from "../runtime/stubs.js";
 import { registryOf, type BrokerRegistry } from "../brokers/registry.js";
 import type { Broker } from "../brokers/broker.js";
 import { QUEUE_MAX_DELAY_S } from "../app/broker-config.js";
+import { checkSentArgs, hasSchemas, type SentArgs } from "./sent-args.js";
+import { jsonStringBytes } from "../runtime/pack.js";
 
 /** One canvas to apply, with call-time values and the path of its body (for errors). */
 export interface ApplyItem {
@@ -83,26 +87,46 @@ interface Prepared {
    * groups, so that a group lives as long as its longest-lived member's result, not a fixed day.
    */
   groupsExpireS: number;
+  /** The messages of typed tasks, whose arguments are checked before anything is sent. */
+  typed: SentArgs[];
+}
+
+/**
+ * Throws `invalid_signature` when the request plans more than MAX_CANVAS_TASKS runs, every
+ * callback copy counted (the parser counts each node once; a `link` on a group runs per member).
+ */
+function checkRuns(items: ApplyItem[]): void {
+  let runs = 0;
+  for (const item of items) {
+    runs += plannedRuns(withCallOptions(item.canvas, item.options));
+    if (runs > MAX_CANVAS_TASKS) {
+      throw new WireError("invalid_signature", `the request plans ${runs > 1e12 ? "over a trillion" : runs} task runs, callback copies included; at most ${MAX_CANVAS_TASKS}`, item.path || undefined);
+    }
+  }
 }
 
 /** Validates and plans (pure but for the clock and ids). */
 export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepared {
   const env = planEnvOf(app, now);
-  const out: Prepared = { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0 };
+  const out: Prepared = { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0, typed: [] };
   for (const item of items) checkTasks(app, item.canvas, item.path);
+  checkRuns(items);
   for (const item of items) {
     const canvas = assignIds(withCallOptions(item.canvas, item.options));
     const p = plan(canvas, rootInherit({ prepend: item.args ?? [], kwargs: item.kwargs ?? {} }), env);
     for (const m of p.messages) {
       const json = JSON.stringify(m);
-      // A UTF-8 byte is at most 3 per UTF-16 unit: most messages need no encoding to be measured.
-      if (json.length * 3 <= MAX_MESSAGE_BYTES) continue;
-      const bytes = new TextEncoder().encode(json).length;
+      // Measured as it is sent: embedded in a delivery as a JSON string, in UTF-8. That is at
+      // most 3 bytes per UTF-16 unit of this JSON (JSON.stringify escapes every control
+      // character), so most messages need no counting.
+      if (json.length * 3 + 2 <= MAX_MESSAGE_BYTES) continue;
+      const bytes = jsonStringBytes(json);
       if (bytes > MAX_MESSAGE_BYTES) {
-        throw new WireError("payload_too_large", `task '${m.task}' encodes to ${bytes} bytes; one message may be at most ${MAX_MESSAGE_BYTES}`, item.path || undefined);
+        throw new WireError("payload_too_large", `task '${m.task}' is ${bytes} bytes as sent; one message may be at most ${MAX_MESSAGE_BYTES}`, item.path || undefined);
       }
     }
     if (app.brokers.size > 0) checkDelays(app, canvas, p.messages, item.path, now);
+    for (const m of p.messages) if (hasSchemas(app, m)) out.typed.push({ message: m, path: findNode(canvas, m.id, item.path)?.path ?? item.path });
     out.handles.push(handleOf(canvas));
     out.messages.push(...p.messages);
     out.chords.push(...p.chords);
@@ -167,41 +191,78 @@ function idempotencyKeyOf(item: ApplyItem): string | undefined {
   return typeof key === "string" ? key : undefined;
 }
 
+/** An idempotency key this apply took: to be committed once its enqueue went through, else released. */
+interface Claim {
+  key: string;
+  handleId: string;
+}
+
 /**
  * Applies canvases: all or none. Returns their handles in order. An item with an
- * `idempotency_key` seen within its `result_expires` answers the first handle and enqueues
- * nothing; the claim is given back if the apply fails.
+ * `idempotency_key` committed within its `result_expires` answers that first handle and enqueues
+ * nothing. A key counts only once its apply's enqueue went through: a concurrent apply with the
+ * same key waits for that outcome (409 `idempotency_in_progress` past IDEMPOTENCY_WAIT_MS), and
+ * a failed apply gives its keys back.
  */
 export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]): Promise<Handle[]> {
   const keys = items.map(idempotencyKeyOf);
-  if (keys.every((k) => k === undefined)) return applyPrepared(env, app, prepare(app, items));
+  if (keys.every((k) => k === undefined)) {
+    const prepared = prepare(app, items);
+    await checkSentArgs(app, prepared.typed);
+    return applyPrepared(env, app, prepared);
+  }
   const each = items.map((item) => prepare(app, [item]));
-  const claims = await Promise.all(
-    items.map(async (item, i) => {
-      const key = keys[i];
-      if (key === undefined) return null;
+  await checkSentArgs(app, each.flatMap((p) => p.typed));
+  // Items of this request that share a key are one apply: the first one's.
+  const firstOf = new Map<string, number>();
+  keys.forEach((k, i) => k !== undefined && !firstOf.has(k) && firstOf.set(k, i));
+  const taken: Claim[] = [];
+  const answers = new Map<string, Handle>();
+  const outcomes = await Promise.allSettled(
+    [...firstOf].map(async ([key, i]) => {
+      const item = items[i]!;
       const handle = each[i]!.handles[0]!;
       const ttl = canvasExpiresS(app, withCallOptions(item.canvas, item.options));
-      return { key, ...(await resultStub(env, `idem:${key}`).claim(key, handle, ttl)) };
+      const got = await idempotencyStub(env, key).claim(handle, ttl);
+      if (got.kind === "fresh") taken.push({ key, handleId: handle.id });
+      else if (got.kind === "done") answers.set(key, got.handle as Handle);
+      else throw new WireError("idempotency_in_progress", `an apply with idempotency_key '${key}' is still being enqueued; try again`, join(item.path, "options.idempotency_key"));
     }),
   );
-  const fresh = each.filter((_, i) => claims[i]?.fresh !== false);
-  const merged: Prepared = { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0 };
-  for (const p of fresh) {
+  const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+  if (refused) {
+    await releaseClaims(env, taken);
+    throw refused.reason;
+  }
+  const merged: Prepared = { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0, typed: [] };
+  each.forEach((p, i) => {
+    const key = keys[i];
+    if (key !== undefined && (answers.has(key) || firstOf.get(key) !== i)) return;
     merged.groupsExpireS = Math.max(merged.groupsExpireS, p.groupsExpireS);
     merged.messages.push(...p.messages);
     merged.chords.push(...p.chords);
     merged.groups.push(...p.groups);
-  }
+  });
   try {
     if (merged.messages.length > 0 || merged.chords.length > 0) await applyPrepared(env, app, merged);
   } catch (err) {
-    await Promise.allSettled(
-      claims.map((c, i) => (c?.fresh ? resultStub(env, `idem:${c.key}`).release(c.key, each[i]!.handles[0]!.id) : undefined)),
-    );
+    await releaseClaims(env, taken);
     throw err;
   }
-  return items.map((_, i) => (claims[i] ? (claims[i]!.handle as Handle) : each[i]!.handles[0]!));
+  // The enqueue went through: from now on the keys answer these handles. A commit that fails
+  // leaves its key pending, free again after IDEMPOTENCY_PENDING_S.
+  const committed = await Promise.allSettled(taken.map((c) => idempotencyStub(env, c.key).commit(c.handleId)));
+  for (const r of committed) if (r.status === "rejected") console.error("edgery: committing an idempotency key failed", r.reason);
+  return items.map((_, i) => {
+    const key = keys[i];
+    if (key === undefined) return each[i]!.handles[0]!;
+    return answers.get(key) ?? each[firstOf.get(key)!]!.handles[0]!;
+  });
+}
+
+/** Gives back the keys of an apply that did not go through. */
+async function releaseClaims(env: EdgeryEnv, claims: Claim[]): Promise<void> {
+  await Promise.allSettled(claims.map((c) => idempotencyStub(env, c.key).release(c.handleId)));
 }
 
 /** Records groups, opens chords and enqueues a prepared apply (all or none). */
@@ -217,19 +278,31 @@ async function applyPrepared(env: EdgeryEnv, app: App, p: Prepared): Promise<Han
   // brokers that cannot take an enqueue back (a Queue message once sent).
   const phases: Array<Array<[string, TaskMessage[]]>> = registry.map.size === 0 ? [byQueue] : [[], [], []];
   if (registry.map.size > 0) for (const g of byQueue) phases[phaseOf(registry, g[0])]!.push(g);
-  const done: Array<[string, TaskMessage[]]> = [];
+  const tried: Array<[string, TaskMessage[]]> = [];
   let failed: unknown;
   for (const phase of phases) {
     if (phase.length === 0) continue;
-    failed = await enqueueGroups(registry, phase, done);
+    failed = await enqueueGroups(registry, phase, tried);
     if (failed !== undefined) break;
   }
   if (failed !== undefined) {
-    await Promise.allSettled(done.map(([queue, msgs]) => registry.brokerOf(queue).cancel?.(msgs)));
+    // Every queue tried is undone, the failed ones too: an enqueue may fail after its commit
+    // (the answer lost), and cancel of what was never taken is harmless.
+    const undone = await Promise.allSettled(tried.map(([queue, msgs]) => cancelOn(registry, queue, msgs)));
     console.error("edgery: enqueue failed; undone", failed);
+    if (undone.some((u) => u.status === "rejected")) {
+      throw new WireError("overloaded", "the queue could not take the tasks now, and some of them may have been enqueued: read their results before sending again");
+    }
     throw new WireError("overloaded", "the queue could not take the tasks now; nothing was enqueued, try again");
   }
   return p.handles;
+}
+
+/** Takes an enqueue back from a queue's broker (one without `cancel` cannot: it rejects). */
+async function cancelOn(registry: BrokerRegistry, queue: string, msgs: TaskMessage[]): Promise<unknown> {
+  const broker = registry.brokerOf(queue);
+  if (!broker.cancel) throw new Error(`the ${broker.kind} broker of queue '${queue}' cannot take an enqueue back`);
+  return broker.cancel(msgs);
 }
 
 /** 0: another app (service/http); 1: the QueueDO; 2: a broker that cannot take an enqueue back. */
@@ -245,21 +318,21 @@ function phaseOf(registry: BrokerRegistry, queue: string): number {
   return broker.cancellable ? 1 : 2;
 }
 
-/** Enqueues groups concurrently; records the ones taken in `done`; returns the first failure. */
-async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, TaskMessage[]]>, done: Array<[string, TaskMessage[]]>): Promise<unknown> {
+/** Enqueues groups concurrently; records every group whose broker was asked in `tried`; returns the first failure. */
+async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, TaskMessage[]]>, tried: Array<[string, TaskMessage[]]>): Promise<unknown> {
   const results = await Promise.allSettled(
-    groups.map(([queue, msgs]) => {
+    groups.map(([queue, msgs], i) => {
+      let broker: Broker;
       try {
-        return registry.brokerOf(queue).enqueue(msgs);
+        broker = registry.brokerOf(queue);
       } catch (err) {
+        // No broker (a missing binding): nothing was sent there, nothing to undo.
         return Promise.reject(err);
       }
+      tried.push(groups[i]!);
+      return broker.enqueue(msgs);
     }),
   );
-  let failed: unknown;
-  results.forEach((r, i) => {
-    if (r.status === "fulfilled") done.push(groups[i]!);
-    else if (failed === undefined) failed = r.reason ?? new Error("enqueue failed");
-  });
-  return failed;
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  return failure ? (failure.reason ?? new Error("enqueue failed")) : undefined;
 }

@@ -9,7 +9,7 @@
  *
  * All of them pass the same conformance suite (test/brokers/conformance.ts).
  */
-import { DEFAULT_CONCURRENCY, type QueueStats } from "../protocol/index.js";
+import { DEFAULT_CONCURRENCY, DEFAULT_PREFETCH, type QueueStats } from "../protocol/index.js";
 import type { TaskMessage } from "../protocol/message.js";
 import type { QueueSettings } from "../protocol/rpc.js";
 
@@ -46,6 +46,21 @@ export class QueueFullError extends Error {
   override readonly name = "QueueFullError";
 }
 
+/**
+ * Messages no Queue message can carry, even alone (UTF-8 bytes as sent): the broker took the
+ * others and refuses these for good. A caller fails them (PayloadTooLarge) instead of retrying.
+ */
+export class PayloadTooLargeError extends Error {
+  override readonly name = "PayloadTooLargeError";
+  constructor(
+    /** The refused messages' ids. */
+    readonly ids: string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A broker that could not take or answer a request (its far side failed or timed out). */
 export class BrokerUnavailableError extends Error {
   override readonly name = "BrokerUnavailableError";
@@ -53,5 +68,5 @@ export class BrokerUnavailableError extends Error {
 
 /** Stats of a queue whose broker keeps no counts (cloudflare-queue): all zero. */
 export function emptyStats(name: string): QueueStats {
-  return { name, waiting: 0, delayed: 0, leased: 0, paused: false, concurrency: DEFAULT_CONCURRENCY, completed: 0, failed: 0 };
+  return { name, waiting: 0, delayed: 0, leased: 0, paused: false, concurrency: DEFAULT_CONCURRENCY, prefetch: DEFAULT_PREFETCH, completed: 0, failed: 0 };
 }

@@ -8,10 +8,11 @@
  * (`revoked:<queue>:<id>`, for REVOKED_MEMORY_S) and the consumer checks the list when a batch
  * starts: the task then ends REVOKED without running.
  */
-import { QUEUE_BATCH_MAX, QUEUE_MESSAGE_BUDGET_BYTES, REVOKED_MEMORY_S, type QueueStats } from "../protocol/index.js";
+import { QUEUE_BATCH_MAX, QUEUE_BODY_MAX_BYTES, REVOKED_MEMORY_S, type QueueStats } from "../protocol/index.js";
 import type { TaskMessage } from "../protocol/message.js";
 import type { Effect } from "../canvas/effects.js";
-import { emptyStats, type Broker } from "./broker.js";
+import { emptyStats, PayloadTooLargeError, type Broker } from "./broker.js";
+import { jsonStringBytes, sendBatches, utf8Bytes } from "../runtime/pack.js";
 import { QUEUE_MAX_DELAY_S } from "../app/broker-config.js";
 
 /** The body of one Queue message on a `cloudflare-queue` broker. */
@@ -35,20 +36,26 @@ export interface OutgoingDirect {
   delaySeconds?: number;
 }
 
-/** Sending limits of one `sendBatch` call. */
-const SEND_BATCH_BYTES = 250 * 1024;
-
 /** Seconds to delay a message with this eta (0 = now), at most one 12 h hop. */
 export function delayOf(eta: number | null, now: number): number {
   if (eta === null || eta <= now) return 0;
   return Math.min(QUEUE_MAX_DELAY_S, Math.ceil((eta - now) / 1000));
 }
 
+/** Queue messages packed for sending, and the task messages none can carry. */
+export interface DirectPack {
+  /** `sendBatch` calls, in order. */
+  batches: OutgoingDirect[][];
+  /** Messages too large for a Queue message even alone (UTF-8 bytes as sent). */
+  tooBig: TaskMessage[];
+}
+
 /**
- * Packs messages of one queue into Queue messages (up to 100 tasks and ~120 KB each; one delay
- * per Queue message), then into `sendBatch` calls (100 messages and 250 KB at most each). Pure.
+ * Packs messages of one queue into Queue messages (up to 100 tasks and QUEUE_BODY_MAX_BYTES
+ * each, in UTF-8 bytes of the JSON sent; one delay per Queue message), then into `sendBatch`
+ * calls within the platform's limits. A message that cannot fit alone is set apart. Pure.
  */
-export function packDirect(queue: string, messages: TaskMessage[], now: number): OutgoingDirect[][] {
+export function packDirect(queue: string, messages: TaskMessage[], now: number): DirectPack {
   const byDelay = new Map<number, TaskMessage[]>();
   for (const m of messages) {
     const d = delayOf(m.eta, now);
@@ -56,39 +63,34 @@ export function packDirect(queue: string, messages: TaskMessage[], now: number):
     if (list) list.push(m);
     else byDelay.set(d, [m]);
   }
+  // {"kind":"edgery.direct","queue":…,"tasks":[]}
+  const envelope = '{"kind":"edgery.direct","queue":,"tasks":[]}'.length + jsonStringBytes(queue);
   const outgoing: Array<{ msg: OutgoingDirect; bytes: number }> = [];
+  const tooBig: TaskMessage[] = [];
   for (const [delay, list] of byDelay) {
     let tasks: TaskMessage[] = [];
-    let size = 0;
+    let size = envelope;
     const flush = () => {
       if (tasks.length === 0) return;
       const msg: OutgoingDirect = delay > 0 ? { body: { kind: "edgery.direct", queue, tasks }, delaySeconds: delay } : { body: { kind: "edgery.direct", queue, tasks } };
-      outgoing.push({ msg, bytes: size + 128 });
+      outgoing.push({ msg, bytes: size });
       tasks = [];
-      size = 0;
+      size = envelope;
     };
     for (const m of list) {
-      const bytes = JSON.stringify(m).length + 1;
-      if (tasks.length > 0 && (tasks.length >= QUEUE_BATCH_MAX || size + bytes > QUEUE_MESSAGE_BUDGET_BYTES)) flush();
+      const bytes = utf8Bytes(JSON.stringify(m));
+      if (envelope + bytes > QUEUE_BODY_MAX_BYTES) {
+        tooBig.push(m);
+        continue;
+      }
+      // A comma before every task but the first.
+      if (tasks.length > 0 && (tasks.length >= QUEUE_BATCH_MAX || size + bytes + 1 > QUEUE_BODY_MAX_BYTES)) flush();
+      size += tasks.length > 0 ? bytes + 1 : bytes;
       tasks.push(m);
-      size += bytes;
     }
     flush();
   }
-  const batches: OutgoingDirect[][] = [];
-  let current: OutgoingDirect[] = [];
-  let size = 0;
-  for (const { msg, bytes } of outgoing) {
-    if (current.length > 0 && (current.length >= QUEUE_BATCH_MAX || size + bytes > SEND_BATCH_BYTES)) {
-      batches.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(msg);
-    size += bytes;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return { batches: sendBatches(outgoing).map((b) => b.map((o) => o.msg)), tooBig };
 }
 
 const REVOKED_PREFIX = "revoked:";
@@ -120,11 +122,22 @@ export class CloudflareQueueBroker implements Broker {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  /**
+   * Sends the messages; then, if some could not fit a Queue message even alone, refuses those
+   * for good (PayloadTooLargeError: the caller fails them instead of trying again).
+   */
   async enqueue(messages: TaskMessage[]): Promise<void> {
     const first = messages[0];
     if (!first) return;
-    for (const batch of packDirect(first.queue, messages, this.clock())) {
+    const { batches, tooBig } = packDirect(first.queue, messages, this.clock());
+    for (const batch of batches) {
       await this.producer.sendBatch(batch.map((m) => ({ ...m, contentType: "json" as const })));
+    }
+    if (tooBig.length > 0) {
+      throw new PayloadTooLargeError(
+        tooBig.map((m) => m.id),
+        `${tooBig.length === 1 ? `task ${tooBig[0]!.id} is` : `${tooBig.length} tasks are`} too large for a Queue message (at most ${QUEUE_BODY_MAX_BYTES} bytes as sent)`,
+      );
     }
   }
 

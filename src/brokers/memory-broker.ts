@@ -5,7 +5,7 @@
  * revoke ends waiting/delayed ones and remembers the id; `failing` makes every call reject, as
  * a far side that is down.
  */
-import { DEFAULT_CONCURRENCY, DEFAULT_MAX_WAITING, type QueueStats } from "../protocol/index.js";
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_WAITING, DEFAULT_PREFETCH, type QueueStats } from "../protocol/index.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { BrokerUnavailableError, QueueFullError, type Broker, type QueueSettings } from "./broker.js";
 
@@ -36,7 +36,7 @@ export class MemoryBroker implements Broker {
   }
 
   private settingsOf(queue: string): Required<QueueSettings> {
-    return this.settings.get(queue) ?? { concurrency: DEFAULT_CONCURRENCY, paused: false, max_waiting: DEFAULT_MAX_WAITING };
+    return this.settings.get(queue) ?? { concurrency: DEFAULT_CONCURRENCY, paused: false, max_waiting: DEFAULT_MAX_WAITING, prefetch: DEFAULT_PREFETCH };
   }
 
   async enqueue(messages: TaskMessage[]): Promise<void> {
@@ -86,7 +86,7 @@ export class MemoryBroker implements Broker {
       else if (h.m.eta !== null && h.m.eta > now) counts.delayed++;
       else counts.waiting++;
     }
-    return { name: queue, ...counts, paused: s.paused, concurrency: s.concurrency, ...(this.done.get(queue) ?? { completed: 0, failed: 0 }) };
+    return { name: queue, ...counts, paused: s.paused, concurrency: s.concurrency, prefetch: s.prefetch, ...(this.done.get(queue) ?? { completed: 0, failed: 0 }) };
   }
 
   async configure(queue: string, settings: QueueSettings): Promise<QueueStats> {

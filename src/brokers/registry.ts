@@ -2,11 +2,12 @@
  * The broker registry of a Worker: resolves a queue (through the routes that name it) to its
  * broker, with the Worker's bindings. Queues no route puts elsewhere are on the QueueDO.
  */
+import { fulfilled } from "../runtime/settled.js";
 import type { TaskMessage } from "../protocol/message.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import { getApp } from "../runtime/app-registry.js";
 import type { App } from "../app/app.js";
-import { configuredToken } from "../runtime/tokens.js";
+import { peerToken } from "../runtime/tokens.js";
 import type { Broker } from "./broker.js";
 import { brokerEnvProblem, type BrokerMap, type BrokerSpec } from "../app/broker-config.js";
 import { DurableObjectBroker } from "./durable-object-broker.js";
@@ -26,13 +27,13 @@ export function createBroker(spec: BrokerSpec, env: EdgeryEnv, queue = "?"): Bro
     case "cloudflare-queue":
       return new CloudflareQueueBroker(e[spec.binding] as Queue<DirectBody>, env.RESULTS_KV);
     case "service": {
+      // The peer's own token for this app (its scope `peer`), never this app's admin token.
       const fetcher = e[spec.binding] as Fetcher;
-      const token = spec.tokenEnv ? (e[spec.tokenEnv] as string) : (configuredToken(env) ?? "");
-      return new RemoteBroker("service", (path, init) => fetcher.fetch(`https://edgery.internal${path}`, init), token);
+      return new RemoteBroker("service", (path, init) => fetcher.fetch(`https://edgery.internal${path}`, init), peerToken(env, spec.tokenEnv) ?? "");
     }
     case "http": {
       const base = spec.url;
-      return new RemoteBroker("http", (path, init) => fetch(base + path, init), e[spec.tokenEnv] as string);
+      return new RemoteBroker("http", (path, init) => fetch(base + path, init), peerToken(env, spec.tokenEnv) ?? "");
     }
   }
 }
@@ -144,14 +145,15 @@ export function brokerProblem(app: App, env: EdgeryEnv): string | null {
 }
 
 /**
- * Revokes ids in every queue this Worker knows (the directory's and the routes'), each through
- * its broker; a remote app is asked once. Returns what each answered.
- * @throws when a broker cannot be reached (the API answers 503: a revoke may be sent again).
+ * Revokes ids in the given queues and in this Worker's other apps, each through its broker; a
+ * remote app is asked once. Returns what each answered. A queue that fails is left out (logged):
+ * one damaged queue must not fail every revoke.
+ * @throws only when every queue asked failed (the API answers 503: a revoke may be sent again).
  */
 export async function revokeEverywhere(env: EdgeryEnv, app: App, queues: string[], ids: string[], terminate: boolean): Promise<Array<{ revoked: string[] }>> {
   const registry = registryOf(env, app);
   const asked = new Set<string>();
-  const calls: Array<Promise<{ revoked: string[] }>> = [];
+  const calls: Array<{ queue: string; call: Promise<{ revoked: string[] }> }> = [];
   for (const queue of new Set([...queues, ...registry.otherQueues()])) {
     const spec = registry.specOf(queue);
     if (spec && (spec.kind === "service" || spec.kind === "http")) {
@@ -159,10 +161,17 @@ export async function revokeEverywhere(env: EdgeryEnv, app: App, queues: string[
       if (asked.has(key)) continue;
       asked.add(key);
     }
-    const broker = registry.brokerOf(queue);
-    if (broker.revoke) calls.push(broker.revoke(queue, ids, terminate));
+    try {
+      const broker = registry.brokerOf(queue);
+      if (broker.revoke) calls.push({ queue, call: broker.revoke(queue, ids, terminate) });
+    } catch (err) {
+      calls.push({ queue, call: Promise.reject(err) });
+    }
   }
-  return Promise.all(calls);
+  const settled = await Promise.allSettled(calls.map((c) => c.call));
+  const answers = fulfilled(settled, (i, reason) => console.error(`edgery: revoke in queue '${calls[i]!.queue}' failed`, reason));
+  if (calls.length > 0 && answers.length === 0) throw (settled.find((r) => r.status === "rejected") as PromiseRejectedResult).reason;
+  return answers;
 }
 
 /** A queue's stats from its broker (a remote app's own, forwarded). */

@@ -7,6 +7,7 @@
  */
 import type { Canvas, TaskErrorInfo } from "../protocol/index.js";
 import type { ChordRef, TaskMessage } from "../protocol/message.js";
+import type { Outcome } from "../protocol/outcome.js";
 import { leafIds, startIds } from "./handle.js";
 import { rootInherit, type Inherit } from "./plan.js";
 
@@ -34,6 +35,14 @@ export interface ResultWrite {
   kwargs?: Record<string, unknown>;
 }
 
+/**
+ * A state write of a message that is not final (STARTED, RETRY, a custom state such as
+ * PROGRESS), with the message's fields; `extra` adds the state's own (started_at, error, meta).
+ */
+export function stateWrite(m: TaskMessage, state: string, worker: string | null, extra: Partial<ResultWrite> = {}): ResultWrite {
+  return { id: m.id, state, task: m.task, queue: m.queue, worker, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id, ...extra };
+}
+
 /** A chord member's report. */
 export interface ChordReport {
   index: number;
@@ -49,10 +58,6 @@ export type Effect =
   | { kind: "apply"; canvas: Canvas; inherit: Inherit }
   | { kind: "chord"; chordId: string; report: ChordReport };
 
-/** How a task ended. */
-export type Outcome =
-  | { kind: "success"; value: unknown; worker: string; startedAt: number | null; doneAt: number }
-  | { kind: "failure"; state: "FAILURE" | "REVOKED"; error: TaskErrorInfo; worker: string | null; startedAt: number | null; doneAt: number };
 
 /** The result write for a finished message. */
 function finalWrite(msg: TaskMessage, outcome: Outcome, resultExpires: number, extended: boolean): ResultWrite {

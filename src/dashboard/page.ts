@@ -54,7 +54,7 @@ export const DASHBOARD_HTML = /* html */ `<!doctype html>
 
 <form id="login">
   <h2>API token</h2>
-  <label for="token" class="muted">The bearer token of this edgery Worker (EDGERY_TOKEN; <code>dev-token</code> in local dev).</label>
+  <label for="token" class="muted">A bearer token of this edgery Worker with the read scope (admin for queue settings; <code>dev-token</code> in local dev).</label>
   <input id="token" type="password" autocomplete="off" placeholder="token">
   <div class="err" id="login-error"></div>
   <button class="primary" id="connect" type="submit">Connect</button>

@@ -6,7 +6,7 @@ import { App, edgery } from "../index.js";
 import { registerDemoTasks } from "./tasks.js";
 import { registerScenarioTasks } from "../../examples/scenarios/tasks.js";
 
-export { QueueDO, ResultDO, ChordDO, EventsDO, ScheduleDO } from "../index.js";
+export { QueueDO, ResultDO, ChordDO, EventsDO, ScheduleDO, DirectoryDO, IdempotencyDO, EdgeryDelivery } from "../index.js";
 
 const app = new App({ name: "edgery" });
 app.optionalTasks(registerDemoTasks);
@@ -16,7 +16,7 @@ app.optionalTasks(registerScenarioTasks);
 // with `direct.noop` (returns null) on it for the bench and tests; any task sent with
 // `options.queue: "direct"` goes there too.
 app.route({
-  "billing.*": { queue: "billing", broker: "service", binding: "BILLING" },
+  "billing.*": { queue: "billing", broker: "service", binding: "BILLING", token_env: "BILLING_TOKEN" },
   "direct.*": { queue: "direct", broker: "cloudflare-queue", binding: "DIRECT" },
 });
 app.optionalTasks((a) => a.task("direct.noop", () => null));

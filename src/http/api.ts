@@ -1,11 +1,22 @@
 /**
- * The API: a Hono app with thin routes (parse → call → answer), auth before routing on every
- * `/v1` path but health, and one error mapper that turns anything into the contract's JSON.
+ * The HTTP front door of an edgery Worker: one Hono app for every request. In order: CORS (off
+ * unless origins are configured, cors.ts); the broker configuration check; auth before routing on
+ * every `/v1` path but health, each route then naming the scope it needs (auth.ts); thin routes
+ * (parse → call → answer); the internal broker endpoint mounted as a sub-app. One error mapper
+ * (errors.ts) turns anything thrown into the contract's JSON; 404 and 405 are derived from the
+ * routes registered here. The consumer's local-dev hand-off is RPC (src/index.ts EdgeryDelivery),
+ * not a route.
  */
 import { Hono } from "hono";
 import { VERSION, WireError } from "../protocol/index.js";
 import type { App } from "../app/app.js";
-import { checkAuth } from "./auth.js";
+import { brokerProblem } from "../brokers/registry.js";
+import { BROKER_PATH } from "../brokers/remote-broker.js";
+import { authenticated } from "./auth.js";
+import { brokerEndpoint } from "./broker-endpoint.js";
+import { errorResponse } from "./errors.js";
+import { cors } from "./cors.js";
+import { allowedMethodsOf } from "./allowed-methods.js";
 import { applyRoutes } from "./routes/apply.js";
 import { queueRoutes } from "./routes/queues.js";
 import { resultRoutes } from "./routes/results.js";
@@ -16,50 +27,22 @@ import { scheduleRoutes } from "./routes/schedules.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import type { ApiEnv } from "./types.js";
 
-/** Path patterns of the contract with their methods, for 404 vs 405. */
-const KNOWN: Array<[RegExp, string[]]> = [
-  [/^\/v1\/health$/, ["GET"]],
-  [/^\/v1\/tasks\/[^/]+$/, ["POST"]],
-  [/^\/v1\/apply$/, ["POST"]],
-  [/^\/v1\/apply\/bulk$/, ["POST"]],
-  [/^\/v1\/results$/, ["GET"]],
-  [/^\/v1\/results\/[^/]+$/, ["GET", "DELETE"]],
-  [/^\/v1\/results\/[^/]+\/revoke$/, ["POST"]],
-  [/^\/v1\/groups\/[^/]+$/, ["GET"]],
-  [/^\/v1\/queues$/, ["GET"]],
-  [/^\/v1\/queues\/[^/]+$/, ["GET", "PUT"]],
-  [/^\/v1\/queues\/[^/]+\/messages$/, ["DELETE"]],
-  [/^\/v1\/metrics$/, ["GET"]],
-  [/^\/v1\/events$/, ["GET"]],
-  [/^\/v1\/dead-letters$/, ["GET"]],
-  [/^\/v1\/dead-letters\/[^/]+\/replay$/, ["POST"]],
-  [/^\/v1\/schedules$/, ["GET"]],
-  [/^\/dashboard$/, ["GET"]],
-];
-
-/** Builds the API for an app. */
+/** Builds the front door for an app. */
 export function createApi(app: App): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
-
-  api.onError((err, c) => {
-    if (err instanceof WireError) {
-      if (err.code === "overloaded" || err.code === "not_configured") c.header("Retry-After", "1");
-      return c.json(err.toJSON(), err.status as 400);
-    }
-    console.error("edgery: unexpected error", err);
-    return c.json({ error: { code: "overloaded", message: "the request could not be carried out now; try again" } }, 503, { "Retry-After": "1" });
-  });
+  api.onError((err) => errorResponse(err));
+  api.use("*", cors);
 
   api.use("*", async (c, next) => {
+    // A route whose broker binding or secret is missing: every request says so, by name.
+    const problem = brokerProblem(app, c.env);
+    if (problem) throw new WireError("not_configured", `edgery: ${problem}`);
     c.set("app", app);
-    const path = c.req.path;
-    if (path.startsWith("/v1/") && path !== "/v1/health") checkAuth(c.env, c.req.header("authorization"));
-    const known = KNOWN.find(([re]) => re.test(path));
-    if (known && !known[1].includes(c.req.method) && !(c.req.method === "HEAD" && known[1].includes("GET"))) {
-      throw new WireError("method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${known[1].join(" or ")}`);
-    }
     await next();
   });
+  // Auth before routing: no token → 401 even for an unknown /v1 path. Each route then names
+  // the scope it needs (src/http/auth.ts `need`).
+  api.use("/v1/*", async (c, next) => (c.req.path === "/v1/health" ? next() : authenticated(c, next)));
 
   api.get("/v1/health", (c) => c.json({ ok: true, version: VERSION }));
   applyRoutes(api);
@@ -70,7 +53,16 @@ export function createApi(app: App): Hono<ApiEnv> {
   deadLetterRoutes(api);
   scheduleRoutes(api);
   dashboardRoutes(api);
+  api.route(BROKER_PATH, brokerEndpoint());
 
-  api.notFound((c) => c.json(new WireError("not_found", `no route ${c.req.method} ${c.req.path}`).toJSON(), 404));
+  const allowed = allowedMethodsOf(api);
+  api.notFound((c) => {
+    const methods = allowed(c.req.path);
+    if (methods.length > 0) {
+      const err = new WireError("method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}; use ${methods.join(" or ")}`);
+      return errorResponse(err, { allow: methods.join(", ") });
+    }
+    return errorResponse(new WireError("not_found", `no route ${c.req.method} ${c.req.path}`));
+  });
   return api;
 }

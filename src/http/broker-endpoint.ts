@@ -1,30 +1,33 @@
 /**
  * The internal broker endpoint of an edgery app: what a `service` or `http` broker of another
- * app calls. Authenticated with this app's token (Bearer; `dev-token` in local dev).
+ * app calls, mounted on the API at {@link BROKER_PATH}. Needs a Bearer token with the `peer` scope
+ * (or `admin`): the token the peer app sends over its `service`/`http` broker.
  *
- * - `POST {BROKER_PATH}/enqueue {messages}`: this app routes each message by its own routes
- *   (the sender chose the app, this app chooses the queue, as Celery's per-app `task_routes`)
- *   and enqueues it on its own broker of that queue. Idempotent on the QueueDO (by id).
- * - `POST {BROKER_PATH}/cancel {messages}`: takes them back (undo of a failed apply).
- * - `POST {BROKER_PATH}/revoke {ids, terminate}`: revokes in this app's own queues.
- * - `GET|PUT {BROKER_PATH}/queues/:name`, `DELETE {BROKER_PATH}/queues/:name/messages`.
+ * - `POST /enqueue {messages}`: this app routes each message by its own routes (the sender chose
+ *   the app, this app chooses the queue, as Celery's per-app `task_routes`) and enqueues it on its
+ *   own broker of that queue. Idempotent on the QueueDO (by id).
+ * - `POST /cancel {messages}`: takes them back (undo of a failed apply).
+ * - `POST /revoke {ids, terminate}`: revokes in this app's own queues.
+ * - `GET /results/:id?wait=S`: a result this app holds.
+ * - `GET|PUT /queues/:name`, `DELETE /queues/:name/messages`.
  *
  * Never forwards again: a queue this app would send to a remote broker is served by its own
  * QueueDO here, so a misrouted task fails visibly (NotRegistered) instead of looping.
  */
-import { DEFAULT_QUEUE, MAX_WAIT_S, WireError } from "../protocol/index.js";
+import { Hono } from "hono";
+import { DEFAULT_QUEUE, WireError } from "../protocol/index.js";
 import { readResult } from "../results/read.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { directoryStub } from "../runtime/stubs.js";
-import { checkAuth } from "./auth.js";
+import { fulfilled } from "../runtime/settled.js";
+import { authenticated, need } from "./auth.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
 import { queueOf } from "../app/task-settings.js";
 import type { Broker, QueueSettings } from "../brokers/broker.js";
 import { registryOf } from "../brokers/registry.js";
-import { BROKER_PATH } from "../brokers/remote-broker.js";
-
-const QUEUE_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
+import { queueName, waitMs } from "./query.js";
+import type { ApiEnv } from "./types.js";
 
 /** The queue this app routes a task to (a map/starmap by the task it wraps). */
 export function localQueueOf(app: App, m: TaskMessage): string {
@@ -38,23 +41,6 @@ function localBroker(env: EdgeryEnv, app: App, queue: string): Broker {
   const registry = registryOf(env, app);
   const kind = registry.specOf(queue)?.kind;
   return kind === "service" || kind === "http" ? registry.default : registry.brokerOf(queue);
-}
-
-function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-}
-
-function errorResponse(err: unknown): Response {
-  if (err instanceof WireError) {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (err.code === "overloaded" || err.code === "not_configured") headers["retry-after"] = "1";
-    return new Response(JSON.stringify(err.toJSON()), { status: err.status, headers });
-  }
-  console.error("edgery: broker endpoint failed", err);
-  return new Response(JSON.stringify({ error: { code: "overloaded", message: "the broker could not take this now; try again" } }), {
-    status: 503,
-    headers: { "content-type": "application/json", "retry-after": "1" },
-  });
 }
 
 async function messagesOf(request: Request): Promise<TaskMessage[]> {
@@ -79,58 +65,68 @@ function routed(app: App, messages: TaskMessage[]): Map<string, TaskMessage[]> {
   return out;
 }
 
-/** True for a request to the broker endpoint. */
-export function isBrokerRequest(url: URL): boolean {
-  return url.pathname.startsWith(BROKER_PATH + "/");
+/** Enqueues (or cancels) messages on this app's own brokers, each queue at once. */
+async function enqueueLocally(env: EdgeryEnv, app: App, request: Request, cancel: boolean): Promise<number> {
+  const groups = routed(app, await messagesOf(request));
+  const results = await Promise.allSettled(
+    [...groups].map(([queue, msgs]) => {
+      const b = localBroker(env, app, queue);
+      return cancel ? (b.cancel?.(msgs) ?? Promise.resolve()) : b.enqueue(msgs);
+    }),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  // The sender keeps the messages and sends them again: the QueueDO skips ids it holds.
+  if (failed) throw failed.reason;
+  return [...groups.values()].reduce((n, l) => n + l.length, 0);
 }
 
-/** Answers a request to the broker endpoint. */
-export async function handleBrokerRequest(request: Request, env: EdgeryEnv, app: App): Promise<Response> {
-  try {
-    checkAuth(env, request.headers.get("authorization"));
-    const url = new URL(request.url);
-    const path = url.pathname.slice(BROKER_PATH.length);
-    const method = request.method;
-    if (method === "POST" && (path === "/enqueue" || path === "/cancel")) {
-      const groups = routed(app, await messagesOf(request));
-      const cancel = path === "/cancel";
-      const results = await Promise.allSettled(
-        [...groups].map(([queue, msgs]) => {
-          const b = localBroker(env, app, queue);
-          return cancel ? (b.cancel?.(msgs) ?? Promise.resolve()) : b.enqueue(msgs);
-        }),
-      );
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-      // The sender keeps the messages and sends them again: the QueueDO skips ids it holds.
-      if (failed) throw failed.reason;
-      return json({ accepted: [...groups.values()].reduce((n, l) => n + l.length, 0) }, 202);
-    }
-    if (method === "POST" && path === "/revoke") {
-      const body = (await request.json().catch(() => null)) as { ids?: unknown; terminate?: unknown } | null;
-      if (!Array.isArray(body?.ids) || body.ids.some((id) => typeof id !== "string")) throw new WireError("invalid_request", "ids: must be a list of task ids", "ids");
-      const ids = body.ids as string[];
-      const known = await directoryStub(env).listQueues();
-      const queues = [...new Set([DEFAULT_QUEUE, ...app.routedQueues(), ...known])];
-      const answers = await Promise.all(queues.map((q) => localBroker(env, app, q).revoke?.(q, ids, body.terminate === true) ?? { revoked: [] }));
-      return json({ revoked: [...new Set(answers.flatMap((a) => a.revoked))] });
-    }
-    const r = /^\/results\/([^/]+)$/.exec(path);
-    if (r && method === "GET") {
-      // Another app reading a result this app holds (its `http` broker sent the task here).
-      const wait = Math.min(Number(url.searchParams.get("wait") ?? 0) || 0, MAX_WAIT_S) * 1000;
-      return json(await readResult(env, decodeURIComponent(r[1]!), wait, () => undefined));
-    }
-    const m = /^\/queues\/([^/]+)(\/messages)?$/.exec(path);
-    if (m) {
-      const name = decodeURIComponent(m[1]!);
-      if (!QUEUE_NAME.test(name)) throw new WireError("invalid_request", `'${name}' is not a queue name`, "name");
-      const b = localBroker(env, app, name);
-      if (m[2] && method === "DELETE") return json(b.purge ? await b.purge(name) : { purged: 0 });
-      if (!m[2] && method === "GET" && b.stats) return json(await b.stats(name));
-      if (!m[2] && method === "PUT" && b.configure) return json(await b.configure(name, (await request.json()) as QueueSettings));
-    }
-    throw new WireError("not_found", `no broker route ${method} ${url.pathname}`);
-  } catch (err) {
-    return errorResponse(err);
-  }
+/** A queue operation this queue's broker does not have: as an unknown route. */
+function missing(c: { req: { method: string; path: string } }): never {
+  throw new WireError("not_found", `no broker route ${c.req.method} ${c.req.path}`);
+}
+
+/** The broker endpoint as a sub-app of the API (mounted at BROKER_PATH). */
+export function brokerEndpoint(): Hono<ApiEnv> {
+  const b = new Hono<ApiEnv>();
+  // Auth before routing, as on /v1: an unknown broker path without a token is 401 too. Only a
+  // peer app's token (scope `peer`, or `admin`) reaches it: never an enqueue or read token.
+  b.use("*", authenticated, need("peer"));
+
+  b.post("/enqueue", async (c) => c.json({ accepted: await enqueueLocally(c.env, c.get("app"), c.req.raw, false) }, 202));
+  b.post("/cancel", async (c) => c.json({ accepted: await enqueueLocally(c.env, c.get("app"), c.req.raw, true) }, 202));
+
+  b.post("/revoke", async (c) => {
+    const body = (await c.req.raw.json().catch(() => null)) as { ids?: unknown; terminate?: unknown } | null;
+    if (!Array.isArray(body?.ids) || body.ids.some((id) => typeof id !== "string")) throw new WireError("invalid_request", "ids: must be a list of task ids", "ids");
+    const ids = body.ids as string[];
+    const app = c.get("app");
+    const known = await directoryStub(c.env).listQueues();
+    const queues = [...new Set([DEFAULT_QUEUE, ...app.routedQueues(), ...known])];
+    // One damaged queue must not fail the revoke in every other.
+    const answers = fulfilled(
+      await Promise.allSettled(queues.map(async (q) => (await localBroker(c.env, app, q).revoke?.(q, ids, body.terminate === true)) ?? { revoked: [] })),
+      (i, reason) => console.error(`edgery: revoke in queue '${queues[i]}' failed`, reason),
+    );
+    return c.json({ revoked: [...new Set(answers.flatMap((a) => a.revoked))] });
+  });
+
+  // Another app reading a result this app holds (its `http` broker sent the task here).
+  b.get("/results/:id", async (c) => c.json(await readResult(c.env, c.req.param("id"), waitMs(c.req.query("wait")), () => undefined)));
+
+  b.get("/queues/:name", async (c) => {
+    const name = queueName(c.req.param("name"));
+    const broker = localBroker(c.env, c.get("app"), name);
+    return broker.stats ? c.json(await broker.stats(name)) : missing(c);
+  });
+  b.put("/queues/:name", async (c) => {
+    const name = queueName(c.req.param("name"));
+    const broker = localBroker(c.env, c.get("app"), name);
+    return broker.configure ? c.json(await broker.configure(name, (await c.req.raw.json()) as QueueSettings)) : missing(c);
+  });
+  b.delete("/queues/:name/messages", async (c) => {
+    const name = queueName(c.req.param("name"));
+    const broker = localBroker(c.env, c.get("app"), name);
+    return c.json(broker.purge ? await broker.purge(name) : { purged: 0 });
+  });
+  return b;
 }

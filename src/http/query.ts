@@ -2,7 +2,7 @@
  * Query parameters shared by the operations routes: `limit` and `queue`, with the contract's
  * errors (422 `invalid_request` naming the parameter).
  */
-import { WireError } from "../protocol/index.js";
+import { MAX_WAIT_S, WireError } from "../protocol/index.js";
 
 /** Queue names, as the queue routes accept them. */
 export const QUEUE_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -19,4 +19,18 @@ export function queueParam(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   if (!QUEUE_NAME.test(raw)) throw new WireError("invalid_request", `queue: '${raw}' is not a queue name (letters, digits and . _ : - only)`, "queue");
   return raw;
+}
+
+/** A queue name from a path segment, or 422 `invalid_request` at `name`. */
+export function queueName(name: string): string {
+  if (!QUEUE_NAME.test(name)) throw new WireError("invalid_request", `'${name}' is not a queue name (letters, digits and . _ : - only)`, "name");
+  return name;
+}
+
+/** `?wait=S` in ms (0 when absent), at most MAX_WAIT_S seconds. */
+export function waitMs(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return 0;
+  const s = Number(raw);
+  if (!Number.isFinite(s) || s < 0) throw new WireError("invalid_request", "wait: must be a number of seconds >= 0", "wait");
+  return Math.min(s, MAX_WAIT_S) * 1000;
 }

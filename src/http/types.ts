@@ -3,9 +3,11 @@
  */
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
+import type { Scope } from "../runtime/tokens.js";
 
 /** Bindings and per-request variables of the API. */
 export interface ApiEnv {
   Bindings: EdgeryEnv;
-  Variables: { app: App };
+  /** `scopes`: the request's token's, once authenticated (src/http/auth.ts). */
+  Variables: { app: App; scopes?: ReadonlySet<Scope> };
 }

@@ -11,12 +11,52 @@ export const MAX_PRIORITY = 9;
 export const DEFAULT_QUEUE = "default";
 /** Largest request body the API accepts. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-/** Largest single task message once encoded (Cloudflare Queues' message limit). */
-export const MAX_MESSAGE_BYTES = 128 * 1024;
+/**
+ * Largest Cloudflare Queue message: UTF-8 bytes of the serialized message, metadata included
+ * (not 128 KiB, and not a string's `.length`).
+ */
+export const QUEUE_MESSAGE_MAX_BYTES = 128_000;
+/** Bytes of a Queue message kept for the platform's own metadata (about 100 are used). */
+export const QUEUE_MESSAGE_METADATA_BYTES = 256;
+/** Largest body edgery puts in one Queue message: the limit less the metadata. */
+export const QUEUE_BODY_MAX_BYTES = QUEUE_MESSAGE_MAX_BYTES - QUEUE_MESSAGE_METADATA_BYTES;
+/** Most bytes one `sendBatch` call may carry (256 KB), metadata included. */
+export const QUEUE_SEND_BATCH_MAX_BYTES = 256_000;
+/**
+ * Bytes a delivery adds around one task's message beyond the message's own escaped JSON: the
+ * delivery envelope (queue name), the lease, deadline and redelivered fields, and what a queue
+ * may add to a message later (a rate-limit slot, a retry count).
+ */
+export const DELIVERY_TASK_OVERHEAD_BYTES = 512;
+/**
+ * Largest task message apply accepts, counted as it is sent: UTF-8 bytes of its JSON embedded as
+ * a JSON string (every `"` and `\` doubled). Such a message fits one Queue message alone.
+ */
+export const MAX_MESSAGE_BYTES = QUEUE_BODY_MAX_BYTES - DELIVERY_TASK_OVERHEAD_BYTES;
 /** Most messages in one Cloudflare Queue batch, and most tasks packed into one Queue message. */
 export const QUEUE_BATCH_MAX = 100;
-/** Budget for the tasks packed into one Queue message (below the 128 KB limit, for framing). */
-export const QUEUE_MESSAGE_BUDGET_BYTES = 120 * 1024;
+/** Default `prefetch` of a queue: how many of its tasks one delivery may carry. */
+export const DEFAULT_PREFETCH = QUEUE_BATCH_MAX;
+/** Largest `prefetch` (a delivery is one Queue message: it carries at most this many tasks). */
+export const MAX_PREFETCH = QUEUE_BATCH_MAX;
+/**
+ * Latest time a Durable Object alarm may be set to (`setAlarm` throws past the year 2189); a
+ * queue's alarm is clamped to it.
+ */
+export const ALARM_MAX_EPOCH_MS = Date.UTC(2189, 0, 1);
+/**
+ * Latest `eta` a signature may ask for (epoch ms): well inside what a queue's alarm can hold
+ * (ALARM_MAX_EPOCH_MS); later is `422 invalid_signature`.
+ */
+export const MAX_ETA_EPOCH_MS = Date.UTC(2150, 0, 1);
+/** Longest `countdown` a signature may ask for (seconds): a hundred years; longer is 422. */
+export const MAX_COUNTDOWN_S = 100 * 365 * 24 * 60 * 60;
+/** Attempts an outbox row (a transition's follow-ups) gets before its tasks end FAILURE. */
+export const OUTBOX_MAX_ATTEMPTS = 10;
+/** First wait before a failed outbox row or Queue send is tried again (it doubles each time). */
+export const RETRY_BACKOFF_FIRST_MS = 1_000;
+/** Longest wait between two tries of a failing outbox row or Queue send. */
+export const RETRY_BACKOFF_MAX_MS = 5 * 60_000;
 /** Bytes of JSON bound as one SQL parameter or stored in one row (Cloudflare limits a string to 2 MB). */
 export const SQL_PARAM_BUDGET_BYTES = 1_000_000;
 /** Most signatures in one `POST /v1/apply/bulk`. */
@@ -25,6 +65,13 @@ export const MAX_BULK = 1000;
 export const MAX_CANVAS_DEPTH = 32;
 /** Most task nodes one canvas may expand to (a chord of 10,000 members must fit). */
 export const MAX_CANVAS_TASKS = 20_000;
+/**
+ * Deepest nesting of arrays/objects in one signature's JSON (args, kwargs, options, canvas):
+ * deeper values would overflow the stack of the code that walks them (a 422, not a 503).
+ */
+export const MAX_JSON_DEPTH = 512;
+/** Largest number of seconds an option takes (countdown, expires, time limits, result_expires): 10 years. */
+export const MAX_OPTION_SECONDS = 10 * 365 * 24 * 60 * 60;
 /** KV's minimum `expirationTtl`, in seconds. */
 export const KV_MIN_TTL_S = 60;
 /** Default `result_expires`: one day, as in Celery. */
@@ -33,6 +80,18 @@ export const DEFAULT_RESULT_EXPIRES_S = 24 * 60 * 60;
 export const MAX_WAIT_S = 30;
 /** Default lease length for a task with no hard time limit (Celery's visibility timeout role). */
 export const DEFAULT_VISIBILITY_TIMEOUT_S = 30 * 60;
+/**
+ * How long a begun task stays leased without a heartbeat from its consumer (which sends one
+ * every half second while the task runs): past it the worker is taken for lost, whatever the
+ * task's time limit. A QueueDO renews the lease at most every third of this.
+ */
+export const WORKER_LEASE_MS = 30_000;
+/**
+ * Most times an `acks_late` task is begun by a worker that is then lost. Past it the task is a
+ * poison message (it kills its consumer, or keeps landing beside one that does): it fails with
+ * WorkerLostError and becomes a dead letter instead of being delivered again.
+ */
+export const MAX_DELIVERIES = 5;
 /** Grace added to a hard time limit before the lease deadline fences the task's late result. */
 export const HARD_LIMIT_GRACE_MS = 250;
 /** Default concurrency window of a queue: how many of its tasks may be leased at once. */
@@ -45,6 +104,15 @@ export const DEFAULT_MAX_RETRIES = 3;
 export const DEFAULT_RETRY_DELAY_S = 180;
 /** Number of ResultDO shards results are spread over (by a hash of the task id). */
 export const RESULT_SHARDS = 8;
+/**
+ * How long an idempotency key is held for an apply still enqueueing: past it (the apply crashed
+ * between claim and enqueue) the key is free again.
+ */
+export const IDEMPOTENCY_PENDING_S = 30;
+/** How long a second apply with a key still being enqueued waits for the first's outcome before 409. */
+export const IDEMPOTENCY_WAIT_MS = 10_000;
+/** How long a queue stays idle and empty before it leaves the directory (listing, metrics, revoke). */
+export const QUEUE_IDLE_UNLIST_MS = 60 * 60 * 1000;
 /** How long a revoked id is remembered by queues, so a late-arriving message is dropped. */
 export const REVOKED_MEMORY_S = 24 * 60 * 60;
 /** The edgery version reported by `GET /v1/health`. */

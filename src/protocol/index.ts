@@ -1,12 +1,7 @@
 /**
  * edgery's wire protocol: pure types, schemas and constants shared by the Worker and the client.
- * Imports nothing of edgery's own outside this folder.
+ * Imports nothing of edgery's own outside this folder. The client imports only `shared.ts` (no
+ * zod); the Worker also gets the zod parsers of signatures.
  */
-export * from "./constants.js";
-export * from "./states.js";
-export * from "./task-error.js";
-export * from "./wire-error.js";
-export * from "./signature.js";
+export * from "./shared.js";
 export * from "./parse-signature.js";
-export * from "./result.js";
-export * from "./rate-limit.js";

@@ -78,3 +78,14 @@ export interface DeliveryBody {
   queue: string;
   tasks: WireLeasedTask[];
 }
+
+/** True for a value of the {@link DeliveryBody} shape (a queue name and leased tasks as sent). */
+export function isDeliveryBody(v: unknown): v is DeliveryBody {
+  if (typeof v !== "object" || v === null) return false;
+  const { queue, tasks } = v as { queue?: unknown; tasks?: unknown };
+  if (typeof queue !== "string" || queue === "" || queue.length > 128 || !Array.isArray(tasks) || tasks.length === 0) return false;
+  return tasks.every((t) => {
+    const x = t as Partial<Record<keyof WireLeasedTask, unknown>> | null;
+    return typeof x === "object" && x !== null && typeof x.lease === "string" && typeof x.deadline === "number" && typeof x.redelivered === "boolean" && typeof x.body === "string";
+  });
+}

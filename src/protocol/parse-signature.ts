@@ -3,30 +3,38 @@
  * problem is a `WireError` `invalid_signature` naming the dotted path of the culprit.
  */
 import { z } from "zod";
-import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, MAX_PRIORITY, MIN_PRIORITY } from "./constants.js";
+import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, MAX_COUNTDOWN_S, MAX_ETA_EPOCH_MS, MAX_JSON_DEPTH, MAX_OPTION_SECONDS, MAX_PRIORITY, MIN_PRIORITY } from "./constants.js";
 import { PRIMITIVE_TASKS, type Canvas, type TaskNode, type TaskOptions } from "./signature.js";
 import { WireError } from "./wire-error.js";
 import { isRateLimit } from "./rate-limit.js";
 
+/** A number of seconds: finite, at most MAX_OPTION_SECONDS (a larger one would overflow a date). */
+const seconds = z.number().max(MAX_OPTION_SECONDS, `must be at most ${MAX_OPTION_SECONDS} seconds`);
+
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date");
+/** An `eta`: a date no later than a queue can hold. */
+const etaDate = isoDate.refine((s) => Date.parse(s) <= MAX_ETA_EPOCH_MS, `must be no later than ${new Date(MAX_ETA_EPOCH_MS).toISOString()}`);
 
 /** The scalar options; `link`/`link_error` are parsed recursively by hand. */
 const optionsSchema = z.looseObject({
   queue: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, "letters, digits and . _ : - only").nullish(),
   routing_key: z.string().max(256).nullish(),
   priority: z.number().int("must be an integer").min(MIN_PRIORITY).max(MAX_PRIORITY).nullish(),
-  countdown: z.number().min(0, "must not be negative").nullish(),
-  eta: isoDate.nullish(),
-  expires: z.union([z.number(), isoDate]).nullish(),
+  countdown: z.number().min(0, "must not be negative").max(MAX_COUNTDOWN_S, `must be at most ${MAX_COUNTDOWN_S} seconds (100 years)`).nullish(),
+  eta: etaDate.nullish(),
+  expires: z.union([seconds, isoDate]).nullish(),
   task_id: z.string().min(1).max(255).nullish(),
-  soft_time_limit: z.number().positive().nullish(),
-  time_limit: z.number().positive().nullish(),
-  max_retries: z.number().int().min(0).nullish(),
+  // Ids the planner reads (a chord's join, a group's record): strings or nothing.
+  chord_id: z.string().min(1).max(255).nullish(),
+  group_id: z.string().min(1).max(255).nullish(),
+  soft_time_limit: seconds.positive().nullish(),
+  time_limit: seconds.positive().nullish(),
+  max_retries: z.number().int().min(0).max(1_000_000).nullish(),
   acks_late: z.boolean().nullish(),
   stamped_headers: z.array(z.string()).nullish(),
   stamps: z.record(z.string(), z.unknown()).nullish(),
   ignore_result: z.boolean().nullish(),
-  result_expires: z.number().positive().nullish(),
+  result_expires: seconds.positive().nullish(),
   idempotency_key: z.string().min(1).max(256).nullish(),
   rate_limit: z.union([z.number(), z.string()]).refine(isRateLimit, 'must look like "10/s", "100/m" or "1000/h"').nullish(),
   rate_limit_key: z.string().min(1).max(128).nullish(),
@@ -76,7 +84,23 @@ interface ParseState {
  * @throws WireError `invalid_signature` with the culprit's dotted path.
  */
 export function parseSignature(value: unknown, path = ""): Canvas {
+  checkDepth(value, path);
   return parseNode(value, path, 1, { tasks: 0 });
+}
+
+/**
+ * Refuses JSON nested deeper than MAX_JSON_DEPTH (walked with an explicit stack: the check itself
+ * must not overflow). Names the path of the first value too deep.
+ */
+export function checkDepth(value: unknown, path: string): void {
+  const stack: Array<[unknown, number, string]> = [[value, 1, path]];
+  while (stack.length > 0) {
+    const [v, depth, at] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > MAX_JSON_DEPTH) fail(at, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, depth + 1, join(at, i)]));
+    else for (const [k, x] of Object.entries(v)) stack.push([x, depth + 1, join(at, k)]);
+  }
 }
 
 type BaseFields = z.infer<typeof baseSchema>;

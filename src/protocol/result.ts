@@ -51,6 +51,8 @@ export interface QueueStats {
   leased: number;
   paused: boolean;
   concurrency: number;
+  /** How many of the queue's tasks one delivery may carry (`prefetch`). */
+  prefetch: number;
   completed: number;
   failed: number;
 }

@@ -3,8 +3,8 @@
  * ResultDO and what those answer. Declared here, below every caller and every object, so that
  * neither side imports the other for its types.
  */
-import type { TaskErrorInfo } from "./task-error.js";
 import type { WireSignature } from "./signature.js";
+import type { EndStamp, RunResult } from "./outcome.js";
 
 /** Settings a queue accepts (`PUT /v1/queues/:name`); every broker that manages queues takes these. */
 export interface QueueSettings {
@@ -14,22 +14,21 @@ export interface QueueSettings {
   paused?: boolean;
   /** Back-pressure: enqueue is refused (the API answers 503 overloaded) past this many messages. */
   max_waiting?: number;
+  /** How many of the queue's tasks one delivery may carry (1-100; Celery's prefetch). */
+  prefetch?: number;
 }
 
-/** How a run ended, as a consumer reports it before the queue settles it. */
-export type RunResult =
-  | { kind: "success"; value: unknown }
-  | { kind: "failure"; state: "FAILURE" | "REVOKED"; error: TaskErrorInfo }
-  | { kind: "retry"; countdownS: number; error: TaskErrorInfo };
+export type { RunResult } from "./outcome.js";
 
-/** A consumer's report of one task, fenced by its lease (`QueueDO.settle`). */
-export interface SettleItem {
+/**
+ * A consumer's report of one task, fenced by its lease (`QueueDO.settle`): how the run ended and
+ * its stamp (the QueueDO turns the two into an Outcome with `stamped`).
+ */
+export interface SettleItem extends EndStamp {
   lease: string;
   id: string;
   outcome: RunResult;
   worker: string;
-  startedAt: number | null;
-  doneAt: number;
   resultExpires: number;
 }
 

@@ -6,12 +6,16 @@
 export const WIRE_ERRORS = {
   invalid_json: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  /** A second apply with an `idempotency_key` whose first apply is still enqueueing. */
+  idempotency_in_progress: 409,
   payload_too_large: 413,
   invalid_signature: 422,
   unknown_task: 422,
   invalid_request: 422,
+  internal: 500,
   not_configured: 503,
   overloaded: 503,
 } as const;

@@ -5,12 +5,12 @@
  *   result) are replaced by their values, read from R2. Cost: one R2 GET per pointer, per run; only
  *   messages whose JSON holds the pointer marker are walked, so other tasks pay a substring test.
  * - After it succeeds: a value larger than the task's threshold is written to R2 (key
- *   `value/<task id>`) and the settle carries the pointer, never the value.
+ *   `value/<task id>/<nonce>`) and the settle carries the signed pointer, never the value.
  */
 import type { TaskMessage } from "../protocol/message.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { RunResult } from "../protocol/rpc.js";
-import { largeJson, MAX_INLINE_BYTES, POINTER_MARK, resolvePointers } from "./pointer.js";
+import { largeJson, MAX_INLINE_BYTES, POINTER_MARK, PointerSigner, resolvePointers, valueKey } from "./pointer.js";
 import type { ResultPolicy } from "../app/result-policy.js";
 import { loadValue, offloadValue, ValueMissing } from "./r2-backend.js";
 
@@ -28,11 +28,12 @@ const PUT_ATTEMPTS = 3;
 export async function resolveArgs(env: EdgeryEnv, m: TaskMessage, rawJson = argsJson(m)): Promise<RunResult | null> {
   if (!rawJson.includes(POINTER_MARK)) return null;
   const bucket = env.RESULTS_R2;
-  if (!bucket) return null;
+  const signer = PointerSigner.of(env);
+  if (!bucket || !signer) return null;
   try {
     const load = (key: string) => loadValue(bucket, key);
-    m.args = (await resolvePointers(m.args, load)) as unknown[];
-    m.kwargs = (await resolvePointers(m.kwargs, load)) as Record<string, unknown>;
+    m.args = (await resolvePointers(m.args, signer, load)) as unknown[];
+    m.kwargs = (await resolvePointers(m.kwargs, signer, load)) as Record<string, unknown>;
     return null;
   } catch (err) {
     if (err instanceof ValueMissing) return { kind: "failure", state: "FAILURE", error: { type: "ResultMissing", message: err.message } };
@@ -55,12 +56,13 @@ export async function offloadResult(env: EdgeryEnv, policy: ResultPolicy, taskId
   if (outcome.kind !== "success") return outcome;
   const big = largeJson(outcome.value, policy.r2Threshold);
   if (!big) return outcome;
-  const bucket = env.RESULTS_R2;
+  const signer = PointerSigner.of(env);
+  const bucket = signer ? env.RESULTS_R2 : undefined;
   let lastErr: unknown = "no R2 bucket is bound (RESULTS_R2)";
-  if (bucket) {
+  if (bucket && signer) {
     for (let attempt = 1; attempt <= PUT_ATTEMPTS; attempt++) {
       try {
-        return { kind: "success", value: await offloadValue(bucket, taskId, big.json, big.bytes) };
+        return { kind: "success", value: await offloadValue(bucket, signer, valueKey(taskId), big.json, big.bytes) };
       } catch (err) {
         lastErr = err;
         if (attempt < PUT_ATTEMPTS) await new Promise((r) => setTimeout(r, 100 * attempt * attempt));

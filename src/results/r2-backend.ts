@@ -4,10 +4,11 @@
  * - {@link R2Backend}: whole results as JSON objects under `result/<id>` (expiry checked on read;
  *   pair it with an R2 lifecycle rule on the `result/` prefix to delete them).
  * - {@link offloadValue} / {@link loadValue}: a task's value under `value/<id>`, written by the
- *   consumer before it settles; the settle carries a pointer (src/results/pointer.ts).
+ *   consumer before it settles; the settle carries a pointer (src/results/pointer.ts). Each write
+ *   has a key of its own, `value/<id>/<nonce>`: a reused task id never overwrites a value.
  */
 import { keepsOld, type ResultBackend, type StoredResult } from "./backend.js";
-import { makePointer, valueKey, type R2Pointer } from "./pointer.js";
+import { newValueKey, valueKey, type PointerSigner, type R2Pointer } from "./pointer.js";
 
 /** R2 key prefix of whole results. */
 export const RESULT_PREFIX = "result/";
@@ -43,17 +44,32 @@ export class R2Backend implements ResultBackend {
     return r;
   }
 
-  /** Removes the whole result and an offloaded value of that id. */
+  /** Removes the whole result and every offloaded value of that id. */
   async forget(id: string): Promise<void> {
-    await this.bucket.delete([RESULT_PREFIX + id, valueKey(id)]);
+    await this.bucket.delete([RESULT_PREFIX + id, ...(await valueKeysOf(this.bucket, id))]);
   }
 }
 
-/** Writes a task's value (its JSON) to R2 and answers the pointer that replaces it. */
-export async function offloadValue(bucket: R2Bucket, taskId: string, json: string, bytes: number): Promise<R2Pointer> {
-  const key = valueKey(taskId);
-  await bucket.put(key, json, { httpMetadata: { contentType: "application/json" }, customMetadata: { task_id: taskId } });
-  return makePointer(key, bytes);
+/**
+ * Writes a value (its JSON) to R2 under a fresh key below `prefix` (a task's {@link valueKey}, a
+ * chord's list key) and answers the signed pointer that replaces it.
+ */
+export async function offloadValue(bucket: R2Bucket, signer: PointerSigner, prefix: string, json: string, bytes: number): Promise<R2Pointer> {
+  const key = newValueKey(prefix);
+  await bucket.put(key, json, { httpMetadata: { contentType: "application/json" } });
+  return signer.sign(key, bytes);
+}
+
+/** The keys of every value written for `ownerId` (a task id reused, or retried, may have several). */
+export async function valueKeysOf(bucket: R2Bucket, ownerId: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix: valueKey(ownerId), cursor });
+    keys.push(...page.objects.map((o) => o.key));
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return keys;
 }
 
 /** A value that `ValueMissing` says is gone (expired, swept or forgotten). */

@@ -13,7 +13,7 @@ import { D1Backend } from "./d1-backend.js";
 import { registryOf } from "../brokers/registry.js";
 import { KvBackend, readCached } from "./kv-backend.js";
 import { R2Backend, loadValue } from "./r2-backend.js";
-import { isPointer, POINTER_KEY } from "./pointer.js";
+import { isPointer, ownedBy, POINTER_KEY, PointerSigner } from "./pointer.js";
 
 /** How long a `?wait=` read lets the shard answer before it also asks D1. */
 const D1_AFTER_MS = 50;
@@ -111,11 +111,17 @@ async function readRemote(env: EdgeryEnv, id: string): Promise<TaskResult | null
   return null;
 }
 
-/** The result with an R2 pointer replaced by the value (a gone object leaves the pointer). */
+/**
+ * The result with an R2 pointer replaced by the value (a gone object leaves the pointer). Only a
+ * pointer edgery signed, to a key written for this very id, is resolved: anything else a task
+ * returned is its value.
+ */
 export async function resolveResult<T extends TaskResult>(env: EdgeryEnv, r: T): Promise<T> {
-  if (!isPointer(r.result) || !env.RESULTS_R2) return r;
+  const signer = PointerSigner.of(env);
+  if (!isPointer(r.result) || !env.RESULTS_R2 || !signer) return r;
   const bucket = env.RESULTS_R2;
   const key = r.result[POINTER_KEY];
+  if (!ownedBy(key, r.id) || !(await signer.verify(r.result))) return r;
   try {
     return { ...r, result: await loadValue(bucket, key) };
   } catch (err) {

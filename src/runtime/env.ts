@@ -6,6 +6,8 @@ import type { ResultDO } from "../../durable-objects/result-do.js";
 import type { ChordDO } from "../../durable-objects/chord-do.js";
 import type { EventsDO } from "../../durable-objects/events-do.js";
 import type { ScheduleDO } from "../../durable-objects/schedule-do.js";
+import type { DirectoryDO } from "../../durable-objects/directory-do.js";
+import type { IdempotencyDO } from "../../durable-objects/idempotency-do.js";
 import type { DeliveryBody } from "../protocol/message.js";
 
 /** edgery's bindings and settings. */
@@ -13,6 +15,10 @@ export interface EdgeryEnv {
   QUEUE_DO: DurableObjectNamespace<QueueDO>;
   RESULT_DO: DurableObjectNamespace<ResultDO>;
   CHORD_DO: DurableObjectNamespace<ChordDO>;
+  /** The list of queues that hold something (listing, metrics, dead letters ask each). */
+  DIRECTORY_DO: DurableObjectNamespace<DirectoryDO>;
+  /** The claims of `idempotency_key`s, one instance per key. */
+  IDEMPOTENCY_DO: DurableObjectNamespace<IdempotencyDO>;
   /** The live event feed (`GET /v1/events`); without it the feed answers 503 not_configured. */
   EVENTS_DO?: DurableObjectNamespace<EventsDO>;
   /** Run times of the app's schedules; needed only by an app that registers schedules. */
@@ -23,11 +29,23 @@ export interface EdgeryEnv {
   RESULTS_DB?: D1Database;
   /** Large results (over `result_r2_threshold`) and the `r2` backend; without it they stay inline up to 1.5 MiB. */
   RESULTS_R2?: R2Bucket;
-  /** This Worker itself: the consumer hands each delivery to a fresh invocation. */
+  /**
+   * This Worker's EdgeryDelivery entrypoint (a service binding with `entrypoint = "EdgeryDelivery"`):
+   * in local dev the consumer hands each delivery to a fresh invocation (ctx.exports first).
+   */
   SELF?: Fetcher;
-  /** The API token; in local dev it defaults to `dev-token`. */
+  /** A token with every scope (`admin`); see src/runtime/tokens.ts. */
   EDGERY_TOKEN?: string;
-  /** "true" in local dev: demo tasks on, default token. */
+  /**
+   * Signs the R2 pointers of large values (src/results/pointer.ts); defaults to EDGERY_TOKEN.
+   * Set it when the token may rotate: a pointer signed with another secret is plain data.
+   */
+  EDGERY_SIGNING_KEY?: string;
+  /** Scoped tokens, JSON: token → scope or list of scopes (`enqueue`, `read`, `admin`, `peer`). */
+  EDGERY_TOKENS?: string;
+  /** Origins allowed to call the API from a browser (comma-separated, or `*`); CORS is off without it. */
+  EDGERY_CORS_ORIGINS?: string;
+  /** "true" in local dev: demo tasks on, the dev tokens when none is configured. */
   EDGERY_DEV?: string;
   /** Fault harness, read only when EDGERY_DEV is "true": "true" processes every delivery twice. */
   EDGERY_CHAOS_DUPLICATE?: string;

@@ -1,42 +1,145 @@
 /**
- * Packs leased tasks into Cloudflare Queue messages: up to 100 tasks and ~120 KB each.
+ * Packs leased tasks into Cloudflare Queue messages and those into `sendBatch` calls, sized in
+ * the UTF-8 bytes of exactly what is sent (a delivery body serialized as JSON, each task's
+ * message embedded in it as a JSON string), counted without building or encoding that JSON.
  */
-import { QUEUE_BATCH_MAX, QUEUE_MESSAGE_BUDGET_BYTES } from "../protocol/index.js";
+import {
+  QUEUE_BATCH_MAX,
+  QUEUE_BODY_MAX_BYTES,
+  QUEUE_MESSAGE_METADATA_BYTES,
+  QUEUE_SEND_BATCH_MAX_BYTES,
+} from "../protocol/index.js";
 import type { DeliveryBody, WireLeasedTask } from "../protocol/message.js";
 
-/** Splits leased tasks (already in dispatch order) into delivery bodies. */
-export function packDeliveries(queue: string, tasks: Array<{ task: WireLeasedTask; bytes: number }>): DeliveryBody[] {
-  const out: DeliveryBody[] = [];
+/**
+ * UTF-8 bytes of `JSON.stringify(s)` (its quotes included), in one pass over `s` without
+ * building the escaped string: `"` and `\` and the short escapes take 2 bytes, other control
+ * characters 6 (`\u00XX`), a lone surrogate 6 (escaped), a surrogate pair 4, and other
+ * characters their UTF-8 length.
+ */
+export function jsonStringBytes(s: string): number {
+  let n = s.length + 2;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x80) {
+      if (c === 0x22 || c === 0x5c) n += 1;
+    } else if (c < 0x20) {
+      // \b \t \n \f \r have two-character escapes, the rest \u00XX.
+      n += c === 8 || c === 9 || c === 10 || c === 12 || c === 13 ? 1 : 5;
+    } else if (c < 0x800) {
+      n += 1;
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair: two UTF-16 units, four UTF-8 bytes.
+      n += 2;
+      i += 1;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      n += 5;
+    } else {
+      n += 2;
+    }
+  }
+  return n;
+}
+
+/** UTF-8 bytes of `s` (a lone surrogate counts 3, as TextEncoder writes U+FFFD), without encoding it. */
+export function utf8Bytes(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2;
+      i += 1;
+    } else n += 2;
+  }
+  return n;
+}
+
+/** UTF-8 bytes of a delivery body with no tasks: `{"queue":…,"tasks":[]}`. */
+export function deliveryEnvelopeBytes(queue: string): number {
+  return '{"queue":,"tasks":[]}'.length + jsonStringBytes(queue);
+}
+
+/** UTF-8 bytes of one leased task inside a delivery body's `tasks` list (without its comma). */
+export function leasedTaskBytes(task: WireLeasedTask): number {
+  return (
+    '{"lease":,"deadline":,"redelivered":,"body":}'.length +
+    jsonStringBytes(task.lease) +
+    String(task.deadline).length +
+    (task.redelivered ? 4 : 5) +
+    jsonStringBytes(task.body)
+  );
+}
+
+/** A delivery body with its size: UTF-8 bytes of its JSON, as `sendBatch` sends it. */
+export interface SizedDelivery {
+  body: DeliveryBody;
+  bytes: number;
+}
+
+/** What a dispatch's leased tasks come to: the deliveries to send, and the tasks no delivery can carry. */
+export interface DeliveryPlan {
+  deliveries: SizedDelivery[];
+  /** Tasks too large for a Queue message even alone, with their size. */
+  tooBig: Array<{ task: WireLeasedTask; bytes: number }>;
+}
+
+/**
+ * Packs leased tasks (already in dispatch order) into deliveries of at most `prefetch` tasks and
+ * QUEUE_BODY_MAX_BYTES each; a task that cannot fit even alone is set apart (it fails alone,
+ * instead of failing every send that carries it). Pure.
+ */
+export function planDeliveries(queue: string, tasks: WireLeasedTask[], prefetch: number = QUEUE_BATCH_MAX): DeliveryPlan {
+  const perDelivery = Math.max(1, Math.min(prefetch, QUEUE_BATCH_MAX));
+  const envelope = deliveryEnvelopeBytes(queue);
+  const out: DeliveryPlan = { deliveries: [], tooBig: [] };
   let current: WireLeasedTask[] = [];
-  let size = 0;
-  for (const { task, bytes } of tasks) {
-    if (current.length > 0 && (current.length >= QUEUE_BATCH_MAX || size + bytes > QUEUE_MESSAGE_BUDGET_BYTES)) {
-      out.push({ queue, tasks: current });
-      current = [];
-      size = 0;
+  let size = envelope;
+  const flush = () => {
+    if (current.length > 0) out.deliveries.push({ body: { queue, tasks: current }, bytes: size });
+    current = [];
+    size = envelope;
+  };
+  for (const task of tasks) {
+    const bytes = leasedTaskBytes(task);
+    if (envelope + bytes > QUEUE_BODY_MAX_BYTES) {
+      out.tooBig.push({ task, bytes: envelope + bytes });
+      continue;
+    }
+    // A comma before every task but the first.
+    const added = current.length > 0 ? bytes + 1 : bytes;
+    if (current.length >= perDelivery || size + added > QUEUE_BODY_MAX_BYTES) {
+      flush();
+      current.push(task);
+      size += bytes;
+      continue;
     }
     current.push(task);
-    size += bytes + 64;
+    size += added;
   }
-  if (current.length > 0) out.push({ queue, tasks: current });
+  flush();
   return out;
 }
 
-/** Splits delivery bodies into `sendBatch` calls (100 messages, 256 KB at most each). */
-export function sendBatches(bodies: DeliveryBody[], sizes: number[]): DeliveryBody[][] {
-  const out: DeliveryBody[][] = [];
-  let current: DeliveryBody[] = [];
+/**
+ * Splits sized messages into `sendBatch` calls: at most QUEUE_BATCH_MAX messages and
+ * QUEUE_SEND_BATCH_MAX_BYTES each (every message counted with its metadata), in order. Pure.
+ */
+export function sendBatches<T extends { bytes: number }>(messages: T[]): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
   let size = 0;
-  bodies.forEach((b, i) => {
-    const bytes = sizes[i] ?? 0;
-    if (current.length > 0 && (current.length >= QUEUE_BATCH_MAX || size + bytes > 250 * 1024)) {
+  for (const m of messages) {
+    const bytes = m.bytes + QUEUE_MESSAGE_METADATA_BYTES;
+    if (current.length > 0 && (current.length >= QUEUE_BATCH_MAX || size + bytes > QUEUE_SEND_BATCH_MAX_BYTES)) {
       out.push(current);
       current = [];
       size = 0;
     }
-    current.push(b);
+    current.push(m);
     size += bytes;
-  });
+  }
   if (current.length > 0) out.push(current);
   return out;
 }

@@ -24,3 +24,18 @@ export function takeTurn(clocks: Map<string, number>, bucket: string, interval: 
   clocks.set(bucket, at + interval);
   return at;
 }
+
+/**
+ * Most clocks a queue caches in memory (each is in its storage too, `rate_clocks`): past it, the
+ * cache is pruned at dispatch, so one clock per `rate_limit_key` value ever seen cannot pile up.
+ */
+export const RATE_CLOCKS_IN_MEMORY = 10_000;
+
+/**
+ * Drops the cached clocks whose time has passed (a clock at or before now holds nothing back,
+ * so no turn changes); if the cache is still at `max`, empties it (storage has every clock).
+ */
+export function pruneClocks(clocks: Map<string, number>, now: number, max = RATE_CLOCKS_IN_MEMORY): void {
+  for (const [bucket, at] of clocks) if (at <= now) clocks.delete(bucket);
+  if (clocks.size >= max) clocks.clear();
+}

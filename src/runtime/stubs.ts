@@ -1,6 +1,6 @@
 /**
  * Finding the Durable Objects: a queue's QueueDO by name, a result's ResultDO shard by id,
- * a chord's ChordDO by chord id.
+ * a chord's ChordDO by chord id, the directory of queues, an idempotency key's claim.
  */
 import { RESULT_SHARDS } from "../protocol/index.js";
 import type { EdgeryEnv } from "./env.js";
@@ -35,9 +35,14 @@ export function resultShard(env: EdgeryEnv, shard: number) {
   return env.RESULT_DO.get(env.RESULT_DO.idFromName(`shard-${shard}`));
 }
 
-/** The directory: the ResultDO instance that lists known queues. */
+/** The directory: the DirectoryDO that lists the queues holding something. */
 export function directoryStub(env: EdgeryEnv) {
-  return env.RESULT_DO.get(env.RESULT_DO.idFromName("directory"));
+  return env.DIRECTORY_DO.get(env.DIRECTORY_DO.idFromName("queues"));
+}
+
+/** The claim of one idempotency key. */
+export function idempotencyStub(env: EdgeryEnv, key: string) {
+  return env.IDEMPOTENCY_DO.get(env.IDEMPOTENCY_DO.idFromName(key));
 }
 
 /** A chord's ChordDO. */

@@ -1,22 +1,23 @@
 /**
  * The consumer: takes one delivery (up to 100 leased tasks of one queue), begins them at their
- * QueueDO (which renews each lease to the task's hard limit and skips revoked ones), runs them
- * concurrently, and settles them back in small batches as they finish. While tasks run, a
- * heartbeat asks the QueueDO which leases it no longer holds (revoked with terminate) and
- * aborts those tasks at their next await.
+ * QueueDO (which extends each lease to the task's hard limit and skips revoked ones), runs them
+ * concurrently (src/worker/run-delivered.ts), and settles them back in small batches as they
+ * finish. While tasks run, a heartbeat proves this worker alive (the QueueDO renews the tasks'
+ * liveness lease, WORKER_LEASE_MS; silence means the worker is lost) and asks which leases it no
+ * longer holds (revoked with terminate): those tasks are aborted at their next await.
  */
 import { TaskRevokedError } from "../protocol/index.js";
 import type { DeliveryBody, LeasedTask, TaskMessage } from "../protocol/message.js";
+import { REVOKED_MESSAGES } from "../protocol/outcome.js";
 import { queueStub } from "../runtime/stubs.js";
 import type { SettleItem } from "../protocol/rpc.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
-import { leaseMsOf, runTask } from "./execute.js";
-import { offloadResult, resolveArgs } from "../results/offload.js";
-import { resultPolicyOf } from "../app/result-policy.js";
+import { leaseMsOf } from "./execute.js";
+import { runDelivered } from "./run-delivered.js";
 import { runSettingsOf } from "../app/task-settings.js";
 
-/** How often a delivery with tasks still running asks about their leases. */
+/** How often a delivery with tasks still running sends its heartbeat (well inside WORKER_LEASE_MS). */
 const HEARTBEAT_MS = 500;
 /** How long finished tasks wait to be settled together. */
 const SETTLE_DEBOUNCE_MS = 0;
@@ -49,7 +50,7 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
   const heartbeat = setInterval(async () => {
     try {
       const lost = await queue.heartbeat([...running.values()].map((t) => ({ id: t.message.id, lease: t.lease })));
-      for (const lease of lost) controllers.get(lease)?.abort(new TaskRevokedError("the task was terminated"));
+      for (const lease of lost) controllers.get(lease)?.abort(new TaskRevokedError(REVOKED_MESSAGES.terminated));
     } catch (err) {
       console.error("edgery: heartbeat failed", err);
     }
@@ -61,24 +62,25 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
         const controller = new AbortController();
         controllers.set(t.lease, controller);
         running.set(t.lease, t);
-        const startedAt = Date.now();
-        // A large result passed in (chain step, chord body) is read back from R2 first.
-        const ran =
-          (await resolveArgs(env, t.message, rawOf.get(t.lease) ?? "")) ??
-          (await runTask(app, t, controller, {
-            updateState: async (state, meta) => {
-              await queue.updateState(t.message.id, t.lease, state, meta, app.name);
-            },
-            acknowledge: async () => {
-              await queue.acknowledge(t.message.id, t.lease);
-            },
-          }));
-        // A large value goes to R2 now; the settle carries a small pointer (DO rows hold 2 MB).
-        const outcome = await offloadResult(env, resultPolicyOf(app, t.message.task), t.message.id, ran);
+        const ran = await runDelivered(env, app, t, controller, {
+          updateState: async (state, meta) => {
+            await queue.updateState(t.message.id, t.lease, state, meta, app.name);
+          },
+          acknowledge: async () => {
+            await queue.acknowledge(t.message.id, t.lease);
+          },
+        }, rawOf.get(t.lease) ?? "");
         running.delete(t.lease);
-        const expires = runSettingsOf(app, t.message).resultExpiresS;
         // The last task of the delivery to finish settles at once, with whatever waits beside it.
-        const item = { lease: t.lease, id: t.message.id, outcome, worker: app.name, startedAt, doneAt: Date.now(), resultExpires: expires };
+        const item: SettleItem = {
+          lease: t.lease,
+          id: t.message.id,
+          outcome: ran.result,
+          worker: app.name,
+          startedAt: ran.startedAt,
+          doneAt: ran.doneAt,
+          resultExpires: runSettingsOf(app, t.message).resultExpiresS,
+        };
         await settler.add(item, running.size === 0);
       }),
     );

@@ -11,14 +11,15 @@
  * its tasks may run twice (results are first-final-wins, enqueues of follow-ups are by id).
  */
 import type { TaskMessage } from "../protocol/message.js";
-import { outcomeEffects, type Effect, type Outcome } from "../canvas/effects.js";
+import { outcomeEffects, stateWrite, type Effect } from "../canvas/effects.js";
+import { queueEnded, revokedEnding, stamped } from "../protocol/outcome.js";
 import { runEffects } from "../apply/run-effects.js";
 import { planEnvOf } from "../app/plan-env.js";
 import { resultStub } from "../runtime/stubs.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
-import { runTask } from "./execute.js";
-import { offloadResult, resolveArgs } from "../results/offload.js";
+import { runDelivered } from "./run-delivered.js";
+import { retriedMessage } from "./retry.js";
 import { resultPolicyOf } from "../app/result-policy.js";
 import { runSettingsOf } from "../app/task-settings.js";
 import { CloudflareQueueBroker, revokedIn, type DirectBody } from "../brokers/cloudflare-queue-broker.js";
@@ -26,11 +27,6 @@ import { registryOf } from "../brokers/registry.js";
 
 /** A message arriving this much before its eta still runs (the Queue's delay is in whole seconds). */
 const EARLY_MS = 1000;
-
-function revoked(why: "revoked" | "expired", now: number): Outcome {
-  const message = why === "expired" ? "the task expired before it started" : "the task was revoked";
-  return { kind: "failure", state: "REVOKED", error: { type: "TaskRevokedError", message }, worker: null, startedAt: null, doneAt: now };
-}
 
 /** What running one Queue message comes to. */
 export interface DirectRun {
@@ -57,10 +53,10 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
   for (const m of tasks) {
     const expires = runSettingsOf(app, m).resultExpiresS;
     if (m.expires !== null && m.expires <= now) {
-      effects.push(...outcomeEffects(m, revoked("expired", now), expires));
+      effects.push(...outcomeEffects(m, queueEnded(revokedEnding("expired"), now), expires));
       skipped += 1;
     } else if (revokedIds.has(m.id)) {
-      effects.push(...outcomeEffects(m, revoked("revoked", now), expires));
+      effects.push(...outcomeEffects(m, queueEnded(revokedEnding("revoked"), now), expires));
       skipped += 1;
     } else if (m.eta !== null && m.eta > now + EARLY_MS) {
       later.push(m);
@@ -71,36 +67,23 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
 
   await Promise.all(
     toRun.map(async (m) => {
-      const settings = runSettingsOf(app, m);
-      const resultExpires = settings.resultExpiresS;
-      const common = { task: m.task, queue: m.queue, worker: app.name, retries: m.retries, parent_id: m.parent_id, group_id: m.group_id };
-      const startedAt = Date.now();
-      if (settings.trackStarted) {
-        await resultStub(env, m.id).write([{ id: m.id, state: "STARTED", ...common, started_at: startedAt }]);
-      }
-      const policy = resultPolicyOf(app, m.task);
-      // As the leased consumer: large arguments (pointers) are read from R2 first, and a large
-      // value goes to R2 before it is written anywhere.
-      const ran =
-        (await resolveArgs(env, m)) ??
-        (await runTask(app, { lease: "", deadline: 0, redelivered: attempts > 1, message: m }, new AbortController(), {
-          updateState: async (state, meta) => {
-            await resultStub(env, m.id).write([{ id: m.id, state, meta, ...common }]);
-          },
-          acknowledge: async () => undefined,
-        }));
-      const outcome = await offloadResult(env, policy, m.id, ran);
-      const doneAt = Date.now();
-      if (outcome.kind === "retry") {
-        later.push({ ...m, retries: m.retries + 1, eta: outcome.countdownS > 0 ? doneAt + outcome.countdownS * 1000 : null });
-        effects.push({ kind: "store", write: { id: m.id, state: "RETRY", error: outcome.error, result: null, ...common, retries: m.retries + 1 } });
+      if (runSettingsOf(app, m).trackStarted) await resultStub(env, m.id).write([stateWrite(m, "STARTED", app.name, { started_at: Date.now() })]);
+      const leased = { lease: "", deadline: 0, redelivered: attempts > 1, message: m };
+      const ran = await runDelivered(env, app, leased, new AbortController(), {
+        updateState: async (state, meta) => {
+          await resultStub(env, m.id).write([stateWrite(m, state, app.name, { meta })]);
+        },
+        acknowledge: async () => undefined,
+      });
+      const o = ran.result;
+      if (o.kind === "retry") {
+        const retried = retriedMessage(m, o.countdownS, ran.doneAt);
+        later.push(retried);
+        effects.push({ kind: "store", write: stateWrite(retried, "RETRY", app.name, { error: o.error, result: null }) });
         return;
       }
-      const o: Outcome =
-        outcome.kind === "success"
-          ? { kind: "success", value: outcome.value, worker: app.name, startedAt, doneAt }
-          : { kind: "failure", state: outcome.state, error: outcome.error, worker: app.name, startedAt, doneAt };
-      effects.push(...outcomeEffects(m, o, resultExpires, policy.extended));
+      const outcome = stamped(o, { worker: app.name, startedAt: ran.startedAt, doneAt: ran.doneAt });
+      effects.push(...outcomeEffects(m, outcome, runSettingsOf(app, m).resultExpiresS, resultPolicyOf(app, m.task).extended));
     }),
   );
 

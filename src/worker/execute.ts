@@ -11,7 +11,7 @@ import {
   type TaskErrorInfo,
 } from "../protocol/index.js";
 import type { LeasedTask } from "../protocol/message.js";
-import type { RunResult } from "../protocol/rpc.js";
+import { notRegisteredEnding, timeLimitEnding, timeLimitError, type RunResult } from "../protocol/outcome.js";
 import type { App } from "../app/app.js";
 import { maxRetriesOf, runSettingsOf, type RunSettings } from "../app/task-settings.js";
 import { Retry, decideRetry, retryCountdown } from "./retry.js";
@@ -36,7 +36,7 @@ export function leaseMsOf(hardMs: number | null): number | null {
 export async function runTask(app: App, leased: LeasedTask, controller: AbortController, hooks: RunHooks): Promise<RunResult> {
   const m = leased.message;
   const def = app.get(m.task);
-  if (!def) return { kind: "failure", state: "FAILURE", error: { type: "NotRegistered", message: `'${m.task}'` } };
+  if (!def) return notRegisteredEnding(m.task);
   const settings = runSettingsOf(app, m);
   const { softMs, hardMs, defaults } = settings;
   const signal = controller.signal;
@@ -74,7 +74,7 @@ export async function runTask(app: App, leased: LeasedTask, controller: AbortCon
     timers.push(
       setTimeout(() => {
         hardFired = true;
-        const err = new TimeLimitExceeded(`TimeLimitExceeded(${hardMs / 1000})`);
+        const err = new TimeLimitExceeded(timeLimitError(hardMs / 1000).message);
         controller.abort(err);
         reject(err);
       }, hardMs),
@@ -90,10 +90,10 @@ export async function runTask(app: App, leased: LeasedTask, controller: AbortCon
   try {
     const value = await Promise.race([Promise.resolve().then(() => def.fn(ctx, m.args, m.kwargs)), hard, terminated]);
     // A busy loop cannot be interrupted: past the hard limit its result is dropped.
-    if (hardMs !== null && Date.now() - started > hardMs) return timeLimit(hardMs);
+    if (hardMs !== null && Date.now() - started > hardMs) return timeLimitEnding(hardMs / 1000);
     return { kind: "success", value: value === undefined ? null : value };
   } catch (err) {
-    if (hardFired || (hardMs !== null && Date.now() - started > hardMs)) return timeLimit(hardMs ?? 0);
+    if (hardFired || (hardMs !== null && Date.now() - started > hardMs)) return timeLimitEnding(hardMs === null ? null : hardMs / 1000);
     if (err instanceof TaskRevokedError) return { kind: "failure", state: "REVOKED", error: serializeError(err) };
     if (err instanceof Retry) return retryOf(m.task, m.id, m.retries, settings, err);
     const info = serializeError(err);
@@ -104,10 +104,6 @@ export async function runTask(app: App, leased: LeasedTask, controller: AbortCon
   } finally {
     for (const t of timers) clearTimeout(t);
   }
-}
-
-function timeLimit(hardMs: number): RunResult {
-  return { kind: "failure", state: "FAILURE", error: { type: "TimeLimitExceeded", message: `TimeLimitExceeded(${hardMs / 1000})` } };
 }
 
 function retryOf(task: string, id: string, retries: number, settings: RunSettings, r: Retry): RunResult {

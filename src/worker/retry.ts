@@ -2,6 +2,7 @@
  * Retry policy: Celery's countdown, exponential backoff with full jitter, and max_retries.
  */
 import { DEFAULT_RETRY_DELAY_S, type TaskErrorInfo } from "../protocol/index.js";
+import type { TaskMessage } from "../protocol/message.js";
 import type { TaskDefaults } from "../app/app.js";
 import type { RetryOptions } from "../app/task-context.js";
 
@@ -45,4 +46,13 @@ export function decideRetry(opts: {
     };
   }
   return { kind: "retry", countdownS: opts.countdownS, error: opts.exc ?? { type: "Retry", message: `Retry in ${opts.countdownS}s` } };
+}
+
+/**
+ * The message of a retry: the same id with `retries + 1`, due after `countdownS` (from `now`),
+ * without the rate-limit slot its last run was given (the retry queues for a new one).
+ */
+export function retriedMessage(m: TaskMessage, countdownS: number, now: number): TaskMessage {
+  const { rate_slot: _slot, ...options } = m.options;
+  return { ...m, options, retries: m.retries + 1, eta: countdownS > 0 ? now + countdownS * 1000 : null };
 }

@@ -1,10 +1,11 @@
 /**
- * vitest globalSetup for the black-box e2e suite: starts `npm run dev` (wrangler dev) on a free
- * port with a fresh `--persist-to` directory, waits for `GET /v1/health`, provides the base URL
- * to the tests (`inject("baseUrl")`), and kills the whole process group on teardown.
+ * vitest globalSetup for the black-box e2e suite: starts `npm run dev` (Miniflare directly) on a
+ * free port with a fresh `--persist-to` directory, waits for `GET /v1/health`, provides the base
+ * URL to the tests (`inject("baseUrl")`), and kills the whole process group on teardown.
+ * EDGERY_DEV_SERVER=wrangler runs the suite against `npm run dev:wrangler` (wrangler dev) instead.
  *
  * Set EDGERY_E2E_BASE_URL to run the suite against a server that is already running instead
- * (nothing is started or stopped then). EDGERY_E2E_LOG_LEVEL sets wrangler's --log-level
+ * (nothing is started or stopped then). EDGERY_E2E_LOG_LEVEL sets the server's --log-level
  * (default "warn"); the server's output goes to a log file under os.tmpdir(), whose path is
  * printed at start and included in every start-up error.
  */

@@ -52,6 +52,7 @@ export interface QueueStats {
   leased: number;
   paused: boolean;
   concurrency: number;
+  prefetch: number;
   completed: number;
   failed: number;
 }
@@ -251,7 +252,7 @@ export async function queueStats(name: string): Promise<QueueStats> {
   return res.json;
 }
 
-export async function putQueue(name: string, settings: { concurrency?: number; paused?: boolean }): Promise<QueueStats> {
+export async function putQueue(name: string, settings: { concurrency?: number; paused?: boolean; prefetch?: number }): Promise<QueueStats> {
   const res = await api<QueueStats>("PUT", `/v1/queues/${encodeURIComponent(name)}`, settings);
   expect(res.status, describeRes(res)).toBe(200);
   return res.json;

@@ -23,7 +23,7 @@ export default {
       }
       return Response.json(out);
     }
-    if (request.headers.get("authorization") !== "Bearer test-token") return Response.json({ error: { code: "unauthorized" } }, { status: 401 });
+    if (request.headers.get("authorization") !== "Bearer test-peer-token") return Response.json({ error: { code: "unauthorized" } }, { status: 401 });
     if (failing) return new Response("billing is down", { status: 503 });
     if (request.method === "POST" && url.pathname === "/__edgery/broker/enqueue") {
       const { messages } = await request.json();

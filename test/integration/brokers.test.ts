@@ -53,7 +53,7 @@ async function stubSeen(ids: string[]): Promise<Record<string, { args?: unknown[
 }
 
 brokerConformance("service (service binding to another Worker)", () => ({
-  broker: createBroker({ kind: "service", binding: "BILLING" }, e, "billing"),
+  broker: createBroker({ kind: "service", binding: "BILLING", tokenEnv: "BILLING_TOKEN" }, e, "billing"),
   queue: "billing",
   task: "billing.charge",
   async arrived(ids) {

@@ -106,7 +106,7 @@ describe("ChordDO: header results too large for a task message", () => {
     expect(body!.body.length).toBeLessThan(10_000);
     const msg = JSON.parse(body!.body) as TaskMessage;
     const pointer = msg.args[0] as Record<string, unknown>;
-    expect(pointer.$edgery_r2).toBe(`value/${init.id}.header`);
+    expect(pointer.$edgery_r2).toMatch(new RegExp(`^chord-header/${init.id}/`));
     expect(msg.args[1]).toBe("tail");
     const stored = await env.RESULTS_R2!.get(pointer.$edgery_r2 as string);
     expect(JSON.parse(await stored!.text())).toEqual([big(0), big(1), big(2)]);

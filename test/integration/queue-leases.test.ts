@@ -8,6 +8,11 @@ import { describe, expect, it } from "vitest";
 import type { TaskMessage } from "../../src/protocol/message";
 import { beginItem, onlyLease, queue, result, row, rows, sql, success, taskMessage, uid, type MessageRow } from "./helpers";
 
+/** Moves a begun time-limited row past its hard limit, its worker alive to the end (deadline = lease_end). */
+async function pastHardLimit(q: string, id: string, byMs = 1): Promise<void> {
+  await sql(q, "UPDATE messages SET deadline = ?, lease_end = ? WHERE id = ?", Date.now() - byMs, Date.now() - byMs, id);
+}
+
 /** A fresh queue with one message leased to nobody yet. */
 async function leaseOne(over: Partial<TaskMessage> = {}): Promise<{ q: string; m: TaskMessage; lease: string; leased: MessageRow }> {
   const q = uid("q-lease");
@@ -78,7 +83,7 @@ describe("QueueDO hard time limits", () => {
     const stub = queue(q);
     expect(await stub.begin([beginItem(lease, m.id, 1250)])).toEqual([{ lease, action: "run" }]);
     expect(await row(q, m.id)).toMatchObject({ started: 1, time_limited: 1 });
-    await sql(q, "UPDATE messages SET deadline = ? WHERE id = ?", Date.now() - 1000, m.id);
+    await pastHardLimit(q, m.id, 1000);
     expect(await stub.settle([success(lease, m.id, "late")])).toEqual({ accepted: [], refused: [m.id] });
     const r = await result(m.id, q);
     expect(r?.state).toBe("FAILURE");
@@ -92,7 +97,8 @@ describe("QueueDO hard time limits", () => {
     const { q, m, lease } = await leaseOne({ options: { time_limit: 2 } });
     const stub = queue(q);
     await stub.begin([beginItem(lease, m.id, 2250)]);
-    await sql(q, "UPDATE messages SET deadline = ? WHERE id = ?", Date.now() - 1, m.id);
+    // Its heartbeats kept coming: its liveness lease reached the hard limit's end.
+    await pastHardLimit(q, m.id);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await rows(q)).toEqual([]);
     expect(await result(m.id, q)).toMatchObject({ state: "FAILURE", error: { type: "TimeLimitExceeded", message: "TimeLimitExceeded(2)" } });

@@ -1,12 +1,15 @@
 /**
  * The outbox carries effects out in batches; one effect that keeps failing (here a canvas that
- * cannot be planned) must not hold up the others that were due with it.
+ * cannot be planned) must not hold up the others that were due with it. A row that keeps
+ * failing is tried a bounded number of times with backoff; then its tasks end FAILURE.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Effect } from "../../src/canvas/effects";
 import { rootInherit } from "../../src/canvas/plan";
-import { queue, result, uid } from "./helpers";
+import { OUTBOX_MAX_ATTEMPTS } from "../../src/protocol/index.js";
+import type { DeadLetter } from "../../src/protocol/rpc";
+import { queue, result, sql, taskMessage, uid } from "./helpers";
 
 describe("QueueDO outbox", () => {
   it("a failing row is backed off on its own; the rows beside it are carried out", async () => {
@@ -29,5 +32,82 @@ describe("QueueDO outbox", () => {
     expect(left).toHaveLength(1);
     expect(left[0]!.attempts).toBe(1);
     expect(left[0]!.not_before).toBeGreaterThan(0);
+  });
+});
+
+/** The outbox rows of a queue (attempts and effects). */
+async function outboxRows(name: string) {
+  return runInDurableObject(queue(name), async (_instance, state) =>
+    state.storage.sql.exec<{ attempts: number; effect: string }>("SELECT attempts, effect FROM outbox").toArray(),
+  );
+}
+
+/** A follow-up (the next step of a finished task) as the outbox holds it. */
+function followUp(id: string, name: string, args: unknown[], queueName?: string): Effect {
+  return {
+    kind: "apply",
+    canvas: { kind: "task", name, args, kwargs: {}, options: { task_id: id, ...(queueName ? { queue: queueName } : {}) }, immutable: true },
+    inherit: rootInherit({ parentId: "parent", rootId: "parent" }),
+  };
+}
+
+describe("QueueDO outbox bounds", () => {
+  it("a follow-up its broker refuses for good (too large for the direct Queue) ends FAILURE PayloadTooLarge at once, as a dead letter", async () => {
+    const q = uid("q-outbox-big");
+    const stub = queue(q);
+    await stub.configure(q, { paused: true });
+    const id = uid("body");
+    // 70,000 '"': 140,000 bytes as sent, more than one Queue message carries.
+    await runInDurableObject(stub, async (_instance, state) => {
+      state.storage.sql.exec("INSERT INTO outbox (effect) VALUES (?)", JSON.stringify([followUp(id, "direct.noop", ['"'.repeat(70_000)])]));
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const r = await result(id, q);
+    expect([r?.state, r?.error?.type]).toStrictEqual(["FAILURE", "PayloadTooLarge"]);
+    expect(((await stub.deadLetter(q, id)) as DeadLetter | null)?.error.type).toBe("PayloadTooLarge");
+    expect(await outboxRows(q)).toStrictEqual([]);
+  });
+
+  it(`a follow-up that keeps failing is given up after ${OUTBOX_MAX_ATTEMPTS} attempts: FAILURE EnqueueError, a dead letter, an empty outbox`, async () => {
+    const q = uid("q-outbox-bounded");
+    const full = uid("q-full");
+    const stub = queue(q);
+    await stub.configure(q, { paused: true });
+    // A queue that holds one message at most, and holds one: every enqueue to it is refused.
+    await queue(full).configure(full, { paused: true, max_waiting: 1 });
+    await queue(full).enqueue([taskMessage(full, "demo.noop")]);
+    const id = uid("next");
+    await runInDurableObject(stub, async (_instance, state) => {
+      state.storage.sql.exec("INSERT INTO outbox (effect) VALUES (?)", JSON.stringify([followUp(id, "demo.identity", [1], full)]));
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const first = await outboxRows(q);
+    expect(first.map((r) => r.attempts)).toStrictEqual([1]);
+    // Its backoff doubles each time; skip the waits: the row is due again now, with one attempt left.
+    await sql(q, "UPDATE outbox SET attempts = ?, not_before = 0", OUTBOX_MAX_ATTEMPTS - 1);
+    await runInDurableObject(stub, async (_instance, state) => state.storage.setAlarm(Date.now() + 60_000));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const r = await result(id, q);
+    expect([r?.state, r?.error?.type]).toStrictEqual(["FAILURE", "EnqueueError"]);
+    expect(r?.error?.message).toMatch(/max_waiting/);
+    expect(((await stub.deadLetter(q, id)) as DeadLetter | null)?.error.type).toBe("EnqueueError");
+    expect(await outboxRows(q)).toStrictEqual([]);
+  });
+
+  it("the alarm is due when a backed-off row's next try is, not every few seconds", async () => {
+    const q = uid("q-outbox-alarm");
+    const stub = queue(q);
+    await stub.configure(q, { paused: true });
+    const notBefore = Date.now() + 3_600_000;
+    await runInDurableObject(stub, async (_instance, state) => {
+      state.storage.sql.exec("INSERT INTO outbox (effect, attempts, not_before) VALUES (?, 5, ?)", "[]", notBefore);
+    });
+    // Any transition sets the alarm again.
+    await stub.configure(q, { paused: false });
+    await stub.drain();
+    const alarm = await runInDurableObject(stub, async (_instance, state) => state.storage.getAlarm());
+    expect(alarm).toBe(notBefore);
   });
 });

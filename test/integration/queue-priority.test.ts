@@ -46,7 +46,7 @@ describe("QueueDO priority and FIFO", () => {
     }
     expect(order).toEqual(["c", "f", "g", "b", "d", "a", "e"].map((n) => `${q}-${n}`));
     const stats = await stub.stats(q);
-    expect(stats).toEqual({ name: q, waiting: 0, delayed: 0, leased: 0, paused: false, concurrency: 1, completed: 7, failed: 0 });
+    expect(stats).toEqual({ name: q, waiting: 0, delayed: 0, leased: 0, paused: false, concurrency: 1, prefetch: 100, completed: 7, failed: 0 });
     expect((await result(`${q}-c`, q))?.state).toBe("SUCCESS");
   });
 
@@ -152,7 +152,7 @@ describe("QueueDO purge and stats", () => {
     const q = uid("q-stats");
     const stub = queue(q);
     const fresh = await stub.stats(q);
-    expect(fresh).toEqual({ name: q, waiting: 0, delayed: 0, leased: 0, paused: false, concurrency: 1000, completed: 0, failed: 0 });
+    expect(fresh).toEqual({ name: q, waiting: 0, delayed: 0, leased: 0, paused: false, concurrency: 1000, prefetch: 100, completed: 0, failed: 0 });
     await stub.configure(q, { concurrency: 5 });
     const ok = taskMessage(q, "demo.noop");
     const bad = taskMessage(q, "demo.noop");
@@ -167,6 +167,6 @@ describe("QueueDO purge and stats", () => {
     await stub.configure(q, { paused: true });
     await stub.enqueue([gone]);
     expect((await stub.revoke([gone.id], false)).revoked).toEqual([gone.id]);
-    expect(await stub.stats(q)).toEqual({ name: q, waiting: 0, delayed: 0, leased: 0, paused: true, concurrency: 5, completed: 1, failed: 1 });
+    expect(await stub.stats(q)).toEqual({ name: q, waiting: 0, delayed: 0, leased: 0, paused: true, concurrency: 5, prefetch: 100, completed: 1, failed: 1 });
   });
 });

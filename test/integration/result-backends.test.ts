@@ -12,7 +12,7 @@ import { R2Backend } from "../../src/results/r2-backend";
 import { KvBackend } from "../../src/results/kv-backend";
 import { NoneBackend } from "../../src/results/backend";
 import { schemaStatements } from "../../src/results/d1-schema";
-import { makePointer, valueKey } from "../../src/results/pointer";
+import { PointerSigner, newValueKey, valueKey, type R2Pointer } from "../../src/results/pointer";
 import { offloadResult, resolveArgs } from "../../src/results/offload";
 import { DEFAULT_POLICY } from "../../src/app/result-policy";
 import { resultStub } from "../../src/runtime/stubs";
@@ -21,6 +21,8 @@ import { taskMessage, uid } from "./helpers";
 
 const db = env.RESULTS_DB!;
 const bucket = env.RESULTS_R2!;
+const signer = PointerSigner.of(env)!;
+const makePointer = (key: string, bytes: number) => signer.sign(key, bytes);
 
 describeResultBackend("d1 (real D1)", () => ({ backend: new D1Backend(db), stores: true, extended: true, honoursPastExpiry: true }));
 describeResultBackend("r2 (real R2)", () => ({ backend: new R2Backend(bucket), stores: true, extended: true, honoursPastExpiry: true }));
@@ -129,31 +131,32 @@ describe("large results in R2", () => {
   it("the consumer offloads a value over the threshold and resolves pointers in a next task's args", async () => {
     const id = uid("big");
     const value = "y".repeat(DEFAULT_POLICY.r2Threshold + 10);
-    const out = await offloadResult(env, DEFAULT_POLICY, id, { kind: "success", value });
-    expect(out).toEqual({ kind: "success", value: { $edgery_r2: valueKey(id), bytes: value.length + 2 } });
+    const out = (await offloadResult(env, DEFAULT_POLICY, id, { kind: "success", value })) as { kind: string; value: R2Pointer };
+    expect(out).toMatchObject({ kind: "success", value: { bytes: value.length + 2 } });
+    expect(out.value.$edgery_r2.startsWith(valueKey(id))).toBe(true);
     const small = await offloadResult(env, DEFAULT_POLICY, uid("small"), { kind: "success", value: "tiny" });
     expect(small).toEqual({ kind: "success", value: "tiny" });
-    const m = taskMessage("q", "demo.identity", { args: [[1, (out as { value: unknown }).value]], kwargs: { v: (out as { value: unknown }).value } });
+    const m = taskMessage("q", "demo.identity", { args: [[1, out.value]], kwargs: { v: out.value } });
     expect(await resolveArgs(env, m, JSON.stringify(m))).toBeNull();
     expect((m.args[0] as unknown[])[1]).toBe(value);
     expect(m.kwargs.v).toBe(value);
     // A pointer whose object is gone fails the task instead of running it with a pointer.
-    const gone = taskMessage("q", "demo.identity", { args: [makePointer(valueKey(uid("none")), 5)] });
+    const gone = taskMessage("q", "demo.identity", { args: [await makePointer(newValueKey(valueKey(uid("none"))), 5)] });
     expect(await resolveArgs(env, gone, JSON.stringify(gone))).toMatchObject({ kind: "failure", error: { type: "ResultMissing" } });
   });
 
   it("GET /v1/results/:id returns the real value; forget removes it from the shard, D1 and R2", async () => {
     const id = uid("blob-api");
     const value = "z".repeat(1_100_000);
-    const pointer = (await offloadResult(env, { ...DEFAULT_POLICY, r2Threshold: 1 }, id, { kind: "success", value })) as { value: unknown };
+    const pointer = (await offloadResult(env, { ...DEFAULT_POLICY, r2Threshold: 1 }, id, { kind: "success", value })) as { value: R2Pointer };
     await resultStub(env, id).write([{ id, state: "SUCCESS", result: pointer.value, error: null, task: "demo.persist", date_done: Date.now(), expires_s: 60 }]);
     await flush(id);
     const read = await api("GET", `/v1/results/${id}`);
     expect(read.status).toBe(200);
     expect(read.body.result).toHaveLength(1_100_000);
-    expect(await bucket.head(valueKey(id))).not.toBeNull();
+    expect(await bucket.head(pointer.value.$edgery_r2)).not.toBeNull();
     expect((await api("DELETE", `/v1/results/${id}`)).status).toBe(204);
-    expect(await bucket.head(valueKey(id))).toBeNull();
+    expect(await bucket.head(pointer.value.$edgery_r2)).toBeNull();
     expect(await new D1Backend(db).get(id)).toBeNull();
     expect((await api("GET", `/v1/results/${id}`)).body).toMatchObject({ id, state: "PENDING", result: null });
   });
@@ -161,19 +164,79 @@ describe("large results in R2", () => {
   it("the shard's alarm deletes the R2 object of an expired (not persistent) large result", async () => {
     const id = uid("sweep");
     const stub = resultStub(env, id);
-    await bucket.put(valueKey(id), JSON.stringify("v"));
-    await stub.write([{ id, state: "SUCCESS", result: makePointer(valueKey(id), 3), error: null, task: "demo.identity", date_done: Date.now(), expires_s: 0 }]);
-    expect(await bucket.head(valueKey(id))).not.toBeNull();
-    // The shard is shared with other tests: its alarm may be running already; run it until it has
-    // had a turn after this write (at most 3 times).
-    for (let i = 0; i < 3 && (await bucket.head(valueKey(id))) !== null; i++) {
-      await runInDurableObject(stub, async (_i: ResultDO, state) => {
-        await state.storage.setAlarm(Date.now());
-      });
-      await runDurableObjectAlarm(stub);
-    }
-    expect(await bucket.head(valueKey(id))).toBeNull();
+    const key = newValueKey(valueKey(id));
+    await bucket.put(key, JSON.stringify("v"));
+    await stub.write([{ id, state: "SUCCESS", result: await makePointer(key, 3), error: null, task: "demo.identity", date_done: Date.now(), expires_s: 0 }]);
+    expect(await bucket.head(key)).not.toBeNull();
+    await alarmUntil(stub, async () => (await bucket.head(key)) === null);
+    expect(await bucket.head(key)).toBeNull();
     expect(await runInDurableObject(stub, (_i: ResultDO, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM r2_objects WHERE id = ?", id).one().n)).toBe(0);
+  });
+});
+
+/**
+ * Runs a shard's alarm until `done` (at most 3 times): the shard is shared with other tests, its
+ * alarm may be running already.
+ */
+async function alarmUntil(stub: ReturnType<typeof resultStub>, done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 3 && !(await done()); i++) {
+    await runInDurableObject(stub, async (_i: ResultDO, state) => {
+      await state.storage.setAlarm(Date.now());
+    });
+    await runDurableObjectAlarm(stub);
+  }
+}
+
+describe("hostile pointers: a pointer-shaped value in user data is plain data", () => {
+  /** A victim task's large value, offloaded as the consumer does; answers its signed pointer. */
+  async function victim(): Promise<{ id: string; pointer: R2Pointer; value: string }> {
+    const id = uid("victim");
+    const value = "secret".repeat(200_000);
+    const out = (await offloadResult(env, DEFAULT_POLICY, id, { kind: "success", value })) as { value: R2Pointer };
+    return { id, pointer: out.value, value };
+  }
+  /** What an attacker can write: the shape, with the victim's key, without edgery's signature. */
+  const forged = (key: string) => ({ $edgery_r2: key, bytes: 10, sig: "A".repeat(43) });
+  const legacy = (key: string) => ({ $edgery_r2: key, bytes: 10 });
+
+  it("a forged pointer in args or kwargs is passed to the task as it was sent, never read from R2", async () => {
+    const v = await victim();
+    const m = taskMessage("q", "demo.identity", { args: [forged(v.pointer.$edgery_r2), legacy(v.pointer.$edgery_r2)], kwargs: { k: forged(v.pointer.$edgery_r2) }, stamps: { s: forged(v.pointer.$edgery_r2) } });
+    const sent = structuredClone(m);
+    expect(await resolveArgs(env, m, JSON.stringify(m))).toBeNull();
+    expect(m.args).toEqual(sent.args);
+    expect(m.kwargs).toEqual(sent.kwargs);
+  });
+
+  it("a task's result shaped like a pointer reads back as that value; the victim's object is neither read nor swept", async () => {
+    const v = await victim();
+    const id = uid("attacker");
+    // Even edgery's own signature on the victim's key does not make it this id's value.
+    for (const [i, result] of [forged(v.pointer.$edgery_r2), legacy(v.pointer.$edgery_r2), v.pointer].entries()) {
+      const rid = `${id}-${i}`;
+      const shard = resultStub(env, rid);
+      await shard.write([{ id: rid, state: "SUCCESS", result, error: null, task: "demo.identity", date_done: Date.now(), expires_s: 60 }]);
+      const read = await api("GET", `/v1/results/${rid}`);
+      expect(read.body.result).toEqual(result);
+      // Its expiry comes: the shard sweeps what it listed for this id.
+      await runInDurableObject(shard, (_i: ResultDO, state) => {
+        state.storage.sql.exec("UPDATE results SET expires_at = 0 WHERE id = ?", rid);
+        state.storage.sql.exec("UPDATE r2_objects SET expires_at = 0 WHERE id = ?", rid);
+      });
+      await alarmUntil(shard, async () => false);
+    }
+    const obj = await bucket.get(v.pointer.$edgery_r2);
+    expect(obj).not.toBeNull();
+    expect(JSON.parse(await obj!.text())).toBe(v.value);
+  });
+
+  it("reusing a task id never overwrites the earlier task's large value", async () => {
+    const id = uid("reused");
+    const first = (await offloadResult(env, DEFAULT_POLICY, id, { kind: "success", value: "1".repeat(DEFAULT_POLICY.r2Threshold + 1) })) as { value: R2Pointer };
+    await offloadResult(env, DEFAULT_POLICY, id, { kind: "success", value: "2".repeat(DEFAULT_POLICY.r2Threshold + 1) });
+    const m = taskMessage("q", "demo.identity", { args: [first.value] });
+    expect(await resolveArgs(env, m, JSON.stringify(m))).toBeNull();
+    expect((m.args[0] as string)[0]).toBe("1");
   });
 });
 

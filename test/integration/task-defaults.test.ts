@@ -67,7 +67,7 @@ describe("acks_late as a default", () => {
 });
 
 describe("time limits as defaults", () => {
-  it("the task's time_limit makes the QueueDO fail a lost task with TimeLimitExceeded", async () => {
+  it("the task's time_limit makes the QueueDO fail a task still running past its limit with TimeLimitExceeded", async () => {
     const app = new App({ name: "t" }).task("slow", noop, { time_limit: 2 });
     const m = plannedFor(app, "slow", { queue: uid("q-limit") });
     const stub = queue(m.queue);
@@ -75,7 +75,8 @@ describe("time limits as defaults", () => {
     const leased = await onlyLease(m.queue);
     expect(leased.time_limited).toBe(1);
     await stub.begin([beginItem(leased.lease!, m.id, 2250)]);
-    await sql(m.queue, "UPDATE messages SET deadline = ? WHERE id = ?", Date.now() - 1, m.id);
+    // Past the hard limit (the lease's end), its worker alive to the end: TimeLimitExceeded.
+    await sql(m.queue, "UPDATE messages SET deadline = ?, lease_end = ? WHERE id = ?", Date.now() - 1, Date.now() - 1, m.id);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await result(m.id, m.queue)).toMatchObject({ state: "FAILURE", error: { type: "TimeLimitExceeded", message: "TimeLimitExceeded(2)" } });
   });

@@ -172,3 +172,32 @@ describe("prepared apply", () => {
     expect(p.groups[0]?.id).toBe(h.id);
   });
 });
+
+describe("canvas limit: every planned run counts, callback copies included", () => {
+  const app = makeApp();
+  const group = (n: number, options: Record<string, unknown> = {}) => ({ task: "celery.group", kwargs: { tasks: Array.from({ length: n }, (_, i) => t("demo.add", [i, i])) }, options });
+
+  it("a group of 150 linked to a group of 150 (22,650 runs from a few KB) is refused with 422", () => {
+    const wire = group(150, { link: group(150) });
+    expect(JSON.stringify(wire).length).toBeLessThan(20_000);
+    const e = wireError(() => prepare(app, [item(wire)], NOW));
+    expect([e.code, e.status]).toStrictEqual(["invalid_signature", 422]);
+    expect(e.message).toContain("22650");
+  });
+
+  it("the count matches what the plan makes: a group of 40 linked to a group of 10 plans 40 + 400 runs", () => {
+    const wire = group(40, { link: group(10) });
+    const p = prepare(app, [item(wire)], NOW);
+    const links = p.messages.reduce((n, m) => n + m.link.reduce((k, c) => k + (c.kind === "group" ? c.tasks.length : 1), 0), 0);
+    expect(p.messages.length + links).toBe(440);
+    // Past the limit by the copies alone (the parser counts 40 + 10 nodes).
+    expect(wireError(() => prepare(app, [item(group(200, { link: group(101) }))], NOW)).status).toBe(422);
+  });
+
+  it("a chain's errbacks count once per step; call options' callbacks count too", () => {
+    const chainOf = (n: number) => ({ task: "celery.chain", kwargs: { tasks: Array.from({ length: n }, () => t("demo.add", [1, 1])) }, options: { link_error: group(300) } });
+    expect(wireError(() => prepare(app, [item(chainOf(70))], NOW)).status).toBe(422);
+    expect(prepare(app, [item(chainOf(2))], NOW).messages).toHaveLength(1);
+    expect(wireError(() => prepare(app, [item(group(200), "", { options: { link: [parseSignature(group(101))] } })], NOW)).status).toBe(422);
+  });
+});

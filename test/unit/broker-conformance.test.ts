@@ -86,14 +86,14 @@ describe("route brokers are checked when the app is built", () => {
   it("accepts the four kinds and maps each queue to its broker", () => {
     const map = compileBrokers({
       "a.*": { queue: "a", broker: "cloudflare-queue", binding: "DIRECT" },
-      "b.*": { queue: "b", broker: "service", binding: "BILLING" },
+      "b.*": { queue: "b", broker: "service", binding: "BILLING", token_env: "B_TOKEN" },
       "c.*": { queue: "c", broker: "http", url: "https://c.example.com/", token_env: "C_TOKEN" },
       "d.*": { queue: "d", broker: "durable-object" },
       "e.*": { queue: "e" },
     });
     expect(Object.fromEntries(map)).toEqual({
       a: { kind: "cloudflare-queue", binding: "DIRECT" },
-      b: { kind: "service", binding: "BILLING" },
+      b: { kind: "service", binding: "BILLING", tokenEnv: "B_TOKEN" },
       c: { kind: "http", url: "https://c.example.com", tokenEnv: "C_TOKEN" },
     });
   });
@@ -102,6 +102,8 @@ describe("route brokers are checked when the app is built", () => {
     expect(() => new App({ name: "x", routes: { "a.*": { queue: "a", broker: "redis" } } })).toThrow(/route 'a\.\*' names unknown broker 'redis'/);
     expect(() => new App({ name: "x" }).route({ "a.*": { queue: "a", broker: "kafka" } })).toThrow(/unknown broker 'kafka'/);
     expect(() => compileBrokers({ a: { queue: "a", broker: "service" } })).toThrow(/route 'a' on broker 'service' needs "binding"/);
+    // A peer's own token, never this app's admin token: token_env is required for `service` too.
+    expect(() => compileBrokers({ a: { queue: "a", broker: "service", binding: "B" } })).toThrow(/route 'a' on broker 'service' needs "token_env"/);
     expect(() => compileBrokers({ a: { queue: "a", broker: "http", token_env: "T" } })).toThrow(/needs "url"/);
     expect(() => compileBrokers({ a: { queue: "a", broker: "http", url: "https://x" } })).toThrow(/needs "token_env"/);
     expect(() => compileBrokers({ a: { queue: "a", broker: "http", url: "not a url", token_env: "T" } })).toThrow(/not a URL/);
@@ -109,11 +111,26 @@ describe("route brokers are checked when the app is built", () => {
     expect(() => compileBrokers({ a: { queue: "q" }, b: { queue: "q", broker: "cloudflare-queue", binding: "Q" } })).toThrow(/queue 'q' is put on broker 'durable-object' by route 'a' and on broker 'cloudflare-queue' by route 'b'/);
   });
 
+  it("an http broker needs https: plain http to another host fails at build, to loopback it runs in local dev only", () => {
+    for (const url of ["http://c.example.com", "http://10.0.0.5:8787", "http://127.0.0.1.example.com", "ftp://c.example.com"]) {
+      expect(() => compileBrokers({ a: { queue: "a", broker: "http", url, token_env: "T" } }), url).toThrow(/needs an https:\/\/ url/);
+    }
+    for (const url of ["http://127.0.0.1:8788", "http://localhost:8788", "http://[::1]:8788"]) {
+      const map = compileBrokers({ a: { queue: "a", broker: "http", url, token_env: "T" } });
+      expect(brokerEnvProblem(map, { T: "tok", EDGERY_DEV: "true" }), url).toBeNull();
+      expect(brokerEnvProblem(map, { T: "tok" }), url).toMatch(/plain http is allowed to loopback in local dev only/);
+    }
+    expect(brokerEnvProblem(compileBrokers({ a: { queue: "a", broker: "http", url: "https://c.example.com", token_env: "T" } }), { T: "tok" })).toBeNull();
+  });
+
   it("names a binding or secret the Worker lacks", () => {
-    const map = compileBrokers({ "b.*": { queue: "b", broker: "service", binding: "BILLING" }, "d.*": { queue: "d", broker: "cloudflare-queue", binding: "DIRECT" } });
+    const map = compileBrokers({ "b.*": { queue: "b", broker: "service", binding: "BILLING", token_env: "B_TOKEN" }, "d.*": { queue: "d", broker: "cloudflare-queue", binding: "DIRECT" } });
     expect(brokerEnvProblem(map, {})).toMatch(/service binding 'BILLING'/);
-    expect(brokerEnvProblem(map, { BILLING: { fetch() {} } })).toMatch(/Queue producer binding 'DIRECT'/);
-    expect(brokerEnvProblem(map, { BILLING: { fetch() {} }, DIRECT: { send() {}, sendBatch() {} } })).toBeNull();
+    expect(brokerEnvProblem(map, { BILLING: { fetch() {} }, B_TOKEN: "peer" })).toMatch(/Queue producer binding 'DIRECT'/);
+    expect(brokerEnvProblem(map, { BILLING: { fetch() {} }, DIRECT: { send() {}, sendBatch() {} } })).toMatch(/token_env 'B_TOKEN'/);
+    expect(brokerEnvProblem(map, { BILLING: { fetch() {} }, DIRECT: { send() {}, sendBatch() {} }, B_TOKEN: "peer" })).toBeNull();
+    // Local dev sends dev-peer when the secret is not set.
+    expect(brokerEnvProblem(map, { BILLING: { fetch() {} }, DIRECT: { send() {}, sendBatch() {} }, EDGERY_DEV: "true" })).toBeNull();
     expect(brokerEnvProblem(compileBrokers({ c: { queue: "c", broker: "http", url: "https://x", token_env: "C_TOKEN" } }), {})).toMatch(/token_env 'C_TOKEN'/);
   });
 });
@@ -125,7 +142,8 @@ describe("cloudflare-queue packing", () => {
       ...Array.from({ length: 10_050 }, (_, i) => message("direct", "direct.noop", [i])),
       message("direct", "direct.noop", [], { eta: now + 5_500 }),
     ];
-    const batches = packDirect("direct", msgs, now);
+    const { batches, tooBig } = packDirect("direct", msgs, now);
+    expect(tooBig).toStrictEqual([]);
     const all = batches.flat();
     expect(all.every((m) => (m.body.tasks?.length ?? 0) <= 100)).toBe(true);
     expect(batches.every((b) => b.length <= 100)).toBe(true);
@@ -150,9 +168,12 @@ function fakeEnv(billingStatus: number) {
     QUEUE_DO: { idFromName: (n: string) => n, get: () => stub },
     RESULT_DO: { idFromName: (n: string) => n, get: () => ({ recordGroups: async () => undefined }) },
     CHORD_DO: { idFromName: (n: string) => n, get: () => ({ open: async () => undefined }) },
-    EDGERY_TOKEN: "tok",
+    EDGERY_TOKEN: "admin-tok",
+    BILLING_TOKEN: "peer-tok",
     BILLING: {
-      fetch: async (url: string) => {
+      fetch: async (url: string, init: RequestInit) => {
+        // The peer's token for this app, never this app's own admin token.
+        expect(new Headers(init.headers).get("authorization")).toBe("Bearer peer-tok");
         calls.push(url);
         return new Response(billingStatus < 300 ? '{"accepted":1}' : "down", { status: billingStatus });
       },
@@ -163,7 +184,7 @@ function fakeEnv(billingStatus: number) {
 
 describe("apply through brokers", () => {
   const app = () => {
-    const a = new App({ name: "main", routes: { "billing.*": { queue: "billing", broker: "service", binding: "BILLING" }, "direct.*": { queue: "direct", broker: "cloudflare-queue", binding: "DIRECT" } } });
+    const a = new App({ name: "main", routes: { "billing.*": { queue: "billing", broker: "service", binding: "BILLING", token_env: "BILLING_TOKEN" }, "direct.*": { queue: "direct", broker: "cloudflare-queue", binding: "DIRECT" } } });
     a.task("demo.add", () => 0).task("direct.noop", () => null);
     return a;
   };

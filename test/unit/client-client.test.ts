@@ -188,3 +188,26 @@ describe("HTTP errors", () => {
     expectTypeOf(globalThis.fetch).toExtend<FetchLike>();
   });
 });
+
+describe("call", () => {
+  const done = { id: "t1", state: "SUCCESS", result: 4, meta: null, error: null, task: "demo.add", queue: "default", retries: 0, parent_id: null, group_id: null, children: [], started_at: null, date_done: null };
+
+  it("sends and waits in one request: the result comes with the handle, get() asks nothing more", async () => {
+    const { client, requests } = setup(() => ({ status: 200, body: { id: "t1", kind: "task", result: done } }));
+    const r = await client.call<number>("demo.add", { args: [2, 2] }, 10);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.path).toBe("/v1/tasks/demo.add");
+    expect(requests[0]?.query.get("wait")).toBe("10");
+    expect(requests[0]?.body).toStrictEqual({ args: [2, 2] });
+    expect(await r.get()).toBe(4);
+    expect(requests).toHaveLength(1);
+  });
+
+  it("not ready in time (202, handle alone): reads on as send's result; wait is capped at 30", async () => {
+    const { client, requests } = setup((req) => (req.method === "POST" ? { status: 202, body: { id: "t1", kind: "task" } } : { body: done }));
+    const r = await client.call<number>("demo.add", { args: [2, 2] }, 120);
+    expect(requests[0]?.query.get("wait")).toBe("30");
+    expect(await r.get()).toBe(4);
+    expect(requests[1]?.path).toBe("/v1/results/t1");
+  });
+});

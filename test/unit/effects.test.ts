@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { parseSignature, type Canvas, type TaskErrorInfo } from "../../src/protocol/index.js";
 import { assignIds } from "../../src/canvas/ids.js";
-import { failureEffects, outcomeEffects, type Effect, type Outcome } from "../../src/canvas/effects.js";
+import { failureEffects, outcomeEffects, type Effect } from "../../src/canvas/effects.js";
+import type { Outcome } from "../../src/protocol/outcome.js";
 import { plan, rootInherit, type PlanEnv } from "../../src/canvas/plan.js";
 import { batchEffects } from "../../src/apply/run-effects.js";
 import type { TaskMessage } from "../../src/protocol/message.js";

@@ -4,7 +4,7 @@ import { bucketKey, metricDeltas, sumMetrics } from "../../src/metrics/task-metr
 import type { QueueStats } from "../../src/protocol";
 
 const queue = (name: string, over: Partial<QueueStats> = {}): QueueStats => ({
-  name, waiting: 0, delayed: 0, leased: 0, paused: false, concurrency: 1000, completed: 0, failed: 0, ...over,
+  name, waiting: 0, delayed: 0, leased: 0, paused: false, concurrency: 1000, prefetch: 100, completed: 0, failed: 0, ...over,
 });
 
 describe("metricDeltas", () => {

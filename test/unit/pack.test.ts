@@ -1,91 +1,139 @@
-// Unit tests of src/runtime/pack.ts: leased tasks packed into Queue messages and sendBatch calls.
+// Unit tests of src/runtime/pack.ts: leased tasks packed into Queue messages and sendBatch calls,
+// sized in the UTF-8 bytes of exactly what is sent.
 import { describe, expect, it } from "vitest";
-import { QUEUE_BATCH_MAX, QUEUE_MESSAGE_BUDGET_BYTES } from "../../src/protocol/index.js";
-import { jsonSlices, packDeliveries, sendBatches } from "../../src/runtime/pack.js";
+import { QUEUE_BATCH_MAX, QUEUE_BODY_MAX_BYTES, QUEUE_MESSAGE_METADATA_BYTES, QUEUE_SEND_BATCH_MAX_BYTES } from "../../src/protocol/index.js";
+import { jsonSlices, jsonStringBytes, leasedTaskBytes, planDeliveries, sendBatches } from "../../src/runtime/pack.js";
 import type { DeliveryBody, TaskMessage, WireLeasedTask } from "../../src/protocol/message.js";
+import { message } from "../brokers/conformance.js";
 
-function leased(id: string): WireLeasedTask {
-  const message = { id, task: "demo.noop" } as TaskMessage;
-  return { lease: `L-${id}`, deadline: 0, redelivered: false, body: JSON.stringify(message) };
+const utf8 = (s: string) => new TextEncoder().encode(s).length;
+
+function leased(id: string, args: unknown[] = []): WireLeasedTask {
+  // A whole message, as the planner writes one; the lease as the dispatcher makes one.
+  const m = message("q", "demo.identity", args, { id });
+  return { lease: `${crypto.randomUUID()}:${id.length}`, deadline: 1_700_000_000_000, redelivered: false, body: JSON.stringify(m) };
 }
 const idOf = (t: WireLeasedTask) => (JSON.parse(t.body) as TaskMessage).id;
-const items = (n: number, bytes: number | ((i: number) => number)) =>
-  Array.from({ length: n }, (_, i) => ({ task: leased(`t${i}`), bytes: typeof bytes === "number" ? bytes : bytes(i) }));
 const ids = (bodies: DeliveryBody[]) => bodies.flatMap((b) => b.tasks.map(idOf));
+/** What sendBatch sends for a delivery body (contentType json): its JSON, in UTF-8. */
+const sent = (b: DeliveryBody) => utf8(JSON.stringify(b));
 
-describe("packDeliveries", () => {
-  it("nothing → no bodies", () => {
-    expect(packDeliveries("q", [])).toStrictEqual([]);
+describe("jsonStringBytes", () => {
+  it("equals the UTF-8 bytes of JSON.stringify for hostile strings", () => {
+    const cases = [
+      "",
+      "plain ascii",
+      '"'.repeat(50),
+      "\\".repeat(33),
+      "\b\t\n\f\r\u0000\u0001\u001f\u007f",
+      "é".repeat(21),
+      "€漢字",
+      "😀 emoji 👍🏽",
+      "\ud800 lone high",
+      "lone low \udc00",
+      "\udbff\udfff",
+      "\u2028\u2029",
+      JSON.stringify({ args: [["ab", 'q"uote', "back\\slash", "é"]] }),
+    ];
+    for (const s of cases) expect(jsonStringBytes(s)).toBe(utf8(JSON.stringify(s)));
   });
 
-  it("small tasks: at most 100 per body, order preserved, queue named", () => {
-    const input = items(250, 10);
-    const bodies = packDeliveries("q", input);
-    expect(bodies.map((b) => b.tasks.length)).toStrictEqual([QUEUE_BATCH_MAX, QUEUE_BATCH_MAX, 50]);
-    expect(bodies.every((b) => b.queue === "q")).toBe(true);
-    expect(ids(bodies)).toStrictEqual(input.map((i) => idOf(i.task)));
+  it("leasedTaskBytes and a delivery's bytes are exactly what JSON.stringify sends", () => {
+    const tasks = [leased("a", [["ab"]]), { ...leased("b", ['"'.repeat(10), "é"]), redelivered: true }];
+    const plan = planDeliveries("q.name:1", tasks);
+    expect(plan.deliveries).toHaveLength(1);
+    const d = plan.deliveries[0]!;
+    expect(d.bytes).toBe(sent(d.body));
+    for (const t of tasks) expect(leasedTaskBytes(t)).toBe(utf8(JSON.stringify(t)));
+  });
+});
+
+describe("planDeliveries", () => {
+  it("nothing → no deliveries", () => {
+    expect(planDeliveries("q", [])).toStrictEqual({ deliveries: [], tooBig: [] });
   });
 
-  it("exactly 100 → one body", () => {
-    expect(packDeliveries("q", items(100, 1)).map((b) => b.tasks.length)).toStrictEqual([100]);
+  it("small tasks: at most 100 per delivery, order preserved, queue named", () => {
+    const input = Array.from({ length: 250 }, (_, i) => leased(`t${i}`));
+    const { deliveries } = planDeliveries("q", input);
+    expect(deliveries.map((d) => d.body.tasks.length)).toStrictEqual([QUEUE_BATCH_MAX, QUEUE_BATCH_MAX, 50]);
+    expect(deliveries.every((d) => d.body.queue === "q")).toBe(true);
+    expect(ids(deliveries.map((d) => d.body))).toStrictEqual(input.map(idOf));
   });
 
-  it("large tasks: the byte budget splits bodies before 100", () => {
-    const bytes = 30 * 1024;
-    const input = items(10, bytes);
-    const bodies = packDeliveries("q", input);
-    expect(bodies.length).toBeGreaterThan(1);
-    for (const b of bodies) expect(b.tasks.length * bytes).toBeLessThanOrEqual(QUEUE_MESSAGE_BUDGET_BYTES);
-    // Each body is full: the next task would not have fit.
-    for (const b of bodies.slice(0, -1)) expect((b.tasks.length + 1) * bytes).toBeGreaterThan(QUEUE_MESSAGE_BUDGET_BYTES - 64 * b.tasks.length);
-    expect(ids(bodies)).toStrictEqual(input.map((i) => idOf(i.task)));
+  it("prefetch bounds the tasks per delivery", () => {
+    const input = Array.from({ length: 7 }, (_, i) => leased(`t${i}`));
+    expect(planDeliveries("q", input, 1).deliveries.map((d) => d.body.tasks.length)).toStrictEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(planDeliveries("q", input, 3).deliveries.map((d) => d.body.tasks.length)).toStrictEqual([3, 3, 1]);
   });
 
-  it("mixed sizes: every body within the budget, order preserved", () => {
-    const sizes = (i: number) => [50_000, 10, 70_000, 20_000, 100, 119_000, 5][i % 7]!;
-    const input = items(40, sizes);
-    const bodies = packDeliveries("q", input);
-    const byId = new Map(input.map((i) => [idOf(i.task), i.bytes]));
-    for (const b of bodies) {
-      const total = b.tasks.reduce((s, t) => s + byId.get(idOf(t))!, 0);
-      expect(total).toBeLessThanOrEqual(QUEUE_MESSAGE_BUDGET_BYTES);
-      expect(b.tasks.length).toBeLessThanOrEqual(QUEUE_BATCH_MAX);
+  it("100 tasks of args [['ab'] * 150] (153 KB once escaped) are split, each delivery within the limit", () => {
+    const input = Array.from({ length: 100 }, (_, i) => leased(`t${i}`, [Array(150).fill("ab")]));
+    const total = input.reduce((n, t) => n + utf8(JSON.stringify(t)), 0);
+    expect(total).toBeGreaterThan(QUEUE_BODY_MAX_BYTES);
+    const { deliveries, tooBig } = planDeliveries("q", input);
+    expect(tooBig).toStrictEqual([]);
+    expect(deliveries.length).toBeGreaterThan(1);
+    for (const d of deliveries) {
+      expect(d.bytes).toBe(sent(d.body));
+      expect(d.bytes).toBeLessThanOrEqual(QUEUE_BODY_MAX_BYTES);
     }
-    expect(ids(bodies)).toStrictEqual(input.map((i) => idOf(i.task)));
+    // Each delivery is full: the next task would not have fit.
+    for (const [i, d] of deliveries.slice(0, -1).entries()) {
+      const next = deliveries[i + 1]!.body.tasks[0]!;
+      expect(sent({ ...d.body, tasks: [...d.body.tasks, next] })).toBeGreaterThan(QUEUE_BODY_MAX_BYTES);
+    }
+    expect(ids(deliveries.map((d) => d.body))).toStrictEqual(input.map(idOf));
   });
 
-  it("a task over the budget still goes, alone", () => {
-    const input = [...items(1, 10), { task: leased("big"), bytes: QUEUE_MESSAGE_BUDGET_BYTES + 1 }, ...items(1, 10).map((i) => ({ ...i, task: leased("after") }))];
-    const bodies = packDeliveries("q", input);
-    expect(bodies.map((b) => b.tasks.map(idOf))).toStrictEqual([["t0"], ["big"], ["after"]]);
+  it('counts quotes and non-ASCII as sent: three tasks of 21,500 "é" are split; 36,000 `"` cannot fit alone', () => {
+    const accents = [0, 1, 2].map((i) => leased(`e${i}`, ["é".repeat(21_500)]));
+    // Each under the limit alone (43 KB), 129 KB together.
+    const { deliveries, tooBig } = planDeliveries("q", accents);
+    expect(tooBig).toStrictEqual([]);
+    expect(deliveries.length).toBe(2);
+    for (const d of deliveries) {
+      expect(d.bytes).toBe(sent(d.body));
+      expect(d.bytes).toBeLessThanOrEqual(QUEUE_BODY_MAX_BYTES);
+    }
+    expect(ids(deliveries.map((d) => d.body))).toStrictEqual(["e0", "e1", "e2"]);
+    // 36,000 characters, 72,000 in the message's JSON, 144,000 once embedded as a JSON string.
+    const quotes = leased("quotes", ['"'.repeat(36_000)]);
+    const alone = planDeliveries("q", [quotes]);
+    expect(alone.deliveries).toStrictEqual([]);
+    expect(alone.tooBig[0]!.bytes).toBe(sent({ queue: "q", tasks: [quotes] }));
+  });
+
+  it("a task that cannot fit alone is set apart; the others go, in order", () => {
+    const big = leased("big", ['"'.repeat(QUEUE_BODY_MAX_BYTES / 2)]);
+    const { deliveries, tooBig } = planDeliveries("q", [leased("t0"), big, leased("after")]);
+    expect(tooBig.map((t) => idOf(t.task))).toStrictEqual(["big"]);
+    expect(tooBig[0]!.bytes).toBeGreaterThan(QUEUE_BODY_MAX_BYTES);
+    expect(ids(deliveries.map((d) => d.body))).toStrictEqual(["t0", "after"]);
   });
 });
 
 describe("sendBatches", () => {
-  const body = (i: number): DeliveryBody => ({ queue: "q", tasks: [leased(`b${i}`)] });
+  const sized = (i: number, bytes: number) => ({ id: i, bytes });
 
   it("nothing → no batches", () => {
-    expect(sendBatches([], [])).toStrictEqual([]);
+    expect(sendBatches([])).toStrictEqual([]);
   });
 
-  it("at most 100 bodies per call, order preserved", () => {
-    const bodies = Array.from({ length: 205 }, (_, i) => body(i));
-    const batches = sendBatches(bodies, bodies.map(() => 100));
+  it("at most 100 messages per call, order preserved", () => {
+    const messages = Array.from({ length: 205 }, (_, i) => sized(i, 100));
+    const batches = sendBatches(messages);
     expect(batches.map((b) => b.length)).toStrictEqual([100, 100, 5]);
-    expect(batches.flat()).toStrictEqual(bodies);
+    expect(batches.flat()).toStrictEqual(messages);
   });
 
-  it("at most ~250 KB per call", () => {
-    const bodies = Array.from({ length: 5 }, (_, i) => body(i));
-    const sizes = [120 * 1024, 120 * 1024, 120 * 1024, 5 * 1024, 120 * 1024];
-    const batches = sendBatches(bodies, sizes);
-    expect(batches.map((b) => b.length)).toStrictEqual([2, 3]);
-    let k = 0;
-    for (const b of batches) {
-      const total = b.reduce((s) => s + sizes[k++]!, 0);
-      expect(total).toBeLessThanOrEqual(250 * 1024);
-    }
-    expect(batches.flat()).toStrictEqual(bodies);
+  it("at most 256,000 bytes per call, metadata counted", () => {
+    const sizes = [QUEUE_BODY_MAX_BYTES, 5_000, QUEUE_BODY_MAX_BYTES, QUEUE_BODY_MAX_BYTES, 1];
+    const messages = sizes.map((b, i) => sized(i, b));
+    const batches = sendBatches(messages);
+    for (const b of batches) expect(b.reduce((s, m) => s + m.bytes + QUEUE_MESSAGE_METADATA_BYTES, 0)).toBeLessThanOrEqual(QUEUE_SEND_BATCH_MAX_BYTES);
+    expect(batches.map((b) => b.length)).toStrictEqual([2, 2, 1]);
+    expect(batches.flat()).toStrictEqual(messages);
   });
 });
 

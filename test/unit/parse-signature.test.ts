@@ -2,7 +2,7 @@
 // contract's `invalid_signature` errors with their exact dotted paths.
 import { describe, expect, it } from "vitest";
 import { wireError } from "./wire-error.js";
-import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, WireError, parseOptions, parseSignature, toWire, type Canvas } from "../../src/protocol/index.js";
+import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, WireError, checkDepth, parseOptions, parseSignature, toWire, type Canvas } from "../../src/protocol/index.js";
 
 const t = (task: string, args: unknown[] = [], extra: Record<string, unknown> = {}) => ({ task, args, kwargs: {}, options: {}, subtask_type: null, immutable: false, ...extra });
 
@@ -99,6 +99,18 @@ describe("options", () => {
     expectInvalid({ task: "x", options: { eta: "next tuesday" } }, "options.eta");
     expectInvalid({ task: "x", options: { eta: 12345 } }, "options.eta");
     expectInvalid({ task: "x", options: { eta: "2030-01-01T00:00:00Z", countdown: 5 } }, "options.eta");
+  });
+
+  it("far-future eta/countdown: ten years ahead accepted, later than a queue can hold is invalid at the option's path", () => {
+    const tenYears = 10 * 366 * 24 * 3600;
+    expect(parseSignature({ task: "x", options: { countdown: tenYears } }).options.countdown).toBe(tenYears);
+    const inTenYears = new Date(Date.now() + tenYears * 1000).toISOString();
+    expect(parseSignature({ task: "x", options: { eta: inTenYears } }).options.eta).toBe(inTenYears);
+    expectInvalid({ task: "x", options: { countdown: 1e300 } }, "options.countdown");
+    expectInvalid({ task: "x", options: { eta: "+275760-09-13T00:00:00.000Z" } }, "options.eta");
+    expectInvalid({ task: "x", options: { eta: "2999-01-01T00:00:00Z" } }, "options.eta");
+    // In a canvas, at the member's own path.
+    expectInvalid({ task: "celery.group", kwargs: { tasks: [{ task: "x" }, { task: "y", options: { countdown: 1e300 } }] } }, "kwargs.tasks.1.options.countdown");
   });
 
   it("eta with countdown null is fine (null = not set)", () => {
@@ -340,5 +352,44 @@ describe("a chord header written as a group signature keeps the group's options"
     expect(chord.header.map((m) => m.options.queue)).toStrictEqual(["gq", "own"]);
     expect(chord.header.map((m) => m.options.stamps)).toStrictEqual([{ tenant: "t1" }, { tenant: "t1" }]);
     expect(chord.header.map((m) => (m.options.link ?? []).map((l) => (l.kind === "task" ? l.name : l.kind)))).toStrictEqual([["cb"], ["cb"]]);
+  });
+});
+
+describe("hostile values", () => {
+  const deep = (n: number): unknown => {
+    let v: unknown = 1;
+    for (let i = 0; i < n; i++) v = [v];
+    return v;
+  };
+
+  it("args, kwargs or options nested 4,000 deep are refused with 422, not a stack overflow", () => {
+    expect(wireError(() => parseSignature({ task: "demo.add", args: [deep(4000)] })).path).toMatch(/^args\.0(\.0)+$/);
+    expect(wireError(() => parseSignature({ task: "demo.add", kwargs: { k: deep(4000) } })).code).toBe("invalid_signature");
+    expect(wireError(() => parseSignature({ task: "demo.add", options: { stamps: { s: deep(4000) } } })).code).toBe("invalid_signature");
+    expect(wireError(() => checkDepth(deep(4000), "args")).status).toBe(422);
+    // Deep but within the limit is fine.
+    expect(parseSignature({ task: "demo.add", args: [deep(100)] }).kind).toBe("task");
+  });
+
+  it("ids the planner reads must be strings: options.chord_id {} and group_id [] are 422 at their path", () => {
+    expectInvalid({ task: "celery.chord", kwargs: { header: [t("a")], body: t("b") }, options: { chord_id: {} } }, "options.chord_id");
+    expectInvalid({ task: "demo.add", options: { group_id: [] } }, "options.group_id");
+  });
+
+  it("huge numbers for countdown, expires, time limits, result_expires and max_retries are refused", () => {
+    for (const [k, v] of [["countdown", 1e300], ["expires", 1e300], ["soft_time_limit", 1e20], ["time_limit", 1e20], ["result_expires", 1e300], ["max_retries", 1e300]] as const) {
+      expectInvalid({ task: "demo.add", options: { [k]: v } }, `options.${k}`);
+    }
+    expectInvalid({ task: "demo.add", options: { priority: 1e300 } }, "options.priority");
+  });
+
+  it("__proto__ keys stay plain data (kwargs) or are dropped (options), never a prototype", () => {
+    const body = JSON.parse('{"task":"demo.add","kwargs":{"__proto__":{"a":1}},"options":{"__proto__":{"priority":9,"queue":"evil"}}}');
+    const node = parseSignature(body);
+    expect(Object.getPrototypeOf(node.options)).toBe(Object.prototype);
+    expect(node.options.queue).toBeUndefined();
+    expect(node.options.priority).toBeUndefined();
+    expect(Object.getPrototypeOf(node.kwargs)).toBe(Object.prototype);
+    expect(Object.hasOwn(node.kwargs, "__proto__")).toBe(true);
   });
 });

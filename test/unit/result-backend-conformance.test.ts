@@ -8,7 +8,7 @@ import { describeResultBackend } from "../results/conformance.js";
 import { MemoryBackend } from "../../src/results/memory-backend.js";
 import { NoneBackend, decodeCursor, encodeCursor } from "../../src/results/backend.js";
 import { DEFAULT_R2_THRESHOLD } from "../../src/protocol/index.js";
-import { POINTER_MARK, isPointer, largeJson, makePointer, pointersIn, resolvePointers, valueKey } from "../../src/results/pointer.js";
+import { POINTER_MARK, PointerSigner, chordListKey, isPointer, largeJson, newValueKey, ownedBy, resolvePointers, valueKey } from "../../src/results/pointer.js";
 import { parseResultQuery } from "../../src/http/result-query.js";
 import { D1_SCHEMA } from "../../src/results/d1-schema.js";
 import { resultPolicyOf } from "../../src/app/result-policy.js";
@@ -19,16 +19,44 @@ describeResultBackend("memory twin", () => ({ backend: new MemoryBackend(), stor
 describeResultBackend("none", () => ({ backend: new NoneBackend(), stores: false, extended: false, honoursPastExpiry: true }));
 
 describe("R2 pointer", () => {
-  it("is a small object naming the key and the size, recognised exactly", () => {
-    const p = makePointer(valueKey("abc"), 2_000_002);
-    expect(p).toEqual({ $edgery_r2: "value/abc", bytes: 2_000_002 });
+  const signer = new PointerSigner("test-secret");
+  const makePointer = (key: string, bytes: number) => signer.sign(key, bytes);
+
+  it("is a small signed object naming the key and the size, recognised exactly", async () => {
+    const p = await makePointer(valueKey("abc") + "n1", 2_000_002);
+    expect(p).toMatchObject({ $edgery_r2: "value/abc/n1", bytes: 2_000_002 });
+    expect(p.sig).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(JSON.stringify(p)).toContain(POINTER_MARK);
     expect(isPointer(p)).toBe(true);
     expect(isPointer(JSON.parse(JSON.stringify(p)))).toBe(true);
-    expect(isPointer({ $edgery_r2: "k", bytes: 1, extra: true })).toBe(false);
-    expect(isPointer({ $edgery_r2: 1, bytes: 1 })).toBe(false);
+    expect(await signer.verify(JSON.parse(JSON.stringify(p)))).toBe(true);
+    expect(isPointer({ ...p, extra: true })).toBe(false);
+    expect(isPointer({ $edgery_r2: 1, bytes: 1, sig: "" })).toBe(false);
     expect(isPointer(["$edgery_r2", 1])).toBe(false);
     expect(isPointer(null)).toBe(false);
+  });
+
+  it("only edgery's signature over this key and size verifies: a forged or altered pointer is plain data", async () => {
+    const p = await makePointer("value/victim/n", 10);
+    for (const forged of [
+      { $edgery_r2: "value/victim/n", bytes: 10, sig: "x".repeat(43) },
+      { ...p, $edgery_r2: "value/other/n" },
+      { ...p, bytes: 11 },
+      { ...p, sig: p.sig.slice(0, -1) },
+      { ...p, sig: "not base64 at all!" },
+      await new PointerSigner("another-secret").sign("value/victim/n", 10),
+    ]) {
+      expect(await signer.verify(forged), JSON.stringify(forged)).toBe(false);
+      expect(await resolvePointers([forged], signer, async () => "LOADED")).toEqual([forged]);
+    }
+  });
+
+  it("each write gets a key of its own, under its owner's prefix only", () => {
+    const a = newValueKey(valueKey("t1"));
+    expect(a).not.toBe(newValueKey(valueKey("t1")));
+    expect(ownedBy(a, "t1")).toBe(true);
+    expect(ownedBy(a, "t")).toBe(false);
+    expect(ownedBy(newValueKey(chordListKey("t1")), "t1")).toBe(false);
   });
 
   it("largeJson: only values over the threshold (in UTF-8 bytes of JSON) are large", () => {
@@ -52,23 +80,22 @@ describe("R2 pointer", () => {
     const loads: string[] = [];
     const load = async (key: string) => (loads.push(key), `value of ${key}`);
     const plain = [1, { a: [2, 3] }];
-    expect(await resolvePointers(plain, load)).toBe(plain);
-    const args = [[1, makePointer("value/a", 10), { k: makePointer("value/b", 20) }], "x"];
-    expect(await resolvePointers(args, load)).toEqual([[1, "value of value/a", { k: "value of value/b" }], "x"]);
+    expect(await resolvePointers(plain, signer, load)).toBe(plain);
+    const args = [[1, await makePointer("value/a", 10), { k: await makePointer("value/b", 20) }], "x"];
+    expect(await resolvePointers(args, signer, load)).toEqual([[1, "value of value/a", { k: "value of value/b" }], "x"]);
     expect(loads.sort()).toEqual(["value/a", "value/b"]);
-    expect(pointersIn(args).map((p) => p.$edgery_r2)).toEqual(["value/a", "value/b"]);
   });
 
   it("resolvePointers resolves pointers inside a loaded value (a chord list in R2), a few levels deep", async () => {
     const store: Record<string, unknown> = {
-      "value/list": ["small", makePointer("value/m1", 5)],
+      "value/list": ["small", await makePointer("value/m1", 5)],
       "value/m1": "large",
-      "value/loop": makePointer("value/loop", 1),
+      "value/loop": await makePointer("value/loop", 1),
     };
     const load = async (key: string) => store[key];
-    expect(await resolvePointers([makePointer("value/list", 30), "tail"], load)).toEqual([["small", "large"], "tail"]);
+    expect(await resolvePointers([await makePointer("value/list", 30), "tail"], signer, load)).toEqual([["small", "large"], "tail"]);
     // A value that points at itself ends after a bounded number of loads (it stays a pointer).
-    expect(await resolvePointers(makePointer("value/loop", 1), load)).toEqual(makePointer("value/loop", 1));
+    expect(await resolvePointers(await makePointer("value/loop", 1), signer, load)).toEqual(await makePointer("value/loop", 1));
   });
 });
 

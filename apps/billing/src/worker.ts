@@ -5,14 +5,14 @@
  */
 import { App, edgery } from "../../../src/index.js";
 
-export { QueueDO } from "../../../src/index.js";
+export { QueueDO, EdgeryDelivery } from "../../../src/index.js";
 
 /** Its routes: its own tasks on its own queue; everything else back to the main app. */
 export const billing = new App({
   name: "billing",
   routes: {
     "billing.*": { queue: "billing" },
-    "*": { queue: "edgery", broker: "service", binding: "EDGERY" },
+    "*": { queue: "edgery", broker: "service", binding: "EDGERY", token_env: "EDGERY_PEER_TOKEN" },
   },
 });
 

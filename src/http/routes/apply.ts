@@ -1,14 +1,20 @@
 /**
- * Sending tasks: `POST /v1/tasks/:name`, `POST /v1/apply`, `POST /v1/apply/bulk`.
+ * Sending tasks: `POST /v1/tasks/:name`, `POST /v1/apply` (both with `?wait=S`: one round trip),
+ * `POST /v1/apply/bulk`.
  */
-import type { Hono } from "hono";
-import { MAX_BULK, WireError, parseOptions, parseSignature } from "../../protocol/index.js";
+import type { Context, Hono } from "hono";
+import { MAX_BULK, WireError, checkDepth, isReady, parseOptions, parseSignature, type Handle } from "../../protocol/index.js";
 import { applyCanvases, type ApplyItem } from "../../apply/apply.js";
+import { readResult } from "../../results/read.js";
 import { asObject, readJson } from "../body.js";
+import { waitMs } from "../query.js";
+import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 
 function callArgs(body: Record<string, unknown>): Pick<ApplyItem, "args" | "kwargs" | "options"> {
   const { args, kwargs, options } = body;
+  checkDepth(args, "args");
+  checkDepth(kwargs, "kwargs");
   if (args !== undefined && args !== null && !Array.isArray(args)) throw new WireError("invalid_signature", "args: must be a list", "args");
   if (kwargs !== undefined && kwargs !== null && (typeof kwargs !== "object" || Array.isArray(kwargs))) {
     throw new WireError("invalid_signature", "kwargs: must be an object", "kwargs");
@@ -20,24 +26,43 @@ function callArgs(body: Record<string, unknown>): Pick<ApplyItem, "args" | "kwar
   };
 }
 
+/**
+ * The answer to a send: `202` with the handle; with `?wait=S` (checked before anything is sent),
+ * `200` with the handle plus `result` when the task its handle names is ready within S seconds,
+ * read exactly as `GET /v1/results/:id?wait=S` reads it.
+ */
+async function answer(c: Context<ApiEnv>, handle: Handle, wait: number | undefined): Promise<Response> {
+  if (wait === undefined) return c.json(handle, 202);
+  const result = await readResult(c.env, handle.id, wait, (p) => c.executionCtx.waitUntil(p));
+  return isReady(result.state) ? c.json({ ...handle, result }, 200) : c.json(handle, 202);
+}
+
+/** `?wait=` in ms, or undefined when absent. @throws `invalid_request` at `wait`. */
+function waitOf(c: Context<ApiEnv>): number | undefined {
+  const raw = c.req.query("wait");
+  return raw === undefined ? undefined : waitMs(raw);
+}
+
 /** Registers the apply routes. */
 export function applyRoutes(api: Hono<ApiEnv>): void {
-  api.post("/v1/tasks/:name", async (c) => {
+  api.post("/v1/tasks/:name", need("enqueue"), async (c) => {
+    const wait = waitOf(c);
     const body = asObject((await readJson(c.req.raw, true)) ?? {}, "invalid_signature");
     const canvas = parseSignature({ ...body, task: c.req.param("name") });
     const [handle] = await applyCanvases(c.env, c.get("app"), [{ canvas, path: "" }]);
-    return c.json(handle, 202);
+    return answer(c, handle!, wait);
   });
 
-  api.post("/v1/apply", async (c) => {
+  api.post("/v1/apply", need("enqueue"), async (c) => {
+    const wait = waitOf(c);
     const body = asObject(await readJson(c.req.raw), "invalid_signature");
     const item: ApplyItem =
       "signature" in body ? { canvas: parseSignature(body.signature, "signature"), path: "signature", ...callArgs(body) } : { canvas: parseSignature(body), path: "" };
     const [handle] = await applyCanvases(c.env, c.get("app"), [item]);
-    return c.json(handle, 202);
+    return answer(c, handle!, wait);
   });
 
-  api.post("/v1/apply/bulk", async (c) => {
+  api.post("/v1/apply/bulk", need("enqueue"), async (c) => {
     const body = asObject(await readJson(c.req.raw), "invalid_request");
     const sigs = body.signatures;
     if (!Array.isArray(sigs)) throw new WireError("invalid_request", "signatures: must be a list of signatures", "signatures");

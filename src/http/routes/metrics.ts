@@ -7,17 +7,21 @@ import { DEFAULT_QUEUE, RESULT_SHARDS } from "../../protocol/index.js";
 import { directoryStub, queueStub, resultShard } from "../../runtime/stubs.js";
 import { PROMETHEUS_CONTENT_TYPE, formatMetrics } from "../../metrics/prometheus.js";
 import { sumMetrics } from "../../metrics/task-metrics.js";
+import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
+import { fulfilled } from "../../runtime/settled.js";
 
 /** Registers the metrics route. */
 export function metricsRoutes(api: Hono<ApiEnv>): void {
-  api.get("/v1/metrics", async (c) => {
+  api.get("/v1/metrics", need("read"), async (c) => {
     const known = await directoryStub(c.env).listQueues();
     const names = [...new Set([DEFAULT_QUEUE, ...c.get("app").routedQueues(), ...known])];
-    const [queues, shards] = await Promise.all([
-      Promise.all(names.map((n) => queueStub(c.env, n).stats(n))),
+    const [settled, shards] = await Promise.all([
+      Promise.allSettled(names.map((n) => queueStub(c.env, n).stats(n))),
       Promise.all(Array.from({ length: RESULT_SHARDS }, (_, i) => resultShard(c.env, i).metrics())),
     ]);
+    // One failing queue must not hide every other: its gauges are left out.
+    const queues = fulfilled(settled, (i, reason) => console.error(`edgery: stats of queue '${names[i]}' unavailable`, reason));
     return c.body(formatMetrics(queues, sumMetrics(shards.flat())), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });
 }

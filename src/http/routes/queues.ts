@@ -1,30 +1,28 @@
 /**
- * Queues: stats, settings (concurrency, paused) and purge.
+ * Queues: stats, settings (concurrency, paused, max_waiting, prefetch) and purge.
  */
 import type { Hono } from "hono";
 import { z } from "zod";
-import { DEFAULT_QUEUE, WireError } from "../../protocol/index.js";
+import { DEFAULT_QUEUE, MAX_PREFETCH, WireError } from "../../protocol/index.js";
 import { directoryStub } from "../../runtime/stubs.js";
 import { brokerOfQueue } from "../../brokers/registry.js";
 import { emptyStats } from "../../brokers/broker.js";
 import type { EdgeryEnv } from "../../runtime/env.js";
 import type { App } from "../../app/app.js";
 import { asObject, readJson } from "../body.js";
+import { queueName } from "../query.js";
+import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
-
-const QUEUE_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
+import { fulfilled } from "../../runtime/settled.js";
 
 const settingsSchema = z.strictObject({
   concurrency: z.number().int("must be an integer").min(1, "must be at least 1").max(100_000).optional(),
   paused: z.boolean().optional(),
   /** Back-pressure bound (an addition to the contract): past it, sending answers 503 overloaded. */
   max_waiting: z.number().int("must be an integer").min(1, "must be at least 1").max(100_000_000).optional(),
+  /** How many of the queue's tasks one delivery may carry (an addition to the contract). */
+  prefetch: z.number().int("must be an integer").min(1, "must be at least 1").max(MAX_PREFETCH, `must be at most ${MAX_PREFETCH}`).optional(),
 });
-
-function queueName(name: string): string {
-  if (!QUEUE_NAME.test(name)) throw new WireError("invalid_request", `'${name}' is not a queue name (letters, digits and . _ : - only)`, "name");
-  return name;
-}
 
 /** A queue's stats from its broker (another app's queue: asked there). */
 function statsOf(env: EdgeryEnv, app: App, name: string) {
@@ -34,25 +32,21 @@ function statsOf(env: EdgeryEnv, app: App, name: string) {
 
 /** Registers the queue routes. */
 export function queueRoutes(api: Hono<ApiEnv>): void {
-  api.get("/v1/queues", async (c) => {
+  api.get("/v1/queues", need("read"), async (c) => {
     const known = await directoryStub(c.env).listQueues();
     const names = [...new Set([DEFAULT_QUEUE, ...c.get("app").routedQueues(), ...known])].sort();
     // One unreachable remote app must not hide every other queue: its queues are left out.
     const settled = await Promise.allSettled(names.map((n) => statsOf(c.env, c.get("app"), n)));
-    const queues = settled.flatMap((r, i) => {
-      if (r.status === "fulfilled") return [r.value];
-      console.error(`edgery: stats of queue '${names[i]}' unavailable`, r.reason);
-      return [];
-    });
+    const queues = fulfilled(settled, (i, reason) => console.error(`edgery: stats of queue '${names[i]}' unavailable`, reason));
     return c.json({ queues });
   });
 
-  api.get("/v1/queues/:name", async (c) => {
+  api.get("/v1/queues/:name", need("read"), async (c) => {
     const name = queueName(c.req.param("name"));
     return c.json(await statsOf(c.env, c.get("app"), name));
   });
 
-  api.put("/v1/queues/:name", async (c) => {
+  api.put("/v1/queues/:name", need("admin"), async (c) => {
     const name = queueName(c.req.param("name"));
     const parsed = settingsSchema.safeParse(asObject(await readJson(c.req.raw), "invalid_request"));
     if (!parsed.success) {
@@ -65,7 +59,7 @@ export function queueRoutes(api: Hono<ApiEnv>): void {
     return c.json(await broker.configure(name, parsed.data));
   });
 
-  api.delete("/v1/queues/:name/messages", async (c) => {
+  api.delete("/v1/queues/:name/messages", need("admin"), async (c) => {
     const name = queueName(c.req.param("name"));
     const broker = brokerOfQueue(c.env, c.get("app"), name);
     if (!broker.purge) throw new WireError("invalid_request", `queue '${name}' is on the ${broker.kind} broker, whose waiting messages cannot be dropped`, "name");

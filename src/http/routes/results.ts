@@ -3,7 +3,8 @@
  */
 import type { Hono } from "hono";
 import { MAX_WAIT_S, WireError, type TaskResult } from "../../protocol/index.js";
-import { directoryStub, resultStub } from "../../runtime/stubs.js";
+import { resultStub } from "../../runtime/stubs.js";
+import { revokeTargets } from "../revoke-targets.js";
 import { revokeEverywhere } from "../../brokers/registry.js";
 import { forgetResult, readGroup, readResult, resolveResult } from "../../results/read.js";
 import { parseResultQuery } from "../result-query.js";
@@ -11,15 +12,9 @@ import { D1Backend } from "../../results/d1-backend.js";
 import { encodeCursor, epochOf } from "../../results/backend.js";
 import { isPointer } from "../../results/pointer.js";
 import { asObject, readJson } from "../body.js";
+import { waitMs } from "../query.js";
+import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
-
-/** `?wait=S` in ms (0 when absent), at most MAX_WAIT_S seconds. */
-export function waitMs(raw: string | undefined): number {
-  if (raw === undefined || raw === "") return 0;
-  const s = Number(raw);
-  if (!Number.isFinite(s) || s < 0) throw new WireError("invalid_request", "wait: must be a number of seconds >= 0", "wait");
-  return Math.min(s, MAX_WAIT_S) * 1000;
-}
 
 /** Large values (R2) resolved into one page of `GET /v1/results` at most; the page ends early past it. */
 const PAGE_VALUE_BYTES = 16 * 1024 * 1024;
@@ -27,7 +22,7 @@ const PAGE_VALUE_BYTES = 16 * 1024 * 1024;
 /** Registers the result routes. */
 export function resultRoutes(api: Hono<ApiEnv>): void {
   // Results in the queryable backend (D1), newest first, with cursor paging.
-  api.get("/v1/results", async (c) => {
+  api.get("/v1/results", need("read"), async (c) => {
     const { filter, cursor } = parseResultQuery(c.req.query());
     const db = c.env.RESULTS_DB;
     if (!db) throw new WireError("invalid_request", "no queryable result backend is configured: bind a D1 database as RESULTS_DB (docs/result-backends.md)");
@@ -45,33 +40,32 @@ export function resultRoutes(api: Hono<ApiEnv>): void {
     return c.json({ results: await Promise.all(results.map((r) => resolveResult(c.env, r))), cursor: next });
   });
 
-  api.get("/v1/results/:id", async (c) => {
+  api.get("/v1/results/:id", need("read"), async (c) => {
     const r = await readResult(c.env, c.req.param("id"), waitMs(c.req.query("wait")), (p) => c.executionCtx.waitUntil(p));
     return c.json(r);
   });
 
-  api.delete("/v1/results/:id", async (c) => {
+  api.delete("/v1/results/:id", need("admin"), async (c) => {
     await forgetResult(c.env, c.req.param("id"));
     return c.body(null, 204);
   });
 
-  api.get("/v1/groups/:id", async (c) => {
+  api.get("/v1/groups/:id", need("read"), async (c) => {
     const id = c.req.param("id");
     const g = await readGroup(c.env, id, waitMs(c.req.query("wait")));
     if (!g) throw new WireError("not_found", `no group with id '${id}'`);
     return c.json(g);
   });
 
-  api.post("/v1/results/:id/revoke", async (c) => {
+  api.post("/v1/results/:id/revoke", need("admin"), async (c) => {
     const id = c.req.param("id");
     const body = asObject((await readJson(c.req.raw, true)) ?? {}, "invalid_request");
     if (body.terminate !== undefined && typeof body.terminate !== "boolean") throw new WireError("invalid_request", "terminate: must be a boolean", "terminate");
     const terminate = body.terminate === true;
     // A group id revokes every member, as Celery's GroupResult.revoke().
     const members = (await resultStub(c.env, id).groupMembers(id)) ?? [id];
-    const queues = await directoryStub(c.env).listQueues();
     // Each queue through its broker: a queue of another app (service/http) is revoked there.
-    const answers = await revokeEverywhere(c.env, c.get("app"), queues, members, terminate);
+    const answers = await revokeEverywhere(c.env, c.get("app"), await revokeTargets(c.env, c.get("app"), members), members, terminate);
     const ended = answers.some((a) => a.revoked.length > 0);
     const now = (await resultStub(c.env, id).get(id)) as TaskResult | null;
     return c.json({ id, state: now?.state ?? (ended ? "REVOKED" : "PENDING") }, 202);

@@ -5,11 +5,12 @@ import type { Hono } from "hono";
 import { WireError } from "../../protocol/index.js";
 import { scheduleStub } from "../../runtime/stubs.js";
 import type { ScheduleInfo } from "../../schedule/schedule.js";
+import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 
 /** Registers the schedules route. */
 export function scheduleRoutes(api: Hono<ApiEnv>): void {
-  api.get("/v1/schedules", async (c) => {
+  api.get("/v1/schedules", need("read"), async (c) => {
     if (c.get("app").schedules().length === 0) return c.json({ schedules: [] });
     const stub = scheduleStub(c.env);
     if (!stub) throw new WireError("not_configured", "app.schedule() needs the SCHEDULE_DO binding (see wrangler.toml)");

@@ -1,0 +1,34 @@
+/**
+ * The one error mapper of the HTTP front door: anything thrown while answering a request becomes
+ * the contract's JSON error (`{"error": {"code", "message", "path"?}}`) with its status.
+ */
+import { WireError } from "../protocol/index.js";
+import { BrokerUnavailableError, QueueFullError } from "../brokers/broker.js";
+
+/** True for a Durable Object that asked its callers to back off (Cloudflare marks it so). */
+function isOverloaded(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { overloaded?: unknown }).overloaded === true;
+}
+
+/**
+ * The wire error a thrown value answers as: back-pressure (a full queue, a peer app or a Durable
+ * Object that cannot take it now) is `503 overloaded`, to be sent again; anything else unexpected
+ * is `500 internal`, logged here once, its details kept out of the answer.
+ */
+export function wireErrorOf(err: unknown): WireError {
+  if (err instanceof WireError) return err;
+  if (err instanceof QueueFullError || err instanceof BrokerUnavailableError || isOverloaded(err)) {
+    console.error("edgery: overloaded", err);
+    return new WireError("overloaded", "the request could not be carried out now; try again");
+  }
+  console.error("edgery: unexpected error", err);
+  return new WireError("internal", "an unexpected error occurred; it was logged");
+}
+
+/** The JSON answer for a thrown value; 503s carry `Retry-After`. */
+export function errorResponse(err: unknown, extraHeaders: Record<string, string> = {}): Response {
+  const e = wireErrorOf(err);
+  const headers: Record<string, string> = { "content-type": "application/json", ...extraHeaders };
+  if (e.status === 503) headers["retry-after"] = "1";
+  return new Response(JSON.stringify(e.toJSON()), { status: e.status, headers });
+}

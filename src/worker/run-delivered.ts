@@ -1,0 +1,34 @@
+/**
+ * What both consumers do with one delivered task, written once: read large arguments back from
+ * R2, run the task, and put a large value into R2. Each consumer keeps only what differs: the leased one begins and settles through its
+ * QueueDO (src/worker/consumer.ts), the direct one writes results itself and acks the Queue
+ * message (src/worker/direct-consumer.ts).
+ */
+import type { LeasedTask } from "../protocol/message.js";
+import type { RunResult } from "../protocol/outcome.js";
+import type { EdgeryEnv } from "../runtime/env.js";
+import type { App } from "../app/app.js";
+import { resultPolicyOf } from "../app/result-policy.js";
+import { offloadResult, resolveArgs } from "../results/offload.js";
+import { runTask, type RunHooks } from "./execute.js";
+
+/** How one delivered task ran: its result (a large value already a pointer) and when. */
+export interface Ran {
+  result: RunResult;
+  startedAt: number;
+  doneAt: number;
+}
+
+/**
+ * Runs one delivered task to its result. Large arguments (pointers) are read from R2 first; a
+ * value too large to settle inline goes to R2 and the result carries its pointer. `rawJson`, the
+ * message as delivered, is tested for pointers (without it the args are encoded for the test).
+ * Never throws.
+ */
+export async function runDelivered(env: EdgeryEnv, app: App, leased: LeasedTask, controller: AbortController, hooks: RunHooks, rawJson?: string): Promise<Ran> {
+  const m = leased.message;
+  const startedAt = Date.now();
+  const ran = (await resolveArgs(env, m, rawJson)) ?? (await runTask(app, leased, controller, hooks));
+  const result = await offloadResult(env, resultPolicyOf(app, m.task), m.id, ran);
+  return { result, startedAt, doneAt: Date.now() };
+}

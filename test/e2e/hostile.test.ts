@@ -1,0 +1,76 @@
+// Hostile inputs over HTTP: forged R2 pointers stay plain data, deep JSON and ill-typed ids are
+// 422 (never a 503), a small request cannot plan thousands of runs, odd names are refused or
+// kept exactly. After every test the server must still answer health.
+import { afterEach, describe, expect, it } from "vitest";
+import { api, apply, expectError, expectHealthy, group, send, sig, uniq, uniqQueue, waitResult } from "./helpers";
+
+afterEach(async () => {
+  await expectHealthy();
+});
+
+describe("forged storage pointers", () => {
+  it("a pointer-shaped value in args, kwargs and stamps reaches the task and its result as sent", async () => {
+    // A victim's large value, offloaded to R2 by edgery.
+    const victim = await send("demo.blob", { args: [1_200_000] });
+    expect((await waitResult(victim.id)).state).toBe("SUCCESS");
+    for (const key of [`value/${victim.id}`, `value/${victim.id}/x`, `result/${victim.id}`]) {
+      const forged = { $edgery_r2: key, bytes: 10 };
+      const signed = { ...forged, sig: "A".repeat(43) };
+      const h = await send("demo.identity", { args: [[forged, signed]], kwargs: {}, options: { stamps: { s: forged } } });
+      const r = await waitResult(h.id);
+      expect(r.state).toBe("SUCCESS");
+      expect(r.result).toEqual([forged, signed]);
+    }
+    // The victim's value is untouched.
+    const again = await waitResult(victim.id);
+    expect((again.result as string).length).toBe(1_200_000);
+  });
+});
+
+describe("deep or ill-typed input", () => {
+  const deep = (n: number): any => {
+    let v: any = 1;
+    for (let i = 0; i < n; i++) v = [v];
+    return v;
+  };
+
+  it("args nested 4,000 deep: 422, not a retryable 503", async () => {
+    const res = await api("POST", "/v1/tasks/demo.add", { args: [deep(4000)] });
+    expect(res.status).toBe(422);
+    expect(res.json.error.code).toBe("invalid_signature");
+    const wrapped = await api("POST", "/v1/apply", { signature: sig("demo.add"), args: [deep(4000)] });
+    expect(wrapped.status).toBe(422);
+  });
+
+  it("options.chord_id {} is 422 at its path", async () => {
+    expectError(await api("POST", "/v1/apply", { task: "celery.chord", kwargs: { header: [sig("demo.add", [1, 1])], body: sig("demo.xsum") }, options: { chord_id: {} } }), 422, "invalid_signature", "options.chord_id");
+  });
+
+  it("a countdown of 1e300 seconds is 422", async () => {
+    expectError(await api("POST", "/v1/tasks/demo.add", { args: [1, 1], options: { countdown: 1e300 } }), 422, "invalid_signature", "options.countdown");
+  });
+});
+
+describe("amplification", () => {
+  it("a group of 150 linked to a group of 150 (22,650 runs from a few KB) is 422", async () => {
+    const g = (n: number) => group(Array.from({ length: n }, (_, i) => sig("demo.add", [i, i])));
+    const body = { ...g(150), options: { link: g(150) } };
+    expect(JSON.stringify(body).length).toBeLessThan(30_000);
+    expectError(await api("POST", "/v1/apply", body), 422, "invalid_signature");
+  });
+});
+
+describe("names", () => {
+  it("a non-ASCII queue name is refused with 422 at options.queue; a non-ASCII task name is unknown_task", async () => {
+    expectError(await api("POST", "/v1/tasks/demo.add", { options: { queue: "qué" } }), 422, "invalid_signature", "options.queue");
+    expectError(await api("POST", `/v1/tasks/${encodeURIComponent("démo.add")}`, {}), 422, "unknown_task");
+  });
+
+  it("the same task id twice in one canvas: both run; the first result is kept", async () => {
+    const id = uniq("dup");
+    const h = await apply(group([sig("demo.add", [1, 1], { task_id: id }), sig("demo.add", [2, 2], { task_id: id })], { queue: uniqQueue() }));
+    expect(h.kind).toBe("group");
+    const r = await waitResult(id);
+    expect(r.state).toBe("SUCCESS");
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * Dispatch and the alarm: a queue's prefetch bounds the tasks of one delivery; a failed send is
+ * retried from the alarm (not only on the next enqueue); a far-future eta is held without
+ * breaking the queue (its alarm is clamped to what an alarm can hold).
+ */
+import { describe, expect, it } from "vitest";
+import { queue, rows, taskMessage, until, uid } from "./helpers";
+import { fakeProducer } from "./fake-producer";
+
+describe("QueueDO prefetch", () => {
+  it("prefetch 1: one task per delivery; default: the window in one delivery; stats show it", async () => {
+    const q = uid("q-prefetch");
+    const stub = queue(q);
+    const producer = await fakeProducer(q);
+    expect((await stub.stats(q)).prefetch).toBe(100);
+    expect((await stub.configure(q, { paused: true, prefetch: 1 })).prefetch).toBe(1);
+    await stub.enqueue([0, 1, 2].map(() => taskMessage(q, "demo.noop")));
+    await stub.configure(q, { paused: false });
+    await stub.drain();
+    expect(producer.sent.map((d) => d.tasks.length)).toStrictEqual([1, 1, 1]);
+
+    const q2 = uid("q-prefetch-default");
+    const stub2 = queue(q2);
+    const producer2 = await fakeProducer(q2);
+    await stub2.configure(q2, { paused: true });
+    await stub2.enqueue([0, 1, 2].map(() => taskMessage(q2, "demo.noop")));
+    await stub2.configure(q2, { paused: false });
+    await stub2.drain();
+    expect(producer2.sent.map((d) => d.tasks.length)).toStrictEqual([3]);
+  });
+});
+
+describe("QueueDO send failures", () => {
+  it("a failed send gives the leases back and is retried from the alarm, with no other call", async () => {
+    const q = uid("q-sendfail");
+    const stub = queue(q);
+    const producer = await fakeProducer(q);
+    producer.failing = true;
+    const msgs = [0, 1].map(() => taskMessage(q, "demo.noop"));
+    await stub.enqueue(msgs);
+    expect((await rows(q)).map((r) => r.state)).toStrictEqual(["waiting", "waiting"]);
+    const failedCalls = producer.calls;
+    producer.failing = false;
+    // Nothing else happens to the queue: only its alarm can send them now.
+    const sent = await until(async () => (producer.sent.length > 0 ? producer.sent : undefined), 100);
+    expect(producer.calls).toBeGreaterThan(failedCalls);
+    expect(sent.flatMap((d) => d.tasks).length).toBe(2);
+    expect((await rows(q)).map((r) => r.state)).toStrictEqual(["leased", "leased"]);
+  });
+});
+
+describe("QueueDO far-future eta", () => {
+  it("an eta past what an alarm can hold (year 275760) is enqueued and held; the queue keeps working", async () => {
+    const q = uid("q-far");
+    const stub = queue(q);
+    await fakeProducer(q);
+    const far = taskMessage(q, "demo.noop", { eta: 8.64e15 });
+    const huge = taskMessage(q, "demo.noop", { eta: Date.now() + 1e300 });
+    expect(await stub.enqueue([far])).toStrictEqual({ added: 1 });
+    expect(await stub.enqueue([huge])).toStrictEqual({ added: 1 });
+    const stats = await stub.stats(q);
+    expect([stats.delayed, stats.waiting]).toStrictEqual([2, 0]);
+    // Revoke reaches it; an ordinary task still runs through.
+    expect((await stub.revoke([far.id], false)).revoked).toStrictEqual([far.id]);
+    const now = taskMessage(q, "demo.noop");
+    expect(await stub.enqueue([now])).toStrictEqual({ added: 1 });
+    expect((await rows(q)).find((r) => r.id === now.id)?.state).toBe("leased");
+    expect((await stub.cancel([huge.id])).removed).toBe(1);
+  });
+});

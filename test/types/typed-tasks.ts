@@ -1,0 +1,49 @@
+/**
+ * Type tests of typed tasks (checked by `npm run typecheck`, never run): an app's task map flows
+ * into the client; a misspelled task name, a wrong argument or a misspelled option does not
+ * compile. Each `@ts-expect-error` fails the type check if its line compiles.
+ */
+import { z } from "zod";
+import { App, type TasksOf } from "edgery";
+import { createClient, type AsyncResult } from "edgery/client";
+
+const app = new App({ name: "types" })
+  .task("emails.send", {
+    args: z.tuple([z.email()]),
+    kwargs: z.object({ template: z.string().optional() }),
+    run: async (_ctx, [to], { template }) => ({ sent: to, template: template ?? "default" }),
+  })
+  .task("math.add", { args: z.tuple([z.number(), z.number()]), run: (_ctx, [a, b]) => a + b })
+  .task("untyped.echo", (_ctx, args) => args.length);
+type Tasks = TasksOf<typeof app>;
+
+export async function typed(): Promise<void> {
+  const edgery = createClient<Tasks>({ url: "http://127.0.0.1:8787", token: "dev-token" });
+  const sent: AsyncResult<{ sent: string; template: string }> = await edgery.send("emails.send", { args: ["ada@example.com"], kwargs: { template: "welcome" } });
+  const sum: number = await (await edgery.send("math.add", { args: [1, 2], options: { countdown: 5, priority: 9 } })).get();
+  const echoed: number = await (await edgery.send("untyped.echo", { args: [1, "two"] })).get();
+  void [sent, sum, echoed];
+
+  // @ts-expect-error a misspelled task name
+  await edgery.send("emails.sned", { args: ["ada@example.com"] });
+  // @ts-expect-error a wrong argument type
+  await edgery.send("math.add", { args: [1, "2"] });
+  // @ts-expect-error a missing argument
+  await edgery.send("math.add", { args: [1] });
+  // @ts-expect-error args are required when the task takes some
+  await edgery.send("math.add");
+  // @ts-expect-error a misspelled option
+  await edgery.send("math.add", { args: [1, 2], options: { coutndown: 5 } });
+  // @ts-expect-error a wrong kwarg type
+  await edgery.send("emails.send", { args: ["ada@example.com"], kwargs: { template: 1 } });
+  // @ts-expect-error the result is a number, not a string
+  const wrong: string = await (await edgery.send("math.add", { args: [1, 2] })).get();
+  void wrong;
+}
+
+export async function untyped(): Promise<void> {
+  // Without a task map: any name, any arguments and options, the result typed by the caller.
+  const edgery = createClient({ url: "http://127.0.0.1:8787", token: "dev-token" });
+  const n: AsyncResult<number> = await edgery.send<number>("anything.at.all", { args: [1], options: { routing_key: "r" } });
+  void n;
+}

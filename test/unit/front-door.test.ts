@@ -1,0 +1,58 @@
+// The one HTTP front door (src/http/api.ts): every route, the broker endpoint included, answers a
+// wrong method with 405 and an Allow header derived from the routes; errors from every part of
+// it have the contract's JSON shape. No binding is reached: these answer before any handler.
+import { describe, expect, it } from "vitest";
+import { createApi } from "../../src/http/api.js";
+import { App } from "../../src/app/app.js";
+import type { EdgeryEnv } from "../../src/runtime/env.js";
+
+const api = createApi(new App({ name: "front-door-test" }));
+const env = { EDGERY_TOKEN: "secret" } as EdgeryEnv;
+const auth = { authorization: "Bearer secret" };
+const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"];
+
+/** A concrete path for a route pattern (`:name` → a value). */
+const concrete = (pattern: string) => pattern.replace(/:[^/]+/g, "x1");
+
+describe("405 from the router", () => {
+  const routes = api.routes.filter((r) => r.method !== "ALL");
+  const paths = [...new Set(routes.map((r) => r.path))];
+
+  it("covers the broker endpoint as well as the API", () => {
+    expect(paths).toContain("/__edgery/broker/enqueue");
+    expect(paths).toContain("/v1/queues/:name/messages");
+  });
+
+  for (const pattern of paths) {
+    const own = routes.filter((r) => r.path === pattern).map((r) => r.method);
+    // A method another route of the same shape serves (GET /v1/results/:id vs /v1/results/x1) is not a 405.
+    const servedElsewhere = (m: string) => routes.some((r) => r.method === m && new RegExp(`^${r.path.replace(/:[^/]+/g, "[^/]+")}$`).test(concrete(pattern)));
+    for (const method of METHODS.filter((m) => !own.includes(m) && !servedElsewhere(m))) {
+      it(`${method} ${pattern} → 405 naming ${own.join(", ")}`, async () => {
+        const res = await api.request(concrete(pattern), { method, headers: auth }, env);
+        expect(res.status).toBe(405);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("method_not_allowed");
+        for (const m of own) expect(res.headers.get("allow")).toContain(m);
+      });
+    }
+  }
+
+  it("an unknown path is 404 not_found, on /v1 and on the broker endpoint", async () => {
+    for (const path of ["/v1/nowhere", "/__edgery/broker/nowhere", "/elsewhere"]) {
+      const res = await api.request(path, { headers: auth }, env);
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("not_found");
+    }
+  });
+});
+
+describe("one error mapper", () => {
+  it("the broker endpoint answers the contract's JSON errors (401 without a token, 422 for a bad body)", async () => {
+    const no = await api.request("/__edgery/broker/enqueue", { method: "POST", body: "{}" }, env);
+    expect(no.status).toBe(401);
+    expect(await no.json()).toMatchObject({ error: { code: "unauthorized" } });
+    const bad = await api.request("/__edgery/broker/enqueue", { method: "POST", headers: auth, body: "not json" }, env);
+    expect(bad.status).toBe(422);
+    expect(await bad.json()).toMatchObject({ error: { code: "invalid_request", path: "messages" } });
+  });
+});
