@@ -34,6 +34,7 @@ import { seqOfLease } from "../src/runtime/lease.js";
 import { pruneClocks, RATE_CLOCKS_IN_MEMORY, rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js";
 import { resultStub } from "../src/runtime/stubs.js";
 import { QueueListing } from "./queue-listing.js";
+import { QueueFeed } from "./queue-feed.js";
 import { planEnvOf } from "../src/app/plan-env.js";
 import { findApp, getApp } from "../src/runtime/app-registry.js";
 import { runSettingsOf } from "../src/app/task-settings.js";
@@ -66,12 +67,15 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   private wantDispatch = false;
   /** This queue's entry in the directory. */
   private readonly listing: QueueListing;
+  /** Whether the event feed listens (task-received/started are announced only then). */
+  private readonly feed: QueueFeed;
 
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.outbox = new QueueOutbox(this.sql, env, ctx.storage, endEffects);
     this.listing = new QueueListing(env, this.sql, (k) => this.meta(k) ?? undefined, (k, v) => this.setMeta(k, v));
+    this.feed = new QueueFeed(env, ctx.id.toString());
     ctx.blockConcurrencyWhile(async () => {
       applyQueueSchema(this.sql);
       this.sql.exec(DEAD_LETTER_SCHEMA);
@@ -347,8 +351,12 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     const now = Date.now();
     const effects: Effect[] = [];
     const out: Array<{ lease: string; action: "run" | "skip" }> = [];
+    // With no subscriber this costs nothing per task (at most one call per FEED_ANSWER_MS).
+    const announce = items.length > 0 && (await this.feed.listening(now));
+    const begun: Array<{ m: TaskMessage; worker: string }> = [];
     this.ctx.storage.transactionSync(() => {
-      // The bodies are read only for the rare tasks that need them (revoked, expired, track_started).
+      // The bodies are read only for the rare tasks that need them (revoked, expired,
+      // track_started, and while the event feed listens).
       const held = this.leasedRows(items, "seq, id, lease, expires");
       const bodyOf = (seq: number) => this.sql.exec<{ body: string }>("SELECT body FROM messages WHERE seq = ?", seq).one().body;
       const dropped: number[] = [];
@@ -372,9 +380,10 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
         const seqs = renew.get(key);
         if (seqs) seqs.push(row.seq);
         else renew.set(key, [row.seq]);
-        if (item.trackStarted) {
+        if (item.trackStarted || announce) {
           const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
-          effects.push({ kind: "store", write: stateWrite(m, "STARTED", item.worker, { started_at: now }) });
+          if (item.trackStarted) effects.push({ kind: "store", write: stateWrite(m, "STARTED", item.worker, { started_at: now }) });
+          if (announce) begun.push({ m, worker: item.worker });
         }
         out.push({ lease: item.lease, action: "run" });
       }
@@ -392,9 +401,16 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
       }
       this.outbox.add(effects);
     });
+    // task-received and task-started reach the feed before the tasks can change state.
+    if (begun.length > 0) await this.feed.announceBegun(begun, now);
     // Beginning frees no room in the window: only the outbox (STARTED, revoked) needs the pump.
     await this.afterTransition(false);
     return out;
+  }
+
+  /** The event feed listens until `until` (called by the EventsDO when a subscriber arrives). */
+  async listen(until: number): Promise<void> {
+    this.feed.listen(until);
   }
 
   /**
@@ -722,7 +738,7 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
     const row = this.leasedRow(id, lease);
     if (!row) return false;
     const m = JSON.parse(row.body) as TaskMessage;
-    await resultStub(this.env, id).write([stateWrite(m, state, worker, { meta })]);
+    await resultStub(this.env, id).write([stateWrite(m, state, worker, { meta, progress: true })]);
     return true;
   }
 }
