@@ -66,3 +66,16 @@ export interface DeadLetterEntry {
   failedAt: number;
   item: DeadLetter;
 }
+
+/** A message row as `QueueDO.inspect` lists it: begun (`active`) or delayed (`scheduled`). */
+export interface InspectedRow {
+  id: string;
+  task: string;
+  queue: string;
+  priority: number;
+  /** Epoch ms when a delayed row is due; null for a begun one. */
+  eta: number | null;
+}
+
+/** Which rows `QueueDO.inspect` lists: `active` (leased and begun) or `scheduled` (delayed). */
+export type InspectKind = "active" | "scheduled";

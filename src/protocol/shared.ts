@@ -11,3 +11,4 @@ export * from "./signature.js";
 export * from "./result.js";
 export * from "./rate-limit.js";
 export * from "./task-types.js";
+export * from "./inspect.js";
