@@ -184,9 +184,9 @@ export class EdgeryClient<T extends TaskMap = UntypedTasks> implements Signature
     return this.requester.request<DeadLetterPage>({ method: "GET", path: "/v1/dead-letters", query: { ...options } });
   }
 
-  /** Enqueues a dead letter's signature again, with a new id. */
-  async replayDeadLetter<R = unknown>(id: string): Promise<AsyncResult<R>> {
-    const handle = await this.requester.request<Handle>({ method: "POST", path: `/v1/dead-letters/${encodeURIComponent(id)}/replay` });
+  /** Enqueues a dead letter's signature again, with a new id (`queue`: look only there). */
+  async replayDeadLetter<R = unknown>(id: string, options: { queue?: string } = {}): Promise<AsyncResult<R>> {
+    const handle = await this.requester.request<Handle>({ method: "POST", path: `/v1/dead-letters/${encodeURIComponent(id)}/replay`, query: { ...options } });
     return resultFromHandle(handle, this.requester) as AsyncResult<R>;
   }
 

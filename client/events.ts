@@ -28,6 +28,8 @@ export interface EventFilter {
 export interface EventsOptions extends EventFilter {
   /** Aborting it closes the stream; the iteration then ends without an error. */
   signal?: AbortSignal;
+  /** Called once the feed has answered: events from then on are seen. */
+  onOpen?: () => void;
 }
 
 const list = (v: string | readonly string[] | undefined): readonly string[] | undefined => (v === undefined ? undefined : typeof v === "string" ? [v] : v);
@@ -70,7 +72,7 @@ export function taskEventOf(event: string, data: string): TaskEvent | null {
  */
 export async function* readEvents(requester: Requester, options: EventsOptions = {}): AsyncGenerator<TaskEvent, void, undefined> {
   if (!requester.stream) throw new TypeError("this requester cannot read streams (it has no stream method)");
-  const { signal, ...filter } = options;
+  const { signal, onOpen, ...filter } = options;
   const matches = eventMatcher(filter);
   let body: ReadableStream<Uint8Array>;
   try {
@@ -79,6 +81,7 @@ export async function* readEvents(requester: Requester, options: EventsOptions =
     if (signal?.aborted) return;
     throw err;
   }
+  onOpen?.();
   const reader = body.getReader();
   const decoder = new TextDecoder();
   const parser = new SseParser();
