@@ -269,6 +269,11 @@ describe("edgery errors and exit codes", () => {
     expect(flag.code, show(flag)).toBe(0);
     const none = await cli(["inspect", "registered"], { EDGERY_TOKEN: "" });
     expect(none.code, show(none)).toBe(1);
+    // The inspection routes need the read scope.
+    const enqueueOnly = await cli(["inspect", "active"], { EDGERY_TOKEN: "dev-enqueue" });
+    expect(enqueueOnly.code, show(enqueueOnly)).toBe(1);
+    expect(enqueueOnly.stderr).toMatch(/forbidden \(HTTP 403\)/);
+    expect((await cli(["inspect", "scheduled"], { EDGERY_TOKEN: "dev-read" })).code).toBe(0);
     const readOnly = await cli(["purge", uniqQueue()], { EDGERY_TOKEN: "dev-read" });
     expect(readOnly.code, show(readOnly)).toBe(1);
     expect(readOnly.stderr).toMatch(/forbidden \(HTTP 403\)/);

@@ -111,11 +111,13 @@ describe("client.events()", () => {
     const { fetch, inits } = streamingFetch([frame("task-started", a)], { hold: true });
     const controller = new AbortController();
     const seen: TaskEvent[] = [];
-    for await (const e of createClient({ url: "http://e.test", fetch }).events({ signal: controller.signal })) {
+    let opened = 0;
+    for await (const e of createClient({ url: "http://e.test", fetch }).events({ signal: controller.signal, onOpen: () => opened++ })) {
       seen.push(e);
       controller.abort();
     }
     expect(seen.map((e) => e.data.id)).toEqual(["a"]);
+    expect(opened).toBe(1);
     expect(inits[0]!.signal?.aborted).toBe(true);
   });
 
