@@ -21,7 +21,7 @@ import {
   type TaskErrorInfo,
 } from "../src/protocol/index.js";
 import type { TaskMessage, WireLeasedTask } from "../src/protocol/message.js";
-import type { BeginItem, DeadLetter, DeadLetterEntry, QueueSettings, SettleItem } from "../src/protocol/rpc.js";
+import type { BeginItem, DeadLetter, DeadLetterEntry, InspectedRow, InspectKind, QueueSettings, SettleItem } from "../src/protocol/rpc.js";
 import { outcomeEffects, stateWrite, type Effect } from "../src/canvas/effects.js";
 import { retriedMessage } from "../src/worker/retry.js";
 import { payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
@@ -43,6 +43,7 @@ import { applyQueueSchema, type MessageRow } from "./queue-schema.js";
 import { begunLease, expiredLease, renewLeases } from "./queue-leases.js";
 import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter } from "./dead-letter-store.js";
 import { QueueOutbox } from "./queue-outbox.js";
+import { inspectRows } from "./queue-inspect.js";
 
 /** How long a dispatched lease may wait for its consumer to begin it. */
 const PICKUP_TIMEOUT_MS = 30_000;
@@ -579,6 +580,14 @@ export class QueueDO extends DurableObject<EdgeryEnv> {
   /** The newest dead letter of a task id, or null. */
   async deadLetter(name: string, id: string): Promise<DeadLetter | null> {
     return findDeadLetter(this.sql, this.meta("name") ?? name, id);
+  }
+
+  /**
+   * Up to `limit` of the queue's begun (`active`) or delayed (`scheduled`) rows, for
+   * `GET /v1/inspect/*`. One read of `messages`; writes nothing.
+   */
+  async inspect(name: string, kind: InspectKind, limit: number): Promise<InspectedRow[]> {
+    return inspectRows(this.sql, this.meta("name") ?? name, kind, limit);
   }
 
   /** The queue's counts. */
