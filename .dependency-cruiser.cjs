@@ -55,6 +55,20 @@ module.exports = {
       to: { path: "^(node_modules/|src/protocol/(index|parse-signature)\\.ts$)" },
     },
     {
+      name: "cli-imports-client-only",
+      comment: "The CLI is built on the client: it imports client/ and src/protocol/shared.ts (and Node's own modules), nothing else of edgery.",
+      severity: "error",
+      from: { path: "^cli/" },
+      to: { path: "^(src|durable-objects|node_modules)/", pathNot: "^src/protocol/shared\\.ts$" },
+    },
+    {
+      name: "client-imports-no-cli",
+      comment: "The client is a library: it never imports the command line built on it.",
+      severity: "error",
+      from: { path: "^client/" },
+      to: { path: "^cli/" },
+    },
+    {
       name: "unlayered-folder",
       comment: "Every source folder has a place in LAYERS.",
       severity: "error",

@@ -5,11 +5,13 @@
  *   Workers runtime's own.
  * - `edgery/client` (dist/client.js): the client; it imports no dependency at all, so that it
  *   runs as it is in Node, Bun, Deno, browsers and Workers.
+ * - the `edgery` bin (dist/cli.js): the command line, on the client; Node only (`node:util`),
+ *   its shebang kept.
  */
 import { defineConfig } from "tsdown";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", client: "client/index.ts" },
+  entry: { index: "src/index.ts", client: "client/index.ts", cli: "cli/main.ts" },
   format: "esm",
   platform: "neutral",
   target: "es2022",
@@ -17,5 +19,5 @@ export default defineConfig({
   dts: true,
   sourcemap: false,
   clean: true,
-  deps: { neverBundle: [/^cloudflare:/] },
+  deps: { neverBundle: [/^cloudflare:/, /^node:/] },
 });

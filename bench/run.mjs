@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// edgery benchmark: the same three workloads as the peer baselines in ../shared/bench/peers/
+// edgery benchmark: the same three workloads as the peer baselines in bench/peers/
 // (throughput, fan-in, latency), over the public HTTP API of `npm run dev`.
 //
 // Starts `npm run dev` itself (Miniflare directly; EDGERY_DEV_SERVER=wrangler: `npm run dev:wrangler`;

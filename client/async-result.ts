@@ -1,9 +1,19 @@
 /** Celery's `AsyncResult`: the state and result of one task, read from `GET /v1/results/:id`. */
 import { isReady, type TaskResult, type TaskState } from "../src/protocol/shared.js";
 import { taskErrorFrom, type TaskFailedError } from "./errors.js";
-import { pollUntilReady } from "./poll.js";
+import { pollUntilReady, watchChanges, type WaitOptions } from "./poll.js";
 import type { Requester } from "./requester.js";
 import type { GetOptions, ResultNode } from "./result-node.js";
+
+/** Options of {@link AsyncResult.get}: those of every result, and `onProgress`. */
+export interface TaskGetOptions extends GetOptions {
+  /**
+   * Called with the meta of each state the task sets while it runs (`{current, total}` for
+   * `PROGRESS`), as Celery's `get(on_message=...)`. With it, `get()` reads the result every
+   * `interval` (see {@link AsyncResult.watch}) instead of long-polling.
+   */
+  onProgress?: (meta: unknown, result: TaskResult) => void;
+}
 
 /** A task started by `send`/`apply`, or looked up by id with `client.result(id)`. */
 export class AsyncResult<T = unknown> implements ResultNode {
@@ -88,15 +98,33 @@ export class AsyncResult<T = unknown> implements ResultNode {
    * its error class ({@link TaskFailedError}, `TimeLimitExceeded`, ...).
    * @throws TimeoutError when `timeout` seconds pass first.
    */
-  get(options?: GetOptions & { propagate?: true }): Promise<T>;
+  get(options?: TaskGetOptions & { propagate?: true }): Promise<T>;
   /** As above, but a failure is returned (not thrown) as its error object. */
-  get(options: GetOptions & { propagate: false }): Promise<T | TaskFailedError>;
-  async get(options: GetOptions = {}): Promise<T | TaskFailedError> {
-    const result = await pollUntilReady((wait) => this.fetch(wait), (r) => isReady(r.state), options, `task ${this.id}`);
+  get(options: TaskGetOptions & { propagate: false }): Promise<T | TaskFailedError>;
+  async get(options: TaskGetOptions = {}): Promise<T | TaskFailedError> {
+    const result = options.onProgress ? await this.watchToEnd(options.onProgress, options) : await pollUntilReady((wait) => this.fetch(wait), (r) => isReady(r.state), options, `task ${this.id}`);
     if (result.state === "SUCCESS") return result.result as T;
     const error = taskErrorFrom(result.error, this.id, result.state);
     if (options.propagate === false) return error;
     throw error;
+  }
+
+  /**
+   * The task's result each time its state or meta changes (read every `interval`, default 0.5 s),
+   * ending with the ready one: `for await (const r of result.watch()) console.log(r.state, r.meta)`.
+   * @throws TimeoutError when `timeout` seconds pass before it is ready.
+   */
+  watch(options: WaitOptions = {}): AsyncGenerator<TaskResult, void, undefined> {
+    return watchChanges(() => this.fetch(), (r) => `${r.state}\u0000${JSON.stringify(r.meta ?? null)}`, (r) => isReady(r.state), options, `task ${this.id}`);
+  }
+
+  private async watchToEnd(onProgress: (meta: unknown, result: TaskResult) => void, options: WaitOptions): Promise<TaskResult> {
+    let last: TaskResult | undefined;
+    for await (const r of this.watch(options)) {
+      last = r;
+      if (!isReady(r.state) && r.state !== "PENDING") onProgress(r.meta, r);
+    }
+    return last!;
   }
 
   /** Forgets the stored result (`DELETE /v1/results/:id`); the id then reads `PENDING`. */

@@ -1,5 +1,19 @@
 /** The edgery client: `createClient({ url, token })` and the API calls it makes. */
-import { MAX_BULK, MAX_WAIT_S, type Handle, type QueueStats, type TaskMap, type TaskResult, type TaskTypes, type UntypedTasks } from "../src/protocol/shared.js";
+import {
+  MAX_BULK,
+  MAX_WAIT_S,
+  type ActiveTask,
+  type DeadLetter,
+  type Handle,
+  type QueueStats,
+  type RegisteredTask,
+  type ScheduledTask,
+  type TaskMap,
+  type TaskResult,
+  type TaskTypes,
+  type UntypedTasks,
+} from "../src/protocol/shared.js";
+import { readEvents, type EventsOptions, type TaskEvent } from "./events.js";
 import type { ApplyResult, CallOptions, SignatureApplier } from "./applier.js";
 import { AsyncResult } from "./async-result.js";
 import { CanvasSignature } from "./canvas-signature.js";
@@ -19,6 +33,12 @@ export interface QueueSettings {
   concurrency?: number;
   /** A paused queue keeps its messages but starts none. */
   paused?: boolean;
+}
+
+/** One page of dead letters, newest first; `cursor` reads the next page (null: none). */
+export interface DeadLetterPage {
+  items: DeadLetter[];
+  cursor: string | null;
 }
 
 /** `GET /v1/health`'s answer. */
@@ -134,6 +154,40 @@ export class EdgeryClient<T extends TaskMap = UntypedTasks> implements Signature
   /** Drops the queue's waiting messages (leased ones are untouched); returns how many. */
   async purge(name: string): Promise<number> {
     return (await this.requester.request<{ purged: number }>({ method: "DELETE", path: `${queuePath(name)}/messages` })).purged;
+  }
+
+  /**
+   * The live task events (`GET /v1/events`), filtered as they arrive, until `signal` aborts or
+   * the loop stops: `for await (const e of edgery.events({ state: "FAILURE" })) ...`.
+   */
+  events(options: EventsOptions = {}): AsyncGenerator<TaskEvent, void, undefined> {
+    return readEvents(this.requester, options);
+  }
+
+  /** The tasks the app serves, with their defaults (Celery's `inspect registered`). */
+  async registered(): Promise<RegisteredTask[]> {
+    return (await this.requester.request<{ tasks: RegisteredTask[] }>({ method: "GET", path: "/v1/inspect/registered" })).tasks;
+  }
+
+  /** Tasks a worker has begun, with their last progress (Celery's `inspect active`); of one queue, or all. */
+  async active(options: { queue?: string; limit?: number } = {}): Promise<ActiveTask[]> {
+    return (await this.requester.request<{ tasks: ActiveTask[] }>({ method: "GET", path: "/v1/inspect/active", query: { ...options } })).tasks;
+  }
+
+  /** Delayed tasks (countdown/eta), soonest first (Celery's `inspect scheduled`); of one queue, or all. */
+  async scheduled(options: { queue?: string; limit?: number } = {}): Promise<ScheduledTask[]> {
+    return (await this.requester.request<{ tasks: ScheduledTask[] }>({ method: "GET", path: "/v1/inspect/scheduled", query: { ...options } })).tasks;
+  }
+
+  /** One page of dead letters (tasks that failed for good), newest first. */
+  deadLetters(options: { queue?: string; limit?: number; cursor?: string } = {}): Promise<DeadLetterPage> {
+    return this.requester.request<DeadLetterPage>({ method: "GET", path: "/v1/dead-letters", query: { ...options } });
+  }
+
+  /** Enqueues a dead letter's signature again, with a new id (`queue`: look only there). */
+  async replayDeadLetter<R = unknown>(id: string, options: { queue?: string } = {}): Promise<AsyncResult<R>> {
+    const handle = await this.requester.request<Handle>({ method: "POST", path: `/v1/dead-letters/${encodeURIComponent(id)}/replay`, query: { ...options } });
+    return resultFromHandle(handle, this.requester) as AsyncResult<R>;
   }
 
   /** `GET /v1/health` (needs no token). */

@@ -2,7 +2,9 @@
  * edgery's TypeScript client: Celery's signatures, canvas and results over edgery's HTTP API.
  * Depends only on `src/protocol/shared.ts` (no zod, no other dependency) and `fetch`.
  */
-export { createClient, EdgeryClient, type ClientConfig, type QueueSettings, type Health } from "./client.js";
+export { createClient, EdgeryClient, type ClientConfig, type QueueSettings, type Health, type DeadLetterPage } from "./client.js";
+export { eventMatcher, taskEventOf, type TaskEvent, type EventFilter, type EventsOptions } from "./events.js";
+export { SseParser, type SseEvent } from "./sse.js";
 export { createRequester, checkResponse, type Requester, type RequesterConfig, type ApiRequest, type FetchLike, type FetchInit, type FetchResponse } from "./requester.js";
 export { CanvasSignature } from "./canvas-signature.js";
 export type { SignatureKind, SignatureJSON, WireOptions, Stamps, StampingVisitor, VisitorStamps, CanvasNode } from "./types.js";
@@ -17,7 +19,7 @@ export { fromJSON, type SignatureLike } from "./from-json.js";
 export { toWireOptions, type SignatureOptions, type KnownSignatureOptions } from "./options.js";
 export type { TaskCall, TaskCallArgs, TaskName } from "./task-call.js";
 export type { StampOptions } from "./stamping.js";
-export { AsyncResult } from "./async-result.js";
+export { AsyncResult, type TaskGetOptions } from "./async-result.js";
 export type { GetOptions, ResultNode } from "./result-node.js";
 export { GroupResult } from "./group-result.js";
 export type { WaitOptions } from "./poll.js";
@@ -45,4 +47,8 @@ export type {
   TaskTypes,
   TaskMap,
   UntypedTasks,
+  RegisteredTask,
+  ActiveTask,
+  ScheduledTask,
+  DeadLetter,
 } from "../src/protocol/shared.js";

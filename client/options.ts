@@ -2,7 +2,7 @@
  * Signature options: the camelCase TypeScript form and its conversion to Celery's snake_case
  * wire names (`routingKey` → `routing_key`, a `Date` → ISO-8601).
  */
-import { MAX_PRIORITY, MIN_PRIORITY } from "../src/protocol/shared.js";
+import { MAX_PRIORITY, MIN_PRIORITY, type OptionName } from "../src/protocol/shared.js";
 import type { CanvasNode, WireOptions } from "./types.js";
 
 /**
@@ -45,13 +45,12 @@ export interface KnownSignatureOptions {
 }
 
 /**
- * Options of a call or a signature, camelCase. Any other key is passed through under its own
- * name, so the wire names (`routing_key`, `rate_limit_key`, ...) are accepted too.
+ * Options of a call or a signature: the camelCase ones, or any option under its wire name
+ * (`routing_key`, `rate_limit_key`, and the names Celery 5 writes, such as `shadow` or
+ * `headers`; see OptionName). The set is closed: a name the server would refuse
+ * (`countdwn`, `backend`) does not compile.
  */
-export interface SignatureOptions extends KnownSignatureOptions {
-  /** Any other option, under its wire name. */
-  [wireName: string]: unknown;
-}
+export type SignatureOptions = KnownSignatureOptions & { [K in OptionName]?: unknown };
 
 const WIRE_NAMES: Readonly<Record<string, string>> = {
   routingKey: "routing_key",

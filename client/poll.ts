@@ -32,6 +32,31 @@ export async function pollUntilReady<R>(poll: (waitS: number) => Promise<R>, isR
   }
 }
 
+/**
+ * Calls `poll()` every `interval` and yields each answer whose `key` differs from the last one
+ * yielded (the first always), until one `isReady` (yielded, then the end).
+ * @throws TimeoutError when `timeout` passes first.
+ */
+export async function* watchChanges<R>(poll: () => Promise<R>, key: (answer: R) => string, isReady: (answer: R) => boolean, options: WaitOptions, what: string): AsyncGenerator<R, void, undefined> {
+  const { timeout, interval = 0.5 } = options;
+  if (timeout !== undefined && !(timeout >= 0)) throw new TypeError(`timeout must be a number of seconds >= 0, got ${String(timeout)}`);
+  if (!(interval >= 0)) throw new TypeError(`interval must be a number of seconds >= 0, got ${String(interval)}`);
+  const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout * 1000;
+  let last: string | undefined;
+  for (;;) {
+    const answer = await poll();
+    const k = key(answer);
+    if (k !== last) {
+      last = k;
+      yield answer;
+    }
+    if (isReady(answer)) return;
+    const left = deadline - Date.now();
+    if (left <= 0) throw new TimeoutError(`${what} was not ready within ${timeout}s`);
+    await sleep(Math.min(interval * 1000, left));
+  }
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

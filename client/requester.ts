@@ -9,6 +9,8 @@ export interface FetchResponse {
   readonly status: number;
   readonly ok: boolean;
   readonly headers: { get(name: string): string | null };
+  /** The body as a stream (read only by `stream`, for the event feed). */
+  readonly body?: ReadableStream<Uint8Array> | null;
   text(): Promise<string>;
 }
 
@@ -17,6 +19,8 @@ export interface FetchInit {
   method: string;
   headers: Record<string, string>;
   body?: string;
+  /** Ends the request (only `stream` passes one). */
+  signal?: AbortSignal;
 }
 
 /** A `fetch` function: the global one by default, or any function of this shape. */
@@ -36,6 +40,11 @@ export interface ApiRequest {
 /** Sends API calls; resolves to the parsed JSON answer (`undefined` for `204`). */
 export interface Requester {
   request<T>(req: ApiRequest): Promise<T>;
+  /**
+   * Sends a call whose answer is a stream (`GET /v1/events`) and resolves to its body once the
+   * answer is a 2xx; aborting `signal` ends it. Optional: a requester without it cannot read events.
+   */
+  stream?(req: ApiRequest, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>>;
 }
 
 /** How to reach the API. */
@@ -54,20 +63,30 @@ export function createRequester(config: RequesterConfig): Requester {
   // Looked up at call time (and called unbound) so a replaced global fetch is used and Workers
   // do not throw "Illegal invocation".
   const doFetch: FetchLike = config.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const send = async (req: ApiRequest, accept: string, signal?: AbortSignal): Promise<FetchResponse> => {
+    const headers: Record<string, string> = { accept };
+    if (config.token) headers.authorization = `Bearer ${config.token}`;
+    const init: FetchInit = { method: req.method, headers };
+    if (signal) init.signal = signal;
+    if (req.body !== undefined) {
+      headers["content-type"] = "application/json";
+      init.body = JSON.stringify(req.body);
+    }
+    const res = await doFetch(base + req.path + queryString(req.query), init);
+    await checkResponse(res);
+    return res;
+  };
   return {
     async request<T>(req: ApiRequest): Promise<T> {
-      const headers: Record<string, string> = { accept: "application/json" };
-      if (config.token) headers.authorization = `Bearer ${config.token}`;
-      const init: FetchInit = { method: req.method, headers };
-      if (req.body !== undefined) {
-        headers["content-type"] = "application/json";
-        init.body = JSON.stringify(req.body);
-      }
-      const res = await doFetch(base + req.path + queryString(req.query), init);
-      await checkResponse(res);
+      const res = await send(req, "application/json");
       if (res.status === 204) return undefined as T;
       const text = await res.text();
       return (text ? JSON.parse(text) : undefined) as T;
+    },
+    async stream(req: ApiRequest, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+      const res = await send(req, "text/event-stream", signal);
+      if (!res.body) throw new TypeError(`${req.method} ${req.path}: the answer has no body stream (is this fetch able to stream?)`);
+      return res.body;
     },
   };
 }

@@ -7,10 +7,16 @@
  * subscriber arrives and renews every keepalive while any remains. With no subscriber the lease
  * lapses (LISTEN_TTL_MS) and shards stop forwarding. A subscriber whose write fails (the client
  * went away) is dropped at once; keepalives find the quiet ones.
+ *
+ * Queues announce `task-received`/`task-started` only while the feed listens. A queue asks
+ * (`interest`) when its last answer lapsed; a queue told "no" is remembered (storage keys
+ * `told-no:<queue object id>`) until that answer lapses, and told at once when a subscriber
+ * arrives (see durable-objects/queue-feed.ts).
  */
 import { DurableObject } from "cloudflare:workers";
 import { RESULT_SHARDS } from "../src/protocol/index.js";
 import { resultShard } from "../src/runtime/stubs.js";
+import { FEED_ANSWER_MS, type FeedAnswer } from "./queue-feed.js";
 import { sseComment, sseFrame, type TaskEvent } from "../src/events/task-events.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 
@@ -18,6 +24,9 @@ import type { EdgeryEnv } from "../src/runtime/env.js";
 export const KEEPALIVE_MS = 15_000;
 /** How long a shard keeps forwarding after the last renewal (several keepalives). */
 export const LISTEN_TTL_MS = 4 * KEEPALIVE_MS;
+
+/** Storage key prefix of the queues told "nobody listens", valued with when that answer lapses. */
+const TOLD_NO = "told-no:";
 
 /** Most unread chunks a stream may have queued before it is dropped. */
 const MAX_BACKLOG = 1000;
@@ -56,6 +65,19 @@ export class EventsDO extends DurableObject<EdgeryEnv> {
     return { subscribers: this.subscribers.size };
   }
 
+  /**
+   * A queue asks whether the feed listens. Answers until when it listens (0: not now) and
+   * until when the answer holds; a "no" is remembered (writes `told-no:<queueId>`) so that a
+   * subscriber arriving before it lapses tells that queue.
+   */
+  async interest(queueId: string): Promise<FeedAnswer> {
+    const now = Date.now();
+    if (this.listeningUntil > now && this.subscribers.size > 0) return { listeningUntil: this.listeningUntil, answerUntil: this.listeningUntil };
+    const answerUntil = now + FEED_ANSWER_MS;
+    await this.ctx.storage.put(`${TOLD_NO}${queueId}`, answerUntil);
+    return { listeningUntil: 0, answerUntil };
+  }
+
   /** How many streams are open. */
   async subscriberCount(): Promise<number> {
     return this.subscribers.size;
@@ -85,6 +107,30 @@ export class EventsDO extends DurableObject<EdgeryEnv> {
     if (this.subscribers.size > 0) await this.renew();
   }
 
+  /**
+   * Tells every queue that was told "nobody listens" (and still trusts it) that the feed
+   * listens until `until`; they ask again when that lapses. Reads and deletes `told-no:*`.
+   */
+  private async tellQueues(until: number): Promise<void> {
+    const told = await this.ctx.storage.list<number>({ prefix: TOLD_NO });
+    if (told.size === 0) return;
+    const now = Date.now();
+    const namespace = this.env.QUEUE_DO;
+    await Promise.all(
+      [...told]
+        .filter(([, answerUntil]) => answerUntil > now)
+        .map(([key]) =>
+          namespace
+            .get(namespace.idFromString(key.slice(TOLD_NO.length)))
+            .listen(until)
+            .catch((err: unknown) => console.error("edgery: a queue missed the listen lease", err)),
+        ),
+    );
+    // delete() takes at most 128 keys a call.
+    const keys = [...told.keys()];
+    for (let i = 0; i < keys.length; i += 128) await this.ctx.storage.delete(keys.slice(i, i + 128));
+  }
+
   /** Grants (or renews) every shard's listening lease. */
   private renew(): Promise<void> {
     this.renewing ??= (async () => {
@@ -92,6 +138,7 @@ export class EventsDO extends DurableObject<EdgeryEnv> {
       const shards = Array.from({ length: RESULT_SHARDS }, (_, i) => resultShard(this.env, i));
       await Promise.all(shards.map((s) => s.listen(until).catch((err: unknown) => console.error("edgery: a result shard missed the listen lease", err))));
       this.listeningUntil = until;
+      await this.tellQueues(until);
     })().finally(() => (this.renewing = null));
     return this.renewing;
   }

@@ -26,7 +26,7 @@ import {
   type TaskErrorInfo,
 } from "../src/protocol/index.js";
 import type { TaskMessage, WireLeasedTask } from "../src/protocol/message.js";
-import type { BeginItem, DeadLetter, DeadLetterEntry, QueueSettings, SettleItem } from "../src/protocol/rpc.js";
+import type { BeginItem, DeadLetter, DeadLetterEntry, InspectedRow, InspectKind, QueueSettings, SettleItem } from "../src/protocol/rpc.js";
 import { outcomeEffects, stateWrite, type Effect } from "../src/canvas/effects.js";
 import { retriedMessage } from "../src/worker/retry.js";
 import { payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
@@ -39,6 +39,7 @@ import { seqOfLease } from "../src/runtime/lease.js";
 import { pruneClocks, RATE_CLOCKS_IN_MEMORY, rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js";
 import { resultStub } from "../src/runtime/stubs.js";
 import { QueueListing } from "./queue-listing.js";
+import { QueueFeed } from "./queue-feed.js";
 import { planEnvOf } from "../src/app/plan-env.js";
 import { findApp, getApp } from "../src/runtime/app-registry.js";
 import { runSettingsOf } from "../src/app/task-settings.js";
@@ -47,6 +48,7 @@ import { applyQueueSchema, type MessageRow } from "./queue-schema.js";
 import { begunLease, expiredLease, renewLeases } from "./queue-leases.js";
 import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter } from "./dead-letter-store.js";
 import { QueueOutbox } from "./queue-outbox.js";
+import { inspectRows } from "./queue-inspect.js";
 
 /** How long a dispatched lease may wait for its consumer to begin it. */
 const PICKUP_TIMEOUT_MS = 30_000;
@@ -71,12 +73,15 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   private wantDispatch = false;
   /** This queue's entry in the directory. */
   private readonly listing: QueueListing;
+  /** Whether the event feed listens (task-received/started are announced only then). */
+  private readonly feed: QueueFeed;
 
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.outbox = new QueueOutbox(this.sql, env, ctx.storage, endEffects);
     this.listing = new QueueListing(env, this.sql, (k) => this.meta(k) ?? undefined, (k, v) => this.setMeta(k, v));
+    this.feed = new QueueFeed(env, ctx.id.toString());
     ctx.blockConcurrencyWhile(async () => {
       applyQueueSchema(this.sql);
       this.sql.exec(DEAD_LETTER_SCHEMA);
@@ -375,8 +380,12 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     const now = Date.now();
     const effects: Effect[] = [];
     const out: Array<{ lease: string; action: "run" | "skip" }> = [];
+    // With no subscriber this costs nothing per task (at most one call per FEED_ANSWER_MS).
+    const announce = items.length > 0 && (await this.feed.listening(now));
+    const begun: Array<{ m: TaskMessage; worker: string }> = [];
     this.ctx.storage.transactionSync(() => {
-      // The bodies are read only for the rare tasks that need them (revoked, expired, track_started).
+      // The bodies are read only for the rare tasks that need them (revoked, expired,
+      // track_started, and while the event feed listens).
       const held = this.leasedRows(items, "seq, id, lease, expires");
       const bodyOf = (seq: number) => this.sql.exec<{ body: string }>("SELECT body FROM messages WHERE seq = ?", seq).one().body;
       const dropped: number[] = [];
@@ -400,9 +409,10 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         const seqs = renew.get(key);
         if (seqs) seqs.push(row.seq);
         else renew.set(key, [row.seq]);
-        if (item.trackStarted) {
+        if (item.trackStarted || announce) {
           const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
-          effects.push({ kind: "store", write: stateWrite(m, "STARTED", item.worker, { started_at: now }) });
+          if (item.trackStarted) effects.push({ kind: "store", write: stateWrite(m, "STARTED", item.worker, { started_at: now }) });
+          if (announce) begun.push({ m, worker: item.worker });
         }
         out.push({ lease: item.lease, action: "run" });
       }
@@ -420,9 +430,16 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       }
       this.outbox.add(effects);
     });
+    // task-received and task-started reach the feed before the tasks can change state.
+    if (begun.length > 0) await this.feed.announceBegun(begun, now);
     // Beginning frees no room in the window: only the outbox (STARTED, revoked) needs the pump.
     await this.afterTransition(false);
     return out;
+  }
+
+  /** The event feed listens until `until` (called by the EventsDO when a subscriber arrives). */
+  async listen(until: number): Promise<void> {
+    this.feed.listen(until);
   }
 
   /**
@@ -605,6 +622,15 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     return findDeadLetter(this.sql, this.meta("name") ?? name, id);
   }
 
+  /**
+   * Up to `limit` of the queue's begun (`active`) or delayed (`scheduled`) rows, for
+   * `GET /v1/inspect/*`. One read of `messages`; writes nothing.
+   */
+  async inspect(name: string, kind: InspectKind, limit: number): Promise<InspectedRow[]> {
+    this.requests += 1;
+    return inspectRows(this.sql, this.meta("name") ?? name, kind, limit);
+  }
+
   /** The queue's counts (this shard's, for a sharded queue; its settings are the whole queue's). */
   async stats(name: string): Promise<QueueStats> {
     this.requests += 1;
@@ -769,7 +795,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     const row = this.leasedRow(id, lease);
     if (!row) return false;
     const m = JSON.parse(row.body) as TaskMessage;
-    await resultStub(this.env, id).write([stateWrite(m, state, worker, { meta })]);
+    await resultStub(this.env, id).write([stateWrite(m, state, worker, { meta, progress: true })]);
     return true;
   }
 }

@@ -11,7 +11,7 @@ import type { ResultWrite } from "../src/canvas/effects.js";
 import type { GroupRef } from "../src/protocol/rpc.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 import { eventsStub } from "../src/runtime/stubs.js";
-import { eventOfState, type TaskEvent } from "../src/events/task-events.js";
+import { eventOfState, eventOfWrite, type TaskEvent } from "../src/events/task-events.js";
 import { metricDeltas, sumMetrics, type MetricDelta } from "../src/metrics/task-metrics.js";
 import { jsonSlices } from "../src/runtime/pack.js";
 import { rowToResult, type ResultRow } from "../src/results/stored-row.js";
@@ -94,6 +94,28 @@ function rowValues(r: ResultRow): unknown[] {
   return [r.id, r.state, r.result, r.meta, r.error, r.task, r.queue, r.worker, r.retries, r.parent_id, r.group_id, r.children, r.started_at, r.date_done, r.expires_at];
 }
 
+/** The row `w` makes of `old` (the stored row of its id, if any). */
+function mergedRow(w: ResultWrite, old: ResultRow | undefined, now: number): ResultRow {
+  const ready = isReady(w.state);
+  return {
+    id: w.id,
+    state: w.state,
+    result: w.result !== undefined ? json(w.result) : (old?.result ?? null),
+    meta: w.meta !== undefined ? json(w.meta) : ready ? null : (old?.meta ?? null),
+    error: w.error !== undefined ? json(w.error) : (old?.error ?? null),
+    task: w.task ?? old?.task ?? null,
+    queue: w.queue ?? old?.queue ?? null,
+    worker: w.worker ?? old?.worker ?? null,
+    retries: w.retries ?? old?.retries ?? 0,
+    parent_id: w.parent_id ?? old?.parent_id ?? null,
+    group_id: w.group_id ?? old?.group_id ?? null,
+    children: w.children !== undefined ? json(w.children) : (old?.children ?? null),
+    started_at: w.started_at ?? old?.started_at ?? null,
+    date_done: ready ? (w.date_done ?? now) : null,
+    expires_at: ready ? now + (w.expires_s ?? DEFAULT_RESULT_EXPIRES_S) * 1000 : now + 7 * 86_400 * 1000,
+  };
+}
+
 /** One shard of results. */
 export class ResultDO extends CountedObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
@@ -102,6 +124,8 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
   private sweepArmed = false;
   /** Until when the event feed has subscribers (granted by EventsDO): forward changes till then. */
   private listeningUntil = 0;
+  /** The last batch of events sent to the feed (the next one goes after it). */
+  private publishing: Promise<void> = Promise.resolve();
   /** The background push of pending results to D1, if one runs. */
   private pushing: Promise<void> | null = null;
   /** Pushes to D1 in flight (background or alarm): a forget waits for them. */
@@ -150,23 +174,7 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
         // Backend `none` (ignore_result): nothing is stored, the id reads PENDING.
         if (policy.backend === "none") continue;
         const ready = isReady(w.state);
-        const row: ResultRow = {
-          id: w.id,
-          state: w.state,
-          result: w.result !== undefined ? json(w.result) : (old?.result ?? null),
-          meta: w.meta !== undefined ? json(w.meta) : ready ? null : (old?.meta ?? null),
-          error: w.error !== undefined ? json(w.error) : (old?.error ?? null),
-          task: w.task ?? old?.task ?? null,
-          queue: w.queue ?? old?.queue ?? null,
-          worker: w.worker ?? old?.worker ?? null,
-          retries: w.retries ?? old?.retries ?? 0,
-          parent_id: w.parent_id ?? old?.parent_id ?? null,
-          group_id: w.group_id ?? old?.group_id ?? null,
-          children: w.children !== undefined ? json(w.children) : (old?.children ?? null),
-          started_at: w.started_at ?? old?.started_at ?? null,
-          date_done: ready ? (w.date_done ?? now) : null,
-          expires_at: ready ? now + (w.expires_s ?? DEFAULT_RESULT_EXPIRES_S) * 1000 : now + 7 * 86_400 * 1000,
-        };
+        const row = mergedRow(w, old, now);
         stored.set(row.id, row);
         written += 1;
         if (recordBackends(this.sql, row, w, policy, ready)) toD1 = true;
@@ -176,7 +184,7 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
         if (ready && this.waiters.has(row.id)) {
           woken.push(w.args !== undefined || w.kwargs !== undefined ? ({ ...rowToResult(row), args: w.args ?? [], kwargs: w.kwargs ?? {} } as TaskResult) : rowToResult(row));
         }
-        const event = listening ? eventOfState(row.state) : null;
+        const event = listening ? eventOfWrite(row.state, w.progress === true) : null;
         if (event) events.push({ event, data: rowToResult(row) });
       }
       // The rows of the batch in one statement per ~1 MB of JSON (the last write of an id wins).
@@ -200,7 +208,7 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
         this.sql.exec("INSERT INTO metrics (task, key, value) VALUES (?, ?, ?) ON CONFLICT (task, key) DO UPDATE SET value = value + excluded.value", d.task, d.key, d.value);
       }
     });
-    if (events.length > 0) eventsStub(this.env)?.publish(events).catch((err: unknown) => console.error("edgery: publishing task events failed", err));
+    this.forward(events);
     for (const r of woken) {
       const set = this.waiters.get(r.id);
       if (!set) continue;
@@ -210,6 +218,46 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
     await this.scheduleSweep();
     if (toD1) await this.pushSoon();
     return { written };
+  }
+
+  /**
+   * Announces state changes that are not stored (RECEIVED and STARTED, sent by a queue when a
+   * worker begins its tasks): forwarded to the event feed while it listens, each as the result
+   * would read with that state. Reads the ids' rows; writes nothing.
+   */
+  async announce(writes: ResultWrite[]): Promise<void> {
+    const now = Date.now();
+    if (this.listeningUntil <= now || writes.length === 0) return;
+    const olds = new Map(
+      this.sql
+        .exec<ResultRow>("SELECT * FROM results WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(writes.map((w) => w.id)))
+        .toArray()
+        .map((r) => [r.id, r]),
+    );
+    const events: TaskEvent[] = [];
+    for (const w of writes) {
+      const old = olds.get(w.id);
+      if (old && isReady(old.state)) continue;
+      const event = eventOfState(w.state);
+      if (event) events.push({ event, data: rowToResult(mergedRow(w, old, now)) });
+    }
+    this.forward(events);
+  }
+
+  /**
+   * Sends events to the feed, one batch after another: a task's events leave this shard in the
+   * order they happened (the feed's writes to each stream keep that order). Not awaited.
+   */
+  private forward(events: TaskEvent[]): void {
+    if (events.length === 0) return;
+    const feed = eventsStub(this.env);
+    if (!feed) return;
+    this.publishing = this.publishing
+      .then(() => feed.publish(events))
+      .then(
+        () => undefined,
+        (err: unknown) => console.error("edgery: publishing task events failed", err),
+      );
   }
 
   /** The stored result, or null (unknown, forgotten or expired: the API answers PENDING). */

@@ -69,7 +69,7 @@ export class ScheduleDO extends DurableObject<EdgeryEnv> {
       const row = rows.get(d.name);
       return {
         name: d.name,
-        ...(d.cron ? { cron: d.cron.source } : { every: d.every ?? 0 }),
+        ...(d.cron ? { cron: d.cron.source, ...(d.cron.tz !== undefined ? { tz: d.cron.tz } : {}) } : { every: d.every ?? 0 }),
         signature: d.signature,
         last_run_at: iso(row?.last_run_at ?? null),
         next_run_at: iso(row?.next_run_at ?? null),

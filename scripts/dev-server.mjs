@@ -57,18 +57,23 @@ export function devServerKind() {
 
 /**
  * Starts the dev server (the one devServerKind() names).
- * @param {{ label: string, logLevel?: string, stateRoot?: string, cwd?: string, env?: Record<string, string>, script?: string, log?: (line: string) => void }} options
- *   `cwd`: the project whose `npm run dev` to start (default: this repo); `env`: extra variables;
- *   `script`: another npm script taking the same options (e.g. `dev:capacity`) instead of the dev server's.
- * @returns {Promise<{ baseUrl: string, logFile: string, stop: () => Promise<void> }>}
+ * `persistDir` reuses a state directory (a restart after a crash, as the fault harness does): it
+ * is then kept on `stop`, and `kill` stops the server at once (SIGKILL, no clean shutdown) while
+ * keeping its state. `port` asks for a given port (a restarted server answers on the same URL).
+ * `vars` adds `--var NAME:value` pairs (e.g. the harness's EDGERY_CHAOS_DUPLICATE).
+ * `cwd`: the project whose `npm run dev` to start (default: this repo); `env`: extra variables;
+ * `script`: another npm script taking the same options (e.g. `dev:capacity`) instead of the dev server's.
+ * @param {{ label: string, logLevel?: string, stateRoot?: string, persistDir?: string, port?: number, vars?: Record<string, string>, cwd?: string, env?: Record<string, string>, script?: string, log?: (line: string) => void }} options
+ * @returns {Promise<{ baseUrl: string, port: number, persistDir: string, logFile: string, stop: () => Promise<void>, kill: () => Promise<void> }>}
  */
-export async function startDevServer({ label, logLevel = "warn", stateRoot = tmpdir(), cwd = REPO_ROOT, env = {}, script, log = (l) => process.stderr.write(`[${label}] ${l}\n`) }) {
+export async function startDevServer({ label, logLevel = "warn", stateRoot = tmpdir(), persistDir: reuse, port: wantedPort, vars = {}, cwd = REPO_ROOT, env = {}, script, log = (l) => process.stderr.write(`[${label}] ${l}\n`) }) {
   const kind = devServerKind();
-  const port = await freePort();
-  const persistDir = mkdtempSync(join(stateRoot, `edgery-${label}-state-`));
-  const logFile = join(tmpdir(), `edgery-${label}-${kind}-${port}.log`);
+  const port = wantedPort ?? (await freePort());
+  const persistDir = reuse ?? mkdtempSync(join(stateRoot, `edgery-${label}-state-`));
+  const logFile = join(tmpdir(), `edgery-${label}-${kind}-${port}-${Date.now()}.log`);
   const fd = openSync(logFile, "w");
-  const args = ["run", script ?? SERVERS[kind], "--", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistDir, "--log-level", logLevel];
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const args = ["run", script ?? SERVERS[kind], "--", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistDir, "--log-level", logLevel, ...varArgs];
   // wrangler dev always opens an inspector (9229 by default, which parallel runs would share);
   // under Miniflare it is off unless asked for, and nothing here uses it.
   if (kind === "wrangler") args.push("--inspector-port", String(await freePort()));
@@ -80,7 +85,7 @@ export async function startDevServer({ label, logLevel = "warn", stateRoot = tmp
   });
   closeSync(fd);
   let exited = null;
-  child.once("exit", (code, signal) => (exited = { code, signal }));
+  const exitPromise = new Promise((r) => child.once("exit", (code, signal) => ((exited = { code, signal }), r())));
   const killGroup = (signal) => {
     if (child.pid === undefined) return;
     try {
@@ -112,7 +117,15 @@ export async function startDevServer({ label, logLevel = "warn", stateRoot = tmp
     const deadline = Date.now() + STOP_GRACE_MS;
     while (groupAlive() && Date.now() < deadline) await sleep(50);
     killGroup("SIGKILL");
-    rmSync(persistDir, { recursive: true, force: true });
+    if (!reuse) rmSync(persistDir, { recursive: true, force: true });
+  };
+  /** A crash: SIGKILL to the whole group now; the state directory stays. */
+  const kill = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.removeListener("exit", onExit);
+    killGroup("SIGKILL");
+    await Promise.race([exitPromise, sleep(5000)]);
   };
   const baseUrl = `http://127.0.0.1:${port}`;
   log(`starting npm run ${SERVERS[kind]} on ${baseUrl} (log: ${logFile})`);
@@ -127,7 +140,7 @@ export async function startDevServer({ label, logLevel = "warn", stateRoot = tmp
       const res = await fetch(`${baseUrl}/v1/health`, { signal: AbortSignal.timeout(2000) });
       if (res.status === 200) {
         log(`dev server healthy on ${baseUrl}`);
-        return { baseUrl, logFile, stop };
+        return { baseUrl, port, persistDir, logFile, stop, kill };
       }
       last = `health answered ${res.status}: ${(await res.text()).slice(0, 300)}`;
     } catch (e) {

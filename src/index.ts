@@ -107,8 +107,11 @@ export function edgery<E extends EdgeryEnv = EdgeryEnv>(app: App, options: Edger
       const handoff = env.EDGERY_DEV === "true" ? deliveryTarget(ctx, env) : undefined;
       const problem = brokerProblem(app, env);
       if (problem) throw new Error(`edgery: ${problem}`);
+      // Fault harness (scripts/chaos): in local dev only, EDGERY_CHAOS_DUPLICATE=true processes
+      // every delivery twice at once, as an at-least-once Queue may.
+      const copies = env.EDGERY_DEV === "true" && env.EDGERY_CHAOS_DUPLICATE === "true" ? 2 : 1;
       await Promise.all(
-        batch.messages.map(async (msg) => {
+        batch.messages.flatMap((msg) => Array.from({ length: copies }, () => msg)).map(async (msg) => {
           if (isDirectBody(msg.body)) {
             // A cloudflare-queue broker's message: run here, ack once results are written.
             try {

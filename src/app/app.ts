@@ -88,10 +88,12 @@ export class App<T extends TaskMap = {}> {
 
   /**
    * Registers a periodic task, as a Celery beat entry: `signature` is applied on a cron
-   * expression (five fields, UTC) or every `every` seconds. Checked now, not when it runs.
+   * expression (five fields, UTC unless `tz` names an IANA time zone) or every `every` seconds.
+   * Checked now, not when it runs.
    *
    * ```ts
    * app.schedule("cleanup", { cron: "*\/5 * * * *" }, { task: "jobs.cleanup" });
+   * app.schedule("report", { cron: "0 9 * * MON-FRI", tz: "America/New_York" }, { task: "jobs.report" });
    * ```
    * @throws Error for a bad name, cron or interval; WireError for a bad signature.
    */

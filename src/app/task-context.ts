@@ -1,7 +1,8 @@
 /**
  * The request context a task receives: Celery's `self.request` plus `update_state`, `retry`,
- * `acknowledge` and the soft-time-limit helpers.
+ * `acknowledge`, sending subtasks, and the soft-time-limit helpers.
  */
+import type { Handle, WireSignature } from "../protocol/index.js";
 
 /** Delivery details, as Celery's `request.delivery_info`. */
 export interface DeliveryInfo {
@@ -21,7 +22,25 @@ export interface RetryOptions {
   maxRetries?: number | null;
 }
 
-/** A running task's request and controls. */
+/** What `ctx.send(name, call)` takes: as the body of `POST /v1/tasks/:name`. */
+export interface SubtaskCall {
+  args?: unknown[];
+  kwargs?: Record<string, unknown>;
+  /** Signature options under their wire names (checked as the API checks them). */
+  options?: Record<string, unknown>;
+}
+
+/**
+ * A running task's request and controls.
+ *
+ * The soft time limit is cooperative: JavaScript cannot interrupt running code, so
+ * `SoftTimeLimitExceeded` is raised only where the task gives control back to edgery: at
+ * `sleep`, `checkpoint`, `updateState`, `acknowledge`, `send` and `apply` (each throws it once
+ * the limit has passed, also when the limit passed during a busy loop that no timer could
+ * interrupt, and rejects with it when the limit passes while it waits), and in whatever the
+ * task hands `signal` to (`fetch(url, { signal: ctx.signal })`). A loop that never awaits and
+ * never calls `checkpoint` runs on to the hard limit.
+ */
 export interface TaskContext {
   id: string;
   task: string;
@@ -33,9 +52,12 @@ export interface TaskContext {
   rootId: string;
   stamps: Record<string, unknown>;
   deliveryInfo: DeliveryInfo;
-  /** Aborted on the soft time limit (reason SoftTimeLimitExceeded) or on revoke with terminate. */
+  /**
+   * Aborted on the soft time limit (reason SoftTimeLimitExceeded) or on revoke with terminate:
+   * pass it on (`fetch(url, { signal: ctx.signal })`) so that waiting is cut short.
+   */
   signal: AbortSignal;
-  /** Sets a custom state with meta (e.g. `PROGRESS`), readable while the task runs. */
+  /** Sets a custom state with meta (e.g. `PROGRESS`), readable while the task runs (a `task-progress` event). */
   updateState(state: string, meta?: unknown): Promise<void>;
   /** Asks for a retry: throw what it returns (`throw ctx.retry({ countdown: 5 })`). */
   retry(options?: RetryOptions): Error;
@@ -43,6 +65,10 @@ export interface TaskContext {
   acknowledge(): Promise<void>;
   /** Waits `ms`, throwing SoftTimeLimitExceeded (or TaskRevokedError) if the signal fires first. */
   sleep(ms: number): Promise<void>;
-  /** Throws SoftTimeLimitExceeded (or TaskRevokedError) if the signal has fired: call it in loops. */
+  /** Throws SoftTimeLimitExceeded (or TaskRevokedError) once the limit has passed: call it in loops. */
   checkpoint(): void;
+  /** Sends a task, as `POST /v1/tasks/:name` would; answers its handle. */
+  send(name: string, call?: SubtaskCall): Promise<Handle>;
+  /** Applies a signature or canvas in Celery's wire JSON, as `POST /v1/apply` would; answers its handle. */
+  apply(signature: WireSignature): Promise<Handle>;
 }

@@ -33,6 +33,8 @@ export interface ResultWrite {
   /** The task's arguments, stored with the result when `result_extended`. */
   args?: unknown[];
   kwargs?: Record<string, unknown>;
+  /** Written by the task's own `update_state` (a `task-progress` event unless the state is ready). */
+  progress?: boolean;
 }
 
 /**

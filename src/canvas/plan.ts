@@ -165,7 +165,10 @@ function planChord(node: ChordNode, inh: Inherit, env: PlanEnv, out: Plan, bodyS
     planInto(body, { ...bodyInherit, prepend: [[]] }, env, out);
     return;
   }
-  out.chords.push({ id: cid, size: node.header.length, body, inherit: bodyInherit });
+  // The body's parent is the header group, as in the chord's handle (and Celery's
+  // AsyncResult.parent): its result links back to the header, so the canvas can be read back
+  // from a body id (the dashboard's tree). The header members keep the chord's own parent.
+  out.chords.push({ id: cid, size: node.header.length, body, inherit: { ...bodyInherit, parentId: cid } });
   const prepend = node.immutable ? [] : inh.prepend;
   node.header.forEach((member, i) => {
     planInto(inheritOptions(member, node.options, true), { ...inh, prepend, kwargs: inh.kwargs, rest: [], chord: { id: cid, index: i }, groupId: cid, groupIndex: i }, env, out);

@@ -10,7 +10,8 @@ import type { TaskMessage } from "../protocol/message.js";
 /** The wire signature that enqueues the same call again. */
 export function signatureOf(m: TaskMessage): WireSignature {
   const options: Record<string, unknown> = { queue: m.queue, priority: m.priority };
-  for (const [k, v] of Object.entries(m.options)) if (v !== undefined && v !== null) options[k] = v;
+  // `rate_slot` is the queue's own note, no option a signature may carry.
+  for (const [k, v] of Object.entries(m.options)) if (v !== undefined && v !== null && k !== "rate_slot") options[k] = v;
   if (Object.keys(m.stamps).length > 0) options.stamps = m.stamps;
   if (m.link.length > 0) options.link = m.link.map(toWire);
   if (m.link_error.length > 0) options.link_error = m.link_error.map(toWire);

@@ -40,6 +40,28 @@ export function registerDemoTasks(app: App): void {
         throw err;
       }
     })
+    // Spins `ms` without awaiting (so no timer can fire), then makes one call into edgery:
+    // answers what it raised. Shows that each awaitable observes a soft limit passed meanwhile.
+    .task("demo.soft_probe", async (c, [ms, what]) => {
+      const end = Date.now() + num(ms);
+      while (Date.now() < end) {
+        // Busy: nothing here gives control back.
+      }
+      try {
+        if (what === "update_state") await c.updateState("PROGRESS", { late: true });
+        else if (what === "send") await c.send("demo.add", { args: [1, 2] });
+        else if (what === "apply") await c.apply({ task: "demo.add", args: [1, 2] });
+        else if (what === "sleep") await c.sleep(1);
+        else if (what === "acknowledge") await c.acknowledge();
+        else c.checkpoint();
+        return "not raised";
+      } catch (err) {
+        if (err instanceof SoftTimeLimitExceeded) return "SoftTimeLimitExceeded";
+        throw err;
+      }
+    })
+    // Sends demo.add(x, y) as a subtask and answers its handle's id.
+    .task("demo.spawn", async (c, [x, y]) => (await c.send("demo.add", { args: [num(x), num(y)] })).id)
     .task("demo.progress", async (c, [steps, ms]) => {
       const total = num(steps);
       for (let i = 1; i <= total; i++) {

@@ -2,10 +2,14 @@
  * Task events, as Celery's event names: which state change is which event, and how one is
  * framed on a `text/event-stream`. Pure.
  */
-import type { TaskResult } from "../protocol/index.js";
+import { isReady, type TaskResult } from "../protocol/index.js";
 
-/** The events `GET /v1/events` sends. */
-export type TaskEventName = "task-received" | "task-started" | "task-succeeded" | "task-failed" | "task-retried" | "task-revoked";
+/**
+ * The events `GET /v1/events` sends, per task in this order: `task-received` and
+ * `task-started` (a worker took it and it began), `task-progress` (each `update_state`), then
+ * one of `task-succeeded`, `task-failed`, `task-retried`, `task-revoked`.
+ */
+export type TaskEventName = "task-received" | "task-started" | "task-progress" | "task-succeeded" | "task-failed" | "task-retried" | "task-revoked";
 
 const BY_STATE: Record<string, TaskEventName> = {
   RECEIVED: "task-received",
@@ -18,7 +22,18 @@ const BY_STATE: Record<string, TaskEventName> = {
 
 /** The event a new state is, or null for a state that is no event (PENDING, custom states). */
 export function eventOfState(state: string): TaskEventName | null {
-  return BY_STATE[state] ?? null;
+  return Object.hasOwn(BY_STATE, state) ? BY_STATE[state]! : null;
+}
+
+/**
+ * The event a stored result write is: `task-progress` for a task's own `update_state` with a
+ * state that is not ready; none for RECEIVED or STARTED (the queue announces those when a
+ * worker begins the task, whether or not `track_started` stores STARTED); else by state.
+ */
+export function eventOfWrite(state: string, progress: boolean): TaskEventName | null {
+  if (progress && !isReady(state)) return "task-progress";
+  if (state === "RECEIVED" || state === "STARTED") return null;
+  return eventOfState(state);
 }
 
 /** One event: its name and the result as stored after the change. */

@@ -25,6 +25,7 @@ import { eventsRoutes } from "./routes/events.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
+import { inspectRoutes } from "./routes/inspect.js";
 import type { ApiEnv } from "./types.js";
 
 /** Builds the front door for an app. */
@@ -52,6 +53,7 @@ export function createApi(app: App): Hono<ApiEnv> {
   eventsRoutes(api);
   deadLetterRoutes(api);
   scheduleRoutes(api);
+  inspectRoutes(api);
   dashboardRoutes(api);
   api.route(BROKER_PATH, brokerEndpoint());
 

@@ -1,19 +1,36 @@
 /**
  * Reading a request body: the 1 MiB limit, then JSON.
  */
-import { MAX_BODY_BYTES, WireError } from "../protocol/index.js";
+import { MAX_BODY_BYTES, MAX_DRAIN_BYTES, WireError } from "../protocol/index.js";
 
 function tooLarge(bytes: string): WireError {
   return new WireError("payload_too_large", `the body is ${bytes} bytes; at most ${MAX_BODY_BYTES} are accepted`);
 }
 
 /**
+ * Reads and discards a refused body whose declared length is at most MAX_DRAIN_BYTES, so that the
+ * client, still sending it, gets the 413 rather than a reset connection. Nothing is kept. A body
+ * of unknown length (it may never end) or a longer one is left unread: not cancelled, since
+ * workerd then drops the connection before the 413 is sent.
+ */
+async function drain(req: Request, reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared <= MAX_DRAIN_BYTES) {
+    for (;;) if ((await reader.read()).done) return;
+  }
+  reader.releaseLock();
+}
+
+/**
  * The body's bytes, read as a stream and refused as soon as it passes MAX_BODY_BYTES: a body
- * without (or lying in) Content-Length is never read whole before the 413.
+ * without (or lying in) Content-Length is never kept whole before the 413.
  */
 async function readCapped(req: Request): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw tooLarge(String(declared));
+  if (declared > MAX_BODY_BYTES) {
+    if (req.body) await drain(req, req.body.getReader());
+    throw tooLarge(String(declared));
+  }
   if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -23,9 +40,7 @@ async function readCapped(req: Request): Promise<Uint8Array> {
     if (done) break;
     total += value.byteLength;
     if (total > MAX_BODY_BYTES) {
-      // Not cancelled: workerd then drops the connection before the 413 is sent; left unread,
-      // the rest is discarded once the answer is out.
-      reader.releaseLock();
+      await drain(req, reader);
       throw tooLarge(`over ${MAX_BODY_BYTES}`);
     }
     chunks.push(value);

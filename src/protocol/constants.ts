@@ -12,6 +12,11 @@ export const DEFAULT_QUEUE = "default";
 /** Largest request body the API accepts. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /**
+ * The largest declared body length that a refused (too large) body is read and discarded up to
+ * before the 413, so that a client still sending it gets the answer, not a reset connection.
+ */
+export const MAX_DRAIN_BYTES = 32 * 1024 * 1024;
+/**
  * Largest Cloudflare Queue message: UTF-8 bytes of the serialized message, metadata included
  * (not 128 KiB, and not a string's `.length`).
  */

@@ -7,6 +7,7 @@ import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, MAX_COUNTDOWN_S, MAX_ETA_EPOCH_MS, 
 import { PRIMITIVE_TASKS, type Canvas, type TaskNode, type TaskOptions } from "./signature.js";
 import { WireError } from "./wire-error.js";
 import { isRateLimit } from "./rate-limit.js";
+import { isAcceptedOption } from "./option-names.js";
 
 /** A number of seconds: finite, at most MAX_OPTION_SECONDS (a larger one would overflow a date). */
 const seconds = z.number().max(MAX_OPTION_SECONDS, `must be at most ${MAX_OPTION_SECONDS} seconds`);
@@ -233,8 +234,17 @@ function parseCallbacks(value: unknown, path: string, depth: number, state: Pars
   return [parseNode(value, path, depth + 1, state)];
 }
 
+/** Refuses an option name that is neither edgery's nor one Celery 5 writes (src/protocol/option-names.ts). */
+function checkNames(options: Record<string, unknown>, path: string): void {
+  const stamped = Array.isArray(options.stamped_headers) ? options.stamped_headers : [];
+  for (const name of Object.keys(options)) {
+    if (!isAcceptedOption(name, stamped)) fail(join(path, name), `unknown option '${name}'`);
+  }
+}
+
 /** Parses `options`: scalars by schema, callbacks recursively, `countdown` xor `eta`. */
 export function parseOptions(value: unknown, path: string, depth = 1, state: ParseState = { tasks: 0 }): TaskOptions {
+  if (isRecord(value)) checkNames(value, path);
   const raw = compact(check(optionsSchema, value, path));
   if (raw.countdown !== undefined && raw.eta !== undefined) fail(join(path, "eta"), "give either eta or countdown, not both");
   const options: TaskOptions = { ...raw };

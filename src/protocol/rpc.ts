@@ -3,8 +3,8 @@
  * ResultDO and what those answer. Declared here, below every caller and every object, so that
  * neither side imports the other for its types.
  */
-import type { WireSignature } from "./signature.js";
 import type { EndStamp, RunResult } from "./outcome.js";
+import type { DeadLetter } from "./dead-letter.js";
 
 /** Settings a queue accepts (`PUT /v1/queues/:name`); every broker that manages queues takes these. */
 export interface QueueSettings {
@@ -48,17 +48,7 @@ export interface GroupRef {
   group: true;
 }
 
-/** A dead letter as `GET /v1/dead-letters` lists it. */
-export interface DeadLetter {
-  /** The failed task's id (replaying gives a new one). */
-  id: string;
-  task: string;
-  queue: string;
-  error: { type: string; message: string };
-  /** When it failed for good (ISO-8601). */
-  failed_at: string;
-  signature: WireSignature;
-}
+export type { DeadLetter } from "./dead-letter.js";
 
 /** A listed dead letter with its place in the queue's order (for the cursor; `QueueDO.deadLetters`). */
 export interface DeadLetterEntry {
@@ -66,3 +56,16 @@ export interface DeadLetterEntry {
   failedAt: number;
   item: DeadLetter;
 }
+
+/** A message row as `QueueDO.inspect` lists it: begun (`active`) or delayed (`scheduled`). */
+export interface InspectedRow {
+  id: string;
+  task: string;
+  queue: string;
+  priority: number;
+  /** Epoch ms when a delayed row is due; null for a begun one. */
+  eta: number | null;
+}
+
+/** Which rows `QueueDO.inspect` lists: `active` (leased and begun) or `scheduled` (delayed). */
+export type InspectKind = "active" | "scheduled";

@@ -11,3 +11,6 @@ export * from "./signature.js";
 export * from "./result.js";
 export * from "./rate-limit.js";
 export * from "./task-types.js";
+export * from "./option-names.js";
+export * from "./inspect.js";
+export * from "./dead-letter.js";

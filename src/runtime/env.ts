@@ -47,4 +47,6 @@ export interface EdgeryEnv {
   EDGERY_CORS_ORIGINS?: string;
   /** "true" in local dev: demo tasks on, the dev tokens when none is configured. */
   EDGERY_DEV?: string;
+  /** Fault harness, read only when EDGERY_DEV is "true": "true" processes every delivery twice. */
+  EDGERY_CHAOS_DUPLICATE?: string;
 }

@@ -5,8 +5,12 @@
 import type { WireSignature } from "../protocol/index.js";
 import { nextCronTime, parseCron, type Cron } from "./cron.js";
 
-/** When a schedule runs: exactly one of a cron expression (UTC) or an interval in seconds. */
-export type ScheduleWhen = { cron: string; every?: undefined } | { every: number; cron?: undefined };
+/**
+ * When a schedule runs: exactly one of a cron expression or an interval in seconds. A cron
+ * expression is read in UTC, or on the wall clock of `tz` (an IANA name such as
+ * `America/New_York`, daylight saving included).
+ */
+export type ScheduleWhen = { cron: string; tz?: string; every?: undefined } | { every: number; cron?: undefined; tz?: undefined };
 
 /** A registered schedule (see `App.schedule`). */
 export interface ScheduleDefinition {
@@ -23,6 +27,8 @@ export interface ScheduleDefinition {
 export interface ScheduleInfo {
   name: string;
   cron?: string;
+  /** The time zone of a cron schedule, when it names one. */
+  tz?: string;
   every?: number;
   signature: WireSignature;
   last_run_at: string | null;
@@ -59,12 +65,13 @@ export function defineSchedule(name: string, when: ScheduleWhen, signature: Wire
   const hasCron = typeof when.cron === "string";
   const hasEvery = typeof when.every === "number";
   if (hasCron === hasEvery) throw new Error(`schedule '${name}': give exactly one of cron or every`);
+  if (when.tz !== undefined && (hasEvery || typeof when.tz !== "string")) throw new Error(`schedule '${name}': tz is a time zone name, for a cron schedule only`);
   if (hasEvery) {
     const every = when.every as number;
     if (!Number.isFinite(every) || every < 1) throw new Error(`schedule '${name}': every must be at least 1 second, not ${every}`);
     return { name, cron: null, every, signature };
   }
-  const cron = parseCron(when.cron as string);
+  const cron = parseCron(when.cron as string, when.tz);
   if (nextCronTime(cron, Date.now()) === null) throw new Error(`schedule '${name}': '${when.cron}' never matches`);
   return { name, cron, every: null, signature };
 }

@@ -71,7 +71,7 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
       const leased = { lease: "", deadline: 0, redelivered: attempts > 1, message: m };
       const ran = await runDelivered(env, app, leased, new AbortController(), {
         updateState: async (state, meta) => {
-          await resultStub(env, m.id).write([stateWrite(m, state, app.name, { meta })]);
+          await resultStub(env, m.id).write([stateWrite(m, state, app.name, { meta, progress: true })]);
         },
         acknowledge: async () => undefined,
       });

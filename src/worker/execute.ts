@@ -8,7 +8,9 @@ import {
   TaskRevokedError,
   TimeLimitExceeded,
   serializeError,
+  type Handle,
   type TaskErrorInfo,
+  type WireSignature,
 } from "../protocol/index.js";
 import type { LeasedTask } from "../protocol/message.js";
 import { notRegisteredEnding, timeLimitEnding, timeLimitError, type RunResult } from "../protocol/outcome.js";
@@ -19,9 +21,29 @@ import type { TaskContext } from "../app/task-context.js";
 
 
 /** Hooks the consumer gives a running task (state updates and acks go to its QueueDO). */
-export interface RunHooks {
+export interface ConsumerHooks {
   updateState(state: string, meta: unknown): Promise<void>;
   acknowledge(): Promise<void>;
+}
+
+/** Everything a running task awaits through edgery: the consumer's hooks, and sending subtasks. */
+export interface RunHooks extends ConsumerHooks {
+  apply(signature: WireSignature): Promise<Handle>;
+}
+
+/**
+ * `start()` under the task's signal: rejects with the signal's reason (SoftTimeLimitExceeded,
+ * TaskRevokedError) without starting when it has fired, and as soon as it fires while waiting.
+ */
+function observing<T>(signal: AbortSignal, start: () => Promise<T>): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    start()
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** The lease length a consumer asks for when it begins the task (hard limit plus grace). */
@@ -40,6 +62,20 @@ export async function runTask(app: App, leased: LeasedTask, controller: AbortCon
   const settings = runSettingsOf(app, m);
   const { softMs, hardMs, defaults } = settings;
   const signal = controller.signal;
+  const started = Date.now();
+  const softError = () => new SoftTimeLimitExceeded(`SoftTimeLimitExceeded(${(softMs ?? 0) / 1000})`);
+  /**
+   * The soft limit by the clock: a busy loop keeps the timer from firing, so every call the task
+   * makes into edgery first checks whether the limit has passed, and fires it if so.
+   */
+  const pastSoft = (): void => {
+    if (softMs !== null && !signal.aborted && Date.now() - started >= softMs) controller.abort(softError());
+  };
+  /** An awaitable handed to the task: it observes the soft limit (and terminate). */
+  const awaitable = <T>(start: () => Promise<T>): Promise<T> => {
+    pastSoft();
+    return observing(signal, start);
+  };
   const ctx: TaskContext = {
     id: m.id,
     task: m.task,
@@ -52,22 +88,22 @@ export async function runTask(app: App, leased: LeasedTask, controller: AbortCon
     stamps: m.stamps,
     deliveryInfo: { exchange: "", routing_key: m.options.routing_key ?? m.queue, priority: m.priority, redelivered: leased.redelivered },
     signal,
-    updateState: (state, meta) => hooks.updateState(state, meta ?? null),
+    updateState: (state, meta) => awaitable(() => hooks.updateState(state, meta ?? null)),
     retry: (options = {}) => new Retry(options),
-    acknowledge: () => hooks.acknowledge(),
-    sleep: (ms) =>
-      new Promise<void>((resolve, reject) => {
-        if (signal.aborted) return reject(signal.reason);
-        const t = setTimeout(resolve, ms);
-        signal.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
-      }),
+    acknowledge: () => awaitable(() => hooks.acknowledge()),
+    sleep: (ms) => {
+      let t: ReturnType<typeof setTimeout> | undefined;
+      return awaitable(() => new Promise<void>((resolve) => (t = setTimeout(resolve, ms)))).finally(() => t !== undefined && clearTimeout(t));
+    },
     checkpoint: () => {
+      pastSoft();
       if (signal.aborted) throw signal.reason;
     },
+    send: (name, call = {}) => awaitable(() => hooks.apply({ task: name, args: call.args, kwargs: call.kwargs, options: call.options })),
+    apply: (signature) => awaitable(() => hooks.apply(signature)),
   };
-  const started = Date.now();
   const timers: Array<ReturnType<typeof setTimeout>> = [];
-  if (softMs !== null) timers.push(setTimeout(() => controller.abort(new SoftTimeLimitExceeded(`SoftTimeLimitExceeded(${softMs / 1000})`)), softMs));
+  if (softMs !== null) timers.push(setTimeout(() => controller.abort(softError()), softMs));
   let hardFired = false;
   const hard = new Promise<never>((_, reject) => {
     if (hardMs === null) return;

@@ -10,7 +10,8 @@ import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
 import { resultPolicyOf } from "../app/result-policy.js";
 import { offloadResult, resolveArgs } from "../results/offload.js";
-import { runTask, type RunHooks } from "./execute.js";
+import { applyWire } from "../apply/apply-wire.js";
+import { runTask, type ConsumerHooks } from "./execute.js";
 
 /** How one delivered task ran: its result (a large value already a pointer) and when. */
 export interface Ran {
@@ -23,12 +24,12 @@ export interface Ran {
  * Runs one delivered task to its result. Large arguments (pointers) are read from R2 first; a
  * value too large to settle inline goes to R2 and the result carries its pointer. `rawJson`, the
  * message as delivered, is tested for pointers (without it the args are encoded for the test).
- * Never throws.
+ * The task sends subtasks through the Worker's own apply path (`ctx.send`, `ctx.apply`). Never throws.
  */
-export async function runDelivered(env: EdgeryEnv, app: App, leased: LeasedTask, controller: AbortController, hooks: RunHooks, rawJson?: string): Promise<Ran> {
+export async function runDelivered(env: EdgeryEnv, app: App, leased: LeasedTask, controller: AbortController, hooks: ConsumerHooks, rawJson?: string): Promise<Ran> {
   const m = leased.message;
   const startedAt = Date.now();
-  const ran = (await resolveArgs(env, m, rawJson)) ?? (await runTask(app, leased, controller, hooks));
+  const ran = (await resolveArgs(env, m, rawJson)) ?? (await runTask(app, leased, controller, { ...hooks, apply: (s) => applyWire(env, app, s) }));
   const result = await offloadResult(env, resultPolicyOf(app, m.task), m.id, ran);
   return { result, startedAt, doneAt: Date.now() };
 }

@@ -138,6 +138,8 @@ describe("chord", () => {
     const r = await waitResult(body);
     expect(r.state).toBe("SUCCESS");
     expect(r.result).toBe(12);
+    // The result links back as the handle does: the body's parent is the header group.
+    expect(r.parent_id).toBe(h.parent!.id);
     const g = await waitGroup(h.parent!.id);
     expect(g.results.map((x) => x.result)).toEqual([2, 4, 6]);
   });

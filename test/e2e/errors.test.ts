@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   api,
   chain,
+  describeRes,
   expectAllPending,
   expectError,
   expectHealthy,
@@ -96,6 +97,16 @@ describe("422 invalid_signature with the dotted path at fault", () => {
     ["kwargs not an object", "/v1/apply", { task: "demo.add", kwargs: [1, 2] }, "kwargs"],
     ["kwargs not an object (/v1/tasks)", "/v1/tasks/demo.add", { kwargs: "x=1" }, "kwargs"],
     ["options not an object", "/v1/apply", { task: "demo.add", options: [] }, "options"],
+    ["a misspelled option (/v1/tasks)", "/v1/tasks/demo.add", { args: [1, 2], options: { countdwn: 5 } }, "options.countdwn"],
+    ["an unknown option (bare)", "/v1/apply", { task: "demo.add", args: [1, 2], options: { backend: "d1" } }, "options.backend"],
+    ["an unknown option (wrapper)", "/v1/apply", { signature: { task: "demo.add", args: [1, 2], options: { backend: "d1" } } }, "signature.options.backend"],
+    ["an unknown call-time option (wrapper)", "/v1/apply", { signature: { task: "demo.add", args: [1, 2] }, options: { countdwn: 5 } }, "options.countdwn"],
+    [
+      "an unknown option deep in a chain's callback",
+      "/v1/apply",
+      { task: "celery.chain", kwargs: { tasks: [{ task: "demo.add", args: [1, 2], options: { link: [{ task: "demo.noop", options: { prioirty: 1 } }] } }] } },
+      "kwargs.tasks.0.options.link.0.options.prioirty",
+    ],
     ["task not a string", "/v1/apply", { task: 42 }, "task"],
     ["task missing", "/v1/apply", { args: [1, 2] }, "task"],
     ["queue not a string", "/v1/apply", { task: "demo.add", options: { queue: 7 } }, "options.queue"],
@@ -119,6 +130,15 @@ describe("422 invalid_signature with the dotted path at fault", () => {
       expectError(await api("POST", path, body), 422, "invalid_signature", errPath);
     });
   }
+
+  it("the names Celery 5 writes into a signature's options are accepted (and ignored)", async () => {
+    const options = { shadow: "add-shadow", headers: { x: 1 }, retry: true, retry_policy: { max_retries: 3 }, reply_to: "r", argsrepr: "(1, 2)", exchange: "", serializer: "json", stamped_headers: ["on_sig"], stamps: { on_sig: "s" }, on_sig: "s" };
+    const res = await api("POST", "/v1/apply", { task: "demo.add", args: [1, 2], options });
+    expect(res.status, describeRes(res)).toBe(202);
+    const r = await api("GET", `/v1/results/${res.json.id}?wait=10`);
+    expect(r.json.state, describeRes(r)).toBe("SUCCESS");
+    expect(r.json.result).toBe(3);
+  });
 
   it("both eta and countdown", async () => {
     const eta = new Date(Date.now() + 60_000).toISOString();

@@ -1,6 +1,6 @@
 /**
  * Helpers for the black-box e2e suite. Everything here speaks the public HTTP contract
- * (docs/http-contract.md) and nothing else: no imports from src/.
+ * (docs/http-api.md) and nothing else: no imports from src/.
  */
 import { expect, inject } from "vitest";
 

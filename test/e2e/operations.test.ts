@@ -158,6 +158,60 @@ describe("GET /v1/events", () => {
   });
 });
 
+describe("GET /v1/events: every event of a task, in order", () => {
+  /** Subscribes, sends `start()`'s tasks once the stream is open, reads until `stop`. */
+  async function watch(start: () => Promise<void>, stop: (name: string, data: any) => boolean) {
+    const controller = new AbortController();
+    const res = await fetch(`${baseUrl()}/v1/events`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: controller.signal });
+    expect(res.status).toBe(200);
+    try {
+      return await readEvents(res.body!, start, stop);
+    } finally {
+      controller.abort();
+    }
+  }
+
+  it("received, started (without track_started), one progress per update_state, succeeded", async () => {
+    let h: Handle | undefined;
+    const seen = await watch(
+      async () => {
+        h = await send("demo.progress", { args: [3, 20] });
+      },
+      (name, data) => name === "task-succeeded" && data.id === h?.id,
+    );
+    const mine = seen.filter((e) => e.data.id === h!.id);
+    expect(mine.map((e) => e.name)).toEqual(["task-received", "task-started", "task-progress", "task-progress", "task-progress", "task-succeeded"]);
+    expect(mine[0]!.data).toMatchObject({ id: h!.id, state: "RECEIVED", task: "demo.progress" });
+    expect(mine[1]!.data).toMatchObject({ id: h!.id, state: "STARTED", task: "demo.progress" });
+    expect(mine.slice(2, 5).map((e) => [e.data.state, e.data.meta])).toEqual([1, 2, 3].map((current) => ["PROGRESS", { current, total: 3 }]));
+    expect(mine[5]!.data).toMatchObject({ state: "SUCCESS", result: 3 });
+  });
+
+  it("a retried task with track_started: each run is received and started once, then retried or succeeded", async () => {
+    let h: Handle | undefined;
+    const seen = await watch(
+      async () => {
+        h = await send("demo.retry_until", { args: [2], options: { track_started: true } });
+      },
+      (name, data) => name === "task-succeeded" && data.id === h?.id,
+    );
+    expect(seen.filter((e) => e.data.id === h!.id).map((e) => e.name)).toEqual([
+      "task-received", "task-started", "task-retried", "task-received", "task-started", "task-succeeded",
+    ]);
+  });
+
+  it("a failed task: received, started, failed", async () => {
+    let h: Handle | undefined;
+    const seen = await watch(
+      async () => {
+        h = await send("demo.fail", { args: ["watched"], options: { max_retries: 0 } });
+      },
+      (name, data) => name === "task-failed" && data.id === h?.id,
+    );
+    expect(seen.filter((e) => e.data.id === h!.id).map((e) => e.name)).toEqual(["task-received", "task-started", "task-failed"]);
+  });
+});
+
 describe("dead letters", () => {
   it("lists a task that failed for good, and replay enqueues the same signature with a new id", async () => {
     const message = uniq("dead");

@@ -7,7 +7,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { describe, expect, it } from "vitest";
 import worker from "../../src/demo/worker";
 import type { DeliveryBody } from "../../src/protocol/message";
-import { deliveryOf, onlyLease, queue, result, row, rows, taskMessage, uid, until } from "./helpers";
+import { deliveryOf, drain, onlyLease, queue, result, row, rows, taskMessage, uid, until } from "./helpers";
 
 /** Runs one delivery through the Worker's queue handler; answers the batch's ack state. */
 async function deliver(body: DeliveryBody) {
@@ -85,6 +85,39 @@ describe("consumer time limits", () => {
     const { q, m, body } = await enqueueOne("demo.sleep", [20_000], { soft_time_limit: 0.2 });
     await deliver(body);
     expect(await result(m.id, q)).toMatchObject({ state: "FAILURE", error: { type: "SoftTimeLimitExceeded" } });
+  });
+
+  // The soft limit is cooperative: a busy loop keeps its timer from firing, so each call a task
+  // makes into edgery checks the clock. 0.2 s limit, 0.5 s of spinning, then one call.
+  it.each(["update_state", "send", "apply", "sleep", "acknowledge", "checkpoint"])(
+    "soft limit passed during a busy loop: the next %s raises SoftTimeLimitExceeded",
+    async (what) => {
+      const { q, m, body } = await enqueueOne("demo.soft_probe", [500, what], { soft_time_limit: 0.2 });
+      await deliver(body);
+      expect(await result(m.id, q)).toMatchObject({ state: "SUCCESS", result: "SoftTimeLimitExceeded" });
+    },
+  );
+
+  it("without a soft limit the same calls go through (update_state, send)", async () => {
+    for (const what of ["update_state", "send"]) {
+      const { q, m, body } = await enqueueOne("demo.soft_probe", [50, what]);
+      await deliver(body);
+      expect(await result(m.id, q)).toMatchObject({ state: "SUCCESS", result: "not raised" });
+    }
+  });
+
+  it("a subtask sent through ctx.send is enqueued like an API send", async () => {
+    const { q, m, body } = await enqueueOne("demo.spawn", [2, 5]);
+    await deliver(body);
+    const parent = await result(m.id, q);
+    expect(parent).toMatchObject({ state: "SUCCESS" });
+    const childId = parent!.result as string;
+    // The child went to the default queue: deliver it as the Queue would.
+    await drain("default");
+    const child = await deliveryOf("default", [childId]);
+    expect(child.tasks).toHaveLength(1);
+    await deliver(child);
+    expect(await result(childId)).toMatchObject({ state: "SUCCESS", result: 7 });
   });
 
   it("hard limit on an awaiting task: FAILURE TimeLimitExceeded, the lease deadline covered the limit", async () => {

@@ -36,4 +36,14 @@ describe("ScheduleDO", () => {
     expect(await stub.tick()).toEqual({ applied: [] });
     expect((await queue(q).stats(q)).waiting).toBe(1);
   });
+
+  it("lists a cron schedule's time zone and runs it on that zone's wall clock (croner in workerd)", async () => {
+    const name = uid("tz");
+    const task = uid("itest.tz");
+    getApp().task(task, () => null).schedule(name, { cron: "0 9 * * *", tz: "Asia/Kolkata" }, { task });
+    const listed = ((await scheduleStub(env)!.list()) as unknown as ScheduleInfo[]).find((s) => s.name === name)!;
+    expect(listed).toMatchObject({ name, cron: "0 9 * * *", tz: "Asia/Kolkata" });
+    // 09:00 in Kolkata (UTC+05:30) is 03:30 UTC.
+    expect(listed.next_run_at).toMatch(/T03:30:00\.000Z$/);
+  });
 });

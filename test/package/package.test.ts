@@ -83,6 +83,7 @@ describe("the npm package", () => {
     expect(paths).toContain("dist/index.d.ts");
     expect(paths).toContain("dist/client.js");
     expect(paths).toContain("dist/client.d.ts");
+    expect(paths).toContain("dist/cli.js");
     expect(paths).toContain("LICENSE");
     expect(paths).toContain("scripts/miniflare-dev.mjs");
     expect(paths.filter((p) => !/^(dist\/[^/]+\.(js|d\.ts)|scripts\/miniflare-dev(\.mjs|\/[^/]+\.mjs)|LICENSE|README\.md|package\.json)$/.test(p))).toEqual([]);
@@ -101,6 +102,14 @@ describe("the npm package", () => {
       unknownTask: "422 unknown_task task",
       badArgument: "422 invalid_signature args.0",
     });
+  }, 120_000);
+
+  it("installs the edgery bin, which reads the user's Worker through the API", async () => {
+    const { baseUrl } = await server!;
+    const bin = join(scratch, "node_modules/.bin/edgery");
+    expect(await run(bin, ["--help"], scratch)).toMatch(/^usage: edgery /m);
+    const registered = JSON.parse(await run(bin, ["inspect", "registered", "--json"], scratch, { EDGERY_URL: baseUrl, EDGERY_TOKEN: "dev-token" }));
+    expect(registered).toContainEqual({ name: "emails.send", defaults: expect.objectContaining({ queue: "email", acks_late: true, max_retries: 5 }) });
   }, 120_000);
 
   it(`bundles a producer Worker that imports only edgery/client to at most ${PRODUCER_BUDGET_BYTES} bytes`, async () => {

@@ -42,7 +42,7 @@ export async function typed(): Promise<void> {
 }
 
 export async function untyped(): Promise<void> {
-  // Without a task map: any name, any arguments and options, the result typed by the caller.
+  // Without a task map: any name and arguments (options are still checked: test/types/option-names.ts), the result typed by the caller.
   const edgery = createClient({ url: "http://127.0.0.1:8787", token: "dev-token" });
   const n: AsyncResult<number> = await edgery.send<number>("anything.at.all", { args: [1], options: { routing_key: "r" } });
   void n;

@@ -53,4 +53,11 @@ describe("signatureOf", () => {
     const again = parseSignature(s);
     expect(again).toMatchObject({ kind: "task", name: "demo.fail", args: ["x", 1], options: { queue: "math", priority: 7 } });
   });
+
+  it("leaves out the queue's rate slot, which no signature may carry: the replay parses", () => {
+    const limited: TaskMessage = { ...base, options: { rate_limit: "1/s", rate_slot: 1_700_000_000_000 } };
+    const s = signatureOf(limited);
+    expect(s.options).not.toHaveProperty("rate_slot");
+    expect(parseSignature(s).options.rate_limit).toBe("1/s");
+  });
 });

@@ -2,7 +2,7 @@
 // contract's `invalid_signature` errors with their exact dotted paths.
 import { describe, expect, it } from "vitest";
 import { wireError } from "./wire-error.js";
-import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, WireError, checkDepth, parseOptions, parseSignature, toWire, type Canvas } from "../../src/protocol/index.js";
+import { CELERY_ONLY_OPTION_NAMES, EDGERY_OPTION_NAMES, MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, WireError, checkDepth, parseOptions, parseSignature, toWire, type Canvas } from "../../src/protocol/index.js";
 
 const t = (task: string, args: unknown[] = [], extra: Record<string, unknown> = {}) => ({ task, args, kwargs: {}, options: {}, subtask_type: null, immutable: false, ...extra });
 
@@ -383,13 +383,69 @@ describe("hostile values", () => {
     expectInvalid({ task: "demo.add", options: { priority: 1e300 } }, "options.priority");
   });
 
-  it("__proto__ keys stay plain data (kwargs) or are dropped (options), never a prototype", () => {
-    const body = JSON.parse('{"task":"demo.add","kwargs":{"__proto__":{"a":1}},"options":{"__proto__":{"priority":9,"queue":"evil"}}}');
+  it("__proto__ keys stay plain data (kwargs) or are refused as an unknown option, never a prototype", () => {
+    // An options key `__proto__` is no option name: refused (it was dropped before options were checked).
+    expectInvalid(JSON.parse('{"task":"demo.add","options":{"__proto__":{"priority":9,"queue":"evil"}}}'), "options.__proto__");
+    const body = JSON.parse('{"task":"demo.add","kwargs":{"__proto__":{"a":1}}}');
     const node = parseSignature(body);
     expect(Object.getPrototypeOf(node.options)).toBe(Object.prototype);
-    expect(node.options.queue).toBeUndefined();
-    expect(node.options.priority).toBeUndefined();
     expect(Object.getPrototypeOf(node.kwargs)).toBe(Object.prototype);
     expect(Object.hasOwn(node.kwargs, "__proto__")).toBe(true);
+  });
+});
+
+describe("option names are checked", () => {
+  it("a misspelled or foreign option name is refused at its path", () => {
+    expectInvalid({ task: "x", options: { countdwn: 5 } }, "options.countdwn");
+    expectInvalid({ task: "x", options: { backend: "d1" } }, "options.backend");
+    // Unknown even when null: the name itself is the mistake.
+    expectInvalid({ task: "x", options: { queu: null } }, "options.queu");
+    expectInvalid({ task: "x", options: { countdwn: 5 } }, "signature.options.countdwn", "signature");
+    expectInvalid({ task: "celery.chain", kwargs: { tasks: [t("a"), { task: "b", options: { prioirty: 1 } }] } }, "kwargs.tasks.1.options.prioirty");
+    expectInvalid({ task: "x", options: { link: [{ task: "cb", options: { retires: 1 } }] } }, "options.link.0.options.retires");
+    expect(wireError(() => parseOptions({ ttl: 5 }, "options")).path).toBe("options.ttl");
+    // Names of Object.prototype are no option names either.
+    for (const name of ["constructor", "toString", "hasOwnProperty"]) expectInvalid({ task: "x", options: { [name]: 1 } }, `options.${name}`);
+  });
+
+  it("every name of the list is accepted", () => {
+    for (const name of [...CELERY_ONLY_OPTION_NAMES]) {
+      expect(() => parseSignature({ task: "x", options: { [name]: null } }), name).not.toThrow();
+    }
+    for (const name of EDGERY_OPTION_NAMES) expect(() => parseSignature({ task: "x", options: { [name]: null } }), name).not.toThrow();
+  });
+
+  it("what Celery 5 writes for a frozen, stamped, retried signature is accepted", () => {
+    // dict(add.s(2, 2).set(...).freeze()) after a stamp visitor and signature_from_request.
+    const options = {
+      task_id: "6a3f2b0e-1d2c-4c7e-9b1a-0f1e2d3c4b5a",
+      reply_to: "a1b2c3",
+      group_id: null,
+      group_index: null,
+      chord: null,
+      root_id: null,
+      parent_id: null,
+      stamped_headers: ["on_signature"],
+      stamps: { on_signature: "x" },
+      on_signature: "x",
+      headers: { custom: 1 },
+      exchange: "",
+      routing_key: "celery",
+      priority: 0,
+      redelivered: false,
+      retries: 1,
+      shadow: "add-shadow",
+      argsrepr: "(2, 2)",
+      kwargsrepr: "{}",
+      serializer: "json",
+      retry: true,
+      retry_policy: { max_retries: 3 },
+    };
+    expect(parseSignature({ task: "x", options }).options.task_id).toBe(options.task_id);
+  });
+
+  it("a stamp's own name is accepted only when stamped_headers lists it", () => {
+    expectInvalid({ task: "x", options: { on_signature: "x" } }, "options.on_signature");
+    expectInvalid({ task: "x", options: { stamped_headers: "on_signature", on_signature: "x" } }, "options.on_signature");
   });
 });

@@ -252,6 +252,20 @@ describe("chord", () => {
     expect(p.messages.every((m) => m.task !== "sum")).toBe(true);
   });
 
+  it("the body's parent is the header group (as the handle says); the members keep the chord's parent", () => {
+    const c = canvas(chordW([t("a"), t("b")], t("sum")));
+    const cid = idOf(c, "chord_id");
+    const p = run(c, { parentId: "P" });
+    expect(p.chords[0]?.inherit.parentId).toBe(cid);
+    expect(p.messages.map((m) => m.parent_id)).toStrictEqual(["P", "P"]);
+  });
+
+  it("a group upgraded to a chord: its body's parent is the group", () => {
+    const c = canvas(chainW(groupW(t("a"), t("b")), t("sum")));
+    if (c.kind !== "chain") throw new Error();
+    expect(run(c).chords[0]?.inherit.parentId).toBe(idOf(c.tasks[0]!));
+  });
+
   it("call-time args reach every header member; the body's prepend is left for the results", () => {
     const c = canvas(chordW([t("a", [1]), t("b", [2])], t("sum")));
     const p = run(c, { prepend: [0] });

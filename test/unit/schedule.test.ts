@@ -14,6 +14,14 @@ describe("schedule run times", () => {
     expect(iso(nextRunAt(d, t("2026-03-01T10:05:00Z"), t("2026-03-01T10:05:00.300Z")))).toBe("2026-03-01T10:10:00.000Z");
   });
 
+  it("a cron schedule with a time zone runs on that zone's wall clock", () => {
+    const d = defineSchedule("nine", { cron: "0 9 * * *", tz: "America/New_York" }, sig);
+    expect(d.cron?.tz).toBe("America/New_York");
+    expect(iso(firstRunAt(d, t("2026-03-01T10:00:00.300Z")))).toBe("2026-03-01T14:00:00.000Z");
+    // Ran at 09:00 EST on Saturday; Sunday 09:00 is EDT, after the clock change.
+    expect(iso(nextRunAt(d, t("2026-03-07T14:00:00Z"), t("2026-03-07T14:00:00.300Z")))).toBe("2026-03-08T13:00:00.000Z");
+  });
+
   it("an interval schedule runs one interval after it is known, and skips missed slots", () => {
     const d = defineSchedule("ten", { every: 10 }, sig);
     expect(firstRunAt(d, 1_000_000)).toBe(1_010_000);
@@ -29,6 +37,12 @@ describe("schedule run times", () => {
     expect(() => defineSchedule("x", { cron: "* * *" }, sig)).toThrow(/5 fields/);
     expect(() => defineSchedule("x", { cron: "0 0 31 2 *" }, sig)).toThrow(/never matches/);
   });
+
+  it("rejects a bad time zone, and a time zone on an interval schedule", () => {
+    expect(() => defineSchedule("x", { cron: "0 9 * * *", tz: "Europe/Atlantis" }, sig)).toThrow(/IANA time zone/);
+    expect(() => defineSchedule("x", { cron: "0 9 * * *", tz: 5 } as never, sig)).toThrow(/tz is a time zone name/);
+    expect(() => defineSchedule("x", { every: 60, tz: "Europe/Paris" } as never, sig)).toThrow(/tz is a time zone name/);
+  });
 });
 
 describe("App.schedule", () => {
@@ -41,6 +55,7 @@ describe("App.schedule", () => {
       ["b", 30, null],
     ]);
     expect(() => app.schedule("a", { every: 5 }, { task: "demo.noop" })).toThrow(/twice/);
+    expect(() => app.schedule("d", { cron: "0 9 * * *", tz: "Nowhere/Town" }, { task: "demo.noop" })).toThrow(/IANA time zone/);
     expect(() => app.schedule("c", { every: 5 }, { task: "demo.noop", options: { priority: 42 } })).toThrow(/priority/);
   });
 });

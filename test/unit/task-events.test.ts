@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventOfState, sseComment, sseFrame } from "../../src/events/task-events";
+import { eventOfState, eventOfWrite, sseComment, sseFrame } from "../../src/events/task-events";
 import { pendingResult } from "../../src/protocol";
 
 describe("task events", () => {
@@ -9,6 +9,18 @@ describe("task events", () => {
     ]);
     expect(eventOfState("PENDING")).toBeNull();
     expect(eventOfState("PROGRESS")).toBeNull();
+  });
+
+  it("a stored write: update_state is task-progress unless ready; RECEIVED/STARTED are announced by the queue instead", () => {
+    expect(eventOfWrite("PROGRESS", true)).toBe("task-progress");
+    expect(eventOfWrite("STARTED", true)).toBe("task-progress");
+    expect(eventOfWrite("RETRY", true)).toBe("task-progress");
+    expect(eventOfWrite("SUCCESS", true)).toBe("task-succeeded");
+    expect(eventOfWrite("STARTED", false)).toBeNull();
+    expect(eventOfWrite("RECEIVED", false)).toBeNull();
+    expect(eventOfWrite("PROGRESS", false)).toBeNull();
+    expect(["SUCCESS", "FAILURE", "RETRY", "REVOKED"].map((s) => eventOfWrite(s, false))).toEqual(["task-succeeded", "task-failed", "task-retried", "task-revoked"]);
+    expect(eventOfState("constructor")).toBeNull();
   });
 
   it("frames an event as one event line and one data line of JSON", () => {

@@ -146,6 +146,7 @@ describe("routing_key reaches delivery_info", () => {
     const ran = await runTask(app, { lease: "", deadline: 0, redelivered: false, message: m! }, new AbortController(), {
       updateState: async () => undefined,
       acknowledge: async () => undefined,
+      apply: async () => expect.unreachable(),
     });
     expect(ran).toMatchObject({ kind: "success", value: { exchange: "", routing_key: "mail.out", priority: 0, redelivered: false } });
   });

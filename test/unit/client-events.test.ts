@@ -1,0 +1,189 @@
+import { describe, expect, it } from "vitest";
+import { EdgeryHttpError, SseParser, TimeoutError, createClient, eventMatcher, type FetchLike, type TaskEvent } from "../../client/index.js";
+import { fakeFetch, taskResult, type FakeAnswer, type RecordedRequest } from "./client-fake-fetch.js";
+
+const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+/** A fetch whose answer streams `chunks` (then ends, unless `hold`); records the init it got. */
+function streamingFetch(chunks: string[], opts: { hold?: boolean; status?: number } = {}) {
+  const inits: Array<{ url: string; signal?: AbortSignal; headers: Record<string, string> }> = [];
+  const fetch: FetchLike = async (url, init) => {
+    inits.push({ url, signal: init.signal, headers: init.headers });
+    if (opts.status) return new Response(JSON.stringify({ error: { code: "unauthorized", message: "no" } }), { status: opts.status });
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const c of chunks) controller.enqueue(encoder.encode(c));
+        if (!opts.hold) controller.close();
+        init.signal?.addEventListener("abort", () => controller.error(new DOMException("aborted", "AbortError")));
+      },
+    });
+    return new Response(body, { status: 200, headers: { "content-type": "text/event-stream" } });
+  };
+  return { fetch, inits };
+}
+
+async function collect(it: AsyncIterable<TaskEvent>): Promise<TaskEvent[]> {
+  const out: TaskEvent[] = [];
+  for await (const e of it) out.push(e);
+  return out;
+}
+
+describe("SseParser", () => {
+  it("parses frames cut anywhere, CRLF and CR line ends, comments and multi-line data", () => {
+    const text = ": connected\r\n\r\nevent: a\r\ndata: {\"x\":1}\r\n\r\nevent: b\rdata: one\rdata: two\r\rdata: plain\n\nid: 7\nretry: 10\nevent: c\ndata:no-space\n\n";
+    for (const size of [1, 2, 3, 5, 7, text.length]) {
+      const parser = new SseParser();
+      const events = [];
+      for (let i = 0; i < text.length; i += size) events.push(...parser.push(text.slice(i, i + size)));
+      expect(events, `chunk size ${size}`).toEqual([
+        { event: "a", data: '{"x":1}' },
+        { event: "b", data: "one\ntwo" },
+        { event: "message", data: "plain" },
+        { event: "c", data: "no-space" },
+      ]);
+    }
+  });
+
+  it("keeps an unfinished event until its blank line, and drops an event with no data", () => {
+    const parser = new SseParser();
+    expect(parser.push("event: a\ndata: 1\n")).toEqual([]);
+    expect(parser.push("\nevent: empty\n\n")).toEqual([{ event: "a", data: "1" }]);
+  });
+});
+
+describe("eventMatcher", () => {
+  const e = (event: string, task: string | null, state: string, id = "x"): TaskEvent => ({ event, data: { ...taskResult(id, state), task } as never });
+  it("matches task globs, states, event names and ids; every given filter must hold", () => {
+    expect(eventMatcher({ task: "demo.*" })(e("task-started", "demo.add", "STARTED"))).toBe(true);
+    expect(eventMatcher({ task: "demo.*" })(e("task-started", "demox.add", "STARTED"))).toBe(false);
+    // Regex characters in a name are literal: "demo.add" does not match "demoXadd".
+    expect(eventMatcher({ task: "demo.add" })(e("task-started", "demoXadd", "STARTED"))).toBe(false);
+    expect(eventMatcher({ task: ["a", "b"] })(e("task-started", "b", "STARTED"))).toBe(true);
+    expect(eventMatcher({ task: "*" })(e("task-started", null, "STARTED"))).toBe(true);
+    expect(eventMatcher({ task: "demo.*", state: "FAILURE" })(e("task-failed", "demo.fail", "FAILURE"))).toBe(true);
+    expect(eventMatcher({ task: "demo.*", state: "FAILURE" })(e("task-succeeded", "demo.add", "SUCCESS"))).toBe(false);
+    expect(eventMatcher({ event: ["task-failed"] })(e("task-succeeded", "demo.add", "SUCCESS"))).toBe(false);
+    expect(eventMatcher({ id: "y" })(e("task-succeeded", "demo.add", "SUCCESS", "y"))).toBe(true);
+    expect(eventMatcher({})(e("task-succeeded", "demo.add", "SUCCESS"))).toBe(true);
+  });
+});
+
+describe("client.events()", () => {
+  it("reads GET /v1/events with the token, yields the events that pass the filters, skips what is not a result", async () => {
+    const a = taskResult("a", "SUCCESS", { task: "demo.add", result: 4 });
+    const b = taskResult("b", "FAILURE", { task: "demo.fail" });
+    const text = ": connected\n\n" + frame("task-succeeded", a) + "event: task-x\ndata: not json\n\n" + frame("task-x", { hello: 1 }) + frame("task-failed", b);
+    // Cut mid-frame (UTF-8 cut mid-character: the next test).
+    const { fetch, inits } = streamingFetch([text.slice(0, 30), text.slice(30, 100), text.slice(100)]);
+    const client = createClient({ url: "http://edgery.test/", token: "dev-token", fetch });
+    expect(await collect(client.events())).toEqual([
+      { event: "task-succeeded", data: a },
+      { event: "task-failed", data: b },
+    ]);
+    expect(inits[0]!.url).toBe("http://edgery.test/v1/events");
+    expect(inits[0]!.headers.authorization).toBe("Bearer dev-token");
+    expect(inits[0]!.headers.accept).toBe("text/event-stream");
+    const filtered = createClient({ url: "http://edgery.test", token: "t", fetch: streamingFetch([text]).fetch });
+    expect(await collect(filtered.events({ state: "FAILURE" }))).toEqual([{ event: "task-failed", data: b }]);
+  });
+
+  it("decodes multi-byte UTF-8 split across chunks", async () => {
+    const a = taskResult("a", "SUCCESS", { task: "demo.echo", result: "héllo ✓" });
+    const bytes = new TextEncoder().encode(frame("task-succeeded", a));
+    const cut = bytes.indexOf(0xe2) + 1; // inside the three bytes of ✓
+    const fetch: FetchLike = async () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(bytes.slice(0, cut));
+            c.enqueue(bytes.slice(cut));
+            c.close();
+          },
+        }),
+      );
+    const events = await collect(createClient({ url: "http://e.test", fetch }).events());
+    expect(events.map((e) => e.data.result)).toEqual(["héllo ✓"]);
+  });
+
+  it("ends without an error when the signal aborts a held stream", async () => {
+    const a = taskResult("a", "STARTED", { task: "demo.sleep" });
+    const { fetch, inits } = streamingFetch([frame("task-started", a)], { hold: true });
+    const controller = new AbortController();
+    const seen: TaskEvent[] = [];
+    let opened = 0;
+    for await (const e of createClient({ url: "http://e.test", fetch }).events({ signal: controller.signal, onOpen: () => opened++ })) {
+      seen.push(e);
+      controller.abort();
+    }
+    expect(seen.map((e) => e.data.id)).toEqual(["a"]);
+    expect(opened).toBe(1);
+    expect(inits[0]!.signal?.aborted).toBe(true);
+  });
+
+  it("an error answer throws EdgeryHttpError", async () => {
+    const { fetch } = streamingFetch([], { status: 401 });
+    await expect(collect(createClient({ url: "http://e.test", fetch }).events())).rejects.toMatchObject({ status: 401, code: "unauthorized" });
+    await expect(collect(createClient({ url: "http://e.test", fetch }).events())).rejects.toBeInstanceOf(EdgeryHttpError);
+  });
+});
+
+function setup(handler: (req: RecordedRequest) => FakeAnswer) {
+  const fake = fakeFetch(handler);
+  return { client: createClient({ url: "http://edgery.test", token: "dev-token", fetch: fake.fetch }), requests: fake.requests };
+}
+
+function sequence(...answers: Array<Record<string, unknown>>) {
+  let i = 0;
+  return () => ({ body: answers[Math.min(i++, answers.length - 1)] });
+}
+
+describe("AsyncResult.watch() and get({ onProgress })", () => {
+  const p = (current: number) => taskResult("t", "PROGRESS", { meta: { current, total: 3 } });
+  const answers = [taskResult("t", "PENDING"), taskResult("t", "STARTED"), p(1), p(1), p(2), p(3), p(3), taskResult("t", "SUCCESS", { result: 3 })];
+
+  it("watch() yields each change of state or meta once, ending with the ready result, with plain reads", async () => {
+    const { client, requests } = setup(sequence(...answers));
+    const seen = [];
+    for await (const r of client.result("t").watch({ interval: 0 })) seen.push([r.state, (r.meta as { current?: number } | null)?.current ?? null]);
+    expect(seen).toEqual([
+      ["PENDING", null],
+      ["STARTED", null],
+      ["PROGRESS", 1],
+      ["PROGRESS", 2],
+      ["PROGRESS", 3],
+      ["SUCCESS", null],
+    ]);
+    expect(requests).toHaveLength(answers.length);
+    expect(requests.every((r) => r.path === "/v1/results/t" && !r.query.has("wait"))).toBe(true);
+  });
+
+  it("get({ onProgress }) reports the meta of each running state and returns the value", async () => {
+    const { client } = setup(sequence(...answers));
+    const metas: unknown[] = [];
+    const value = await client.result<number>("t").get({ interval: 0, onProgress: (meta) => metas.push(meta) });
+    expect(value).toBe(3);
+    expect(metas).toEqual([null, { current: 1, total: 3 }, { current: 2, total: 3 }, { current: 3, total: 3 }]);
+  });
+
+  it("get({ onProgress }) throws the task's error class on failure", async () => {
+    const { client } = setup(sequence(p(1), taskResult("t", "FAILURE", { error: { type: "TimeLimitExceeded", message: "late" } })));
+    await expect(client.result("t").get({ interval: 0, onProgress: () => undefined })).rejects.toMatchObject({ name: "TimeLimitExceeded", message: "late" });
+  });
+
+  it("watch({ timeout }) throws TimeoutError once the time is up", async () => {
+    const { client } = setup(() => ({ body: p(1) }));
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const r of client.result("t").watch({ interval: 0.01, timeout: 0.05 })) seen.push(r.state);
+      })(),
+    ).rejects.toBeInstanceOf(TimeoutError);
+    expect(seen).toEqual(["PROGRESS"]);
+  });
+
+  it("watch() refuses a negative interval", async () => {
+    const { client } = setup(() => ({ body: p(1) }));
+    await expect(client.result("t").watch({ interval: -1 }).next()).rejects.toBeInstanceOf(TypeError);
+  });
+});
