@@ -1,24 +1,42 @@
 /**
  * Reading a request body: the 1 MiB limit, then JSON.
  */
-import { MAX_BODY_BYTES, MAX_DRAIN_BYTES, WireError } from "../protocol/index.js";
+import { DRAIN_UNKNOWN_MS, MAX_BODY_BYTES, MAX_DRAIN_BYTES, WireError } from "../protocol/index.js";
 
 function tooLarge(bytes: string): WireError {
   return new WireError("payload_too_large", `the body is ${bytes} bytes; at most ${MAX_BODY_BYTES} are accepted`);
 }
 
 /**
- * Reads and discards a refused body whose declared length is at most MAX_DRAIN_BYTES, so that the
- * client, still sending it, gets the 413 rather than a reset connection. Nothing is kept. A body
- * of unknown length (it may never end) or a longer one is left unread: not cancelled, since
- * workerd then drops the connection before the 413 is sent.
+ * Reads and discards a refused body, so that a client still sending it gets the 413 rather than a
+ * reset connection. Nothing is kept, and it is bounded: at most MAX_DRAIN_BYTES, and for a body of
+ * unknown length (it may never end) at most DRAIN_UNKNOWN_MS. Past a bound the rest is left
+ * unread: not cancelled, since workerd then drops the connection before the 413 is sent.
  */
-async function drain(req: Request, reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+async function drain(req: Request, reader: ReadableStreamDefaultReader<Uint8Array>, read: number): Promise<void> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared <= MAX_DRAIN_BYTES) {
-    for (;;) if ((await reader.read()).done) return;
+  const known = Number.isFinite(declared);
+  if (known && declared > MAX_DRAIN_BYTES) return release(reader);
+  const deadline = known ? Infinity : Date.now() + DRAIN_UNKNOWN_MS;
+  let total = read;
+  while (total <= MAX_DRAIN_BYTES) {
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    const next = await Promise.race([reader.read(), ...(known ? [] : [new Promise<null>((r) => setTimeout(() => r(null), left))])]);
+    if (next === null) break;
+    if (next.done) return;
+    total += next.value.byteLength;
   }
-  reader.releaseLock();
+  release(reader);
+}
+
+/** Lets go of a body left unread (a read still pending after a time-out may make this throw). */
+function release(reader: ReadableStreamDefaultReader<Uint8Array>): void {
+  try {
+    reader.releaseLock();
+  } catch {
+    /* the pending read keeps the lock; the body is discarded with the request */
+  }
 }
 
 /**
@@ -28,7 +46,7 @@ async function drain(req: Request, reader: ReadableStreamDefaultReader<Uint8Arra
 async function readCapped(req: Request): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) {
-    if (req.body) await drain(req, req.body.getReader());
+    if (req.body) await drain(req, req.body.getReader(), 0);
     throw tooLarge(String(declared));
   }
   if (!req.body) return new Uint8Array(0);
@@ -40,7 +58,7 @@ async function readCapped(req: Request): Promise<Uint8Array> {
     if (done) break;
     total += value.byteLength;
     if (total > MAX_BODY_BYTES) {
-      await drain(req, reader);
+      await drain(req, reader, total);
       throw tooLarge(`over ${MAX_BODY_BYTES}`);
     }
     chunks.push(value);

@@ -12,10 +12,12 @@ export const DEFAULT_QUEUE = "default";
 /** Largest request body the API accepts. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /**
- * The largest declared body length that a refused (too large) body is read and discarded up to
- * before the 413, so that a client still sending it gets the answer, not a reset connection.
+ * How much of a refused (too large) body is read and discarded before the 413, so that a client
+ * still sending it gets the answer, not a reset connection (a longer declared body is not read).
  */
 export const MAX_DRAIN_BYTES = 32 * 1024 * 1024;
+/** How long a refused body of unknown length (chunked; it may never end) is drained before the 413. */
+export const DRAIN_UNKNOWN_MS = 1_000;
 /**
  * Largest Cloudflare Queue message: UTF-8 bytes of the serialized message, metadata included
  * (not 128 KiB, and not a string's `.length`).
