@@ -46,8 +46,9 @@ export class EventsDO extends DurableObject<EdgeryEnv> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
     this.subscribers.add(writer);
-    // Half a lease left is enough for this stream's first events; else grant a fresh one first.
-    if (this.listeningUntil - Date.now() < LISTEN_TTL_MS / 2) await this.renew();
+    // Every new subscriber grants a fresh lease first: a shard keeps its lease in memory, and one
+    // that was evicted since the last grant would otherwise forward nothing to this stream.
+    await this.renew();
     this.timer ??= setInterval(() => void this.keepalive(), KEEPALIVE_MS);
     void this.send(writer, sseComment("connected"));
     return new Response(readable, {
