@@ -47,7 +47,11 @@ beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "edgery-package-"));
   // npm pack runs the prepack script: the build.
   const out = await run("npm", ["pack", "--json", "--pack-destination", scratch], REPO);
-  packed = (JSON.parse(out.slice(out.indexOf("["))) as (typeof packed)[])[0]!;
+  // The build's own log comes first (and may hold "[" too, e.g. tsdown's "[tsdown]" lines under
+  // CI=true): npm's JSON is the array that starts on a line of its own.
+  const json = out.search(/^\[\s*$/m);
+  if (json < 0) throw new Error(`npm pack printed no JSON:\n${out.slice(-2000)}`);
+  packed = (JSON.parse(out.slice(json)) as (typeof packed)[])[0]!;
 
   cpSync(join(REPO, "examples/my-app/src"), join(scratch, "src"), { recursive: true });
   cpSync(join(REPO, "examples/my-app/wrangler.toml"), join(scratch, "wrangler.toml"));
