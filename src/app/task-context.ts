@@ -67,8 +67,8 @@ export interface TaskContext {
   sleep(ms: number): Promise<void>;
   /** Throws SoftTimeLimitExceeded (or TaskRevokedError) once the limit has passed: call it in loops. */
   checkpoint(): void;
-  /** Sends a task, as `POST /v1/tasks/:name` would; answers its handle. */
+  /** Sends a task, as `POST /v1/tasks/:name` would, with this task as its parent (and root); answers its handle. */
   send(name: string, call?: SubtaskCall): Promise<Handle>;
-  /** Applies a signature or canvas in Celery's wire JSON, as `POST /v1/apply` would; answers its handle. */
+  /** Applies a signature or canvas in Celery's wire JSON, as `POST /v1/apply` would, under this task as parent; answers its handle. */
   apply(signature: WireSignature): Promise<Handle>;
 }

@@ -8,10 +8,11 @@ import type { App } from "../app/app.js";
 import { applyCanvases } from "./apply.js";
 
 /**
- * Applies `signature` and answers its handle.
+ * Applies `signature` and answers its handle; `sender`, the running task, becomes the new
+ * tasks' parent (and lends them its root).
  * @throws WireError as the API would answer it (invalid_signature, unknown_task, ...).
  */
-export async function applyWire(env: EdgeryEnv, app: App, signature: WireSignature): Promise<Handle> {
-  const [handle] = await applyCanvases(env, app, [{ canvas: parseSignature(signature), path: "" }]);
+export async function applyWire(env: EdgeryEnv, app: App, signature: WireSignature, sender?: { id: string; rootId: string }): Promise<Handle> {
+  const [handle] = await applyCanvases(env, app, [{ canvas: parseSignature(signature), path: "", sender }]);
   return handle!;
 }

@@ -36,6 +36,11 @@ export interface ApplyItem {
   options?: TaskOptions;
   /** Dotted path of the signature in the request body ("" for a bare one). */
   path: string;
+  /**
+   * The running task that applies it (`ctx.send`, `ctx.apply`): as in Celery, the new tasks'
+   * `parent_id` is that task and their `root_id` its root.
+   */
+  sender?: { id: string; rootId: string };
 }
 
 function join(path: string, key: string | number): string {
@@ -113,7 +118,7 @@ export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepare
   checkRuns(items);
   for (const item of items) {
     const canvas = assignIds(withCallOptions(item.canvas, item.options));
-    const p = plan(canvas, rootInherit({ prepend: item.args ?? [], kwargs: item.kwargs ?? {} }), env);
+    const p = plan(canvas, rootInherit({ prepend: item.args ?? [], kwargs: item.kwargs ?? {}, parentId: item.sender?.id ?? null, rootId: item.sender?.rootId ?? null }), env);
     for (const m of p.messages) {
       const json = JSON.stringify(m);
       // Measured as it is sent: embedded in a delivery as a JSON string, in UTF-8. That is at

@@ -29,7 +29,7 @@ export interface Ran {
 export async function runDelivered(env: EdgeryEnv, app: App, leased: LeasedTask, controller: AbortController, hooks: ConsumerHooks, rawJson?: string): Promise<Ran> {
   const m = leased.message;
   const startedAt = Date.now();
-  const ran = (await resolveArgs(env, m, rawJson)) ?? (await runTask(app, leased, controller, { ...hooks, apply: (s) => applyWire(env, app, s) }));
+  const ran = (await resolveArgs(env, m, rawJson)) ?? (await runTask(app, leased, controller, { ...hooks, apply: (s) => applyWire(env, app, s, { id: m.id, rootId: m.root_id }) }));
   const result = await offloadResult(env, resultPolicyOf(app, m.task), m.id, ran);
   return { result, startedAt, doneAt: Date.now() };
 }

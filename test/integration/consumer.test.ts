@@ -116,8 +116,11 @@ describe("consumer time limits", () => {
     await drain("default");
     const child = await deliveryOf("default", [childId]);
     expect(child.tasks).toHaveLength(1);
+    // Celery: a subtask sent from a task has that task as its parent and shares its root.
+    const childMessage = JSON.parse(child.tasks[0]!.body) as { parent_id: string | null; root_id: string };
+    expect(childMessage).toMatchObject({ parent_id: m.id, root_id: m.root_id });
     await deliver(child);
-    expect(await result(childId)).toMatchObject({ state: "SUCCESS", result: 7 });
+    expect(await result(childId)).toMatchObject({ state: "SUCCESS", result: 7, parent_id: m.id });
   });
 
   it("hard limit on an awaiting task: FAILURE TimeLimitExceeded, the lease deadline covered the limit", async () => {
