@@ -13,7 +13,8 @@
  * ask are one step of the directory (one object, one call at a time): a queue either is in that
  * list or joins after the ids are recorded.
  */
-import { DIRECTORY_REVOKES_MAX, REVOKED_MEMORY_S } from "../src/protocol/index.js";
+import { DIRECTORY_REVOKES_MAX, REVOKED_MEMORY_S, SQL_PARAM_BUDGET_BYTES } from "../src/protocol/index.js";
+import { jsonSlices } from "../src/runtime/pack.js";
 import type { DirectoryJoin, RevokedId } from "../src/protocol/rpc.js";
 
 /** The table of remembered revokes. */
@@ -27,13 +28,15 @@ CREATE TABLE IF NOT EXISTS revokes (
 
 /**
  * Records revoked ids (a revoked again id is renumbered: it is the newest), then forgets expired
- * ones and, past `max`, the oldest. Reads/writes `revokes`.
+ * ones and, past `max`, the oldest; of one revoke of more than `max` ids, its last `max` are kept.
+ * Reads/writes `revokes`; the ids are bound in slices of SQL_PARAM_BUDGET_BYTES.
  */
 export function recordRevokes(sql: SqlStorage, ids: string[], now: number, max = DIRECTORY_REVOKES_MAX): void {
   const until = now + REVOKED_MEMORY_S * 1000;
-  const list = JSON.stringify([...new Set(ids)]);
-  sql.exec("DELETE FROM revokes WHERE id IN (SELECT value FROM json_each(?))", list);
-  sql.exec("INSERT INTO revokes (id, until) SELECT value, ? FROM json_each(?) ORDER BY key", until, list);
+  for (const list of jsonSlices([...new Set(ids)].slice(-max), SQL_PARAM_BUDGET_BYTES)) {
+    sql.exec("DELETE FROM revokes WHERE id IN (SELECT value FROM json_each(?))", list);
+    sql.exec("INSERT INTO revokes (id, until) SELECT value, ? FROM json_each(?) ORDER BY key", until, list);
+  }
   sql.exec("DELETE FROM revokes WHERE until <= ?", now);
   sql.exec("DELETE FROM revokes WHERE seq IN (SELECT seq FROM revokes ORDER BY seq DESC LIMIT -1 OFFSET ?)", max);
 }

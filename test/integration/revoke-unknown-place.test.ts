@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { QueueDO } from "../../durable-objects/queue-do";
 import type { DirectoryDO } from "../../durable-objects/directory-do";
 import { DIRECTORY_REVOKES_SCHEMA, recordRevokes, revokesSince } from "../../durable-objects/directory-revokes";
-import { REVOKED_MEMORY_S } from "../../src/protocol";
+import { DIRECTORY_REVOKES_MAX, REVOKED_MEMORY_S } from "../../src/protocol";
 import { directoryStub, resultStub } from "../../src/runtime/stubs";
 import { stateWrite } from "../../src/canvas/effects";
 import { revokeTargets } from "../../src/http/revoke-targets";
@@ -176,6 +176,27 @@ describe("the directory's memory of revokes", () => {
       recordRevokes(sql, ["a"], now, 3);
       recordRevokes(sql, ["d"], now, 3);
       expect(revokesSince(sql, 0, now).revokes.map((r) => r.id)).toEqual(["c", "a", "d"]);
+    });
+  });
+
+  it("a revoke of tens of thousands of ids of the longest length a task id may have keeps the newest DIRECTORY_REVOKES_MAX (more than one SQL parameter holds)", async () => {
+    await runInDurableObject(scratch(), (_i: DirectoryDO, state) => {
+      const sql = state.storage.sql;
+      sql.exec(DIRECTORY_REVOKES_SCHEMA);
+      const ids = Array.from({ length: 40_000 }, (_, i) => String(i).padStart(255, "x"));
+      const now = Date.now();
+      recordRevokes(sql, ids, now);
+      expect(revokesSince(sql, 0, now).revokes.map((r) => r.id)).toEqual(ids.slice(-DIRECTORY_REVOKES_MAX));
+    });
+  });
+
+  it("a revoke of more ids than the bound keeps the last ones", async () => {
+    await runInDurableObject(scratch(), (_i: DirectoryDO, state) => {
+      const sql = state.storage.sql;
+      sql.exec(DIRECTORY_REVOKES_SCHEMA);
+      const now = Date.now();
+      recordRevokes(sql, ["a", "b", "c", "d", "e"], now, 2);
+      expect(revokesSince(sql, 0, now).revokes.map((r) => r.id)).toEqual(["d", "e"]);
     });
   });
 
