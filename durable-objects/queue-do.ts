@@ -164,8 +164,10 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   // ---- enqueue ---------------------------------------------------------------------------
 
   /**
-   * Adds messages. Reads: revoked ids. Writes: one row per new id (an id already here is
-   * skipped, so a replayed enqueue is harmless); REVOKED results for revoked or expired ones.
+   * Adds messages. Reads: revoked ids (a queue that joins the directory first takes in the ids
+   * revoked while their place was unknown, see QueueListing.list). Writes: one row per new id (an
+   * id already here is skipped, so a replayed enqueue is harmless); REVOKED results for revoked
+   * or expired ones.
    * `shards`: how many shards the queue spreads over (meta `shards`, when it changed).
    * Returns how many were added.
    */
