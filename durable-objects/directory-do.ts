@@ -4,14 +4,21 @@
  * waiting, delayed, leased or in its outbox, no dead letters, no settings of its own), so the
  * routes that ask every queue (listing, metrics, dead letters) ask only queues that hold
  * something, however many names were ever used.
+ *
+ * It also remembers the ids revoked while their place was unknown, and hands them to a queue
+ * when it joins (see directory-revokes.ts): a revoke reaches a task that lands later in a queue
+ * that was not listed when it was revoked.
  */
 import { CountedObject } from "./counted-object.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
+import type { DirectoryJoin } from "../src/protocol/rpc.js";
+import { DIRECTORY_REVOKES_SCHEMA, recordRevokes, revokesSince } from "./directory-revokes.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS queues (
   name TEXT PRIMARY KEY
 );
+${DIRECTORY_REVOKES_SCHEMA}
 `;
 
 /** The list of queues. */
@@ -24,10 +31,15 @@ export class DirectoryDO extends CountedObject<EdgeryEnv> {
     ctx.blockConcurrencyWhile(async () => this.sql.exec(SCHEMA));
   }
 
-  /** Notes that a queue exists (writes `queues`). */
-  async registerQueue(name: string): Promise<void> {
+  /**
+   * Notes that a queue exists (writes `queues`) and answers the ids revoked while their place was
+   * unknown since the queue's join numbered `since` (0: every one still remembered; reads
+   * `revokes`), for the queue to remember before it enqueues.
+   */
+  async registerQueue(name: string, since = 0): Promise<DirectoryJoin> {
     this.requests += 1;
     this.sql.exec("INSERT OR IGNORE INTO queues (name) VALUES (?)", name);
+    return revokesSince(this.sql, since, Date.now());
   }
 
   /** Takes an idle, empty queue off the list (writes `queues`). */
@@ -39,6 +51,20 @@ export class DirectoryDO extends CountedObject<EdgeryEnv> {
   /** Every queue listed (reads `queues`). */
   async listQueues(): Promise<string[]> {
     this.requests += 1;
+    return this.queueNames();
+  }
+
+  /**
+   * Remembers ids revoked while their place is unknown (writes `revokes`) and answers every queue
+   * listed, in one step: a queue not in the answer joins later and is handed the ids then.
+   */
+  async rememberRevokes(ids: string[]): Promise<string[]> {
+    this.requests += 1;
+    this.ctx.storage.transactionSync(() => recordRevokes(this.sql, ids, Date.now()));
+    return this.queueNames();
+  }
+
+  private queueNames(): string[] {
     return this.sql.exec<{ name: string }>("SELECT name FROM queues ORDER BY name").toArray().map((r) => r.name);
   }
 }

@@ -26,7 +26,7 @@ import {
   type TaskErrorInfo,
 } from "../src/protocol/index.js";
 import type { TaskMessage, WireLeasedTask } from "../src/protocol/message.js";
-import type { BeginItem, DeadLetter, DeadLetterEntry, InspectedRow, InspectKind, QueueSettings, SettleItem } from "../src/protocol/rpc.js";
+import type { BeginItem, DeadLetter, DeadLetterEntry, InspectedRow, InspectKind, QueueSettings, RevokedId, SettleItem } from "../src/protocol/rpc.js";
 import { outcomeEffects, stateWrite, type Effect } from "../src/canvas/effects.js";
 import { retriedMessage } from "../src/worker/retry.js";
 import { payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
@@ -80,7 +80,13 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.outbox = new QueueOutbox(this.sql, env, ctx.storage, endEffects);
-    this.listing = new QueueListing(env, this.sql, (k) => this.meta(k) ?? undefined, (k, v) => this.setMeta(k, v));
+    this.listing = new QueueListing(
+      env,
+      this.sql,
+      (k) => this.meta(k) ?? undefined,
+      (k, v) => this.setMeta(k, v),
+      (revokes) => this.rememberRevoked(revokes),
+    );
     this.feed = new QueueFeed(env, ctx.id.toString());
     ctx.blockConcurrencyWhile(async () => {
       applyQueueSchema(this.sql);
@@ -158,8 +164,10 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   // ---- enqueue ---------------------------------------------------------------------------
 
   /**
-   * Adds messages. Reads: revoked ids. Writes: one row per new id (an id already here is
-   * skipped, so a replayed enqueue is harmless); REVOKED results for revoked or expired ones.
+   * Adds messages. Reads: revoked ids (a queue that joins the directory first takes in the ids
+   * revoked while their place was unknown, see QueueListing.list). Writes: one row per new id (an
+   * id already here is skipped, so a replayed enqueue is harmless); REVOKED results for revoked
+   * or expired ones.
    * `shards`: how many shards the queue spreads over (meta `shards`, when it changed).
    * Returns how many were added.
    */
@@ -554,6 +562,24 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   private isRevoked(id: string, now: number): boolean {
     if (this.revokedCount === 0) return false;
     return this.sql.exec("SELECT 1 FROM revoked WHERE id = ? AND until > ?", id, now).toArray().length > 0;
+  }
+
+  /**
+   * Remembers ids revoked elsewhere (handed over by the directory when this queue joins it), each
+   * until its own time, so a message with one of them is dropped when it arrives. Writes `revoked`.
+   */
+  private rememberRevoked(revokes: RevokedId[]): void {
+    if (revokes.length === 0) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const slice of jsonSlices(revokes.map((r) => [r.id, r.until]), SQL_PARAM_BUDGET_BYTES)) {
+        this.sql.exec(
+          `INSERT INTO revoked (id, until) SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
+           ON CONFLICT (id) DO UPDATE SET until = MAX(until, excluded.until)`,
+          slice,
+        );
+      }
+      this.revokedCount = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM revoked").one().n;
+    });
   }
 
   /**

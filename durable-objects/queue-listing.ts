@@ -5,13 +5,18 @@
  *
  * The calls to the directory go one at a time, in order: an unlisting that races an enqueue
  * cannot land after the enqueue's listing.
+ *
+ * Joining also hands the queue the ids revoked while their place was unknown (see
+ * directory-revokes.ts), so a task revoked before it lands here is dropped when it arrives.
  */
 import { QUEUE_IDLE_UNLIST_MS } from "../src/protocol/index.js";
 import { directoryStub } from "../src/runtime/stubs.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
+import type { RevokedId } from "../src/protocol/rpc.js";
 
-/** The queue's meta keys this reads: its flag, and the settings that keep a queue listed. */
+/** The queue's meta keys this reads: its flag, its revoke cursor, and the settings that keep a queue listed. */
 const LISTED = "listed";
+const REVOKES_SEEN = "revokes_seen";
 const SETTINGS = ["concurrency", "paused", "max_waiting"];
 
 /** The queue's side of its directory entry. */
@@ -25,6 +30,7 @@ export class QueueListing {
     private readonly sql: SqlStorage,
     private readonly meta: (key: string) => string | undefined,
     private readonly setMeta: (key: string, value: string) => void,
+    private readonly remember: (revokes: RevokedId[]) => void,
   ) {}
 
   /** True when the queue holds messages, outbox rows, dead letters or settings of its own (reads those tables). */
@@ -39,13 +45,20 @@ export class QueueListing {
     );
   }
 
-  /** Lists the queue unless it is (writes meta `listed`). */
+  /**
+   * Lists the queue unless it is (writes meta `listed` and `revokes_seen`). The ids the directory
+   * answers (revoked while their place was unknown, since this queue's last join) are remembered
+   * in the same synchronous step that marks it listed, before this resolves: the enqueue that
+   * joins checks them, and so does any call that finds the queue listed.
+   */
   async list(name: string): Promise<void> {
     this.lastActive = Date.now();
     if (this.meta(LISTED) === "true") return;
     await this.serially(async () => {
       if (this.meta(LISTED) === "true") return;
-      await directoryStub(this.env).registerQueue(name);
+      const joined = await directoryStub(this.env).registerQueue(name, Number(this.meta(REVOKES_SEEN) ?? 0));
+      this.remember(joined.revokes);
+      this.setMeta(REVOKES_SEEN, String(joined.seq));
       this.setMeta(LISTED, "true");
     });
   }

@@ -100,7 +100,8 @@ export function brokerEndpoint(): Hono<ApiEnv> {
     if (!Array.isArray(body?.ids) || body.ids.some((id) => typeof id !== "string")) throw new WireError("invalid_request", "ids: must be a list of task ids", "ids");
     const ids = body.ids as string[];
     const app = c.get("app");
-    const known = await directoryStub(c.env).listQueues();
+    // Their place here is unknown: the directory remembers them for a queue that joins later.
+    const known = await directoryStub(c.env).rememberRevokes(ids);
     const queues = [...new Set([DEFAULT_QUEUE, ...app.routedQueues(), ...known])];
     // One damaged queue must not fail the revoke in every other.
     const answers = fulfilled(

@@ -129,6 +129,12 @@ export const IDEMPOTENCY_WAIT_MS = 10_000;
 export const QUEUE_IDLE_UNLIST_MS = 60 * 60 * 1000;
 /** How long a revoked id is remembered by queues, so a late-arriving message is dropped. */
 export const REVOKED_MEMORY_S = 24 * 60 * 60;
+/**
+ * Most revoked ids the directory remembers for queues not yet listed (ids revoked while their
+ * place was unknown; a queue takes them in when it joins): past it, the oldest revoked are
+ * forgotten first (see durable-objects/directory-revokes.ts).
+ */
+export const DIRECTORY_REVOKES_MAX = 10_000;
 /** The edgery version reported by `GET /v1/health`. */
 export const VERSION = "0.1.0";
 /** The result backend kinds a task, route or app may name (Celery's `backend`). */

@@ -69,3 +69,20 @@ export interface InspectedRow {
 
 /** Which rows `QueueDO.inspect` lists: `active` (leased and begun) or `scheduled` (delayed). */
 export type InspectKind = "active" | "scheduled";
+
+/** A revoked id and until when it is remembered (epoch ms). */
+export interface RevokedId {
+  id: string;
+  until: number;
+}
+
+/**
+ * The directory's answer to a queue that joins it (`DirectoryDO.registerQueue`): the ids revoked
+ * while their place was unknown since the queue's last join, for it to remember before it
+ * enqueues anything, and the cursor to send at its next join.
+ */
+export interface DirectoryJoin {
+  revokes: RevokedId[];
+  /** The newest revoke's number: the queue sends it as `since` next time. */
+  seq: number;
+}

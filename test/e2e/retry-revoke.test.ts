@@ -8,6 +8,7 @@ import {
   putQueue,
   queueStats,
   send,
+  sig,
   sleep,
   uniqId,
   uniqQueue,
@@ -121,5 +122,46 @@ describe("revoke", () => {
     const s = await queueStats(q);
     expect(s.completed).toBe(0);
     expect(s.failed).toBe(0);
+  });
+
+  it("an id revoked before it is applied, applied later to a queue never used, ends REVOKED and never runs", async () => {
+    const id = uniqId();
+    const res = await api("POST", `/v1/results/${id}/revoke`, {});
+    expect(res.status, describeRes(res)).toBe(202);
+    expect(res.json).toMatchObject({ id, state: "PENDING" });
+    const q = uniqQueue();
+    await send("demo.identity", { args: ["should not run"], options: { queue: q, task_id: id } });
+    const r = await waitResult(id);
+    expect(r.state, JSON.stringify(r)).toBe("REVOKED");
+    expect(r.error?.type).toBe("TaskRevokedError");
+    // The queue runs what else it is sent: the revoked one was never among it.
+    const sentinel = await send("demo.identity", { args: ["sentinel"], options: { queue: q } });
+    expect((await waitResult(sentinel.id)).result).toBe("sentinel");
+    const s = await waitQueue(q, (x) => x.waiting === 0 && x.leased === 0);
+    expect(s.completed).toBe(1); // the sentinel only
+    expect((await getResult(id)).state).toBe("REVOKED");
+  });
+
+  it("a chain's second step, routed to a queue not used yet and revoked while the first step waits, ends REVOKED and never runs", async () => {
+    const first = await pausedQueue();
+    const second = uniqQueue();
+    const res = await api("POST", "/v1/apply", {
+      task: "celery.chain",
+      subtask_type: "chain",
+      kwargs: { tasks: [sig("demo.add", [2, 2], { queue: first }), sig("demo.mul", [10], { queue: second })] },
+    });
+    expect(res.status, describeRes(res)).toBe(202);
+    const stepTwo: string = res.json.id;
+    const stepOne: string = res.json.parent.id;
+    expect((await api("POST", `/v1/results/${stepTwo}/revoke`, {})).status).toBe(202);
+    await putQueue(first, { paused: false });
+    expect(await waitResult(stepOne)).toMatchObject({ state: "SUCCESS", result: 4 });
+    const r = await waitResult(stepTwo);
+    expect(r.state, JSON.stringify(r)).toBe("REVOKED");
+    expect(r.result).not.toBe(40);
+    const sentinel = await send("demo.identity", { args: ["sentinel"], options: { queue: second } });
+    expect((await waitResult(sentinel.id)).result).toBe("sentinel");
+    const s = await waitQueue(second, (x) => x.waiting === 0 && x.leased === 0);
+    expect(s.completed).toBe(1); // the sentinel only
   });
 });
