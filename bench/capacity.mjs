@@ -7,12 +7,14 @@
 // (POST /v1/tasks/demo.noop, C in flight) and bulk sends (POST /v1/apply/bulk, 1,000 a request)
 // through queue `cap-<N>` of the bench Worker (bench/capacity/worker.ts, N QueueDO shards), runs
 // them to the end (the real consumer: begin, run, settle, result writes), reads every object's
-// count before and after, and divides: requests per task of each object. The busiest object sets
-// the queue's ceiling: projected tasks/s = RATE / (its requests per task). The API Worker and the
+// count before, during and after, and divides: requests per task of each object. The busiest
+// object sets the queue's ceiling: projected tasks/s = RATE / (its requests per task). The API Worker and the
 // consumer Worker are stateless (they scale out), so the objects are the limit this models.
 //
 // The drain is watched through GET /v1/queues/cap-<N>: each poll costs every shard one request,
-// which is counted and taken off (`polls`). Prints ONE JSON line to stdout; progress to stderr.
+// which is counted and taken off (`polls`). The counts are read every 2 s during a run, so that
+// an object evicted meanwhile (its count starts again at 0) is seen, not taken for negative.
+// Prints ONE JSON line to stdout; progress to stderr.
 //
 // Env: SINGLE (single sends per N, 2000), BULK (bulk-sent tasks per N, 20000), C (single sends
 //      in flight, 16), CB (bulk requests in flight, 4), SHARDS (the N measured, "1,4,16"),
@@ -33,6 +35,8 @@ const CONFIGURED = [1, 4, 16, 128, 256];
 const PER_BULK = 1000;
 const TOKEN = "dev-token";
 const DRAIN_TIMEOUT_MS = 600_000;
+/** How often the objects' counts are read during a run (see watchCounts). */
+const SAMPLE_MS = 2000;
 
 const log = (...a) => process.stderr.write(`[capacity] ${a.join(" ")}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -74,6 +78,44 @@ async function settledCounts(queue) {
   }
 }
 
+/**
+ * The requests each object takes while a run goes on, read every SAMPLE_MS. A count lives in the
+ * object's memory and starts again at 0 when the object is evicted (an idle object is, after some
+ * seconds; at large N and a slow local rate a shard idles between its tasks). The reads keep the
+ * objects awake, and a count lower than the last read is taken as a restart: what it shows is
+ * what the object took since. `restarts` says how many were seen (each may lose the requests
+ * between the read before it and the eviction).
+ */
+function watchCounts(queue, start) {
+  const took = new Map();
+  let last = start;
+  let restarts = 0;
+  const add = (now) => {
+    for (const [k, v] of now) {
+      const prev = last.get(k) ?? 0;
+      if (v < prev) restarts += 1;
+      took.set(k, (took.get(k) ?? 0) + (v >= prev ? v - prev : v));
+    }
+    last = now;
+  };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await sleep(SAMPLE_MS);
+      if (running) add(await counts(queue));
+    }
+  })();
+  return {
+    /** Stops sampling and adds the settled counts; answers what each object took, and the restarts seen. */
+    async stop() {
+      running = false;
+      await loop;
+      add(await settledCounts(queue));
+      return { took, restarts };
+    },
+  };
+}
+
 /** Sends `n` tasks to the queue: single sends, `C` in flight, or bulk, `inFlight` requests in flight. */
 async function send(queue, n, mode, inFlight = mode === "single" ? C : CB) {
   const signature = { task: "demo.noop", options: { queue } };
@@ -113,17 +155,16 @@ async function drain(queue, target) {
  */
 async function measure(shards, mode, n, completedBefore) {
   const queue = `cap-${shards}`;
-  const before = await settledCounts(queue);
+  const watch = watchCounts(queue, await settledCounts(queue));
   const t0 = performance.now();
   await send(queue, n, mode);
   const polls = await drain(queue, completedBefore + n);
   const ms = performance.now() - t0;
-  const after = await settledCounts(queue);
+  const { took, restarts } = await watch.stop();
   const perTask = {};
-  for (const [key, v] of after) {
+  for (const [key, v] of took) {
     // Each drain poll read every shard's stats once: not part of the tasks' cost.
-    const took = v - (before.get(key) ?? 0) - (key.startsWith("QueueDO ") ? polls : 0);
-    perTask[key] = took / n;
+    perTask[key] = (v - (key.startsWith("QueueDO ") ? polls : 0)) / n;
   }
   const keys = Object.keys(perTask);
   const busiest = keys.reduce((a, b) => (perTask[b] > perTask[a] ? b : a));
@@ -144,6 +185,8 @@ async function measure(shards, mode, n, completedBefore) {
     directory_per_task: round(max("DirectoryDO ")),
     busiest: busiest,
     projected_tasks_per_s: Math.round(RATE / perTask[busiest]),
+    // Objects seen restarted (evicted) during the run: 0 for a clean measurement.
+    restarts,
     completed: completedBefore + n,
   };
 }

@@ -13,7 +13,7 @@ import { groupBy } from "../runtime/group-by.js";
 /** The queues to revoke `ids` in. */
 export async function revokeTargets(env: EdgeryEnv, app: App, ids: string[]): Promise<string[]> {
   // One call per shard, however many members a group has.
-  const byShard = [...groupBy(ids, shardOf)];
+  const byShard = [...groupBy(ids, (id) => shardOf(env, id))];
   const answers = await Promise.all(byShard.map(([shard, list]) => resultShard(env, shard).waitMany(list, 0)));
   const results = answers.flat().map((r) => (r && "state" in r ? (r as TaskResult) : null));
   const known = new Set<string>();
