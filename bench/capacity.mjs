@@ -8,8 +8,9 @@
 // through queue `cap-<N>` of the bench Worker (bench/capacity/worker.ts, N QueueDO shards), runs
 // them to the end (the real consumer: begin, run, settle, result writes), reads every object's
 // count before, during and after, and divides: requests per task of each object. The busiest
-// object sets the queue's ceiling: projected tasks/s = RATE / (its requests per task). The API Worker and the
-// consumer Worker are stateless (they scale out), so the objects are the limit this models.
+// object sets the queue's ceiling: projected tasks/s = RATE / (its requests per task). The API
+// Worker and the consumer Worker are stateless (they scale out), so the objects are the limit
+// this models.
 //
 // The drain is watched through GET /v1/queues/cap-<N>: each poll costs every shard one request,
 // which is counted and taken off (`polls`). The counts are read every 2 s during a run, so that
@@ -42,14 +43,33 @@ const log = (...a) => process.stderr.write(`[capacity] ${a.join(" ")}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let BASE = "";
 
-/** One API call; retries on 503 `overloaded` after Retry-After. */
+/**
+ * Calls whose connection was closed under them and that were sent again (reported as
+ * `resent`): the local server sometimes closes a kept-alive connection as it is reused. A resent
+ * send may have been taken the first time too: each run counts from the queue's own `completed`.
+ */
+let resent = 0;
+
+/** One API call; retries on 503 `overloaded` after Retry-After, and on a closed connection. */
 async function call(method, path, body) {
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch(BASE + path, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let res;
+    try {
+      res = await fetch(BASE + path, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      const code = err?.cause?.code;
+      if ((code === "ECONNRESET" || code === "UND_ERR_SOCKET") && attempt < 5) {
+        resent += 1;
+        log(`${method} ${path}: connection closed (${code}); sent again`);
+        await sleep(1000);
+        continue;
+      }
+      throw err;
+    }
     const text = await res.text();
     const json = text ? JSON.parse(text) : undefined;
     if (res.status === 503 && json?.error?.code === "overloaded" && attempt < 100) {
@@ -102,7 +122,8 @@ function watchCounts(queue, start) {
   const loop = (async () => {
     while (running) {
       await sleep(SAMPLE_MS);
-      if (running) add(await counts(queue));
+      // A read that fails is skipped: the next one covers its interval.
+      if (running) await counts(queue).then(add, (err) => log(`reading the counts failed (${err.message}); skipped`));
     }
   })();
   return {
@@ -153,8 +174,11 @@ async function drain(queue, target) {
  * One measured run: `n` tasks sent in `mode` through queue cap-<shards>, drained; the requests
  * each object took per task, and what that projects.
  */
-async function measure(shards, mode, n, completedBefore) {
+async function measure(shards, mode, n) {
   const queue = `cap-${shards}`;
+  // Before the counts' start: this read of every shard is not part of the run.
+  const completedBefore = (await call("GET", `/v1/queues/${queue}`)).completed;
+  const resentBefore = resent;
   const watch = watchCounts(queue, await settledCounts(queue));
   const t0 = performance.now();
   await send(queue, n, mode);
@@ -187,7 +211,8 @@ async function measure(shards, mode, n, completedBefore) {
     projected_tasks_per_s: Math.round(RATE / perTask[busiest]),
     // Objects seen restarted (evicted) during the run: 0 for a clean measurement.
     restarts,
-    completed: completedBefore + n,
+    // Calls sent again after a closed connection (see call): 0 for a clean measurement.
+    resent: resent - resentBefore,
   };
 }
 
@@ -208,11 +233,11 @@ async function main() {
       await send(queue, warm, "bulk", 1);
       await drain(queue, warm);
       log(`N=${shards}: ${SINGLE} single sends…`);
-      out.single[shards] = await measure(shards, "single", SINGLE, warm);
+      out.single[shards] = await measure(shards, "single", SINGLE);
       log(`N=${shards}: single ${JSON.stringify(out.single[shards])}`);
       if (!bulk) return;
       log(`N=${shards}: ${BULK_TASKS} tasks in bulk sends…`);
-      out.bulk[shards] = await measure(shards, "bulk", BULK_TASKS, out.single[shards].completed);
+      out.bulk[shards] = await measure(shards, "bulk", BULK_TASKS);
       log(`N=${shards}: bulk ${JSON.stringify(out.bulk[shards])}`);
     };
     for (const n of SHARDS) await run(n);
@@ -235,7 +260,6 @@ async function main() {
   } finally {
     await server.stop();
   }
-  for (const k of ["single", "bulk"]) for (const v of Object.values(out[k])) delete v.completed;
   process.stdout.write(JSON.stringify(out) + "\n");
 }
 
