@@ -7,12 +7,15 @@
 // (POST /v1/tasks/demo.noop, C in flight) and bulk sends (POST /v1/apply/bulk, 1,000 a request)
 // through queue `cap-<N>` of the bench Worker (bench/capacity/worker.ts, N QueueDO shards), runs
 // them to the end (the real consumer: begin, run, settle, result writes), reads every object's
-// count before and after, and divides: requests per task of each object. The busiest object sets
-// the queue's ceiling: projected tasks/s = RATE / (its requests per task). The API Worker and the
-// consumer Worker are stateless (they scale out), so the objects are the limit this models.
+// count before, during and after, and divides: requests per task of each object. The busiest
+// object sets the queue's ceiling: projected tasks/s = RATE / (its requests per task). The API
+// Worker and the consumer Worker are stateless (they scale out), so the objects are the limit
+// this models.
 //
 // The drain is watched through GET /v1/queues/cap-<N>: each poll costs every shard one request,
-// which is counted and taken off (`polls`). Prints ONE JSON line to stdout; progress to stderr.
+// which is counted and taken off (`polls`). The counts are read every 2 s during a run, so that
+// an object evicted meanwhile (its count starts again at 0) is seen, not taken for negative.
+// Prints ONE JSON line to stdout; progress to stderr.
 //
 // Env: SINGLE (single sends per N, 2000), BULK (bulk-sent tasks per N, 20000), C (single sends
 //      in flight, 16), CB (bulk requests in flight, 4), SHARDS (the N measured, "1,4,16"),
@@ -33,19 +36,40 @@ const CONFIGURED = [1, 4, 16, 128, 256];
 const PER_BULK = 1000;
 const TOKEN = "dev-token";
 const DRAIN_TIMEOUT_MS = 600_000;
+/** How often the objects' counts are read during a run (see watchCounts). */
+const SAMPLE_MS = 2000;
 
 const log = (...a) => process.stderr.write(`[capacity] ${a.join(" ")}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let BASE = "";
 
-/** One API call; retries on 503 `overloaded` after Retry-After. */
+/**
+ * Calls whose connection was closed under them and that were sent again (reported as
+ * `resent`): the local server sometimes closes a kept-alive connection as it is reused. A resent
+ * send may have been taken the first time too: each run counts from the queue's own `completed`.
+ */
+let resent = 0;
+
+/** One API call; retries on 503 `overloaded` after Retry-After, and on a closed connection. */
 async function call(method, path, body) {
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch(BASE + path, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let res;
+    try {
+      res = await fetch(BASE + path, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      const code = err?.cause?.code;
+      if ((code === "ECONNRESET" || code === "UND_ERR_SOCKET") && attempt < 5) {
+        resent += 1;
+        log(`${method} ${path}: connection closed (${code}); sent again`);
+        await sleep(1000);
+        continue;
+      }
+      throw err;
+    }
     const text = await res.text();
     const json = text ? JSON.parse(text) : undefined;
     if (res.status === 503 && json?.error?.code === "overloaded" && attempt < 100) {
@@ -72,6 +96,45 @@ async function settledCounts(queue) {
     if ([...now].every(([k, v]) => last.get(k) === v)) return now;
     last = now;
   }
+}
+
+/**
+ * The requests each object takes while a run goes on, read every SAMPLE_MS. A count lives in the
+ * object's memory and starts again at 0 when the object is evicted (an idle object is, after some
+ * seconds; at large N and a slow local rate a shard idles between its tasks). The reads keep the
+ * objects awake, and a count lower than the last read is taken as a restart: what it shows is
+ * what the object took since. `restarts` says how many were seen (each may lose the requests
+ * between the read before it and the eviction).
+ */
+function watchCounts(queue, start) {
+  const took = new Map();
+  let last = start;
+  let restarts = 0;
+  const add = (now) => {
+    for (const [k, v] of now) {
+      const prev = last.get(k) ?? 0;
+      if (v < prev) restarts += 1;
+      took.set(k, (took.get(k) ?? 0) + (v >= prev ? v - prev : v));
+    }
+    last = now;
+  };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await sleep(SAMPLE_MS);
+      // A read that fails is skipped: the next one covers its interval.
+      if (running) await counts(queue).then(add, (err) => log(`reading the counts failed (${err.message}); skipped`));
+    }
+  })();
+  return {
+    /** Stops sampling and adds the settled counts; answers what each object took, and the restarts seen. */
+    async stop() {
+      running = false;
+      await loop;
+      add(await settledCounts(queue));
+      return { took, restarts };
+    },
+  };
 }
 
 /** Sends `n` tasks to the queue: single sends, `C` in flight, or bulk, `inFlight` requests in flight. */
@@ -111,19 +174,21 @@ async function drain(queue, target) {
  * One measured run: `n` tasks sent in `mode` through queue cap-<shards>, drained; the requests
  * each object took per task, and what that projects.
  */
-async function measure(shards, mode, n, completedBefore) {
+async function measure(shards, mode, n) {
   const queue = `cap-${shards}`;
-  const before = await settledCounts(queue);
+  // Before the counts' start: this read of every shard is not part of the run.
+  const completedBefore = (await call("GET", `/v1/queues/${queue}`)).completed;
+  const resentBefore = resent;
+  const watch = watchCounts(queue, await settledCounts(queue));
   const t0 = performance.now();
   await send(queue, n, mode);
   const polls = await drain(queue, completedBefore + n);
   const ms = performance.now() - t0;
-  const after = await settledCounts(queue);
+  const { took, restarts } = await watch.stop();
   const perTask = {};
-  for (const [key, v] of after) {
+  for (const [key, v] of took) {
     // Each drain poll read every shard's stats once: not part of the tasks' cost.
-    const took = v - (before.get(key) ?? 0) - (key.startsWith("QueueDO ") ? polls : 0);
-    perTask[key] = took / n;
+    perTask[key] = (v - (key.startsWith("QueueDO ") ? polls : 0)) / n;
   }
   const keys = Object.keys(perTask);
   const busiest = keys.reduce((a, b) => (perTask[b] > perTask[a] ? b : a));
@@ -144,7 +209,10 @@ async function measure(shards, mode, n, completedBefore) {
     directory_per_task: round(max("DirectoryDO ")),
     busiest: busiest,
     projected_tasks_per_s: Math.round(RATE / perTask[busiest]),
-    completed: completedBefore + n,
+    // Objects seen restarted (evicted) during the run: 0 for a clean measurement.
+    restarts,
+    // Calls sent again after a closed connection (see call): 0 for a clean measurement.
+    resent: resent - resentBefore,
   };
 }
 
@@ -165,11 +233,11 @@ async function main() {
       await send(queue, warm, "bulk", 1);
       await drain(queue, warm);
       log(`N=${shards}: ${SINGLE} single sends…`);
-      out.single[shards] = await measure(shards, "single", SINGLE, warm);
+      out.single[shards] = await measure(shards, "single", SINGLE);
       log(`N=${shards}: single ${JSON.stringify(out.single[shards])}`);
       if (!bulk) return;
       log(`N=${shards}: ${BULK_TASKS} tasks in bulk sends…`);
-      out.bulk[shards] = await measure(shards, "bulk", BULK_TASKS, out.single[shards].completed);
+      out.bulk[shards] = await measure(shards, "bulk", BULK_TASKS);
       log(`N=${shards}: bulk ${JSON.stringify(out.bulk[shards])}`);
     };
     for (const n of SHARDS) await run(n);
@@ -192,7 +260,6 @@ async function main() {
   } finally {
     await server.stop();
   }
-  for (const k of ["single", "bulk"]) for (const v of Object.values(out[k])) delete v.completed;
   process.stdout.write(JSON.stringify(out) + "\n");
 }
 

@@ -14,8 +14,7 @@
  * arrives (see durable-objects/queue-feed.ts).
  */
 import { DurableObject } from "cloudflare:workers";
-import { RESULT_SHARDS } from "../src/protocol/index.js";
-import { resultShard } from "../src/runtime/stubs.js";
+import { allResultShards } from "../src/runtime/stubs.js";
 import { FEED_ANSWER_MS, type FeedAnswer } from "./queue-feed.js";
 import { sseComment, sseFrame, type TaskEvent } from "../src/events/task-events.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
@@ -136,7 +135,7 @@ export class EventsDO extends DurableObject<EdgeryEnv> {
   private renew(): Promise<void> {
     this.renewing ??= (async () => {
       const until = Date.now() + LISTEN_TTL_MS;
-      const shards = Array.from({ length: RESULT_SHARDS }, (_, i) => resultShard(this.env, i));
+      const shards = allResultShards(this.env);
       await Promise.all(shards.map((s) => s.listen(until).catch((err: unknown) => console.error("edgery: a result shard missed the listen lease", err))));
       this.listeningUntil = until;
       await this.tellQueues(until);

@@ -447,6 +447,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
 
   /** The event feed listens until `until` (called by the EventsDO when a subscriber arrives). */
   async listen(until: number): Promise<void> {
+    this.requests += 1;
     this.feed.listen(until);
   }
 

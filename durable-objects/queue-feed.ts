@@ -75,7 +75,7 @@ export class QueueFeed {
   async announceBegun(begun: Array<{ m: TaskMessage; worker: string }>, now: number): Promise<void> {
     const byShard = new Map<number, ResultWrite[]>();
     for (const { m, worker } of begun) {
-      const shard = shardOf(m.id);
+      const shard = shardOf(this.env, m.id);
       const writes = byShard.get(shard) ?? [];
       byShard.set(shard, writes);
       writes.push(stateWrite(m, "RECEIVED", worker), stateWrite(m, "STARTED", worker, { started_at: now }));

@@ -226,6 +226,7 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
    * would read with that state. Reads the ids' rows; writes nothing.
    */
   async announce(writes: ResultWrite[]): Promise<void> {
+    this.requests += 1;
     const now = Date.now();
     if (this.listeningUntil <= now || writes.length === 0) return;
     const olds = new Map(

@@ -2,12 +2,13 @@
  * The capacity bench's Worker: edgery with the demo tasks and the queues `cap-<N>` spread over N
  * QueueDO shards, plus one bench-only route, `GET /capacity/objects?queue=cap-<N>`, that reads
  * the request count of every object a task touches (that queue's shards, the result shards, the
- * directory) without adding to them. Local only (bench/capacity.mjs starts it).
+ * directory) without adding to them. Results spread over 256 ResultDO shards (EDGERY_RESULT_SHARDS
+ * in its wrangler.toml), as a deployment sized for 100,000 single sends/s would set. Local only
+ * (bench/capacity.mjs starts it).
  */
 import { App, edgery, type EdgeryEnv } from "../../src/index.js";
 import { registerDemoTasks } from "../../src/demo/tasks.js";
-import { RESULT_SHARDS } from "../../src/protocol/index.js";
-import { directoryStub, queueShardName, queueShardStub, resultShard } from "../../src/runtime/stubs.js";
+import { allResultShards, directoryStub, queueShardName, queueShardStub } from "../../src/runtime/stubs.js";
 
 export { QueueDO, ResultDO, ChordDO, DirectoryDO, IdempotencyDO, EdgeryDelivery } from "../../src/index.js";
 
@@ -27,7 +28,7 @@ export default {
     const layout = app.queueLayout(queue);
     const [shards, results, directory] = await Promise.all([
       Promise.all(Array.from({ length: layout.shards }, (_, k) => queueShardStub(env, queue, k, layout).requestCount())),
-      Promise.all(Array.from({ length: RESULT_SHARDS }, (_, i) => resultShard(env, i).requestCount())),
+      Promise.all(allResultShards(env).map((shard) => shard.requestCount())),
       directoryStub(env).requestCount(),
     ]);
     return Response.json([

@@ -273,7 +273,7 @@ async function releaseClaims(env: EdgeryEnv, claims: Claim[]): Promise<void> {
 /** Records groups, opens chords and enqueues a prepared apply (all or none). */
 async function applyPrepared(env: EdgeryEnv, app: App, p: Prepared): Promise<Handle[]> {
   if (p.groups.length > 0) {
-    await Promise.all([...groupBy(p.groups, (g) => shardOf(g.id))].map(([shard, gs]) => resultShard(env, shard).recordGroups(gs, p.groupsExpireS)));
+    await Promise.all([...groupBy(p.groups, (g) => shardOf(env, g.id))].map(([shard, gs]) => resultShard(env, shard).recordGroups(gs, p.groupsExpireS)));
   }
   await Promise.all(p.chords.map((c) => chordStub(env, c.id).open(c)));
   const registry = registryOf(env, app);

@@ -42,7 +42,7 @@ export async function sendBatch(env: EdgeryEnv, batch: EffectBatch): Promise<voi
   await Promise.all([
     // Each queue's messages through its broker (the QueueDO unless a route puts the queue elsewhere).
     ...[...groupBy(batch.messages, (m) => m.queue)].map(([queue, msgs]) => registry.brokerOf(queue).enqueue(msgs)),
-    ...[...groupBy(batch.writes, (w) => shardOf(w.id))].map(([shard, writes]) => resultShard(env, shard).write(writes)),
+    ...[...groupBy(batch.writes, (w) => shardOf(env, w.id))].map(([shard, writes]) => resultShard(env, shard).write(writes)),
   ]);
   await Promise.all(
     [...groupBy(batch.reports, (r) => r.chordId)].map(([chordId, rs]) => chordStub(env, chordId).report(rs.map((r) => r.report))),

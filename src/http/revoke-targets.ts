@@ -18,7 +18,7 @@ import { groupBy } from "../runtime/group-by.js";
 /** The queues to revoke `ids` in; the ids whose place is unknown are remembered by the directory. */
 export async function revokeTargets(env: EdgeryEnv, app: App, ids: string[]): Promise<string[]> {
   // One call per shard, however many members a group has.
-  const byShard = [...groupBy(ids, shardOf)];
+  const byShard = [...groupBy(ids, (id) => shardOf(env, id))];
   const answers = await Promise.all(byShard.map(([shard, list]) => resultShard(env, shard).waitMany(list, 0)));
   const results = new Map(byShard.flatMap(([, list], k) => list.map((id, i) => [id, answers[k]![i]] as const)));
   const known = new Set<string>();

@@ -109,8 +109,13 @@ export const DEFAULT_MAX_WAITING = 1_000_000;
 export const DEFAULT_MAX_RETRIES = 3;
 /** Default retry countdown in seconds, as Celery's `default_retry_delay`. */
 export const DEFAULT_RETRY_DELAY_S = 180;
-/** Number of ResultDO shards results are spread over (by a hash of the task id). */
-export const RESULT_SHARDS = 8;
+/**
+ * Number of ResultDO shards results are spread over (by a hash of the task id) unless the
+ * deployment sets `EDGERY_RESULT_SHARDS` (see `resultShardCount` in src/runtime/stubs.ts).
+ */
+export const DEFAULT_RESULT_SHARDS = 8;
+/** Most ResultDO shards a deployment may set (`EDGERY_RESULT_SHARDS`): the metrics scrape and the event feed ask every one. */
+export const MAX_RESULT_SHARDS = 1024;
 /**
  * Most QueueDO shards one queue may spread over (`queues: { name: { shards } }`): a revoke, a
  * pause or a stats read asks every shard, so this bounds their fan-out.

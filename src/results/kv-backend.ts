@@ -45,7 +45,7 @@ export class KvBackend implements ResultBackend {
 
   async put(results: StoredResult[]): Promise<void> {
     const now = Date.now();
-    await Promise.all([...groupBy(results, (r) => shardOf(r.id))].map(([shard, rs]) => resultShard(this.env, shard).write(rs.map((r) => toWrite(r, now)))));
+    await Promise.all([...groupBy(results, (r) => shardOf(this.env, r.id))].map(([shard, rs]) => resultShard(this.env, shard).write(rs.map((r) => toWrite(r, now)))));
   }
 
   async get(id: string): Promise<StoredResult | null> {

@@ -151,7 +151,7 @@ export async function readGroup(env: EdgeryEnv, id: string, waitMs: number, dept
   const deadline = Date.now() + waitMs;
   const byShard = groupBy(
     members.map((m, i) => ({ m, i })),
-    ({ m }) => shardOf(m),
+    ({ m }) => shardOf(env, m),
   );
   const results: TaskResult[] = members.map(pendingResult);
   await Promise.all(

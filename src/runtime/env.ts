@@ -45,6 +45,12 @@ export interface EdgeryEnv {
   EDGERY_TOKENS?: string;
   /** Origins allowed to call the API from a browser (comma-separated, or `*`); CORS is off without it. */
   EDGERY_CORS_ORIGINS?: string;
+  /**
+   * How many ResultDO shards results are spread over (default 8; at most 1,024). Raise it for a
+   * high single-send rate: each shard serves about 1,000 requests/s. Changing it on a deployment
+   * that holds results strands them (see `resultShardCount` in src/runtime/stubs.ts).
+   */
+  EDGERY_RESULT_SHARDS?: string;
   /** "true" in local dev: demo tasks on, the dev tokens when none is configured. */
   EDGERY_DEV?: string;
   /** Fault harness, read only when EDGERY_DEV is "true": "true" processes every delivery twice. */

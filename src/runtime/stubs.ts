@@ -2,7 +2,7 @@
  * Finding the Durable Objects: a queue's QueueDO by name, a result's ResultDO shard by id,
  * a chord's ChordDO by chord id, the directory of queues, an idempotency key's claim.
  */
-import { QUEUE_SHARD_SEPARATOR, RESULT_SHARDS } from "../protocol/index.js";
+import { DEFAULT_RESULT_SHARDS, MAX_RESULT_SHARDS, QUEUE_SHARD_SEPARATOR } from "../protocol/index.js";
 import type { QueueLayout } from "../app/queue-config.js";
 import type { EdgeryEnv } from "./env.js";
 
@@ -45,14 +45,47 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-/** The ResultDO shard number that owns an id. */
-export function shardOf(id: string): number {
-  return hash(id) % RESULT_SHARDS;
+/** The last EDGERY_RESULT_SHARDS value parsed, and its count (the setting is read on every call). */
+let parsedShards: { raw: string | undefined; count: number } = { raw: undefined, count: DEFAULT_RESULT_SHARDS };
+
+/**
+ * How many ResultDO shards results are spread over: the deployment's `EDGERY_RESULT_SHARDS`
+ * (an integer from 1 to MAX_RESULT_SHARDS), DEFAULT_RESULT_SHARDS (8) when unset. The one home of
+ * the id → result shard rule ({@link shardOf}); every Worker that binds the same RESULT_DO
+ * namespace (an app and the apps that write results into it) must set the same value.
+ *
+ * Changing it on a deployment that holds results is a migration: most ids then hash to another
+ * shard, so results, progress, group records and `?wait=` waiters written under the old count
+ * are no longer found (they read PENDING, or unknown) until they expire; tasks in flight across
+ * the change lose their earlier states. Set it before the first task, or change it only when the
+ * stored results are no longer needed (docs/deploy.md).
+ * @throws Error when the value is set but not an integer from 1 to MAX_RESULT_SHARDS.
+ */
+export function resultShardCount(env: Pick<EdgeryEnv, "EDGERY_RESULT_SHARDS">): number {
+  const raw = env.EDGERY_RESULT_SHARDS;
+  if (raw === parsedShards.raw) return parsedShards.count;
+  const text = raw === undefined ? "" : String(raw).trim();
+  const count = text === "" ? DEFAULT_RESULT_SHARDS : Number(text);
+  if (!/^\d*$/.test(text) || !Number.isInteger(count) || count < 1 || count > MAX_RESULT_SHARDS) {
+    throw new Error(`edgery: EDGERY_RESULT_SHARDS must be an integer from 1 to ${MAX_RESULT_SHARDS}, not ${JSON.stringify(raw)}`);
+  }
+  parsedShards = { raw, count };
+  return count;
+}
+
+/** The ResultDO shard number that owns an id (of {@link resultShardCount} shards). */
+export function shardOf(env: Pick<EdgeryEnv, "EDGERY_RESULT_SHARDS">, id: string): number {
+  return hash(id) % resultShardCount(env);
 }
 
 /** The ResultDO shard that owns an id's result (or group record). */
 export function resultStub(env: EdgeryEnv, id: string) {
-  return resultShard(env, shardOf(id));
+  return resultShard(env, shardOf(env, id));
+}
+
+/** Every ResultDO shard, in order (for the routes and objects that ask them all). */
+export function allResultShards(env: EdgeryEnv) {
+  return Array.from({ length: resultShardCount(env) }, (_, i) => resultShard(env, i));
 }
 
 /** A ResultDO shard by number. */

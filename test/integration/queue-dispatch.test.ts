@@ -3,7 +3,9 @@
  * retried from the alarm (not only on the next enqueue); a far-future eta is held without
  * breaking the queue (its alarm is clamped to what an alarm can hold).
  */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { DeliveryBody } from "../../src/protocol/message";
 import { queue, rows, taskMessage, until, uid } from "./helpers";
 import { fakeProducer } from "./fake-producer";
 
@@ -27,6 +29,37 @@ describe("QueueDO prefetch", () => {
     await stub2.configure(q2, { paused: false });
     await stub2.drain();
     expect(producer2.sent.map((d) => d.tasks.length)).toStrictEqual([3]);
+  });
+});
+
+describe("QueueDO packing under load", () => {
+  it("single sends that arrive while a send is in flight leave together, in one delivery", async () => {
+    const q = uid("q-packing");
+    const stub = queue(q);
+    // A producer whose first send is held, as a busy Queue's send takes its time deployed.
+    const sent: number[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    await runInDurableObject(stub, (instance) => {
+      (instance as unknown as { env: { TASKS: unknown } }).env.TASKS = {
+        async sendBatch(messages: Array<{ body: DeliveryBody }>): Promise<void> {
+          calls += 1;
+          if (calls === 1) await held;
+          sent.push(...messages.map((m) => m.body.tasks.length));
+        },
+      };
+    });
+    await stub.enqueue([taskMessage(q, "demo.noop")]);
+    await until(async () => (calls === 1 ? true : undefined));
+    // 30 single sends, one enqueue each, while the first delivery is on its way.
+    for (let i = 0; i < 30; i++) await stub.enqueue([taskMessage(q, "demo.noop")]);
+    expect(sent).toStrictEqual([]);
+    release();
+    await stub.drain();
+    // One pass after the held send packs everything that came in meanwhile: 2 sends, not 31.
+    expect(sent).toStrictEqual([1, 30]);
+    expect(calls).toBe(2);
   });
 });
 

@@ -6,7 +6,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { resultShard, resultStub } from "../../src/runtime/stubs";
 import type { TaskResult } from "../../src/protocol";
-import { uid } from "./helpers";
+import { queue, uid } from "./helpers";
 
 const shardOf = (id: string) => resultStub(env, id);
 
@@ -138,5 +138,22 @@ describe("ResultDO", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const left = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT id FROM results WHERE id = ?", id).toArray());
     expect(left).toEqual([]);
+  });
+});
+
+describe("request counts (the capacity model's input)", () => {
+  it("every RPC a shard takes counts one, the event feed's announce and listen leases too", async () => {
+    const shard = resultShard(env, 7);
+    const id = uid("count");
+    const before = await shard.requestCount();
+    await shard.write([{ id, state: "STARTED" }]);
+    await shard.listen(Date.now() + 60_000);
+    await shard.announce([{ id, state: "STARTED" }]);
+    await shard.get(id);
+    expect(await shard.requestCount()).toBe(before + 4);
+    const q = queue(uid("q-count"));
+    const queueBefore = await q.requestCount();
+    await q.listen(Date.now() + 60_000);
+    expect(await q.requestCount()).toBe(queueBefore + 1);
   });
 });

@@ -34,7 +34,7 @@ async function rowsOf(env: EdgeryEnv, app: App, only: string | undefined, kind: 
 /** The stored results of `ids` (null where none), one call per result shard. */
 async function resultsOf(env: EdgeryEnv, ids: string[]): Promise<Map<string, TaskResult>> {
   const out = new Map<string, TaskResult>();
-  const byShard = groupBy(ids, shardOf);
+  const byShard = groupBy(ids, (id) => shardOf(env, id));
   await Promise.all(
     [...byShard].map(async ([shard, shardIds]) => {
       // RPC typing turns a result's `unknown` fields into `never`; the values are plain JSON.

@@ -4,8 +4,8 @@
  * here, on read); and the requests each queue shard, result shard and the directory took.
  */
 import type { Hono } from "hono";
-import { DEFAULT_QUEUE, RESULT_SHARDS } from "../../protocol/index.js";
-import { directoryStub, resultShard } from "../../runtime/stubs.js";
+import { DEFAULT_QUEUE } from "../../protocol/index.js";
+import { allResultShards, directoryStub } from "../../runtime/stubs.js";
 import { registryOf } from "../../brokers/registry.js";
 import { PROMETHEUS_CONTENT_TYPE, formatMetrics, type ObjectRequests } from "../../metrics/prometheus.js";
 import { sumMetrics } from "../../metrics/task-metrics.js";
@@ -19,7 +19,7 @@ export function metricsRoutes(api: Hono<ApiEnv>): void {
     const known = await directoryStub(c.env).listQueues();
     const names = [...new Set([DEFAULT_QUEUE, ...c.get("app").routedQueues(), ...known])];
     const queues = registryOf(c.env, c.get("app")).default;
-    const results = Array.from({ length: RESULT_SHARDS }, (_, i) => resultShard(c.env, i));
+    const results = allResultShards(c.env);
     const [settled, shards, counted, resultCounts, directoryCount] = await Promise.all([
       Promise.allSettled(names.map((n) => queues.stats(n))),
       Promise.all(results.map((r) => r.metrics())),
