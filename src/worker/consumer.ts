@@ -13,39 +13,45 @@ import { queueObjectStub, queueStub } from "../runtime/stubs.js";
 import type { SettleItem } from "../protocol/rpc.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
-import { leaseMsOf } from "./execute.js";
+import { leaseMsOf, TaskAbort } from "./execute.js";
 import { runDelivered } from "./run-delivered.js";
-import { runSettingsOf } from "../app/task-settings.js";
+import { runSettingsOf, type RunSettings } from "../app/task-settings.js";
 
 /** How often a delivery with tasks still running sends its heartbeat (well inside WORKER_LEASE_MS). */
 const HEARTBEAT_MS = 500;
 /** How long finished tasks wait to be settled together. */
 const SETTLE_DEBOUNCE_MS = 0;
 
+/** A delivered task: parsed, with its message JSON as delivered (tested for R2 pointers) and its settings. */
+interface Delivered {
+  task: LeasedTask;
+  raw: string;
+  settings: RunSettings;
+}
+
 /** Runs one delivery to the end. */
 export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Promise<void> {
   // The object that leased the tasks (a shard of a sharded queue); older deliveries name none.
   const queue = body.object ? queueObjectStub(env, body.object) : queueStub(env, body.queue);
-  const delivered: LeasedTask[] = body.tasks.map(({ body: json, ...rest }) => ({ ...rest, message: JSON.parse(json) as TaskMessage }));
+  // Each body is parsed once and each task's settings read once, for begin, run and settle.
+  const delivered = body.tasks.map((w): Delivered => {
+    const message = JSON.parse(w.body) as TaskMessage;
+    return { task: { lease: w.lease, deadline: w.deadline, redelivered: w.redelivered, message }, raw: w.body, settings: runSettingsOf(app, message) };
+  });
   const begun = await retrying("begin", () => queue.begin(
-    delivered.map((t) => {
-      const settings = runSettingsOf(app, t.message);
-      return {
-        lease: t.lease,
-        id: t.message.id,
-        timeLimitMs: leaseMsOf(settings.hardMs),
-        trackStarted: settings.trackStarted,
-        worker: app.name,
-      };
-    }),
+    delivered.map(({ task, settings }) => ({
+      lease: task.lease,
+      id: task.message.id,
+      timeLimitMs: leaseMsOf(settings.hardMs),
+      trackStarted: settings.trackStarted,
+      worker: app.name,
+    })),
   ));
   const run = new Set(begun.filter((b) => b.action === "run").map((b) => b.lease));
-  const tasks = delivered.filter((t) => run.has(t.lease));
+  const tasks = delivered.filter((d) => run.has(d.task.lease));
   if (tasks.length === 0) return;
-  /** The message JSON as delivered, by lease: tested for R2 pointers before a task runs. */
-  const rawOf = new Map(body.tasks.map((t) => [t.lease, t.body]));
 
-  const controllers = new Map<string, AbortController>();
+  const controllers = new Map<string, TaskAbort>();
   const running = new Map<string, LeasedTask>();
   const settler = new Settler((items) => retrying("settle", () => queue.settle(items)));
   const heartbeat = setInterval(async () => {
@@ -59,18 +65,18 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
 
   try {
     await Promise.all(
-      tasks.map(async (t) => {
-        const controller = new AbortController();
+      tasks.map(async ({ task: t, raw, settings }) => {
+        const controller = new TaskAbort();
         controllers.set(t.lease, controller);
         running.set(t.lease, t);
         const ran = await runDelivered(env, app, t, controller, {
-          updateState: async (state, meta) => {
+          async updateState(state, meta) {
             await queue.updateState(t.message.id, t.lease, state, meta, app.name);
           },
-          acknowledge: async () => {
+          async acknowledge() {
             await queue.acknowledge(t.message.id, t.lease);
           },
-        }, rawOf.get(t.lease) ?? "");
+        }, raw, settings);
         running.delete(t.lease);
         // The last task of the delivery to finish settles at once, with whatever waits beside it.
         const item: SettleItem = {
@@ -80,7 +86,7 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
           worker: app.name,
           startedAt: ran.startedAt,
           doneAt: ran.doneAt,
-          resultExpires: runSettingsOf(app, t.message).resultExpiresS,
+          resultExpires: settings.resultExpiresS,
         };
         await settler.add(item, running.size === 0);
       }),

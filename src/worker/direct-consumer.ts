@@ -19,6 +19,7 @@ import { resultStub } from "../runtime/stubs.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
 import { runDelivered } from "./run-delivered.js";
+import { TaskAbort } from "./execute.js";
 import { retriedMessage } from "./retry.js";
 import { resultPolicyOf } from "../app/result-policy.js";
 import { runSettingsOf } from "../app/task-settings.js";
@@ -69,7 +70,7 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
     toRun.map(async (m) => {
       if (runSettingsOf(app, m).trackStarted) await resultStub(env, m.id).write([stateWrite(m, "STARTED", app.name, { started_at: Date.now() })]);
       const leased = { lease: "", deadline: 0, redelivered: attempts > 1, message: m };
-      const ran = await runDelivered(env, app, leased, new AbortController(), {
+      const ran = await runDelivered(env, app, leased, new TaskAbort(), {
         updateState: async (state, meta) => {
           await resultStub(env, m.id).write([stateWrite(m, state, app.name, { meta, progress: true })]);
         },

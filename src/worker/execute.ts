@@ -46,6 +46,59 @@ function observing<T>(signal: AbortSignal, start: () => Promise<T>): Promise<T> 
   });
 }
 
+/**
+ * A running task's abort: the `AbortSignal` the task sees (`ctx.signal`) is made only when the
+ * task or edgery asks for it (an AbortController and an event listener per task cost workerd
+ * more than a no-op task's own run), while `aborted` and `reason` answer without one. The
+ * consumer aborts with TaskRevokedError (revoke with terminate), the time limits with theirs.
+ */
+export class TaskAbort {
+  /** Whether the task was aborted, and why. */
+  aborted = false;
+  reason: unknown = undefined;
+  private controller: AbortController | null = null;
+  /** Told once of a TaskRevokedError abort (runTask ends the task's race with it). */
+  onRevoked: ((reason: TaskRevokedError) => void) | null = null;
+
+  /** The task's signal (made on first use; already aborted when the task was). */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Aborts the task with `reason` (a second abort changes nothing, as AbortController's). */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    if (reason instanceof TaskRevokedError) this.onRevoked?.(reason);
+  }
+}
+
+/** The error of a soft time limit of `softMs`. */
+function softError(softMs: number | null): SoftTimeLimitExceeded {
+  return new SoftTimeLimitExceeded(`SoftTimeLimitExceeded(${(softMs ?? 0) / 1000})`);
+}
+
+/**
+ * The soft limit by the clock: a busy loop keeps the timer from firing, so every call the task
+ * makes into edgery first checks whether the limit (`softMs` after `started`) has passed, and
+ * fires it if so.
+ */
+function pastSoft(controller: TaskAbort, softMs: number | null, started: number): void {
+  if (softMs !== null && !controller.aborted && Date.now() - started >= softMs) controller.abort(softError(softMs));
+}
+
+/** An awaitable handed to the task: it observes the soft limit (and terminate). */
+function awaitable<T>(controller: TaskAbort, softMs: number | null, started: number, start: () => Promise<T>): Promise<T> {
+  pastSoft(controller, softMs, started);
+  return observing(controller.signal, start);
+}
+
 /** The lease length a consumer asks for when it begins the task (hard limit plus grace). */
 export function leaseMsOf(hardMs: number | null): number | null {
   return hardMs === null ? null : hardMs + HARD_LIMIT_GRACE_MS;
@@ -53,29 +106,17 @@ export function leaseMsOf(hardMs: number | null): number | null {
 
 /**
  * Runs the task of `leased`. `controller` aborts it: the consumer aborts with TaskRevokedError
- * when a heartbeat finds the lease revoked (terminate).
+ * when a heartbeat finds the lease revoked (terminate). `settings`: the task's run settings
+ * (runSettingsOf) when the caller has read them already.
  */
-export async function runTask(app: App, leased: LeasedTask, controller: AbortController, hooks: RunHooks): Promise<RunResult> {
+export async function runTask(app: App, leased: LeasedTask, controller: TaskAbort, hooks: RunHooks, settings = runSettingsOf(app, leased.message)): Promise<RunResult> {
   const m = leased.message;
   const def = app.get(m.task);
   if (!def) return notRegisteredEnding(m.task);
-  const settings = runSettingsOf(app, m);
   const { softMs, hardMs, defaults } = settings;
-  const signal = controller.signal;
   const started = Date.now();
-  const softError = () => new SoftTimeLimitExceeded(`SoftTimeLimitExceeded(${(softMs ?? 0) / 1000})`);
-  /**
-   * The soft limit by the clock: a busy loop keeps the timer from firing, so every call the task
-   * makes into edgery first checks whether the limit has passed, and fires it if so.
-   */
-  const pastSoft = (): void => {
-    if (softMs !== null && !signal.aborted && Date.now() - started >= softMs) controller.abort(softError());
-  };
-  /** An awaitable handed to the task: it observes the soft limit (and terminate). */
-  const awaitable = <T>(start: () => Promise<T>): Promise<T> => {
-    pastSoft();
-    return observing(signal, start);
-  };
+  // Methods, not arrow-valued properties: a bundle built with keepNames (wrangler's default) names
+  // every arrow function assigned to a property or variable, a call per function per task.
   const ctx: TaskContext = {
     id: m.id,
     task: m.task,
@@ -87,23 +128,35 @@ export async function runTask(app: App, leased: LeasedTask, controller: AbortCon
     rootId: m.root_id,
     stamps: m.stamps,
     deliveryInfo: { exchange: "", routing_key: m.options.routing_key ?? m.queue, priority: m.priority, redelivered: leased.redelivered },
-    signal,
-    updateState: (state, meta) => awaitable(() => hooks.updateState(state, meta ?? null)),
-    retry: (options = {}) => new Retry(options),
-    acknowledge: () => awaitable(() => hooks.acknowledge()),
-    sleep: (ms) => {
+    get signal() {
+      return controller.signal;
+    },
+    updateState(state, meta) {
+      return awaitable(controller, softMs, started, () => hooks.updateState(state, meta ?? null));
+    },
+    retry(options = {}) {
+      return new Retry(options);
+    },
+    acknowledge() {
+      return awaitable(controller, softMs, started, () => hooks.acknowledge());
+    },
+    sleep(ms) {
       let t: ReturnType<typeof setTimeout> | undefined;
-      return awaitable(() => new Promise<void>((resolve) => (t = setTimeout(resolve, ms)))).finally(() => t !== undefined && clearTimeout(t));
+      return awaitable(controller, softMs, started, () => new Promise<void>((resolve) => (t = setTimeout(resolve, ms)))).finally(() => t !== undefined && clearTimeout(t));
     },
-    checkpoint: () => {
-      pastSoft();
-      if (signal.aborted) throw signal.reason;
+    checkpoint() {
+      pastSoft(controller, softMs, started);
+      if (controller.aborted) throw controller.reason;
     },
-    send: (name, call = {}) => awaitable(() => hooks.apply({ task: name, args: call.args, kwargs: call.kwargs, options: call.options })),
-    apply: (signature) => awaitable(() => hooks.apply(signature)),
+    send(name, call = {}) {
+      return awaitable(controller, softMs, started, () => hooks.apply({ task: name, args: call.args, kwargs: call.kwargs, options: call.options }));
+    },
+    apply(signature) {
+      return awaitable(controller, softMs, started, () => hooks.apply(signature));
+    },
   };
   const timers: Array<ReturnType<typeof setTimeout>> = [];
-  if (softMs !== null) timers.push(setTimeout(() => controller.abort(softError()), softMs));
+  if (softMs !== null) timers.push(setTimeout(() => controller.abort(softError(softMs)), softMs));
   let hardFired = false;
   const hard = new Promise<never>((_, reject) => {
     if (hardMs === null) return;
@@ -117,9 +170,8 @@ export async function runTask(app: App, leased: LeasedTask, controller: AbortCon
     );
   });
   const terminated = new Promise<never>((_, reject) => {
-    signal.addEventListener("abort", () => {
-      if (signal.reason instanceof TaskRevokedError) reject(signal.reason);
-    });
+    if (controller.aborted && controller.reason instanceof TaskRevokedError) reject(controller.reason);
+    else controller.onRevoked = reject;
   });
   hard.catch(() => undefined);
   terminated.catch(() => undefined);

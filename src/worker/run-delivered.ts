@@ -11,7 +11,8 @@ import type { App } from "../app/app.js";
 import { resultPolicyOf } from "../app/result-policy.js";
 import { offloadResult, resolveArgs } from "../results/offload.js";
 import { applyWire } from "../apply/apply-wire.js";
-import { runTask, type ConsumerHooks } from "./execute.js";
+import { runTask, type ConsumerHooks, type TaskAbort } from "./execute.js";
+import type { RunSettings } from "../app/task-settings.js";
 
 /** How one delivered task ran: its result (a large value already a pointer) and when. */
 export interface Ran {
@@ -23,13 +24,20 @@ export interface Ran {
 /**
  * Runs one delivered task to its result. Large arguments (pointers) are read from R2 first; a
  * value too large to settle inline goes to R2 and the result carries its pointer. `rawJson`, the
- * message as delivered, is tested for pointers (without it the args are encoded for the test).
+ * message as delivered, is tested for pointers (without it the args are encoded for the test);
+ * `settings`, the task's run settings when the caller has read them already.
  * The task sends subtasks through the Worker's own apply path (`ctx.send`, `ctx.apply`). Never throws.
  */
-export async function runDelivered(env: EdgeryEnv, app: App, leased: LeasedTask, controller: AbortController, hooks: ConsumerHooks, rawJson?: string): Promise<Ran> {
+export async function runDelivered(env: EdgeryEnv, app: App, leased: LeasedTask, controller: TaskAbort, hooks: ConsumerHooks, rawJson?: string, settings?: RunSettings): Promise<Ran> {
   const m = leased.message;
   const startedAt = Date.now();
-  const ran = (await resolveArgs(env, m, rawJson)) ?? (await runTask(app, leased, controller, { ...hooks, apply: (s) => applyWire(env, app, s, { id: m.id, rootId: m.root_id }) }));
+  const ran = (await resolveArgs(env, m, rawJson)) ?? (await runTask(app, leased, controller, {
+    updateState: hooks.updateState,
+    acknowledge: hooks.acknowledge,
+    apply(s) {
+      return applyWire(env, app, s, { id: m.id, rootId: m.root_id });
+    },
+  }, settings));
   const result = await offloadResult(env, resultPolicyOf(app, m.task), m.id, ran);
   return { result, startedAt, doneAt: Date.now() };
 }

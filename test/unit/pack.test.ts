@@ -160,4 +160,31 @@ describe("jsonSlices", () => {
     expect(jsonSlices([{ big: "y".repeat(100) }, 1], 50).map((s) => JSON.parse(s))).toStrictEqual([[{ big: "y".repeat(100) }], [1]]);
     expect(jsonSlices([], 50)).toStrictEqual([]);
   });
+
+  it("cuts where joining each item's JSON would, for any budget (the whole list when it fits)", () => {
+    // The slicing by separately encoded items, joined: what jsonSlices returned before it encoded slices whole.
+    const joined = (items: unknown[], budget: number): string[] => {
+      const out: string[] = [];
+      let parts: string[] = [];
+      let size = 2;
+      for (const item of items) {
+        const text = JSON.stringify(item);
+        if (parts.length > 0 && size + text.length + 1 > budget) {
+          out.push(`[${parts.join(",")}]`);
+          parts = [];
+          size = 2;
+        }
+        parts.push(text);
+        size += text.length + 1;
+      }
+      if (parts.length > 0) out.push(`[${parts.join(",")}]`);
+      return out;
+    };
+    const items = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? ["a\"\u00e9", i, null] : { i, pad: "x".repeat((i * 7) % 23) }));
+    const whole = JSON.stringify(items).length;
+    const budgets = [...Array.from({ length: Math.ceil(whole / 7) }, (_, i) => 1 + i * 7), whole - 1, whole, whole + 1, whole + 2];
+    for (const budget of budgets) {
+      expect(jsonSlices(items, budget), `budget ${budget}`).toStrictEqual(joined(items, budget));
+    }
+  });
 });

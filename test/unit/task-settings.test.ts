@@ -139,11 +139,11 @@ describe("routing_key", () => {
 describe("routing_key reaches delivery_info", () => {
   it("a task routed with a routing_key sees it in ctx.deliveryInfo", async () => {
     const { prepare } = await import("../../src/apply/apply.js");
-    const { runTask } = await import("../../src/worker/execute.js");
+    const { runTask, TaskAbort } = await import("../../src/worker/execute.js");
     const { parseSignature } = await import("../../src/protocol/index.js");
     const app = new App({ name: "t", routes: { "mail.*": { queue: "mail", routing_key: "mail.out" } } }).task("mail.send", (c) => c.deliveryInfo);
     const [m] = prepare(app, [{ canvas: parseSignature({ task: "mail.send" }), path: "" }]).messages;
-    const ran = await runTask(app, { lease: "", deadline: 0, redelivered: false, message: m! }, new AbortController(), {
+    const ran = await runTask(app, { lease: "", deadline: 0, redelivered: false, message: m! }, new TaskAbort(), {
       updateState: async () => undefined,
       acknowledge: async () => undefined,
       apply: async () => expect.unreachable(),
