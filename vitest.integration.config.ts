@@ -3,8 +3,9 @@
 //
 // Two projects over the same wrangler.toml:
 // - "integration": the Durable Object level tests. The TASKS producer is pointed at a queue
-//   nobody consumes, so a lease the QueueDO hands out stays exactly as dispatched and the test
-//   drives begin/settle/alarm (or the Worker's queue handler) itself: no consumer races it.
+//   nobody consumes and direct dispatch is off, so a lease the QueueDO hands out stays exactly as
+//   dispatched and the test drives begin/settle/alarm (or the Worker's queue handler) itself: no
+//   consumer races it.
 // - "integration-live": the Worker as deployed, with the real Queue consumer delivering tasks.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -31,7 +32,8 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings, workers, queueProducers: { TASKS: { queueName: "edgery-tasks-unconsumed" } } },
+            // Direct dispatch off too: a lease stays as dispatched (test/integration/direct-dispatch.test.ts turns it on per queue).
+            miniflare: { bindings: { ...bindings, EDGERY_DIRECT_DISPATCH: "0" }, workers, queueProducers: { TASKS: { queueName: "edgery-tasks-unconsumed" } } },
           }),
         ],
         test: { name: "integration", include: ["test/integration/**/*.test.ts"], exclude: [...LIVE, ...BROKERS], testTimeout: 30_000 },

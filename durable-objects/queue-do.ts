@@ -34,6 +34,7 @@ import { acksLateOf, endEffects, extendedResult, hardLimitS, revokedOutcome } fr
 import { runEffects } from "../src/apply/run-effects.js";
 import { jsonSlices, planDeliveries, type DeliveryPlan, type SizedDelivery } from "../src/runtime/pack.js";
 import { sendDeliveries, type Unsent } from "../src/runtime/deliver.js";
+import { deliveryTarget, directDispatchLimit, goesDirect, type DeliveryTarget } from "../src/runtime/direct-dispatch.js";
 import { retryBackoffMs } from "../src/runtime/backoff.js";
 import { seqOfLease } from "../src/runtime/lease.js";
 import { pruneClocks, RATE_CLOCKS_IN_MEMORY, rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js";
@@ -75,6 +76,16 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   private readonly listing: QueueListing;
   /** Whether the event feed listens (task-received/started are announced only then). */
   private readonly feed: QueueFeed;
+  /** Where direct dispatch hands deliveries (this Worker's EdgeryDelivery), if it exports one. */
+  private readonly directTarget: DeliveryTarget | undefined;
+  /** The most tasks leased for a dispatch to go direct (EDGERY_DIRECT_DISPATCH; 0: never). */
+  private readonly directLimit: number;
+  /**
+   * Deliveries since this object started: handed `direct` to a consumer, `queued` on the
+   * Cloudflare Queue, and direct hand-offs that `failed` (counted once their fallback is done;
+   * one whose unbegun tasks went to the Queue counts in all three).
+   */
+  readonly dispatched = { direct: 0, queued: 0, failed: 0 };
 
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
     super(ctx, env);
@@ -88,6 +99,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       (revokes) => this.rememberRevoked(revokes),
     );
     this.feed = new QueueFeed(env, ctx.id.toString());
+    this.directTarget = deliveryTarget(ctx, env);
+    this.directLimit = directDispatchLimit(env);
     ctx.blockConcurrencyWhile(async () => {
       applyQueueSchema(this.sql);
       this.sql.exec(DEAD_LETTER_SCHEMA);
@@ -239,24 +252,78 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
    * Leases as many ready messages as the window allows, highest priority first, and sends them
    * to the Cloudflare Queue, packed by the queue's prefetch and sized in bytes as sent. A message
    * no Queue message can carry fails alone; a send that fails gives its leases back and is tried
-   * again from the alarm, with backoff. Skipped while such a backoff runs.
+   * again from the alarm, with backoff. Skipped while such a backoff runs. While the queue is
+   * nearly idle (src/runtime/direct-dispatch.ts) the deliveries go straight to a consumer instead.
    */
   private async dispatch(): Promise<void> {
     const now = Date.now();
     if (this.sendBackoffUntil(now) > now) return;
     let deliveries: SizedDelivery[] = [];
+    let leasedAfter = 0;
     this.ctx.storage.transactionSync(() => {
       this.promoteAndExpire(now);
       if (this.paused) return;
       // The delivery names this object, so the consumer begins and settles here, whatever shard
       // the task's id would hash to now (the queue's shard count may have changed since).
-      const planned = planDeliveries(this.name, this.leaseWindow(now), this.prefetch, this.ctx.id.toString());
+      const window = this.leaseWindow(now);
+      leasedAfter = window.leasedAfter;
+      const planned = planDeliveries(this.name, window.tasks, this.prefetch, this.ctx.id.toString());
       this.failOversize(planned.tooBig, now);
       deliveries = planned.deliveries;
     });
     if (deliveries.length === 0) return;
+    if (this.directTarget && goesDirect(leasedAfter, this.directLimit)) {
+      for (const d of deliveries) this.handDirect(this.directTarget, d);
+      return;
+    }
     const unsent = await sendDeliveries(this.env.TASKS, deliveries);
+    const failed = new Set(unsent?.tasks.map((t) => t.lease));
+    this.dispatched.queued += deliveries.filter((d) => !failed.has(d.body.tasks[0]!.lease)).length;
     this.sent(unsent, now);
+  }
+
+  /**
+   * Hands one delivery straight to a consumer invocation (EdgeryDelivery.run), not awaited: the
+   * pump goes on while the call stays open for the delivery's life. The body and its leases are
+   * exactly what the Queue would carry, so begin's fencing, settle and the lease deadlines work as
+   * for a Queue message. When the hand-off fails, the tasks no consumer has begun go to the Queue
+   * (a begun one is left to its lease, as when a Queue consumer is lost).
+   */
+  private handDirect(target: DeliveryTarget, delivery: SizedDelivery): void {
+    this.dispatched.direct += 1;
+    let call: Promise<void>;
+    try {
+      call = target.run(delivery.body);
+    } catch (err) {
+      call = Promise.reject(err);
+    }
+    call.catch(async (err: unknown) => {
+      console.error("edgery: direct hand-off failed; sending the delivery to the Queue", err);
+      try {
+        await this.requeue(delivery);
+      } catch (sendErr) {
+        console.error("edgery: sending a failed hand-off to the Queue failed; its leases return at their deadline", sendErr);
+      }
+      this.dispatched.failed += 1;
+    });
+  }
+
+  /** Sends the tasks of a failed direct hand-off that no consumer began to the Queue, as dispatch would. */
+  private async requeue(delivery: SizedDelivery): Promise<void> {
+    const leases = delivery.body.tasks.map((t) => t.lease);
+    const unbegun = new Set(
+      this.sql
+        .exec<{ lease: string }>("SELECT lease FROM messages WHERE state = 'leased' AND started = 0 AND lease IN (SELECT value FROM json_each(?))", JSON.stringify(leases))
+        .toArray()
+        .map((r) => r.lease),
+    );
+    if (unbegun.size === 0) return;
+    // A subset of the tasks is no larger than the delivery was: its size still bounds the send.
+    const body = { ...delivery.body, tasks: delivery.body.tasks.filter((t) => unbegun.has(t.lease)) };
+    const unsent = await sendDeliveries(this.env.TASKS, [{ body, bytes: delivery.bytes }]);
+    if (!unsent) this.dispatched.queued += 1;
+    this.sent(unsent, Date.now());
+    if (unsent) await this.scheduleAlarm();
   }
 
   /** Due delayed messages become waiting; waiting ones past `expires` end REVOKED. Reads/writes: messages, outbox. */
@@ -273,13 +340,14 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
 
   /**
    * Leases the free part of the window in one statement (each lease is a dispatch token plus the
-   * row's seq) and returns the leased tasks in dispatch order; a rate-limited message whose turn
+   * row's seq) and returns the leased tasks in dispatch order, with how many the queue then has
+   * leased (those included); a rate-limited message whose turn
    * has not come goes back to delayed instead. Reads/writes: messages, rate_clocks.
    */
-  private leaseWindow(now: number): WireLeasedTask[] {
+  private leaseWindow(now: number): { tasks: WireLeasedTask[]; leasedAfter: number } {
     const inFlight = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages WHERE state = 'leased'").one().n;
     const free = this.window - inFlight;
-    if (free <= 0) return [];
+    if (free <= 0) return { tasks: [], leasedAfter: inFlight };
     const token = crypto.randomUUID();
     const deadline = now + PICKUP_TIMEOUT_MS;
     const rows = this.sql
@@ -303,7 +371,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       }
       leased.push({ lease: row.lease, deadline, body: row.body, redelivered: row.redelivered === 1 });
     }
-    return leased;
+    return { tasks: leased, leasedAfter: inFlight + leased.length };
   }
 
   /**

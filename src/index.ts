@@ -21,6 +21,7 @@ import { brokerProblem } from "./brokers/registry.js";
 import { isDirectBody } from "./brokers/cloudflare-queue-broker.js";
 import { consumeDirect } from "./worker/direct-consumer.js";
 import { scheduleStub } from "./runtime/stubs.js";
+import { deliveryTarget } from "./runtime/direct-dispatch.js";
 
 export { App } from "./app/app.js";
 export type { AppConfig, TaskDefaults, TaskDefinition, TaskFn, TasksOf } from "./app/app.js";
@@ -46,11 +47,12 @@ export * from "./protocol/index.js";
 const optionalPolicy = new WeakMap<App, (env: EdgeryEnv) => boolean>();
 
 /**
- * The consumer's hand-off in local dev (local Queues run one consumer at a time): each delivery
- * runs in its own invocation of this Worker, reached by RPC through `ctx.exports` (or a service
- * binding to this entrypoint), never over HTTP, so nothing outside the Worker can call it.
- * Export it from the Worker's entry module, next to the Durable Objects; without it deliveries
- * run in the consumer's own invocation.
+ * Consumer invocations reached by RPC through `ctx.exports` (or a service binding to this
+ * entrypoint), never over HTTP, so nothing outside the Worker can call it: the queue handler's
+ * hand-off in local dev (local Queues run one consumer at a time), and a nearly idle QueueDO's
+ * direct dispatch (src/runtime/direct-dispatch.ts). Export it from the Worker's entry module,
+ * next to the Durable Objects; without it deliveries run in the consumer's own invocation and
+ * every dispatch goes through the Cloudflare Queue.
  */
 export class EdgeryDelivery extends WorkerEntrypoint<EdgeryEnv> {
   /**
@@ -58,20 +60,41 @@ export class EdgeryDelivery extends WorkerEntrypoint<EdgeryEnv> {
    * QueueDO did not hand out runs nothing). @throws TypeError for a body of another shape.
    */
   async deliver(body: unknown): Promise<void> {
-    if (!isDeliveryBody(body)) throw new TypeError("edgery: not a delivery body");
-    const app = getApp();
-    app.enableOptional(optionalPolicy.get(app)?.(this.env) ?? false);
-    this.ctx.waitUntil(consume(this.env, app, body).catch((err) => console.error("edgery: delivery failed", err)));
+    // The queue handler calls this once per copy under the fault harness.
+    this.ctx.waitUntil(consumed(this.env, body, 1));
+  }
+
+  /**
+   * Runs one delivery to its end, for a QueueDO's direct dispatch: the caller holds the call open
+   * for the delivery's life, so the invocation is not cut short by a `waitUntil` limit. A failure
+   * of the delivery itself is logged (its leases decide what becomes of its tasks, as on the Queue
+   * path); the call rejects only when the hand-off failed. Under the fault harness the delivery is
+   * processed twice at once, as a Queue message would be. @throws TypeError for a body of another shape.
+   */
+  async run(body: unknown): Promise<void> {
+    await consumed(this.env, body, chaosCopies(this.env));
   }
 }
 
-/** What the queue handler hands a delivery to: this Worker's EdgeryDelivery entrypoint. */
-type DeliveryTarget = { deliver(body: DeliveryBody): Promise<void> };
+/**
+ * A delivery handed to EdgeryDelivery, consumed `copies` times at once (a module function: an
+ * entrypoint's methods are all callable by RPC). Never rejects once started.
+ * @throws TypeError for a body of another shape.
+ */
+function consumed(env: EdgeryEnv, body: unknown, copies: number): Promise<void> {
+  if (!isDeliveryBody(body)) throw new TypeError("edgery: not a delivery body");
+  const app = getApp();
+  app.enableOptional(optionalPolicy.get(app)?.(env) ?? false);
+  const runs = Array.from({ length: copies }, () => consume(env, app, body).catch((err) => console.error("edgery: delivery failed", err)));
+  return Promise.all(runs).then(() => undefined);
+}
 
-/** The hand-off target: `ctx.exports` (compat flag enable_ctx_exports), else the SELF binding. */
-function deliveryTarget(ctx: ExecutionContext, env: EdgeryEnv): DeliveryTarget | undefined {
-  const exported = (ctx as unknown as { exports?: { EdgeryDelivery?: DeliveryTarget } }).exports?.EdgeryDelivery;
-  return exported ?? (env.SELF as unknown as DeliveryTarget | undefined);
+/**
+ * Fault harness (scripts/chaos): in local dev only, EDGERY_CHAOS_DUPLICATE=true processes every
+ * delivery twice at once, as an at-least-once Queue may. How many times a delivery is processed.
+ */
+function chaosCopies(env: EdgeryEnv): number {
+  return env.EDGERY_DEV === "true" && env.EDGERY_CHAOS_DUPLICATE === "true" ? 2 : 1;
 }
 
 /** Options of {@link edgery}. */
@@ -107,9 +130,7 @@ export function edgery<E extends EdgeryEnv = EdgeryEnv>(app: App, options: Edger
       const handoff = env.EDGERY_DEV === "true" ? deliveryTarget(ctx, env) : undefined;
       const problem = brokerProblem(app, env);
       if (problem) throw new Error(`edgery: ${problem}`);
-      // Fault harness (scripts/chaos): in local dev only, EDGERY_CHAOS_DUPLICATE=true processes
-      // every delivery twice at once, as an at-least-once Queue may.
-      const copies = env.EDGERY_DEV === "true" && env.EDGERY_CHAOS_DUPLICATE === "true" ? 2 : 1;
+      const copies = chaosCopies(env);
       await Promise.all(
         batch.messages.flatMap((msg) => Array.from({ length: copies }, () => msg)).map(async (msg) => {
           if (isDirectBody(msg.body)) {

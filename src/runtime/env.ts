@@ -31,7 +31,8 @@ export interface EdgeryEnv {
   RESULTS_R2?: R2Bucket;
   /**
    * This Worker's EdgeryDelivery entrypoint (a service binding with `entrypoint = "EdgeryDelivery"`):
-   * in local dev the consumer hands each delivery to a fresh invocation (ctx.exports first).
+   * in local dev the consumer hands each delivery to a fresh invocation, and a nearly idle QueueDO
+   * hands its deliveries straight to it (direct dispatch); ctx.exports is used first.
    */
   SELF?: Fetcher;
   /** A token with every scope (`admin`); see src/runtime/tokens.ts. */
@@ -55,4 +56,10 @@ export interface EdgeryEnv {
   EDGERY_DEV?: string;
   /** Fault harness, read only when EDGERY_DEV is "true": "true" processes every delivery twice. */
   EDGERY_CHAOS_DUPLICATE?: string;
+  /**
+   * Direct dispatch (src/runtime/direct-dispatch.ts): a queue with at most this many tasks leased
+   * hands a delivery straight to a consumer by RPC instead of the Cloudflare Queue. "0" turns it
+   * off; default 8.
+   */
+  EDGERY_DIRECT_DISPATCH?: string;
 }

@@ -2,7 +2,8 @@
  * The HTTP API through SELF.fetch, with the Worker's real Queue consumer delivering the tasks
  * (project "integration-live": the TASKS producer and the consumer share the wrangler.toml queue).
  */
-import { env, SELF } from "cloudflare:test";
+import { env, runInDurableObject, SELF } from "cloudflare:test";
+import { queueStub } from "../../src/runtime/stubs";
 import { describe, expect, it } from "vitest";
 import { uid } from "./helpers";
 
@@ -202,5 +203,27 @@ describe("queues, revoke and forget", () => {
     const del = await call("DELETE", `/v1/results/${r.json.id}`);
     expect(del.status).toBe(204);
     expect((await call("GET", `/v1/results/${r.json.id}`)).json).toMatchObject({ id: r.json.id, state: "PENDING", result: null });
+  });
+});
+
+describe("direct dispatch (the Worker's real EdgeryDelivery)", () => {
+  /** A queue object's dispatch counters (durable-objects/queue-do.ts `dispatched`). */
+  async function dispatched(queue: string) {
+    return runInDurableObject(queueStub(env, queue), (instance) => ({ ...(instance as unknown as { dispatched: { direct: number; queued: number; failed: number } }).dispatched }));
+  }
+
+  it("a task sent to an idle queue is handed straight to a consumer and runs; a burst goes through the Queue", async () => {
+    const q = uid("q-live-direct");
+    const one = await call("POST", "/v1/tasks/demo.add?wait=20", { args: [2, 3], options: { queue: q } });
+    expect(one.status).toBe(200);
+    expect(one.json.result).toMatchObject({ state: "SUCCESS", result: 5 });
+    expect(await dispatched(q)).toStrictEqual({ direct: 1, queued: 0, failed: 0 });
+
+    const burst = await call("POST", "/v1/apply/bulk", { signatures: Array.from({ length: 30 }, (_, i) => ({ task: "demo.add", args: [i, 1], options: { queue: q } })) });
+    expect(burst.status).toBe(202);
+    for (const h of burst.json.handles) expect(await ready(h.id)).toMatchObject({ state: "SUCCESS" });
+    const after = await dispatched(q);
+    expect(after.queued).toBeGreaterThanOrEqual(1);
+    expect(after.failed).toBe(0);
   });
 });

@@ -1,0 +1,56 @@
+/**
+ * Direct dispatch: a QueueDO whose queue is nearly idle hands a delivery straight to a consumer
+ * invocation of its own Worker (RPC to the EdgeryDelivery entrypoint) instead of sending it
+ * through the Cloudflare Queue, so that a task sent to an idle queue starts without the Queue's
+ * hop. A busy queue (a burst, a backlog) still goes through the Queue, which gives backpressure.
+ * The delivery body and its leases are the same on both paths: the consumer begins, runs and
+ * settles exactly as it does for a Queue message.
+ *
+ * The one home of the rule: {@link directDispatchLimit} (the setting) and {@link goesDirect}.
+ */
+import type { DeliveryBody } from "../protocol/message.js";
+import type { EdgeryEnv } from "./env.js";
+
+/**
+ * Default of `EDGERY_DIRECT_DISPATCH`: a dispatch goes direct while the queue (this shard of it)
+ * would then have at most this many tasks leased.
+ */
+export const DEFAULT_DIRECT_DISPATCH_LIMIT = 8;
+
+/** What a delivery is handed to: this Worker's EdgeryDelivery entrypoint (src/index.ts). */
+export interface DeliveryTarget {
+  /** Starts one delivery and returns at once (its work runs on in the callee's `waitUntil`). */
+  deliver(body: DeliveryBody): Promise<void>;
+  /** Runs one delivery to its end; rejects only when the hand-off itself failed. */
+  run(body: DeliveryBody): Promise<void>;
+}
+
+/**
+ * The Worker's EdgeryDelivery entrypoint: `ctx.exports` (compat flag enable_ctx_exports; a
+ * Worker's fetch/queue context and a Durable Object's state both carry it), else the SELF
+ * service binding; undefined when the Worker exports neither.
+ */
+export function deliveryTarget(ctx: ExecutionContext | DurableObjectState, env: EdgeryEnv): DeliveryTarget | undefined {
+  const exported = (ctx as unknown as { exports?: { EdgeryDelivery?: DeliveryTarget } }).exports?.EdgeryDelivery;
+  return exported ?? (env.SELF as unknown as DeliveryTarget | undefined);
+}
+
+/**
+ * The most tasks a queue (shard) may have leased for a dispatch to go direct: the Worker's
+ * `EDGERY_DIRECT_DISPATCH` (an integer; 0 turns direct dispatch off), default
+ * {@link DEFAULT_DIRECT_DISPATCH_LIMIT}. A value that is not a non-negative integer is the default.
+ */
+export function directDispatchLimit(env: Pick<EdgeryEnv, "EDGERY_DIRECT_DISPATCH">): number {
+  const raw = env.EDGERY_DIRECT_DISPATCH;
+  if (raw === undefined || raw.trim() === "") return DEFAULT_DIRECT_DISPATCH_LIMIT;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : DEFAULT_DIRECT_DISPATCH_LIMIT;
+}
+
+/**
+ * Whether a dispatch goes direct: the queue's leased tasks, those of this dispatch included, are
+ * within the limit (a limit of 0 never goes direct). Pure.
+ */
+export function goesDirect(leasedAfter: number, limit: number): boolean {
+  return limit > 0 && leasedAfter <= limit;
+}
