@@ -15,6 +15,7 @@ import { createApi } from "./http/api.js";
 import { isDeliveryBody, type DeliveryBody } from "./protocol/message.js";
 import { getApp, setApp } from "./runtime/app-registry.js";
 import type { EdgeryEnv } from "./runtime/env.js";
+import { chaosHooks } from "./runtime/chaos.js";
 import type { App } from "./app/app.js";
 import { consume } from "./worker/consumer.js";
 import { brokerProblem } from "./brokers/registry.js";
@@ -109,7 +110,7 @@ export function edgery<E extends EdgeryEnv = EdgeryEnv>(app: App, options: Edger
       if (problem) throw new Error(`edgery: ${problem}`);
       // Fault harness (scripts/chaos): in local dev only, EDGERY_CHAOS_DUPLICATE=true processes
       // every delivery twice at once, as an at-least-once Queue may.
-      const copies = env.EDGERY_DEV === "true" && env.EDGERY_CHAOS_DUPLICATE === "true" ? 2 : 1;
+      const copies = chaosHooks(env).duplicateDeliveries ? 2 : 1;
       await Promise.all(
         batch.messages.flatMap((msg) => Array.from({ length: copies }, () => msg)).map(async (msg) => {
           if (isDirectBody(msg.body)) {

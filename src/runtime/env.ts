@@ -49,4 +49,6 @@ export interface EdgeryEnv {
   EDGERY_DEV?: string;
   /** Fault harness, read only when EDGERY_DEV is "true": "true" processes every delivery twice. */
   EDGERY_CHAOS_DUPLICATE?: string;
+  /** Fault harness, read only when EDGERY_DEV is "true": every result write waits this many ms (src/runtime/chaos.ts). */
+  EDGERY_CHAOS_SLOW_RESULTS_MS?: string;
 }
