@@ -213,7 +213,7 @@ async function drain(ctx, queue, waitMs) {
 /**
  * Runs the workload on a fresh queue under one fault and judges every id once.
  * @param {{ name: string, n: number, waitMs: number, ctx: { baseUrl: () => string, restart?: () => Promise<void>, killMidTask?: boolean },
- *           queueSettings?: Record<string, unknown>, sleepMs?: number, restartAt?: number, per?: number, inFlight?: number, events?: boolean }} o
+ *           queueSettings?: Record<string, unknown>, sleepMs?: number, allLate?: boolean, restartAt?: number, per?: number, inFlight?: number, events?: boolean }} o
  */
 export async function runFault(o) {
   const t0 = Date.now();
@@ -221,7 +221,7 @@ export async function runFault(o) {
   const ctx = o.ctx;
   const put = await call(ctx.baseUrl(), "PUT", `/v1/queues/${queue}`, o.queueSettings ?? { concurrency: 1000 });
   if (put.status !== 200) throw new Error(`PUT /v1/queues/${queue}: ${put.status} ${put.text}`);
-  const { signatures, expected } = buildWorkload({ queue, n: o.n, prefix: queue, sleepMs: o.sleepMs ?? 0 });
+  const { signatures, expected } = buildWorkload({ queue, n: o.n, prefix: queue, sleepMs: o.sleepMs ?? 0, allLate: o.allLate ?? false });
   const events = o.events ? eventCounter(ctx.baseUrl()) : null;
   if (events) await events.ready;
   const before = (await stats(ctx.baseUrl(), queue)).completed;
@@ -297,26 +297,30 @@ export async function runFault(o) {
   };
 }
 
+const READY = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
+
 /**
  * The kill-mid-task fault: polls the results of the tasks that were running when the server was
- * killed until each reads SUCCESS (redelivered after its lease ran out, and run again) or 10
- * minutes pass; answers how many did and the longest time from the kill to a SUCCESS.
+ * killed until each is ready (SUCCESS once redelivered after its lease ran out and run again) or
+ * 10 minutes pass; answers how many ended SUCCESS and the longest time from the kill to an end.
  */
 async function watchRedelivery(ctx, killed) {
   const left = new Set(killed.ids);
+  let succeeded = 0;
   let slowestS = 0;
   const until = killed.at + 600_000;
   while (left.size > 0 && Date.now() < until) {
     const ids = [...left];
     const reads = await pool(ids, 16, (id) => call(ctx.baseUrl(), "GET", `/v1/results/${id}`));
     reads.forEach((r, i) => {
-      if (r.json?.state !== "SUCCESS") return;
+      if (!READY.has(r.json?.state)) return;
       left.delete(ids[i]);
+      if (r.json.state === "SUCCESS") succeeded += 1;
       slowestS = Math.max(slowestS, Math.round((Date.now() - killed.at) / 100) / 10);
     });
     if (left.size > 0) await sleep(500);
   }
-  return { killedDone: killed.ids.length - left.size, killedSlowestS: slowestS };
+  return { killedSucceeded: succeeded, killedNotEnded: left.size, killedSlowestS: slowestS };
 }
 
 /** How long one demo.add takes from its apply to its result (shows that a delay hook acts). */

@@ -65,7 +65,9 @@ try {
         break;
       case "kill-mid-task":
         // Late-ack demo.sleep tasks running when the server is killed; restarted on its state.
-        row = await runFault({ name: "kill-mid-task", n: Math.min(N, 2000), waitMs: WAIT_MS, ctx: await plainServer(), restartAt: 0.5, per: 100, sleepMs: 3000, killMidTask: true });
+        // Every task of this workload is acks_late: a task lost with its consumer is delivered
+        // again (an early-ack one ends FAILURE WorkerLostError by design: at most once).
+        row = await runFault({ name: "kill-mid-task", n: Math.min(N, 2000), waitMs: WAIT_MS, ctx: await plainServer(), restartAt: 0.5, per: 100, sleepMs: 3000, allLate: true, killMidTask: true });
         break;
       case "full-queue":
         // max_waiting far below the workload, a slow drain: senders get 503 overloaded and send again after Retry-After.
