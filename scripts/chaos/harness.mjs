@@ -155,6 +155,8 @@ async function sendAll(ctx, signatures, { per = 500, inFlight = 2, between, onRe
   let refused = 0;
   let keptAfterRefusal = 0;
   let resent = 0;
+  /** What the first resent bulks got instead of an answer. */
+  const resentWhy = [];
   let i = 0;
   const one = async (bulk) => {
     for (let attempt = 0; ; attempt++) {
@@ -162,6 +164,7 @@ async function sendAll(ctx, signatures, { per = 500, inFlight = 2, between, onRe
       if (r.status === 202) return;
       if (notTheApi(r) && attempt < MAX_SEND_ATTEMPTS) {
         resent += 1;
+        if (resentWhy.length < 5) resentWhy.push(`${r.status} ${r.text.slice(0, 80)}`);
         await sleep(1000);
         continue;
       }
@@ -185,7 +188,7 @@ async function sendAll(ctx, signatures, { per = 500, inFlight = 2, between, onRe
   } else {
     await pool(bulks, inFlight, one);
   }
-  return { refused, keptAfterRefusal, resent };
+  return { refused, keptAfterRefusal, resent, resentWhy };
 }
 
 /** Every task_id a signature of the workload names. */
@@ -289,6 +292,7 @@ export async function runFault(o) {
     refused: sent.refused,
     keptAfterRefusal: sent.keptAfterRefusal,
     resent: sent.resent,
+    ...(sent.resentWhy.length > 0 ? { resentWhy: sent.resentWhy } : {}),
     drained,
     seconds: Math.round((Date.now() - t0) / 100) / 10,
     examples: wrong,
