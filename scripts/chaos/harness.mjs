@@ -9,6 +9,8 @@ import { startDevServer } from "../dev-server.mjs";
 import { buildWorkload, slices } from "./workload.mjs";
 
 const TOKEN = "dev-token";
+/** How often the restart fault starts a killed server again before the harness gives up. */
+const RESTART_ATTEMPTS = 3;
 /** How often a refused bulk is sent again before the harness gives up. */
 const MAX_SEND_ATTEMPTS = 600;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -349,7 +351,17 @@ export async function crashableServer(o) {
     /** SIGKILL the whole process group (wrangler, workerd: every consumer with it), then start again. */
     restart: async () => {
       await server.kill();
-      server = await startDevServer({ label: o.label, vars: o.vars, log: o.log, persistDir, port });
+      // A start on a state with thousands of queued tasks is under load at once: a start that
+      // fails (the dev server exited before it was healthy) is tried again on the same state.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          server = await startDevServer({ label: o.label, vars: o.vars, log: o.log, persistDir, port });
+          return;
+        } catch (err) {
+          if (attempt >= RESTART_ATTEMPTS) throw err;
+          o.log?.(`restart failed (${String(err?.message ?? err).split("\n")[0]}); starting again`);
+        }
+      }
     },
     stop: async () => {
       await server.stop();
