@@ -50,9 +50,17 @@ CREATE TABLE IF NOT EXISTS r2_args (
  */
 const RESULTS_IN_R2 = "$edgery_chord_results";
 
+/**
+ * How soon the alarm carries out a fired chord's effects if the carry-out that follows the firing
+ * never ends (the object evicted, the process killed): set before that carry-out starts.
+ */
+const CARRY_SAFETY_MS = 30_000;
+
 /** One chord's join counter. */
 export class ChordDO extends CountedObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
+  /** The carry-out running in this instance, if any: one at a time, so effects go out once. */
+  private carrying: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
     super(ctx, env);
@@ -71,10 +79,14 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
   /**
    * Records member reports. Writes each index once; when the last one is in (or the first
    * failure arrives) marks the chord fired and returns the body's effects, then carries them out.
+   * A report that finds the chord fired with its effects still pending (the carry-out after the
+   * firing was cut short: the process killed, so the member's report is sent again) carries them
+   * out, as the alarm set at the firing also would.
    */
   async report(reports: ChordReport[]): Promise<{ fired: boolean }> {
     this.requests += 1;
     let effects: Effect[] | null = null;
+    let pending = false;
     this.ctx.storage.transactionSync(() => {
       const spec = this.sql.exec<{ init: string; fired: number }>("SELECT init, fired FROM spec").toArray()[0];
       if (!spec) throw new Error("chord reported before it was opened");
@@ -87,7 +99,10 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
           JSON.stringify(r.ok ? (r.value ?? null) : r.error),
         );
       }
-      if (spec.fired) return;
+      if (spec.fired) {
+        pending = this.sql.exec<{ effects: string | null }>("SELECT effects FROM spec").one().effects !== null;
+        return;
+      }
       const init = JSON.parse(spec.init) as ChordInit;
       const failed = this.sql.exec<{ member_id: string; value: string }>("SELECT member_id, value FROM members WHERE ok = 0 ORDER BY idx LIMIT 1").toArray()[0];
       const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members").one().n;
@@ -95,7 +110,11 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
       else if (count >= init.size) effects = this.bodyEffects(init);
       if (effects) this.sql.exec("UPDATE spec SET fired = 1, effects = ? WHERE one = 1", JSON.stringify(effects));
     });
-    if (!effects) return { fired: false };
+    if (!effects) {
+      if (pending) await this.carryOut();
+      return { fired: false };
+    }
+    await this.ctx.storage.setAlarm(Date.now() + CARRY_SAFETY_MS);
     await this.carryOut();
     return { fired: true };
   }
@@ -144,6 +163,14 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
    * cannot be carried out, it is dropped, loudly, rather than retried for ever.
    */
   private async carryOut(): Promise<void> {
+    if (!this.carrying) {
+      this.carrying = this.carryOutOnce().finally(() => (this.carrying = null));
+    }
+    await this.carrying;
+  }
+
+  /** One try of carryOut. */
+  private async carryOutOnce(): Promise<void> {
     const row = this.sql.exec<{ effects: string | null }>("SELECT effects FROM spec").toArray()[0];
     if (!row?.effects) return;
     try {
@@ -180,7 +207,7 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
     console.error("edgery: chord body given up; it fails", err);
     this.sql.exec("UPDATE spec SET effects = ? WHERE one = 1", JSON.stringify(this.failBody(init, error)));
     this.sql.exec("INSERT INTO carry (one, attempts, gave_up) VALUES (1, 0, 1) ON CONFLICT (one) DO UPDATE SET attempts = 0, gave_up = 1");
-    await this.carryOut();
+    await this.carryOutOnce();
   }
 
   /**

@@ -11,6 +11,7 @@ import type { ResultWrite } from "../src/canvas/effects.js";
 import type { GroupRef } from "../src/protocol/rpc.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 import { eventsStub } from "../src/runtime/stubs.js";
+import { chaosHooks } from "../src/runtime/chaos.js";
 import { eventOfState, eventOfWrite, type TaskEvent } from "../src/events/task-events.js";
 import { metricDeltas, sumMetrics, type MetricDelta } from "../src/metrics/task-metrics.js";
 import { jsonSlices } from "../src/runtime/pack.js";
@@ -147,10 +148,13 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
    * for that id are ignored (so a late result, or a replayed effect, changes nothing).
    * Wakes the waiters of ids that became ready. In the same transaction, adds each stored
    * change to the shard's task counters (`metrics`); while the event feed listens, forwards the
-   * changes to it afterwards (not awaited).
+   * changes to it afterwards (not awaited). In local dev only, the fault harness's
+   * EDGERY_CHAOS_SLOW_RESULTS_MS makes every write wait that long first (a slow result backend).
    */
   async write(writes: ResultWrite[]): Promise<{ written: number }> {
     this.requests += 1;
+    const slowMs = chaosHooks(this.env).slowResultsMs;
+    if (slowMs > 0) await new Promise((resolve) => setTimeout(resolve, slowMs));
     const now = Date.now();
     const woken: TaskResult[] = [];
     const listening = this.listeningUntil > now;

@@ -128,7 +128,12 @@ export async function startDevServer({ label, logLevel = "warn", stateRoot = tmp
     await Promise.race([exitPromise, sleep(5000)]);
   };
   const baseUrl = `http://127.0.0.1:${port}`;
-  log(`starting npm run ${SERVERS[kind]} on ${baseUrl} (log: ${logFile})`);
+  // Miniflare answers on the port before scripts/miniflare-dev.mjs has applied the D1 migrations
+  // (through Miniflare's proxy connection). Load sent in that window made workerd close the proxy's
+  // connection, and the dev server died of it ("fetch failed: other side closed"): wait for its
+  // ready line too, when it is this repo's script and its log level prints the line.
+  const readyLine = kind === "miniflare" && cwd === REPO_ROOT && !["none", "error"].includes(logLevel) ? "[dev] ready on" : null;
+  log(`starting npm run ${script ?? SERVERS[kind]} on ${baseUrl} (log: ${logFile})`);
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   let last = "";
   while (Date.now() < deadline) {
@@ -138,7 +143,9 @@ export async function startDevServer({ label, logLevel = "warn", stateRoot = tmp
     }
     try {
       const res = await fetch(`${baseUrl}/v1/health`, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) {
+      if (res.status === 200 && readyLine && !readFileSync(logFile, "utf8").includes(readyLine)) {
+        last = "health answered 200, the ready line is not logged yet";
+      } else if (res.status === 200) {
         log(`dev server healthy on ${baseUrl}`);
         return { baseUrl, port, persistDir, logFile, stop, kill };
       }

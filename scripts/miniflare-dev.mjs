@@ -78,10 +78,26 @@ const url = await mf.ready;
 // A reload keeps the port, also when --port 0 chose one.
 const port = Number(url.port);
 
+/**
+ * How often the D1 migrations are tried. They go through Miniflare's proxy connection, which
+ * workerd closed under load (a restart on a state with thousands of queued tasks): "fetch failed:
+ * other side closed", and the dev server died of it. A try is safe to repeat: each migration is
+ * recorded in the same batch that applies it, and a recorded one is skipped.
+ */
+const MIGRATION_ATTEMPTS = 5;
 for (const w of workers) {
   for (const d of w.d1) {
-    const applied = await applyD1Migrations(await mf.getD1Database(d.binding, w.name), d.dir, d.table);
-    if (applied.length) say(`${w.name}: D1 ${d.binding}: applied ${applied.join(", ")}`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const applied = await applyD1Migrations(await mf.getD1Database(d.binding, w.name), d.dir, d.table);
+        if (applied.length) say(`${w.name}: D1 ${d.binding}: applied ${applied.join(", ")}`);
+        break;
+      } catch (e) {
+        if (attempt >= MIGRATION_ATTEMPTS) throw e;
+        console.error(`[dev] ${w.name}: D1 ${d.binding}: migrations failed (${e?.cause?.message ?? e?.message ?? e}); trying again (${attempt} of ${MIGRATION_ATTEMPTS})`);
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
   }
 }
 say(`ready on ${url.origin} (${workers.map((w) => w.name).join(" + ")}; state in ${args.persistTo})`);

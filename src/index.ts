@@ -15,6 +15,7 @@ import { createApi } from "./http/api.js";
 import { isDeliveryBody, type DeliveryBody } from "./protocol/message.js";
 import { getApp, setApp } from "./runtime/app-registry.js";
 import type { EdgeryEnv } from "./runtime/env.js";
+import { chaosHooks } from "./runtime/chaos.js";
 import type { App } from "./app/app.js";
 import { consume } from "./worker/consumer.js";
 import { brokerProblem } from "./brokers/registry.js";
@@ -94,7 +95,7 @@ function consumed(env: EdgeryEnv, body: unknown, copies: number): Promise<void> 
  * delivery twice at once, as an at-least-once Queue may. How many times a delivery is processed.
  */
 function chaosCopies(env: EdgeryEnv): number {
-  return env.EDGERY_DEV === "true" && env.EDGERY_CHAOS_DUPLICATE === "true" ? 2 : 1;
+  return chaosHooks(env).duplicateDeliveries ? 2 : 1;
 }
 
 /** Options of {@link edgery}. */

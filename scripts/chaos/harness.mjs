@@ -1,23 +1,47 @@
 // The fault harness: runs the workload of workload.mjs under one fault against a dev server
 // (scripts/dev-server.mjs) and counts, per fault, what was sent, completed, lost and duplicated.
-// Everything goes through the public HTTP API; the only dev-only hook is EDGERY_CHAOS_DUPLICATE
-// (src/index.ts: every delivery processed twice at once). Used by scripts/chaos/run.mjs
+// Everything goes through the public HTTP API; the dev-only hooks (src/runtime/chaos.ts) are
+// EDGERY_CHAOS_DUPLICATE (every delivery processed twice at once) and EDGERY_CHAOS_SLOW_RESULTS_MS
+// (every result write delayed). Used by scripts/chaos/run.mjs
 // (`npm run chaos`) and, reduced, by test/e2e/chaos.test.ts.
 import { isDeepStrictEqual } from "node:util";
 import { startDevServer } from "../dev-server.mjs";
 import { buildWorkload, slices } from "./workload.mjs";
 
 const TOKEN = "dev-token";
+/** How often the restart fault starts a killed server again before the harness gives up. */
+const RESTART_ATTEMPTS = 3;
 /** How often a refused bulk is sent again before the harness gives up. */
 const MAX_SEND_ATTEMPTS = 600;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** One JSON call; `status` 0 when the server did not answer. */
+/** How often a read (GET) that got no answer is tried again before `call` reports status 0. */
+const READ_ATTEMPTS = 5;
+
+/**
+ * One JSON call; `status` 0 when the server did not answer. A write (POST, PUT) goes on a
+ * connection of its own: under load, workerd reset keep-alive connections that Node's fetch
+ * reused after a request of several seconds (bulks of 500 failed with ECONNRESET while the server
+ * went on applying them), which leaves the client not knowing whether the write happened. A read
+ * that gets no answer is simply sent again.
+ */
 export async function call(baseUrl, method, path, body) {
+  for (let attempt = 1; ; attempt++) {
+    const r = await callOnce(baseUrl, method, path, body);
+    if (r.status !== 0 || method !== "GET" || attempt >= READ_ATTEMPTS) return r;
+    await sleep(200 * attempt);
+  }
+}
+
+async function callOnce(baseUrl, method, path, body) {
   try {
     const res = await fetch(baseUrl + path, {
       method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(method === "GET" ? {} : { connection: "close" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -115,19 +139,37 @@ function eventCounter(baseUrl) {
 }
 
 /**
+ * True for an answer that is not the API's: no answer at all (connection refused or reset) or
+ * a non-JSON 5xx from the dev server around a restart ("503 Your worker restarted mid-request").
+ */
+const notTheApi = (r) => r.status === 0 || (r.status >= 500 && r.json?.error === undefined);
+
+/**
  * Sends bulks (at most `per` signatures each, `inFlight` at once). A 503 `overloaded` bulk is
  * sent again after its Retry-After until accepted; its ids are checked to read PENDING first
- * (nothing of a refused request is kept). `between(i)` runs before bulk i (the restart fault).
+ * (nothing of a refused request is kept). A bulk that got no answer from the API (see
+ * `notTheApi`) is sent again as it was, after a short pause, and counted as resent: its task ids
+ * are fixed, and the queue skips an id it already holds. `between(i)` runs before bulk i (the
+ * restart fault).
  */
 async function sendAll(ctx, signatures, { per = 500, inFlight = 2, between, onRefused } = {}) {
   const bulks = slices(signatures, per);
   let refused = 0;
   let keptAfterRefusal = 0;
+  let resent = 0;
+  /** What the first resent bulks got instead of an answer. */
+  const resentWhy = [];
   let i = 0;
   const one = async (bulk) => {
     for (let attempt = 0; ; attempt++) {
       const r = await call(ctx.baseUrl(), "POST", "/v1/apply/bulk", { signatures: bulk });
       if (r.status === 202) return;
+      if (notTheApi(r) && attempt < MAX_SEND_ATTEMPTS) {
+        resent += 1;
+        if (resentWhy.length < 5) resentWhy.push(`${r.status} ${r.text.slice(0, 80)}`);
+        await sleep(1000);
+        continue;
+      }
       if (r.status === 503 && r.json?.error?.code === "overloaded" && attempt < MAX_SEND_ATTEMPTS) {
         refused += 1;
         await onRefused?.();
@@ -148,7 +190,7 @@ async function sendAll(ctx, signatures, { per = 500, inFlight = 2, between, onRe
   } else {
     await pool(bulks, inFlight, one);
   }
-  return { refused, keptAfterRefusal };
+  return { refused, keptAfterRefusal, resent, resentWhy };
 }
 
 /** Every task_id a signature of the workload names. */
@@ -176,7 +218,7 @@ async function drain(ctx, queue, waitMs) {
 /**
  * Runs the workload on a fresh queue under one fault and judges every id once.
  * @param {{ name: string, n: number, waitMs: number, ctx: { baseUrl: () => string, restart?: () => Promise<void>, killMidTask?: boolean },
- *           queueSettings?: Record<string, unknown>, sleepMs?: number, restartAt?: number, per?: number, inFlight?: number, events?: boolean }} o
+ *           queueSettings?: Record<string, unknown>, sleepMs?: number, allLate?: boolean, restartAt?: number, per?: number, inFlight?: number, events?: boolean }} o
  */
 export async function runFault(o) {
   const t0 = Date.now();
@@ -184,12 +226,14 @@ export async function runFault(o) {
   const ctx = o.ctx;
   const put = await call(ctx.baseUrl(), "PUT", `/v1/queues/${queue}`, o.queueSettings ?? { concurrency: 1000 });
   if (put.status !== 200) throw new Error(`PUT /v1/queues/${queue}: ${put.status} ${put.text}`);
-  const { signatures, expected } = buildWorkload({ queue, n: o.n, prefix: queue, sleepMs: o.sleepMs ?? 0 });
+  const { signatures, expected } = buildWorkload({ queue, n: o.n, prefix: queue, sleepMs: o.sleepMs ?? 0, allLate: o.allLate ?? false });
   const events = o.events ? eventCounter(ctx.baseUrl()) : null;
   if (events) await events.ready;
   const before = (await stats(ctx.baseUrl(), queue)).completed;
   const bulks = Math.ceil(signatures.length / (o.per ?? 500));
   const restartAt = o.restartAt ?? -1;
+  /** The kill-mid-task fault: the tasks running when the server was killed, and when. */
+  const killed = { ids: [], at: 0, watch: null };
   const between =
     restartAt >= 0
       ? async (i) => {
@@ -198,8 +242,12 @@ export async function runFault(o) {
             // Wait until tasks are running (leased and begun), then kill their consumers with the server.
             const until = Date.now() + 30_000;
             while (Date.now() < until && (await stats(ctx.baseUrl(), queue)).leased === 0) await sleep(100);
+            const active = await call(ctx.baseUrl(), "GET", `/v1/inspect/active?queue=${queue}&limit=1000`);
+            killed.ids = (active.json?.tasks ?? []).map((t) => t.id);
+            killed.at = Date.now();
           }
           await ctx.restart();
+          if (killed.ids.length > 0) killed.watch = watchRedelivery(ctx, killed);
           if (events) await events.reopen(ctx.baseUrl());
         }
       : undefined;
@@ -218,6 +266,7 @@ export async function runFault(o) {
     await between(Math.floor(bulks * restartAt));
   }
   const drained = await drain(ctx, queue, o.waitMs);
+  const redelivery = killed.watch ? await killed.watch : null;
   const ids = [...expected.keys()];
   const reads = await pool(ids, 32, (id) => call(ctx.baseUrl(), "GET", `/v1/results/${id}`));
   let completed = 0;
@@ -244,11 +293,50 @@ export async function runFault(o) {
     dupEvents,
     refused: sent.refused,
     keptAfterRefusal: sent.keptAfterRefusal,
+    resent: sent.resent,
+    ...(sent.resentWhy.length > 0 ? { resentWhy: sent.resentWhy } : {}),
     drained,
     seconds: Math.round((Date.now() - t0) / 100) / 10,
     examples: wrong,
     stats: after,
+    ...(redelivery ? { killedRunning: killed.ids.length, ...redelivery } : {}),
   };
+}
+
+const READY = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
+
+/**
+ * The kill-mid-task fault: polls the results of the tasks that were running when the server was
+ * killed until each is ready (SUCCESS once redelivered after its lease ran out and run again) or
+ * 10 minutes pass; answers how many ended SUCCESS and the longest time from the kill to an end.
+ */
+async function watchRedelivery(ctx, killed) {
+  const left = new Set(killed.ids);
+  let succeeded = 0;
+  let slowestS = 0;
+  const until = killed.at + 600_000;
+  while (left.size > 0 && Date.now() < until) {
+    const ids = [...left];
+    const reads = await pool(ids, 16, (id) => call(ctx.baseUrl(), "GET", `/v1/results/${id}`));
+    reads.forEach((r, i) => {
+      if (!READY.has(r.json?.state)) return;
+      left.delete(ids[i]);
+      if (r.json.state === "SUCCESS") succeeded += 1;
+      slowestS = Math.max(slowestS, Math.round((Date.now() - killed.at) / 100) / 10);
+    });
+    if (left.size > 0) await sleep(500);
+  }
+  return { killedSucceeded: succeeded, killedNotEnded: left.size, killedSlowestS: slowestS };
+}
+
+/** How long one demo.add takes from its apply to its result (shows that a delay hook acts). */
+export async function oneTaskMs(baseUrl) {
+  const t0 = Date.now();
+  const r = await call(baseUrl, "POST", "/v1/tasks/demo.add", { args: [1, 2] });
+  if (r.status !== 202) throw new Error(`POST /v1/tasks/demo.add: ${r.status} ${r.text.slice(0, 300)}`);
+  const done = await call(baseUrl, "GET", `/v1/results/${r.json.id}?wait=30`);
+  if (done.json?.state !== "SUCCESS") throw new Error(`demo.add ${r.json.id}: ${done.status} ${done.text.slice(0, 300)}`);
+  return Date.now() - t0;
 }
 
 /**
@@ -263,7 +351,17 @@ export async function crashableServer(o) {
     /** SIGKILL the whole process group (wrangler, workerd: every consumer with it), then start again. */
     restart: async () => {
       await server.kill();
-      server = await startDevServer({ label: o.label, vars: o.vars, log: o.log, persistDir, port });
+      // A start on a state with thousands of queued tasks is under load at once: a start that
+      // fails (the dev server exited before it was healthy) is tried again on the same state.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          server = await startDevServer({ label: o.label, vars: o.vars, log: o.log, persistDir, port });
+          return;
+        } catch (err) {
+          if (attempt >= RESTART_ATTEMPTS) throw err;
+          o.log?.(`restart failed (${String(err?.message ?? err).split("\n")[0]}); starting again`);
+        }
+      }
     },
     stop: async () => {
       await server.stop();
@@ -275,11 +373,11 @@ export async function crashableServer(o) {
 
 /** The table the issue asks for: one row per fault. */
 export function formatTable(rows) {
-  const head = ["fault", "sent", "completed", "lost", "duplicated", "dup (events)", "503 refused", "kept after 503", "seconds"];
+  const head = ["fault", "sent", "completed", "lost", "duplicated", "dup (events)", "503 refused", "kept after 503", "bulks resent", "seconds"];
   const body = rows.map((r) =>
     r.skipped
-      ? [r.fault, "-", "-", "-", "-", "-", "-", "-", `skipped: ${r.skipped}`]
-      : [r.fault, r.sent, r.completed, r.lost, r.duplicated, r.dupEvents ?? "n/a", r.refused, r.keptAfterRefusal, r.seconds].map(String),
+      ? [r.fault, "-", "-", "-", "-", "-", "-", "-", "-", `skipped: ${r.skipped}`]
+      : [r.fault, r.sent, r.completed, r.lost, r.duplicated, r.dupEvents ?? "n/a", r.refused, r.keptAfterRefusal, r.resent, r.seconds].map(String),
   );
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => String(b[i]).length)));
   const line = (cells) => "| " + cells.map((c, i) => String(c).padEnd(widths[i])).join(" | ") + " |";

@@ -1,17 +1,21 @@
-// `npm run chaos`: the fault harness. Starts its own dev servers (wrangler dev, fresh state),
+// `npm run chaos`: the fault harness. Starts its own dev servers (scripts/dev-server.mjs: Miniflare,
+// or wrangler dev with EDGERY_DEV_SERVER=wrangler; fresh state),
 // runs the workload (scripts/chaos/workload.mjs: plain tasks, chords, link callbacks, countdowns,
 // retries, late acks) under each fault and prints one table row per fault: sent, completed,
 // lost, duplicated. Knobs (env): CHAOS_N (tasks per fault, 20000), CHAOS_WAIT_S (how long a
 // fault's queue may take to drain after the last send before what is missing counts as lost,
 // 180), CHAOS_FAULTS (comma-separated subset of: none, duplicate, restart, kill-mid-task,
-// full-queue, slow-backend).
-import { crashableServer, formatTable, runFault } from "./harness.mjs";
+// full-queue, slow-backend), CHAOS_SLOW_MS (the slow-backend fault's delay before every result
+// write, 1000).
+import { crashableServer, formatTable, oneTaskMs, runFault } from "./harness.mjs";
 
 const N = Number(process.env.CHAOS_N ?? 20_000);
 const WAIT_MS = Number(process.env.CHAOS_WAIT_S ?? 180) * 1000;
 const ALL = ["none", "duplicate", "restart", "kill-mid-task", "full-queue", "slow-backend"];
 const wanted = (process.env.CHAOS_FAULTS ?? ALL.join(",")).split(",").map((s) => s.trim()).filter(Boolean);
 const log = (l) => process.stderr.write(`[chaos] ${l}\n`);
+/** The slow-backend fault's delay before every result write (ms). */
+const SLOW_RESULTS_MS = Number(process.env.CHAOS_SLOW_MS ?? 1000);
 
 /**
  * The full-queue fault's settings: bulks of 20 signatures (34 tasks) against max_waiting 100 on a
@@ -61,16 +65,21 @@ try {
         break;
       case "kill-mid-task":
         // Late-ack demo.sleep tasks running when the server is killed; restarted on its state.
-        row = await runFault({ name: "kill-mid-task", n: Math.min(N, 2000), waitMs: WAIT_MS, ctx: await plainServer(), restartAt: 0.5, per: 100, sleepMs: 3000, killMidTask: true });
+        // Every task of this workload is acks_late: a task lost with its consumer is delivered
+        // again (an early-ack one ends FAILURE WorkerLostError by design: at most once).
+        row = await runFault({ name: "kill-mid-task", n: Math.min(N, 2000), waitMs: WAIT_MS, ctx: await plainServer(), restartAt: 0.5, per: 100, sleepMs: 3000, allLate: true, killMidTask: true });
         break;
       case "full-queue":
         // max_waiting far below the workload, a slow drain: senders get 503 overloaded and send again after Retry-After.
         row = await runFault({ name: "full-queue", n: N, waitMs: WAIT_MS, ctx: await plainServer(), ...FULL_QUEUE });
         break;
-      case "slow-backend":
-        // No hook slows the result backend (ResultDO/KV/D1) in local dev; not faked here.
-        row = { fault: "slow-backend", skipped: "no slow-backend hook in local dev" };
+      case "slow-backend": {
+        // Every result write waits SLOW_RESULTS_MS first (EDGERY_CHAOS_SLOW_RESULTS_MS, dev only).
+        const s = await server("chaos-slow", { EDGERY_CHAOS_SLOW_RESULTS_MS: String(SLOW_RESULTS_MS) });
+        log(`slow-backend: one task took ${await oneTaskMs(s.baseUrl())} ms from apply to its result (writes wait ${SLOW_RESULTS_MS} ms)`);
+        row = await runFault({ name: "slow-backend", n: N, waitMs: WAIT_MS, ctx: s, events: true });
         break;
+      }
       default:
         throw new Error(`unknown fault ${fault} (known: ${ALL.join(", ")})`);
     }

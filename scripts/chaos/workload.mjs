@@ -16,17 +16,20 @@ export const TASKS_PER_UNIT = 10;
 /**
  * Builds the workload for `n` tasks (rounded up to whole units) on queue `queue`.
  * `sleepMs` > 0 adds a `demo.sleep(sleepMs)` late-ack task per unit (a task that is running
- * when a consumer is killed) in place of the plain add.
- * @param {{ queue: string, n: number, prefix: string, sleepMs?: number }} o
+ * when a consumer is killed) in place of the plain add. `allLate` makes every task `acks_late`
+ * (delivered again when its consumer is lost); otherwise only the sleeper and `demo.add_late`
+ * are, and an early-ack task running when its consumer dies ends FAILURE WorkerLostError, as
+ * documented (README, "Late acks and lost workers").
+ * @param {{ queue: string, n: number, prefix: string, sleepMs?: number, allLate?: boolean }} o
  * @returns {{ signatures: Sig[], expected: Map<string, unknown> }}
  */
-export function buildWorkload({ queue, n, prefix, sleepMs = 0 }) {
+export function buildWorkload({ queue, n, prefix, sleepMs = 0, allLate = false }) {
   const signatures = [];
   const expected = new Map();
   const units = Math.ceil(n / TASKS_PER_UNIT);
   for (let u = 0; u < units; u++) {
     const id = (k) => `${prefix}-${u}-${k}`;
-    const opts = (k, extra = {}) => ({ queue, task_id: id(k), ...extra });
+    const opts = (k, extra = {}) => ({ queue, task_id: id(k), ...(allLate ? { acks_late: true } : {}), ...extra });
     // 1 plain task (or a late-ack sleeper).
     if (sleepMs > 0) {
       signatures.push(sig("demo.sleep", [sleepMs], opts("a", { acks_late: true })));

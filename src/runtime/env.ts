@@ -62,4 +62,6 @@ export interface EdgeryEnv {
    * off; default 8.
    */
   EDGERY_DIRECT_DISPATCH?: string;
+  /** Fault harness, read only when EDGERY_DEV is "true": every result write waits this many ms (src/runtime/chaos.ts). */
+  EDGERY_CHAOS_SLOW_RESULTS_MS?: string;
 }

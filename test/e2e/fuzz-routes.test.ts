@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { api, expectHealthy, send, sleep, uniq, waitResult, type ApiResponse } from "./helpers";
-import { countCase, fuzzParams, fuzzSummary, hostileBody, hostileJson, hostileString, hostileText } from "../fuzz/arbitraries";
+import { countCase, fuzzParams, fuzzSummary, hostileBody, hostileJson, hostileString, hostileText, uriComponent } from "../fuzz/arbitraries";
 
 const { seed, numRuns } = fuzzParams(60);
 const params = { seed, numRuns, endOnFailure: true };
@@ -83,7 +83,7 @@ const sendRoute = fc.oneof(
   fc.constant("/v1/apply"),
   fc.constant("/v1/apply/bulk"),
   fc.constantFrom("demo.add", "demo.noop", "demo.identity", "nope.nope").map((n) => `/v1/tasks/${n}`),
-  hostileString.map((n) => `/v1/tasks/${encodeURIComponent(n)}`),
+  hostileString.map((n) => `/v1/tasks/${uriComponent(n)}`),
 );
 
 describe("route fuzz", () => {
@@ -127,19 +127,19 @@ describe("route fuzz", () => {
     await waitResult(done.id);
     const queue = uniq("fuzz-q");
     const id = fc.oneof(fc.constant(done.id), hostileString.map((s) => `fuzz-${s}`));
-    const seg = (a: fc.Arbitrary<string>) => a.map((s) => encodeURIComponent(s) || "x");
+    const seg = (a: fc.Arbitrary<string>) => a.map((s) => uriComponent(s) || "x");
     // ?wait holds only for a task not yet ready: hostile waits are asked of a finished task or are not positive.
-    const wait = fc.oneof(fc.constantFrom("", "0", "-1", "abc", "1e308", "NaN", "30", "31", "0x10", "%00"), hostileString).map(encodeURIComponent);
+    const wait = fc.oneof(fc.constantFrom("", "0", "-1", "abc", "1e308", "NaN", "30", "31", "0x10", "%00"), hostileString).map(uriComponent);
     const request = fc.oneof(
-      fc.tuple(seg(id), wait).map(([i, w]) => ["GET", `/v1/results/${i === encodeURIComponent(done.id) ? i : i}?wait=${i === encodeURIComponent(done.id) ? w : "0"}`, undefined] as const),
+      fc.tuple(seg(id), wait).map(([i, w]) => ["GET", `/v1/results/${i === uriComponent(done.id) ? i : i}?wait=${i === uriComponent(done.id) ? w : "0"}`, undefined] as const),
       seg(id).map((i) => ["GET", `/v1/groups/${i}?wait=0`, undefined] as const),
       fc.tuple(seg(id), hostileJson).map(([i, b]) => ["POST", `/v1/results/${i}/revoke`, b] as const),
       seg(id).map((i) => ["DELETE", `/v1/results/fuzz-${i}`, undefined] as const),
       seg(hostileString).map((q) => ["GET", `/v1/queues/${q}`, undefined] as const),
       hostileJson.map((b) => ["PUT", `/v1/queues/${queue}`, b] as const),
       fc.constant(["DELETE", `/v1/queues/${queue}/messages`, undefined] as const),
-      fc.tuple(hostileString, hostileString, hostileString).map(([s, l, c]) => ["GET", `/v1/results?state=${encodeURIComponent(s)}&limit=${encodeURIComponent(l)}&cursor=${encodeURIComponent(c)}`, undefined] as const),
-      fc.tuple(hostileString, hostileString).map(([l, c]) => ["GET", `/v1/dead-letters?limit=${encodeURIComponent(l)}&cursor=${encodeURIComponent(c)}&queue=${encodeURIComponent(l)}`, undefined] as const),
+      fc.tuple(hostileString, hostileString, hostileString).map(([s, l, c]) => ["GET", `/v1/results?state=${uriComponent(s)}&limit=${uriComponent(l)}&cursor=${uriComponent(c)}`, undefined] as const),
+      fc.tuple(hostileString, hostileString).map(([l, c]) => ["GET", `/v1/dead-letters?limit=${uriComponent(l)}&cursor=${uriComponent(c)}&queue=${uriComponent(l)}`, undefined] as const),
       seg(id).map((i) => ["POST", `/v1/dead-letters/fuzz-${i}/replay`, undefined] as const),
       fc.constantFrom(["GET", "/v1/queues", undefined] as const, ["GET", "/v1/metrics", undefined] as const, ["GET", "/v1/schedules", undefined] as const),
     );
@@ -157,7 +157,7 @@ describe("route fuzz", () => {
     const method = fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH");
     const path = fc.oneof(
       fc.constantFrom("/v1/apply", "/v1/apply/bulk", "/v1/queues", "/v1/results", "/v1/metrics", "/v1/tasks/demo.add", "/v1/nope", "/v1/", "/v1/results/x/revoke"),
-      hostileString.map((s) => `/v1/${encodeURIComponent(s)}`),
+      hostileString.map((s) => `/v1/${uriComponent(s)}`),
     );
     const token = fc.oneof(fc.constant(undefined), fc.constant(null), hostileString.map((s) => s.replace(/[^\x21-\x7e]/g, "") || "x"));
     await fc.assert(

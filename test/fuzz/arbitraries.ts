@@ -78,6 +78,13 @@ export const hostileString = fc.oneof(
   fc.constantFrom("", "\u0000", "\ud800", "💥", "a\u0301", "\u202e", "demo.add", "demo.noop", "celery.chain", "celery.group", "celery.chord", "celery.map", "celery.chunks", "2026-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "-000001-01-01T00:00:00Z", "NaN", "Infinity", "x".repeat(300)),
 );
 
+/**
+ * A hostile string as one URL component: encodeURIComponent, with each lone surrogate (which no
+ * URL can carry: UTF-8 has no encoding for it, and encodeURIComponent throws URIError on it)
+ * sent as U+FFFD, as a browser's URL encoder does.
+ */
+export const uriComponent = (s: string): string => encodeURIComponent(s.replace(/\p{Cs}/gu, "\uFFFD"));
+
 /** A value shaped like an R2 pointer (the marker key edgery uses internally for large results). */
 export const pointerShaped = fc.record({ $edgery_r2: fc.oneof(fc.constantFrom("value/x", "../../etc", "value/"), hostileString), bytes: hostileNumber });
 

@@ -69,6 +69,28 @@ describe("ChordDO", () => {
     expect((JSON.parse(body[0]!.body) as TaskMessage).args[0]).toEqual([0, 10, 20, 30, 40, 50]);
   });
 
+  it("a member's report sent again after the firing's carry-out was cut short (process killed) applies the body", async () => {
+    const { stub, init, bodyId, bodyQ, members } = await openChord(2);
+    const [m0, m1] = members as [TaskMessage, TaskMessage];
+    expect(await stub.report([ok(m0, "zero")])).toEqual({ fired: false });
+    // The state a kill leaves between the firing's commit and the end of its carry-out: the last
+    // member counted, the chord fired, its effects stored and never carried out.
+    await runInDurableObject(stub, (instance, state) => {
+      state.storage.sql.exec("INSERT INTO members (idx, member_id, ok, value) VALUES (?, ?, 1, ?)", m1.chord!.index, m1.id, JSON.stringify("one"));
+      const effects = (instance as unknown as { bodyEffects: (i: typeof init) => unknown }).bodyEffects(init);
+      state.storage.sql.exec("UPDATE spec SET fired = 1, effects = ? WHERE one = 1", JSON.stringify(effects));
+    });
+    expect(await rows(bodyQ)).toEqual([]);
+    // The member's outbox sends its report again (its first send got no answer).
+    expect(await stub.report([ok(m1, "one")])).toEqual({ fired: false });
+    const body = await rows(bodyQ);
+    expect(body.map((r) => r.id)).toEqual([bodyId]);
+    expect((JSON.parse(body[0]!.body) as TaskMessage).args).toEqual([["zero", "one"], "tail"]);
+    // Carried out once: a further report changes nothing.
+    expect(await stub.report([ok(m1, "one")])).toEqual({ fired: false });
+    expect((await rows(bodyQ)).map((r) => r.id)).toEqual([bodyId]);
+  });
+
   it("a failed member fails the body with ChordError naming it; the body is never enqueued; errbacks fire once", async () => {
     const errQ = uid("q-chord-err");
     await queue(errQ).configure(errQ, { paused: true });
