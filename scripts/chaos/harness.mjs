@@ -14,6 +14,10 @@ const RESTART_ATTEMPTS = 3;
 /** How often a refused bulk is sent again before the harness gives up. */
 const MAX_SEND_ATTEMPTS = 600;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** How long, after the queue is empty, a result not yet final is read again before it counts as lost. */
+const RESULT_SETTLE_MS = 60_000;
+/** The states a result ends in. */
+const FINAL_STATES = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
 
 /** How often a read (GET) that got no answer is tried again before `call` reports status 0. */
 const READ_ATTEMPTS = 5;
@@ -269,6 +273,16 @@ export async function runFault(o) {
   const redelivery = killed.watch ? await killed.watch : null;
   const ids = [...expected.keys()];
   const reads = await pool(ids, 32, (id) => call(ctx.baseUrl(), "GET", `/v1/results/${id}`));
+  // An empty queue can still have result writes on their way (its outbox, a chord body applied
+  // elsewhere): an id not yet final is read again, for at most RESULT_SETTLE_MS, before it counts.
+  const settleBy = Date.now() + RESULT_SETTLE_MS;
+  for (;;) {
+    const open = ids.map((id, i) => [id, i]).filter(([, i]) => !FINAL_STATES.has(reads[i].json?.state));
+    if (open.length === 0 || Date.now() >= settleBy) break;
+    await sleep(500);
+    const again = await pool(open, 32, ([id]) => call(ctx.baseUrl(), "GET", `/v1/results/${id}`));
+    open.forEach(([, i], k) => (reads[i] = again[k]));
+  }
   let completed = 0;
   const wrong = [];
   reads.forEach((r, i) => {
