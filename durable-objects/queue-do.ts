@@ -819,6 +819,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     const ms = dispatchGatherMs(this.env);
     if (ms === 0 || !this.gatherDue()) return;
     if (await this.outbox.flushOnce(Date.now())) this.dirty = true;
+    // Sends that came in during the flush may have filled a delivery already.
+    if (!this.gatherDue()) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => this.endGather?.(), ms);
       this.endGather = () => {
@@ -829,13 +831,17 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     });
   }
 
-  /** Whether a dispatch now should gather first (see shouldGather). Reads two counts of `messages`. */
+  /**
+   * Whether a dispatch now should gather first (see shouldGather). Reads two counts of `messages`,
+   * the waiting one only up to a full delivery (prefetch), so a long backlog costs no scan.
+   */
   private gatherDue(): boolean {
     if (this.paused) return false;
     const c = this.sql
       .exec<{ leased: number; waiting: number }>(
         `SELECT (SELECT COUNT(*) FROM messages WHERE state = 'leased') AS leased,
-                (SELECT COUNT(*) FROM messages WHERE state = 'waiting') AS waiting`,
+                (SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE state = 'waiting' LIMIT ?)) AS waiting`,
+        this.prefetch,
       )
       .one();
     return shouldGather({ ...c, window: this.window, prefetch: this.prefetch });
