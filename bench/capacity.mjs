@@ -37,6 +37,7 @@
 //      MATCHED_SHARDS (the N of the rate-matched runs, "1,4"), MATCHED_S (seconds each sends,
 //      10), MATCHED_RATE (the pace per shard, default TARGET / 256), MATCHED_IN_FLIGHT (most
 //      single sends in flight, 256), CONCURRENCY (the queue's concurrency at the target, 20000),
+//      MATCHED_TASK_MS (the matched runs send demo.sleep of this long, 0: demo.noop),
 //      LOW_RATE=0 (skip the low-rate runs),
 //      GATHER_MS (EDGERY_DISPATCH_GATHER_MS for the run; unset: the default),
 //      BENCH_LOG_LEVEL (the server's --log-level, warn).
@@ -60,6 +61,13 @@ const MATCHED_SHARDS = (process.env.MATCHED_SHARDS || "1,4").split(",").map(Numb
 const MATCHED_S = Number(process.env.MATCHED_S || 10);
 const MATCHED_IN_FLIGHT = Number(process.env.MATCHED_IN_FLIGHT || 256);
 const CONCURRENCY = Number(process.env.CONCURRENCY || 20_000);
+/**
+ * MATCHED_TASK_MS: the matched runs send demo.sleep of this long instead of demo.noop, so that a
+ * shard has deliveries in flight when the next send arrives, as at the target's rate (where a
+ * Queue hop alone outlasts the ~2.6 ms between a shard's sends); at this machine's slower pace a
+ * noop is often done before the next send, the shard idle, and nothing gathers. 0: demo.noop.
+ */
+const TASK_MS = Number(process.env.MATCHED_TASK_MS || 0);
 /** Single sends/s each shard takes at the target. */
 const PER_SHARD_RATE = TARGET / MAX_SHARDS;
 /**
@@ -210,7 +218,7 @@ async function sendPaced(queue, n, rate) {
     while (inFlight >= MATCHED_IN_FLIGHT) await new Promise((r) => (freed = r));
     inFlight += 1;
     all.push(
-      call("POST", "/v1/tasks/demo.noop", { options: { queue } }).finally(() => {
+      call("POST", TASK_MS > 0 ? "/v1/tasks/demo.sleep" : "/v1/tasks/demo.noop", TASK_MS > 0 ? { args: [TASK_MS], options: { queue } } : { options: { queue } }).finally(() => {
         inFlight -= 1;
         freed();
       }),
@@ -305,7 +313,7 @@ async function main() {
   const vars = process.env.GATHER_MS === undefined ? {} : { EDGERY_DISPATCH_GATHER_MS: process.env.GATHER_MS };
   const server = await startDevServer({ label: "capacity", script: "dev:capacity", vars, logLevel: process.env.BENCH_LOG_LEVEL || "warn", stateRoot: tmpdir(), log });
   BASE = server.baseUrl;
-  const out = { rate_per_object: RATE, target_tasks_per_s: TARGET, dispatch_gather_ms: process.env.GATHER_MS ?? "default", max_shards: MAX_SHARDS, matched: {}, low_rate: { single: {}, bulk: {} } };
+  const out = { rate_per_object: RATE, target_tasks_per_s: TARGET, dispatch_gather_ms: process.env.GATHER_MS ?? "default", matched_task_ms: TASK_MS, max_shards: MAX_SHARDS, matched: {}, low_rate: { single: {}, bulk: {} } };
   const low = out.low_rate;
   try {
     const warmed = new Set();
