@@ -39,6 +39,7 @@ import { retryBackoffMs } from "../src/runtime/backoff.js";
 import { seqOfLease } from "../src/runtime/lease.js";
 import { pruneClocks, RATE_CLOCKS_IN_MEMORY, rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js";
 import { resultStub } from "../src/runtime/stubs.js";
+import { dispatchGatherMs, shouldGather } from "../src/runtime/gather.js";
 import { QueueListing } from "./queue-listing.js";
 import { QueueFeed } from "./queue-feed.js";
 import { planEnvOf } from "../src/app/plan-env.js";
@@ -72,6 +73,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   private readonly rateClocks = new Map<string, number>();
   /** Dispatch is due on the pump's next pass (see pump). */
   private wantDispatch = false;
+  /** Ends the pump's gather early (see gather); null while it does not gather. */
+  private endGather: (() => void) | null = null;
   /** This queue's entry in the directory. */
   private readonly listing: QueueListing;
   /** Whether the event feed listens (task-received/started are announced only then). */
@@ -848,12 +851,16 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   private pump(dispatch = true): Promise<void> {
     this.dirty = true;
     if (dispatch) this.wantDispatch = true;
-    if (this.pumping) return this.pumping;
+    if (this.pumping) {
+      if (this.endGather && !this.gatherDue()) this.endGather();
+      return this.pumping;
+    }
     this.pumping = (async () => {
       try {
         while (this.dirty) {
           this.dirty = false;
           if (this.wantDispatch) {
+            await this.gather();
             this.wantDispatch = false;
             await this.dispatch();
           }
@@ -868,6 +875,44 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       await this.armIdleAlarm();
     })();
     return this.pumping;
+  }
+
+  /**
+   * Under load, waits up to the deployment's gather (src/runtime/gather.ts) for more tasks before
+   * a dispatch, so that one delivery carries many; an enqueue that fills a delivery ends the wait
+   * (see pump). An idle shard does not wait. The outbox is carried out first: a gather delays a
+   * dispatch, never a result.
+   */
+  private async gather(): Promise<void> {
+    const ms = dispatchGatherMs(this.env);
+    if (ms === 0 || !this.gatherDue()) return;
+    if (await this.outbox.flushOnce(Date.now())) this.dirty = true;
+    // Sends that came in during the flush may have filled a delivery already.
+    if (!this.gatherDue()) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.endGather?.(), ms);
+      this.endGather = () => {
+        clearTimeout(timer);
+        this.endGather = null;
+        resolve();
+      };
+    });
+  }
+
+  /**
+   * Whether a dispatch now should gather first (see shouldGather). Reads two counts of `messages`,
+   * the waiting one only up to a full delivery (prefetch), so a long backlog costs no scan.
+   */
+  private gatherDue(): boolean {
+    if (this.paused) return false;
+    const c = this.sql
+      .exec<{ leased: number; waiting: number }>(
+        `SELECT (SELECT COUNT(*) FROM messages WHERE state = 'leased') AS leased,
+                (SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE state = 'waiting' LIMIT ?)) AS waiting`,
+        this.prefetch,
+      )
+      .one();
+    return shouldGather({ ...c, window: this.window, prefetch: this.prefetch });
   }
 
   /** An idle, empty, listed queue wakes once more, to leave the directory (see QueueListing). */

@@ -103,6 +103,16 @@ export const MAX_DELIVERIES = 5;
 export const HARD_LIMIT_GRACE_MS = 250;
 /** Default concurrency window of a queue: how many of its tasks may be leased at once. */
 export const DEFAULT_CONCURRENCY = 1000;
+/**
+ * How long (ms) a queue shard whose deliveries are in flight gathers arriving tasks before its
+ * next dispatch, unless the deployment sets `EDGERY_DISPATCH_GATHER_MS` (see `dispatchGatherMs`
+ * in src/runtime/gather.ts). An idle shard (nothing leased) never waits, and a gather ends as
+ * soon as a full delivery waits; under load it makes a delivery carry many tasks, so begin and
+ * settle (per delivery) cost a shard less per task.
+ */
+export const DEFAULT_DISPATCH_GATHER_MS = 10;
+/** Longest gather a deployment may set (`EDGERY_DISPATCH_GATHER_MS`): it is latency added under load. */
+export const MAX_DISPATCH_GATHER_MS = 1000;
 /** Default back-pressure bound of a queue: past this many messages, enqueue answers 503 overloaded. */
 export const DEFAULT_MAX_WAITING = 1_000_000;
 /** Default `max_retries`, as in Celery. */

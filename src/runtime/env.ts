@@ -52,6 +52,12 @@ export interface EdgeryEnv {
    * that holds results strands them (see `resultShardCount` in src/runtime/stubs.ts).
    */
   EDGERY_RESULT_SHARDS?: string;
+  /**
+   * How long (ms, 0-1,000; default 10) a busy queue shard gathers arriving tasks before its next
+   * dispatch, so one delivery carries many (see `dispatchGatherMs` in src/runtime/gather.ts).
+   * 0 turns gathering off; an idle shard never waits.
+   */
+  EDGERY_DISPATCH_GATHER_MS?: string;
   /** "true" in local dev: demo tasks on, the dev tokens when none is configured. */
   EDGERY_DEV?: string;
   /** Fault harness, read only when EDGERY_DEV is "true": "true" processes every delivery twice. */

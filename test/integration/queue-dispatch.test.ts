@@ -63,6 +63,36 @@ describe("QueueDO packing under load", () => {
   });
 });
 
+describe("QueueDO gathering under load", () => {
+  /** A queue with a fake producer, prefetch 10 and the given EDGERY_DISPATCH_GATHER_MS. */
+  async function gatheringQueue(gatherMs: string) {
+    const q = uid("q-gather");
+    const stub = queue(q);
+    const producer = await fakeProducer(q);
+    await runInDurableObject(stub, (instance) => {
+      const o = instance as unknown as { env: Record<string, unknown> };
+      // A copy: the setting stays this object's.
+      o.env = { ...o.env, EDGERY_DISPATCH_GATHER_MS: gatherMs };
+    });
+    await stub.configure(q, { prefetch: 10 });
+    return { q, stub, producer };
+  }
+
+  it("30 single sends arriving one by one while a delivery is in flight leave in 3 full deliveries", async () => {
+    // A long gather: what ends each one here is a full delivery (prefetch 10) waiting, not time.
+    const { q, stub, producer } = await gatheringQueue("1000");
+    // Idle: the first send leaves alone, at once.
+    await stub.enqueue([taskMessage(q, "demo.noop")]);
+    await until(async () => (producer.sent.length === 1 ? true : undefined));
+    // Its task is leased and not settled (nothing consumes the fake producer): the shard is busy.
+    for (let i = 0; i < 30; i++) await stub.enqueue([taskMessage(q, "demo.noop")]);
+    await stub.drain();
+    // Without gathering each of these sends would be its own delivery: 31 in all.
+    expect(producer.sent.map((d) => d.tasks.length)).toStrictEqual([1, 10, 10, 10]);
+    expect((await rows(q)).map((r) => r.state)).toStrictEqual(Array(31).fill("leased"));
+  });
+});
+
 describe("QueueDO send failures", () => {
   it("a failed send gives the leases back and is retried from the alarm, with no other call", async () => {
     const q = uid("q-sendfail");

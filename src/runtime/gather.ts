@@ -1,0 +1,48 @@
+/**
+ * Dispatch gathering: under load, a queue shard waits a moment before its next dispatch so that
+ * one delivery carries many tasks (begin and settle are paid per delivery, not per task). The
+ * rule of when it waits and when it stops is here; the QueueDO supplies its counts.
+ */
+import { DEFAULT_DISPATCH_GATHER_MS, MAX_DISPATCH_GATHER_MS } from "../protocol/constants.js";
+import type { EdgeryEnv } from "./env.js";
+
+let parsed: { raw: string | undefined; ms: number } = { raw: undefined, ms: DEFAULT_DISPATCH_GATHER_MS };
+
+/**
+ * The deployment's gather (`EDGERY_DISPATCH_GATHER_MS`, default {@link DEFAULT_DISPATCH_GATHER_MS}):
+ * an integer from 0 (off) to {@link MAX_DISPATCH_GATHER_MS}. Throws on anything else.
+ */
+export function dispatchGatherMs(env: Pick<EdgeryEnv, "EDGERY_DISPATCH_GATHER_MS">): number {
+  const raw = env.EDGERY_DISPATCH_GATHER_MS;
+  if (raw === parsed.raw) return parsed.ms;
+  const text = raw === undefined ? "" : String(raw).trim();
+  const ms = text === "" ? DEFAULT_DISPATCH_GATHER_MS : Number(text);
+  if (!/^\d*$/.test(text) || !Number.isInteger(ms) || ms > MAX_DISPATCH_GATHER_MS) {
+    throw new Error(`edgery: EDGERY_DISPATCH_GATHER_MS must be an integer from 0 to ${MAX_DISPATCH_GATHER_MS}, not ${JSON.stringify(raw)}`);
+  }
+  parsed = { raw, ms };
+  return ms;
+}
+
+/** What a shard holds when it is about to dispatch. */
+export interface GatherCounts {
+  /** Its tasks leased (delivered, not settled). */
+  leased: number;
+  /** Its tasks ready to be leased. */
+  waiting: number;
+  /** Its window: how many may be leased at once. */
+  window: number;
+  /** Most tasks one delivery carries. */
+  prefetch: number;
+}
+
+/**
+ * Whether a shard about to dispatch should gather first: only while deliveries are in flight
+ * (an idle shard sends at once), while its window has room, and while what waits fills less than
+ * one delivery (its prefetch, or the window's free room if that is smaller).
+ */
+export function shouldGather(c: GatherCounts): boolean {
+  if (c.leased === 0) return false;
+  const free = c.window - c.leased;
+  return free > 0 && c.waiting < Math.min(c.prefetch, free);
+}

@@ -1,0 +1,35 @@
+// Unit tests of dispatch gathering's rule (src/runtime/gather.ts): when a queue shard waits
+// before a dispatch, and the deploy setting EDGERY_DISPATCH_GATHER_MS that says for how long.
+import { describe, expect, it } from "vitest";
+import { DEFAULT_DISPATCH_GATHER_MS, MAX_DISPATCH_GATHER_MS } from "../../src/protocol/index.js";
+import { dispatchGatherMs, shouldGather } from "../../src/runtime/gather.js";
+
+describe("dispatch gathering", () => {
+  it("an idle shard (nothing leased) never gathers, whatever waits", () => {
+    expect(shouldGather({ leased: 0, waiting: 0, window: 1000, prefetch: 100 })).toBe(false);
+    expect(shouldGather({ leased: 0, waiting: 1, window: 1000, prefetch: 100 })).toBe(false);
+  });
+
+  it("a busy shard gathers until a full delivery waits: its prefetch, or its window's free room", () => {
+    expect(shouldGather({ leased: 5, waiting: 1, window: 1000, prefetch: 100 })).toBe(true);
+    expect(shouldGather({ leased: 5, waiting: 99, window: 1000, prefetch: 100 })).toBe(true);
+    expect(shouldGather({ leased: 5, waiting: 100, window: 1000, prefetch: 100 })).toBe(false);
+    // A window of 79 with 70 leased has room for 9: 9 waiting fill it.
+    expect(shouldGather({ leased: 70, waiting: 8, window: 79, prefetch: 100 })).toBe(true);
+    expect(shouldGather({ leased: 70, waiting: 9, window: 79, prefetch: 100 })).toBe(false);
+    // A full window dispatches nothing: no reason to wait.
+    expect(shouldGather({ leased: 79, waiting: 0, window: 79, prefetch: 100 })).toBe(false);
+  });
+
+  it("EDGERY_DISPATCH_GATHER_MS: 10 when unset or empty, 0 turns it off, anything else out of 0-1,000 is refused", () => {
+    expect(DEFAULT_DISPATCH_GATHER_MS).toBe(10);
+    expect(dispatchGatherMs({})).toBe(10);
+    expect(dispatchGatherMs({ EDGERY_DISPATCH_GATHER_MS: "" })).toBe(10);
+    expect(dispatchGatherMs({ EDGERY_DISPATCH_GATHER_MS: "0" })).toBe(0);
+    expect(dispatchGatherMs({ EDGERY_DISPATCH_GATHER_MS: " 25 " })).toBe(25);
+    expect(dispatchGatherMs({ EDGERY_DISPATCH_GATHER_MS: String(MAX_DISPATCH_GATHER_MS) })).toBe(1000);
+    for (const bad of ["-1", "1001", "2.5", "ten", "1e3"]) {
+      expect(() => dispatchGatherMs({ EDGERY_DISPATCH_GATHER_MS: bad })).toThrow(/EDGERY_DISPATCH_GATHER_MS must be an integer from 0 to 1000/);
+    }
+  });
+});
