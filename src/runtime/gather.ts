@@ -10,15 +10,17 @@ let parsed: { raw: string | undefined; ms: number } = { raw: undefined, ms: DEFA
 
 /**
  * The deployment's gather (`EDGERY_DISPATCH_GATHER_MS`, default {@link DEFAULT_DISPATCH_GATHER_MS}):
- * an integer from 0 (off) to {@link MAX_DISPATCH_GATHER_MS}. Throws on anything else.
+ * an integer from 0 (off) to {@link MAX_DISPATCH_GATHER_MS}. Anything else is logged once and the
+ * default is used: a misspelt setting must not stop a queue's dispatches.
  */
 export function dispatchGatherMs(env: Pick<EdgeryEnv, "EDGERY_DISPATCH_GATHER_MS">): number {
   const raw = env.EDGERY_DISPATCH_GATHER_MS;
   if (raw === parsed.raw) return parsed.ms;
   const text = raw === undefined ? "" : String(raw).trim();
-  const ms = text === "" ? DEFAULT_DISPATCH_GATHER_MS : Number(text);
+  let ms = text === "" ? DEFAULT_DISPATCH_GATHER_MS : Number(text);
   if (!/^\d*$/.test(text) || !Number.isInteger(ms) || ms > MAX_DISPATCH_GATHER_MS) {
-    throw new Error(`edgery: EDGERY_DISPATCH_GATHER_MS must be an integer from 0 to ${MAX_DISPATCH_GATHER_MS}, not ${JSON.stringify(raw)}`);
+    console.error(`edgery: EDGERY_DISPATCH_GATHER_MS must be an integer from 0 to ${MAX_DISPATCH_GATHER_MS}, not ${JSON.stringify(raw)}; using ${DEFAULT_DISPATCH_GATHER_MS}`);
+    ms = DEFAULT_DISPATCH_GATHER_MS;
   }
   parsed = { raw, ms };
   return ms;
