@@ -2,7 +2,7 @@
  * Shared helpers of the integration tests: stubs, hand-built task messages, and reads of a
  * QueueDO's SQLite rows (what its dispatcher and alarm work on).
  */
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { message } from "../brokers/conformance.js";
 import type { MessageRow } from "../../durable-objects/queue-schema";
 import type { DeliveryBody, TaskMessage, WireLeasedTask } from "../../src/protocol/message";
@@ -11,6 +11,17 @@ import type { BeginItem, SettleItem } from "../../src/protocol/rpc";
 import type { TaskResult } from "../../src/protocol";
 
 /** A name no other test uses. */
+/** One call to the Worker's HTTP API with the test token; the answer's status and JSON body. */
+export async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await SELF.fetch(`https://edgery.test${path}`, {
+    method,
+    headers: { authorization: "Bearer test-token", ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
 export function uid(prefix: string): string {
   return `${prefix}-${crypto.randomUUID()}`;
 }

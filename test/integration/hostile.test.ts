@@ -11,17 +11,8 @@ import type { IdempotencyDO } from "../../durable-objects/idempotency-do";
 import type { Handle } from "../../src/protocol";
 import { pruneClocks } from "../../src/runtime/rate-limit";
 import { QUEUE_SCHEMA } from "../../durable-objects/queue-schema";
-import { queue, rows, taskMessage, uid } from "./helpers";
+import { api, queue, rows, taskMessage, uid } from "./helpers";
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await SELF.fetch(`https://edgery.test${path}`, {
-    method,
-    headers: { authorization: "Bearer test-token", "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 const handle = (id: string): Handle => ({ id, kind: "task" }) as Handle;
 

@@ -4,7 +4,7 @@
  * the R2 sweep of expired large values, large values in and out of a task, and the API's
  * query / read / forget routes.
  */
-import { applyD1Migrations, env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import { applyD1Migrations, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { describeResultBackend } from "../results/conformance";
 import { D1Backend } from "../../src/results/d1-backend";
@@ -17,7 +17,7 @@ import { offloadResult, resolveArgs } from "../../src/results/offload";
 import { DEFAULT_POLICY } from "../../src/app/result-policy";
 import { resultStub } from "../../src/runtime/stubs";
 import type { ResultDO } from "../../durable-objects/result-do";
-import { taskMessage, uid } from "./helpers";
+import { api, taskMessage, uid } from "./helpers";
 
 const db = env.RESULTS_DB!;
 const bucket = env.RESULTS_R2!;
@@ -30,11 +30,6 @@ describeResultBackend("r2 (real R2)", () => ({ backend: new R2Backend(bucket), s
 describeResultBackend("kv (ResultDO + KV)", () => ({ backend: new KvBackend(env), stores: true, extended: true, honoursPastExpiry: true }));
 describeResultBackend("none", () => ({ backend: new NoneBackend(), stores: false, extended: false, honoursPastExpiry: true }));
 
-async function api(method: string, path: string): Promise<{ status: number; body: any }> {
-  const res = await SELF.fetch(`https://edgery.test${path}`, { method, headers: { authorization: "Bearer test-token" } });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 /** Pushes a shard's pending D1 writes now; answers how many are still pending. */
 async function flush(id: string): Promise<number> {

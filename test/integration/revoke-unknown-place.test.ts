@@ -4,7 +4,7 @@
  * remembered by the directory, and a queue that joins the directory later takes those ids in
  * before it enqueues anything, so the task ends REVOKED without running.
  */
-import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { QueueDO } from "../../durable-objects/queue-do";
 import type { DirectoryDO } from "../../durable-objects/directory-do";
@@ -14,17 +14,8 @@ import { directoryStub, resultStub } from "../../src/runtime/stubs";
 import { stateWrite } from "../../src/canvas/effects";
 import { revokeTargets } from "../../src/http/revoke-targets";
 import { BROKER_PATH } from "../../src/brokers/remote-broker";
-import { beginItem, demoApp, onlyLease, queue, result, rows, success, taskMessage, uid } from "./helpers";
+import { api, beginItem, demoApp, onlyLease, queue, result, rows, success, taskMessage, uid } from "./helpers";
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await SELF.fetch(`https://edgery.test${path}`, {
-    method,
-    headers: { authorization: "Bearer test-token", "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
 
 describe("a revoke of an id whose place is unknown", () => {
   it("an id revoked before it is applied ends REVOKED when it is applied to a queue never used before", async () => {
