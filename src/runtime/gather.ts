@@ -5,8 +5,10 @@
  */
 import { DEFAULT_DISPATCH_GATHER_MS, MAX_DISPATCH_GATHER_MS } from "../protocol/constants.js";
 import type { EdgeryEnv } from "./env.js";
+import { IntSetting } from "./int-setting.js";
 
-let parsed: { raw: string | undefined; ms: number } = { raw: undefined, ms: DEFAULT_DISPATCH_GATHER_MS };
+/** EDGERY_DISPATCH_GATHER_MS (read on every pump; parsed once per value). */
+const GATHER_SETTING = new IntSetting("EDGERY_DISPATCH_GATHER_MS", 0, MAX_DISPATCH_GATHER_MS, DEFAULT_DISPATCH_GATHER_MS);
 
 /**
  * The deployment's gather (`EDGERY_DISPATCH_GATHER_MS`, default {@link DEFAULT_DISPATCH_GATHER_MS}):
@@ -14,16 +16,10 @@ let parsed: { raw: string | undefined; ms: number } = { raw: undefined, ms: DEFA
  * default is used: a misspelt setting must not stop a queue's dispatches.
  */
 export function dispatchGatherMs(env: Pick<EdgeryEnv, "EDGERY_DISPATCH_GATHER_MS">): number {
-  const raw = env.EDGERY_DISPATCH_GATHER_MS;
-  if (raw === parsed.raw) return parsed.ms;
-  const text = raw === undefined ? "" : String(raw).trim();
-  let ms = text === "" ? DEFAULT_DISPATCH_GATHER_MS : Number(text);
-  if (!/^\d*$/.test(text) || !Number.isInteger(ms) || ms > MAX_DISPATCH_GATHER_MS) {
-    console.error(`edgery: EDGERY_DISPATCH_GATHER_MS must be an integer from 0 to ${MAX_DISPATCH_GATHER_MS}, not ${JSON.stringify(raw)}; using ${DEFAULT_DISPATCH_GATHER_MS}`);
-    ms = DEFAULT_DISPATCH_GATHER_MS;
-  }
-  parsed = { raw, ms };
-  return ms;
+  return GATHER_SETTING.read(env.EDGERY_DISPATCH_GATHER_MS, (message) => {
+    console.error(`${message}; using ${DEFAULT_DISPATCH_GATHER_MS}`);
+    return DEFAULT_DISPATCH_GATHER_MS;
+  });
 }
 
 /** What a shard holds when it is about to dispatch. */

@@ -3,6 +3,7 @@
  * a chord's ChordDO by chord id, the directory of queues, an idempotency key's claim.
  */
 import { DEFAULT_RESULT_SHARDS, MAX_RESULT_SHARDS, QUEUE_SHARD_SEPARATOR } from "../protocol/index.js";
+import { IntSetting } from "./int-setting.js";
 import type { QueueLayout } from "../app/queue-config.js";
 import type { EdgeryEnv } from "./env.js";
 
@@ -45,8 +46,8 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-/** The last EDGERY_RESULT_SHARDS value parsed, and its count (the setting is read on every call). */
-let parsedShards: { raw: string | undefined; count: number } = { raw: undefined, count: DEFAULT_RESULT_SHARDS };
+/** EDGERY_RESULT_SHARDS (read on every call; parsed once per value). */
+const RESULT_SHARDS_SETTING = new IntSetting("EDGERY_RESULT_SHARDS", 1, MAX_RESULT_SHARDS, DEFAULT_RESULT_SHARDS);
 
 /**
  * How many ResultDO shards results are spread over: the deployment's `EDGERY_RESULT_SHARDS`
@@ -62,15 +63,9 @@ let parsedShards: { raw: string | undefined; count: number } = { raw: undefined,
  * @throws Error when the value is set but not an integer from 1 to MAX_RESULT_SHARDS.
  */
 export function resultShardCount(env: Pick<EdgeryEnv, "EDGERY_RESULT_SHARDS">): number {
-  const raw = env.EDGERY_RESULT_SHARDS;
-  if (raw === parsedShards.raw) return parsedShards.count;
-  const text = raw === undefined ? "" : String(raw).trim();
-  const count = text === "" ? DEFAULT_RESULT_SHARDS : Number(text);
-  if (!/^\d*$/.test(text) || !Number.isInteger(count) || count < 1 || count > MAX_RESULT_SHARDS) {
-    throw new Error(`edgery: EDGERY_RESULT_SHARDS must be an integer from 1 to ${MAX_RESULT_SHARDS}, not ${JSON.stringify(raw)}`);
-  }
-  parsedShards = { raw, count };
-  return count;
+  return RESULT_SHARDS_SETTING.read(env.EDGERY_RESULT_SHARDS, (message) => {
+    throw new Error(message);
+  });
 }
 
 /** The ResultDO shard number that owns an id (of {@link resultShardCount} shards). */
