@@ -2,7 +2,8 @@
  * Shared helpers of the integration tests: stubs, hand-built task messages, and reads of a
  * QueueDO's SQLite rows (what its dispatcher and alarm work on).
  */
-import { env, runInDurableObject, SELF } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import type { QueueDO } from "../../durable-objects/queue-do";
 import { message } from "../brokers/conformance.js";
 import type { MessageRow } from "../../durable-objects/queue-schema";
 import type { DeliveryBody, TaskMessage, WireLeasedTask } from "../../src/protocol/message";
@@ -20,6 +21,20 @@ export async function api(method: string, path: string, body?: unknown): Promise
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/**
+ * Empties queue `name` of its one delayed message `id` (revoked, then drained) and runs its alarm
+ * as though its idle time were up; answers whether an alarm ran. The queue then leaves the
+ * directory of queues.
+ */
+export async function idleOut(name: string, id: string): Promise<boolean> {
+  await queue(name).revoke([id], false);
+  await queue(name).drain();
+  await runInDurableObject(queue(name), (instance: QueueDO) => {
+    (instance as unknown as { listing: { lastActive: number } }).listing.lastActive = 0;
+  });
+  return runDurableObjectAlarm(queue(name));
 }
 
 export function uid(prefix: string): string {

@@ -11,7 +11,7 @@ import type { IdempotencyDO } from "../../durable-objects/idempotency-do";
 import type { Handle } from "../../src/protocol";
 import { pruneClocks } from "../../src/runtime/rate-limit";
 import { QUEUE_SCHEMA } from "../../durable-objects/queue-schema";
-import { api, queue, rows, taskMessage, uid } from "./helpers";
+import { api, idleOut, queue, rows, taskMessage, uid } from "./helpers";
 
 
 const handle = (id: string): Handle => ({ id, kind: "task" }) as Handle;
@@ -94,13 +94,8 @@ describe("the directory of queues", () => {
     const m = taskMessage(q, "demo.add", { eta: Date.now() + 3_600_000 });
     await queue(q).enqueue([m]);
     expect(await directoryStub(env).listQueues()).toContain(q);
-    await queue(q).revoke([m.id], false);
-    await queue(q).drain();
     // Its idle time is up (the alarm it set for then is run now).
-    await runInDurableObject(queue(q), (instance: QueueDO) => {
-      (instance as unknown as { listing: { lastActive: number } }).listing.lastActive = 0;
-    });
-    expect(await runDurableObjectAlarm(queue(q))).toBe(true);
+    expect(await idleOut(q, m.id)).toBe(true);
     expect(await directoryStub(env).listQueues()).not.toContain(q);
     await queue(q).enqueue([taskMessage(q, "demo.add")]);
     expect(await directoryStub(env).listQueues()).toContain(q);

@@ -14,7 +14,7 @@ import { directoryStub, resultStub } from "../../src/runtime/stubs";
 import { stateWrite } from "../../src/canvas/effects";
 import { revokeTargets } from "../../src/http/revoke-targets";
 import { BROKER_PATH } from "../../src/brokers/remote-broker";
-import { api, beginItem, demoApp, onlyLease, queue, result, rows, success, taskMessage, uid } from "./helpers";
+import { api, beginItem, idleOut, demoApp, onlyLease, queue, result, rows, success, taskMessage, uid } from "./helpers";
 
 
 describe("a revoke of an id whose place is unknown", () => {
@@ -66,12 +66,7 @@ describe("a revoke of an id whose place is unknown", () => {
     const q = uid("q-left");
     const m = taskMessage(q, "demo.add", { eta: Date.now() + 3_600_000 });
     await queue(q).enqueue([m]);
-    await queue(q).revoke([m.id], false);
-    await queue(q).drain();
-    await runInDurableObject(queue(q), (instance: QueueDO) => {
-      (instance as unknown as { listing: { lastActive: number } }).listing.lastActive = 0;
-    });
-    expect(await runDurableObjectAlarm(queue(q))).toBe(true);
+    expect(await idleOut(q, m.id)).toBe(true);
     expect(await directoryStub(env).listQueues()).not.toContain(q);
     // Revoked while the queue is not listed: the queue is not asked.
     const later = taskMessage(q, "demo.add");
