@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EdgeryHttpError, SseParser, TimeoutError, createClient, eventMatcher, type FetchLike, type TaskEvent } from "../../client/index.js";
-import { fakeFetch, taskResult, type FakeAnswer, type RecordedRequest } from "./client-fake-fetch.js";
+import { fakeClient, sequence, taskResult } from "./client-fake-fetch.js";
 
 const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
@@ -128,22 +128,14 @@ describe("client.events()", () => {
   });
 });
 
-function setup(handler: (req: RecordedRequest) => FakeAnswer) {
-  const fake = fakeFetch(handler);
-  return { client: createClient({ url: "http://edgery.test", token: "dev-token", fetch: fake.fetch }), requests: fake.requests };
-}
 
-function sequence(...answers: Array<Record<string, unknown>>) {
-  let i = 0;
-  return () => ({ body: answers[Math.min(i++, answers.length - 1)] });
-}
 
 describe("AsyncResult.watch() and get({ onProgress })", () => {
   const p = (current: number) => taskResult("t", "PROGRESS", { meta: { current, total: 3 } });
   const answers = [taskResult("t", "PENDING"), taskResult("t", "STARTED"), p(1), p(1), p(2), p(3), p(3), taskResult("t", "SUCCESS", { result: 3 })];
 
   it("watch() yields each change of state or meta once, ending with the ready result, with plain reads", async () => {
-    const { client, requests } = setup(sequence(...answers));
+    const { client, requests } = fakeClient(sequence(...answers));
     const seen = [];
     for await (const r of client.result("t").watch({ interval: 0 })) seen.push([r.state, (r.meta as { current?: number } | null)?.current ?? null]);
     expect(seen).toEqual([
@@ -159,7 +151,7 @@ describe("AsyncResult.watch() and get({ onProgress })", () => {
   });
 
   it("get({ onProgress }) reports the meta of each running state and returns the value", async () => {
-    const { client } = setup(sequence(...answers));
+    const { client } = fakeClient(sequence(...answers));
     const metas: unknown[] = [];
     const value = await client.result<number>("t").get({ interval: 0, onProgress: (meta) => metas.push(meta) });
     expect(value).toBe(3);
@@ -167,12 +159,12 @@ describe("AsyncResult.watch() and get({ onProgress })", () => {
   });
 
   it("get({ onProgress }) throws the task's error class on failure", async () => {
-    const { client } = setup(sequence(p(1), taskResult("t", "FAILURE", { error: { type: "TimeLimitExceeded", message: "late" } })));
+    const { client } = fakeClient(sequence(p(1), taskResult("t", "FAILURE", { error: { type: "TimeLimitExceeded", message: "late" } })));
     await expect(client.result("t").get({ interval: 0, onProgress: () => undefined })).rejects.toMatchObject({ name: "TimeLimitExceeded", message: "late" });
   });
 
   it("watch({ timeout }) throws TimeoutError once the time is up", async () => {
-    const { client } = setup(() => ({ body: p(1) }));
+    const { client } = fakeClient(() => ({ body: p(1) }));
     const seen: string[] = [];
     await expect(
       (async () => {
@@ -183,7 +175,7 @@ describe("AsyncResult.watch() and get({ onProgress })", () => {
   });
 
   it("watch() refuses a negative interval", async () => {
-    const { client } = setup(() => ({ body: p(1) }));
+    const { client } = fakeClient(() => ({ body: p(1) }));
     await expect(client.result("t").watch({ interval: -1 }).next()).rejects.toBeInstanceOf(TypeError);
   });
 });

@@ -2,7 +2,7 @@
  * A fake `fetch` for the client's unit tests: records every request and answers with the
  * contract-shaped value a handler returns.
  */
-import type { FetchLike } from "../../client/index.js";
+import { createClient, type FetchLike } from "../../client/index.js";
 import { pendingResult } from "../../src/protocol/index.js";
 
 /** One request as the fake saw it. */
@@ -49,4 +49,16 @@ export function fakeFetch(handler: (req: RecordedRequest) => FakeAnswer | Promis
 /** A contract result for task `id` in `state`. */
 export function taskResult(id: string, state: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { ...pendingResult(id), state, task: "demo.add", queue: "default", ...extra };
+}
+
+/** A client of http://edgery.test with the dev token whose requests `handler` answers (and are recorded). */
+export function fakeClient(handler: (req: RecordedRequest) => FakeAnswer) {
+  const fake = fakeFetch(handler);
+  return { client: createClient({ url: "http://edgery.test", token: "dev-token", fetch: fake.fetch }), requests: fake.requests };
+}
+
+/** Answers the given results for `GET /v1/results/:id`, one per call (the last one repeats). */
+export function sequence(...answers: Array<Record<string, unknown>>): () => FakeAnswer {
+  let i = 0;
+  return () => ({ body: answers[Math.min(i++, answers.length - 1)] });
 }

@@ -9,25 +9,15 @@ import {
   TaskRevokedError,
   TimeLimitExceeded,
   TimeoutError,
-  createClient,
   sig,
 } from "../../client/index.js";
-import { fakeFetch, taskResult, type FakeAnswer, type RecordedRequest } from "./client-fake-fetch.js";
+import { fakeClient, sequence, taskResult } from "./client-fake-fetch.js";
 
-function setup(handler: (req: RecordedRequest) => FakeAnswer) {
-  const fake = fakeFetch(handler);
-  return { client: createClient({ url: "http://edgery.test", token: "dev-token", fetch: fake.fetch }), requests: fake.requests };
-}
 
-/** Answers the given results for `GET /v1/results/:id`, one per call (the last one repeats). */
-function sequence(...answers: Array<Record<string, unknown>>) {
-  let i = 0;
-  return () => ({ body: answers[Math.min(i++, answers.length - 1)] });
-}
 
 describe("AsyncResult", () => {
   it("get() long-polls with ?wait until ready and returns the result", async () => {
-    const { client, requests } = setup(sequence(taskResult("t1", "PENDING"), taskResult("t1", "STARTED"), taskResult("t1", "SUCCESS", { result: 4 })));
+    const { client, requests } = fakeClient(sequence(taskResult("t1", "PENDING"), taskResult("t1", "STARTED"), taskResult("t1", "SUCCESS", { result: 4 })));
     const result = client.result<number>("t1");
     const value = await result.get({ interval: 0 });
     expectTypeOf(value).toEqualTypeOf<number>();
@@ -38,7 +28,7 @@ describe("AsyncResult", () => {
   });
 
   it("get({ timeout }) asks for at most the time left, then throws TimeoutError", async () => {
-    const { client, requests } = setup(() => ({ body: taskResult("t1", "PENDING") }));
+    const { client, requests } = fakeClient(() => ({ body: taskResult("t1", "PENDING") }));
     const started = Date.now();
     const err = await client.result("t1").get({ timeout: 0.15, interval: 0.02 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
@@ -50,13 +40,13 @@ describe("AsyncResult", () => {
   });
 
   it("get({ timeout: 0 }) reads once", async () => {
-    const { client, requests } = setup(() => ({ body: taskResult("t1", "PENDING") }));
+    const { client, requests } = fakeClient(() => ({ body: taskResult("t1", "PENDING") }));
     await expect(client.result("t1").get({ timeout: 0 })).rejects.toThrow(TimeoutError);
     expect(requests.map((r) => r.query.get("wait"))).toEqual(["0"]);
   });
 
   it("get() rejects a negative timeout", async () => {
-    const { client } = setup(() => ({ body: taskResult("t1", "SUCCESS") }));
+    const { client } = fakeClient(() => ({ body: taskResult("t1", "SUCCESS") }));
     await expect(client.result("t1").get({ timeout: -1 })).rejects.toThrow(TypeError);
   });
 
@@ -67,7 +57,7 @@ describe("AsyncResult", () => {
     ["MaxRetriesExceededError", MaxRetriesExceededError],
     ["TaskRevokedError", TaskRevokedError],
   ] as const)("rethrows a %s failure as its class", async (type, ErrorClass) => {
-    const { client } = setup(() => ({ body: taskResult("t1", "FAILURE", { error: { type, message: `boom ${type}` } }) }));
+    const { client } = fakeClient(() => ({ body: taskResult("t1", "FAILURE", { error: { type, message: `boom ${type}` } }) }));
     const err = await client.result("t1").get().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ErrorClass);
     expect(err).toBeInstanceOf(TaskFailedError);
@@ -75,7 +65,7 @@ describe("AsyncResult", () => {
   });
 
   it("rethrows a task's own error type under its name", async () => {
-    const { client } = setup(() => ({ body: taskResult("t1", "FAILURE", { error: { type: "DemoError", message: "nope" } }) }));
+    const { client } = fakeClient(() => ({ body: taskResult("t1", "FAILURE", { error: { type: "DemoError", message: "nope" } }) }));
     const err = await client.result("t1").get().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskFailedError);
     expect(err).not.toBeInstanceOf(ChordError);
@@ -83,18 +73,18 @@ describe("AsyncResult", () => {
   });
 
   it("a REVOKED task without an error is a TaskRevokedError", async () => {
-    const { client } = setup(() => ({ body: taskResult("t1", "REVOKED") }));
+    const { client } = fakeClient(() => ({ body: taskResult("t1", "REVOKED") }));
     await expect(client.result("t1").get()).rejects.toBeInstanceOf(TaskRevokedError);
   });
 
   it("get({ propagate: false }) returns the error instead of throwing", async () => {
-    const { client } = setup(() => ({ body: taskResult("t1", "FAILURE", { error: { type: "TimeLimitExceeded", message: "hard" } }) }));
+    const { client } = fakeClient(() => ({ body: taskResult("t1", "FAILURE", { error: { type: "TimeLimitExceeded", message: "hard" } }) }));
     const value = await client.result("t1").get({ propagate: false });
     expect(value).toBeInstanceOf(TimeLimitExceeded);
   });
 
   it("state(), info(), ready(), successful(), failed() for a task in progress", async () => {
-    const { client, requests } = setup(() => ({ body: taskResult("t1", "PROGRESS", { meta: { current: 2, total: 5 } }) }));
+    const { client, requests } = fakeClient(() => ({ body: taskResult("t1", "PROGRESS", { meta: { current: 2, total: 5 } }) }));
     const r = client.result("t1");
     expect(await r.state()).toBe("PROGRESS");
     expect(await r.info()).toEqual({ current: 2, total: 5 });
@@ -106,7 +96,7 @@ describe("AsyncResult", () => {
   });
 
   it("a ready result is read once, and gives children and parent", async () => {
-    const { client, requests } = setup(() => ({ body: taskResult("t1", "SUCCESS", { result: 1, children: ["c1", "c2"], parent_id: "p0" }) }));
+    const { client, requests } = fakeClient(() => ({ body: taskResult("t1", "SUCCESS", { result: 1, children: ["c1", "c2"], parent_id: "p0" }) }));
     const r = client.result("t1");
     expect(await r.info()).toBe(1);
     expect(await r.successful()).toBe(true);
@@ -117,14 +107,14 @@ describe("AsyncResult", () => {
   });
 
   it("info() of a failed task is the error", async () => {
-    const { client } = setup(() => ({ body: taskResult("t1", "FAILURE", { error: { type: "ChordError", message: "member m1 failed" } }) }));
+    const { client } = fakeClient(() => ({ body: taskResult("t1", "FAILURE", { error: { type: "ChordError", message: "member m1 failed" } }) }));
     const info = await client.result("t1").info();
     expect(info).toBeInstanceOf(ChordError);
     expect(await client.result("t1").failed()).toBe(true);
   });
 
   it("forget() DELETEs and the next read asks again", async () => {
-    const { client, requests } = setup((req) => (req.method === "DELETE" ? { status: 204 } : { body: taskResult("t1", "SUCCESS") }));
+    const { client, requests } = fakeClient((req) => (req.method === "DELETE" ? { status: 204 } : { body: taskResult("t1", "SUCCESS") }));
     const r = client.result("t1");
     await r.state();
     await r.forget();
@@ -133,19 +123,19 @@ describe("AsyncResult", () => {
   });
 
   it("revoke({ terminate }) POSTs and returns the state", async () => {
-    const { client, requests } = setup(() => ({ status: 202, body: { id: "t1", state: "REVOKED" } }));
+    const { client, requests } = fakeClient(() => ({ status: 202, body: { id: "t1", state: "REVOKED" } }));
     expect(await client.result("t1").revoke({ terminate: true })).toBe("REVOKED");
     expect(requests[0]).toMatchObject({ method: "POST", path: "/v1/results/t1/revoke", body: { terminate: true } });
   });
 
   it("encodes ids in paths", async () => {
-    const { client, requests } = setup(() => ({ body: taskResult("a/b", "SUCCESS") }));
+    const { client, requests } = fakeClient(() => ({ body: taskResult("a/b", "SUCCESS") }));
     await client.result("a/b").state();
     expect(requests[0]?.path).toBe("/v1/results/a%2Fb");
   });
 
   it("delay() then get(): the whole round trip", async () => {
-    const { client, requests } = setup((req) =>
+    const { client, requests } = fakeClient((req) =>
       req.method === "POST" ? { status: 202, body: { id: "t9", kind: "task" } } : { body: taskResult("t9", "SUCCESS", { result: 4 }) },
     );
     const r = await sig<number>("demo.add", 2).delay(client, 2);
@@ -172,7 +162,7 @@ describe("GroupResult", () => {
       group(true, [taskResult("m1", "SUCCESS", { result: 1 }), taskResult("m2", "SUCCESS", { result: 2 })]),
     ];
     let i = 0;
-    const { client, requests } = setup(() => ({ body: answers[Math.min(i++, 1)] }));
+    const { client, requests } = fakeClient(() => ({ body: answers[Math.min(i++, 1)] }));
     const g = client.groupResult<number>("g");
     const values = await g.get({ interval: 0 });
     expectTypeOf(values).toEqualTypeOf<number[]>();
@@ -190,19 +180,19 @@ describe("GroupResult", () => {
       taskResult("m2", "FAILURE", { error: { type: "DemoError", message: "second" } }),
       taskResult("m3", "FAILURE", { error: { type: "TimeLimitExceeded", message: "third" } }),
     ]);
-    const { client } = setup(() => ({ body: answer }));
+    const { client } = fakeClient(() => ({ body: answer }));
     await expect(client.groupResult("g").get()).rejects.toMatchObject({ name: "DemoError", message: "second", taskId: "m2" });
     const values = await client.groupResult("g").get({ propagate: false });
     expect(values[2]).toBeInstanceOf(TimeLimitExceeded);
   });
 
   it("get({ timeout }) throws TimeoutError", async () => {
-    const { client } = setup(() => ({ body: group(false, [taskResult("m1", "PENDING")]) }));
+    const { client } = fakeClient(() => ({ body: group(false, [taskResult("m1", "PENDING")]) }));
     await expect(client.groupResult("g").get({ timeout: 0.05, interval: 0.01 })).rejects.toBeInstanceOf(TimeoutError);
   });
 
   it("completedCount(), ready(), successful(), failed()", async () => {
-    const { client } = setup(() => ({ body: group(false, [taskResult("m1", "FAILURE", { error: { type: "E", message: "" } }), taskResult("m2", "STARTED")]) }));
+    const { client } = fakeClient(() => ({ body: group(false, [taskResult("m1", "FAILURE", { error: { type: "E", message: "" } }), taskResult("m2", "STARTED")]) }));
     const g = client.groupResult("g");
     expect(await g.completedCount()).toBe(1);
     expect(await g.ready()).toBe(false);
@@ -211,12 +201,12 @@ describe("GroupResult", () => {
   });
 
   it("an unknown group is a 404 not_found", async () => {
-    const { client } = setup(() => ({ status: 404, body: { error: { code: "not_found", message: "no group g" } } }));
+    const { client } = fakeClient(() => ({ status: 404, body: { error: { code: "not_found", message: "no group g" } } }));
     await expect(client.groupResult("g").get()).rejects.toMatchObject({ status: 404, code: "not_found" });
   });
 
   it("revoke() revokes every member", async () => {
-    const { client, requests } = setup((req) => ({ status: 202, body: { id: req.path.split("/")[3], state: "REVOKED" } }));
+    const { client, requests } = fakeClient((req) => ({ status: 202, body: { id: req.path.split("/")[3], state: "REVOKED" } }));
     const g = new GroupResult("g", [client.result("m1"), client.result("m2")], client.requester);
     expect(await g.revoke()).toEqual(["REVOKED", "REVOKED"]);
     expect(requests.map((r) => r.path).sort()).toEqual(["/v1/results/m1/revoke", "/v1/results/m2/revoke"]);
