@@ -13,7 +13,7 @@ import { allResultShards, directoryStub, queueShardName, queueShardStub } from "
 export { QueueDO, ResultDO, ChordDO, DirectoryDO, IdempotencyDO, EdgeryDelivery } from "../../src/index.js";
 
 /** The shard counts measured (one queue each). */
-const SHARD_COUNTS = [1, 4, 16, 128, 256];
+const SHARD_COUNTS = [1, 4, 16, 128, 256, 1024];
 
 const app = new App({ name: "capacity", queues: Object.fromEntries(SHARD_COUNTS.map((n) => [`cap-${n}`, { shards: n }])) });
 registerDemoTasks(app);

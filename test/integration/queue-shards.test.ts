@@ -11,6 +11,7 @@ import { DurableObjectBroker } from "../../src/brokers/durable-object-broker";
 import { QueueFullError } from "../../src/brokers/broker";
 import { queueShardName, queueShardOf, queueShardStub } from "../../src/runtime/stubs";
 import type { DeliveryBody } from "../../src/protocol/message";
+import { MAX_QUEUE_SHARDS } from "../../src/protocol/constants";
 import type { MessageRow } from "../../durable-objects/queue-schema";
 import { result, taskMessage, uid, until } from "./helpers";
 
@@ -146,6 +147,24 @@ describe("queue shards", () => {
     // A revoked id sent again later is dropped by its shard.
     expect(await b.enqueue([msgs[0]!])).toStrictEqual({ added: 0 });
   });
+
+  it("a queue at the most shards (MAX_QUEUE_SHARDS, 1024): sends spread over them; pause, stats and purge reach every one", async () => {
+    const q = uid("q-shard-max");
+    const b = broker(MAX_QUEUE_SHARDS);
+    expect(MAX_QUEUE_SHARDS).toBe(1024);
+    expect(await b.configure(q, { paused: true })).toMatchObject({ paused: true, shards: MAX_QUEUE_SHARDS });
+    expect((await shardStub(q, MAX_QUEUE_SHARDS - 1).stats(q)).paused).toBe(true);
+    const msgs = Array.from({ length: 3000 }, () => taskMessage(q, "demo.noop"));
+    expect(await b.enqueue(msgs)).toStrictEqual({ added: 3000 });
+    const used = new Set(msgs.map((m) => queueShardOf(m.id, MAX_QUEUE_SHARDS)));
+    // 3,000 ids over 1,024 shards leave about 55 empty: the hash reaches nearly all of them.
+    expect(used.size).toBeGreaterThan(900);
+    const last = msgs.find((m) => queueShardOf(m.id, MAX_QUEUE_SHARDS) === Math.max(...used))!;
+    expect((await shardRows(q, Math.max(...used))).map((r) => r.id)).toContain(last.id);
+    expect(await b.stats(q)).toMatchObject({ waiting: 3000, shards: MAX_QUEUE_SHARDS });
+    expect(await b.purge(q)).toStrictEqual({ purged: 3000 });
+    expect((await b.stats(q)).waiting).toBe(0);
+  }, 300_000);
 
   it("a queue grown from 1 to 4 shards keeps its old tasks: stats, revoke and delivery reach them in shard 0", async () => {
     const q = uid("q-shard-grow");
