@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// CPU profile of the throughput workload: N demo.noop through POST /v1/apply/bulk (1,000 per
+// request, 4 in flight) against a dev server that runs with an inspector, profiled in workerd's
+// isolates over the Chrome DevTools Protocol while the queue drains. Writes one .cpuprofile per
+// isolate (open it in Chrome DevTools) and prints where the samples went: by entry point (the
+// outermost QueueDO/ResultDO/consumer method on the stack) and by leaf function.
+//
+//   node scripts/miniflare-dev.mjs -c wrangler.toml -c apps/billing/wrangler.toml --var EDGERY_DEV:true \
+//        --port 8787 --inspector-port 9230 --no-watch --persist-to /dev/shm/edgery-profile
+//   BENCH_BASE_URL=http://127.0.0.1:8787 INSPECTOR_PORT=9230 node bench/profile.mjs
+//
+// Env: N (10000), WARM (2000), INTERVAL_US (sampling interval, 500), OUT (output directory,
+// $TMPDIR), ISOLATES (comma-separated inspector targets, "core:user:edgery,queues:queue"; the
+// second is Miniflare's Queue broker), WORKERD_PID (also print workerd's CPU time per task, all
+// its threads, from /proc). Counts are samples, not time deltas: workerd runs every isolate on one
+// thread, so a sample's delta also holds the time the thread spent in another isolate.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// Node 22 has a WebSocket of its own; on older Node, `ws` (installed with wrangler/miniflare).
+const WebSocketImpl = globalThis.WebSocket ?? (await import("ws")).default;
+
+const BASE = (process.env.BENCH_BASE_URL ?? "").replace(/\/+$/, "");
+const PORT = process.env.INSPECTOR_PORT;
+if (!BASE || !PORT) {
+  console.error("profile: set BENCH_BASE_URL and INSPECTOR_PORT (see the comment at the top)");
+  process.exit(2);
+}
+const N = Number(process.env.N || 10000);
+const WARM = Number(process.env.WARM ?? 2000);
+const OUT = process.env.OUT || tmpdir();
+const ISOLATES = (process.env.ISOLATES || "core:user:edgery,queues:queue").split(",");
+/** The methods a sample is charged to: the outermost of these on its stack. */
+const ENTRIES = new Set(["applyCanvases", "enqueue", "dispatch", "begin", "settle", "heartbeat", "write", "flushOnce", "consume", "deliver", "queue", "fetch", "stats", "alarm", "report", "scheduleAlarm"]);
+const headers = { authorization: `Bearer ${process.env.BENCH_TOKEN || "dev-token"}`, "content-type": "application/json" };
+
+async function call(method, path, body) {
+  const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** N demo.noop through the bulk route, 4 requests in flight, until the queue counts them completed. */
+async function throughput(n) {
+  const completed = async () => (await call("GET", "/v1/queues/default")).completed;
+  const base = await completed();
+  const t0 = performance.now();
+  let next = 0;
+  const batches = Math.ceil(n / 1000);
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < batches) {
+        const size = Math.min(1000, n - next++ * 1000);
+        await call("POST", "/v1/apply/bulk", { signatures: Array.from({ length: size }, () => ({ task: "demo.noop" })) });
+      }
+    }),
+  );
+  while ((await completed()) - base < n) await new Promise((r) => setTimeout(r, 20));
+  return Math.round((n / (performance.now() - t0)) * 1000);
+}
+
+/** One DevTools session per isolate. */
+async function session(target) {
+  const ws = new WebSocketImpl(target.webSocketDebuggerUrl);
+  await new Promise((ok, fail) => (ws.addEventListener("open", ok), ws.addEventListener("error", fail)));
+  let id = 0;
+  const waiting = new Map();
+  ws.addEventListener("message", (event) => {
+    const m = JSON.parse(String(event.data));
+    waiting.get(m.id)?.(m.result);
+    waiting.delete(m.id);
+  });
+  const send = (method, params = {}) => new Promise((ok) => (waiting.set(++id, ok), ws.send(JSON.stringify({ id, method, params }))));
+  return { name: target.title, send, close: () => ws.close() };
+}
+
+/** workerd's CPU time (user + system, all threads) in ms, from /proc. */
+function workerdCpuMs(pid) {
+  let ticks = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10;
+}
+
+/** Sample counts of a profile by entry point and by leaf function (the top `k` of each). */
+function summary(profile, k = 25) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const entries = new Map();
+  const leaves = new Map();
+  const bump = (m, key) => m.set(key, (m.get(key) ?? 0) + 1);
+  for (const sample of profile.samples) {
+    const leaf = byId.get(sample).callFrame;
+    bump(leaves, `${leaf.functionName || "(anonymous)"} ${leaf.url.split("/").pop()}:${leaf.lineNumber + 1}`);
+    let entry = leaf.functionName.startsWith("(") ? leaf.functionName : "(other)";
+    for (let at = sample; at !== undefined; at = parent.get(at)) {
+      const name = byId.get(at).callFrame.functionName;
+      if (ENTRIES.has(name)) entry = name;
+    }
+    bump(entries, entry);
+  }
+  const total = profile.samples.length;
+  const top = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([key, n]) => `  ${((100 * n) / total).toFixed(1).padStart(5)}%  ${key}`).join("\n");
+  return `${total} samples\n by entry point:\n${top(entries)}\n by leaf function:\n${top(leaves)}`;
+}
+
+const targets = await (await fetch(`http://127.0.0.1:${PORT}/json`)).json();
+const sessions = [];
+for (const name of ISOLATES) {
+  const target = targets.find((t) => t.title === name || t.webSocketDebuggerUrl.endsWith(`/${name}`));
+  if (target) sessions.push(await session(target));
+  else console.error(`profile: no inspector target ${name} (have: ${targets.map((t) => t.title).join(", ")})`);
+}
+if (WARM > 0) console.error(`warm-up: ${WARM} tasks at ${await throughput(WARM)}/s`);
+for (const s of sessions) {
+  await s.send("Profiler.enable");
+  await s.send("Profiler.setSamplingInterval", { interval: Number(process.env.INTERVAL_US || 500) });
+  await s.send("Profiler.start");
+}
+const pid = process.env.WORKERD_PID;
+const cpu0 = pid ? workerdCpuMs(pid) : 0;
+const perS = await throughput(N);
+const cpuUsPerTask = pid ? Math.round(((workerdCpuMs(pid) - cpu0) * 1000) / N) : null;
+console.log(`throughput: ${N} tasks at ${perS}/s (profiler on)${cpuUsPerTask === null ? "" : `; workerd CPU ${cpuUsPerTask} µs per task`}`);
+for (const s of sessions) {
+  const { profile } = await s.send("Profiler.stop");
+  const file = join(OUT, `edgery-${s.name.replace(/[^a-z0-9-]+/gi, "_")}-${Date.now()}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  console.log(`\n${s.name} (${file}): ${summary(profile)}`);
+  s.close();
+}
