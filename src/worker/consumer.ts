@@ -50,6 +50,8 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody, opti
     const message = JSON.parse(w.body) as TaskMessage;
     return { task: { lease: w.lease, deadline: w.deadline, redelivered: w.redelivered, message }, raw: w.body, settings: runSettingsOf(app, message) };
   });
+  // When the QueueDO last confirmed the leases: the send of the begin, then of each heartbeat answered.
+  let confirmedAt = Date.now();
   const begun = await retrying("begin", () => queue.begin(
     delivered.map(({ task, settings }) => ({
       lease: task.lease,
@@ -75,12 +77,14 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody, opti
         const { task, settings } = byLease.get(item.lease)!;
         return { item, message: task.message, settings, leaseLost: lost.has(item.lease) };
       });
-    const ready = options.writeAhead ? await preWrite(env, app, finished()) : items;
+    const ready = options.writeAhead ? await preWrite(env, app, finished(), confirmedAt) : items;
     return retrying("settle", () => queue.settle(ready));
   });
   const heartbeat = setInterval(async () => {
     try {
+      const sent = Date.now();
       const gone = await queue.heartbeat([...running.values()].map((t) => ({ id: t.message.id, lease: t.lease })));
+      confirmedAt = sent;
       for (const lease of gone) {
         lost.add(lease);
         controllers.get(lease)?.abort(new TaskRevokedError(REVOKED_MESSAGES.terminated));

@@ -17,9 +17,13 @@
  *   TimeLimitExceeded, and the consumer cannot tell (workerd's clock does not move during a busy
  *   loop, so a late task's own `doneAt` may look early);
  * - something is stored at all (not `ignore_result`, not backend `none`).
- * A settle refused for a lease no longer held (revoked with terminate, or the worker was taken for
- * lost) leaves the written result: the task did finish, and the first final result wins, as when
- * two copies of a delivery race. A write that fails, or does not answer within
+ * - within {@link WRITE_AHEAD_HORIZON_MS} of the last time the consumer's QueueDO confirmed the
+ *   lease (the send of the begin or heartbeat that answered), by the result shard's clock as the
+ *   write arrives: a worker stalled past it (a busy loop holds back heartbeats, and the QueueDO
+ *   may take the worker for lost) leaves the result to its settle, which the lease fences.
+ * A settle refused for a lease no longer held anyway (revoked with terminate meanwhile, or a
+ * stall between the write and the settle) leaves the written result: the task did finish, and the
+ * first final result wins, as when two copies of a delivery race. A write that fails, or does not answer within
  * {@link PRE_WRITE_WAIT_MS}, is left to the settle, whose outbox writes it as before (a result
  * shard keeps the first final write of an id, so a late duplicate changes nothing and is not
  * announced twice).
@@ -34,6 +38,15 @@ import type { App } from "../app/app.js";
 import { groupBy } from "../runtime/group-by.js";
 import { resultShard, shardOf } from "../runtime/stubs.js";
 import type { EdgeryEnv } from "../runtime/env.js";
+import { WORKER_LEASE_MS } from "../protocol/index.js";
+
+/**
+ * How long after the QueueDO last confirmed a lease a result may still be written ahead. A begin
+ * or heartbeat that answers leaves the lease's deadline at least two thirds of WORKER_LEASE_MS
+ * after it was sent (a heartbeat renews once less than that is left: durable-objects/
+ * queue-leases.ts), so half of it leaves the settle that follows the write seconds to arrive.
+ */
+export const WRITE_AHEAD_HORIZON_MS = WORKER_LEASE_MS / 2;
 
 /**
  * How long the settle waits for a shard's write before it goes on without it (the tasks are no
@@ -52,9 +65,10 @@ export interface Finished {
 
 /**
  * Writes the results that may be written ahead (one call per result shard, at once) and returns
- * the settle items, `stored` set on those whose shard's write went through.
+ * the settle items, `stored` set on those whose shard's write went through. `confirmedAt`: when
+ * the consumer sent the last begin or heartbeat its QueueDO answered (epoch ms).
  */
-export async function preWrite(env: EdgeryEnv, app: App, finished: Finished[]): Promise<SettleItem[]> {
+export async function preWrite(env: EdgeryEnv, app: App, finished: Finished[], confirmedAt: number): Promise<SettleItem[]> {
   const todo = finished.flatMap((f, i) => {
     const write = writeAhead(app, f);
     return write ? [{ i, write }] : [];
@@ -65,13 +79,19 @@ export async function preWrite(env: EdgeryEnv, app: App, finished: Finished[]): 
     [...groupBy(todo, (t) => shardOf(env, t.write.id))].map(async ([shard, list]) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        const write = resultShard(env, shard).write(list.map((t) => t.write));
-        const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), PRE_WRITE_WAIT_MS)));
-        if ((await Promise.race([write, late])) === "late") {
+        const write = resultShard(env, shard).write(
+          list.map((t) => t.write),
+          confirmedAt + WRITE_AHEAD_HORIZON_MS,
+        );
+        const slow = new Promise<"slow">((resolve) => (timer = setTimeout(() => resolve("slow"), PRE_WRITE_WAIT_MS)));
+        const answer = await Promise.race([write, slow]);
+        if (answer === "slow") {
           write.catch(() => undefined);
           console.error(`edgery: a result shard did not answer within ${PRE_WRITE_WAIT_MS} ms; the settle writes its results`);
           return;
         }
+        // Past the horizon the shard wrote nothing: the settle decides, as without a write ahead.
+        if (answer.late) return;
         for (const t of list) stored.add(t.i);
       } catch (err) {
         console.error("edgery: writing results ahead of the settle failed; the settle writes them", err);

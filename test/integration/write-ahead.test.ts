@@ -15,7 +15,7 @@ import { getApp } from "../../src/runtime/app-registry";
 import { directDispatchLimit } from "../../src/runtime/direct-dispatch";
 import type { EdgeryEnv } from "../../src/runtime/env";
 import { runSettingsOf } from "../../src/app/task-settings";
-import { preWrite } from "../../src/worker/pre-write";
+import { preWrite, WRITE_AHEAD_HORIZON_MS } from "../../src/worker/pre-write";
 import { beginItem, deliveryOf, planned, queue, result, row, rows, sql, success, taskMessage, uid, until } from "./helpers";
 
 /** Turns direct dispatch on for a queue's object, handing deliveries to the Worker's own EdgeryDelivery. */
@@ -156,18 +156,36 @@ describe("settle with `stored`", () => {
     await queue(q).begin([beginItem(lease, m.id)]);
     // Every result shard refuses: the write ahead fails.
     const down = { ...env, RESULT_DO: { idFromName: (n: string) => n, get: () => ({ write: () => Promise.reject(new Error("shard down (test)")) }) } } as unknown as EdgeryEnv;
-    const [item] = await preWrite(down, getApp(), [{ item: success(lease, m.id, 8), message: m, settings: runSettingsOf(getApp(), m), leaseLost: false }]);
+    const [item] = await preWrite(down, getApp(), [{ item: success(lease, m.id, 8), message: m, settings: runSettingsOf(getApp(), m), leaseLost: false }], Date.now());
     expect(item!.stored).toBeUndefined();
     expect(await queue(q).settle([item!])).toEqual({ accepted: [m.id], refused: [] });
     expect(await result(m.id, q)).toMatchObject({ state: "SUCCESS", result: 8 });
+  });
+
+  it("past the horizon since the lease was last confirmed, the shard writes nothing and the settle decides", async () => {
+    const q = uid("q-ahead-stalled");
+    const m = taskMessage(q, "demo.add", { args: [5, 5] });
+    await queue(q).enqueue([m]);
+    const lease = (await deliveryOf(q, [m.id])).tasks[0]!.lease;
+    await queue(q).begin([beginItem(lease, m.id)]);
+    // A consumer whose QueueDO last answered it longer ago than the horizon (it stalled).
+    const stalledSince = Date.now() - WRITE_AHEAD_HORIZON_MS - 1000;
+    const [item] = await preWrite(env as EdgeryEnv, getApp(), [{ item: success(lease, m.id, 10), message: m, settings: runSettingsOf(getApp(), m), leaseLost: false }], stalledSince);
+    expect(item!.stored).toBeUndefined();
+    expect(await result(m.id)).toBeNull();
+    await outboxStopped(q, true);
+    expect(await queue(q).settle([item!])).toEqual({ accepted: [m.id], refused: [] });
+    expect(storesOf(await outboxEffects(q), m.id)).toHaveLength(1);
+    await outboxStopped(q, false);
+    expect(await result(m.id, q)).toMatchObject({ state: "SUCCESS", result: 10 });
   });
 
   it("a task aborted for a lost lease is not written ahead", async () => {
     const m = taskMessage(uid("q-ahead-lost"), "demo.add", { args: [1, 1] });
     const item: SettleItem = { ...success("x:1", m.id, 2), outcome: { kind: "failure", state: "REVOKED", error: { type: "TaskRevokedError", message: "terminated" } } };
     const settings = runSettingsOf(getApp(), m);
-    const [lost] = await preWrite(env as EdgeryEnv, getApp(), [{ item: success("x:1", m.id, 2), message: m, settings, leaseLost: true }]);
-    const [revoked] = await preWrite(env as EdgeryEnv, getApp(), [{ item, message: m, settings, leaseLost: false }]);
+    const [lost] = await preWrite(env as EdgeryEnv, getApp(), [{ item: success("x:1", m.id, 2), message: m, settings, leaseLost: true }], Date.now());
+    const [revoked] = await preWrite(env as EdgeryEnv, getApp(), [{ item, message: m, settings, leaseLost: false }], Date.now());
     expect(lost!.stored).toBeUndefined();
     expect(revoked!.stored).toBeUndefined();
     expect(await result(m.id)).toBeNull();
