@@ -547,7 +547,9 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   /**
    * Settles leased tasks, fenced: a stale lease, or one past its hard limit (`lease_end`), is refused
    * (a hard-limited one is failed with TimeLimitExceeded instead). Success and failure delete the
-   * message and count; a retry puts it back (same id, retries + 1) after its countdown.
+   * message and count; a retry puts it back (same id, retries + 1) after its countdown. An item
+   * marked `stored` had its result written by its consumer (src/worker/pre-write.ts): an accepted
+   * settle records everything else as usual but does not write that result again.
    */
   async settle(items: SettleItem[]): Promise<{ accepted: string[]; refused: string[] }> {
     this.requests += 1;
@@ -597,7 +599,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         const outcome = stamped(o, item);
         if (o.kind === "success") completed += 1;
         else if (o.state === "FAILURE") failed += 1;
-        effects.push(...outcomeEffects(m, recordDeadLetter(this.sql, m, outcome), item.resultExpires, extendedResult(m.task)));
+        // A result its consumer wrote already is not written again (its follow-ups still are).
+        effects.push(...outcomeEffects(m, recordDeadLetter(this.sql, m, outcome), item.resultExpires, extendedResult(m.task), item.stored === true));
       }
       this.deleteSeqs(done);
       this.bump("completed", completed);

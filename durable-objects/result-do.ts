@@ -150,12 +150,17 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
    * change to the shard's task counters (`metrics`); while the event feed listens, forwards the
    * changes to it afterwards (not awaited). In local dev only, the fault harness's
    * EDGERY_CHAOS_SLOW_RESULTS_MS makes every write wait that long first (a slow result backend).
+   * `notAfter` (epoch ms): a write that arrives later writes nothing and answers `late` (a
+   * consumer's write ahead of its settle, src/worker/pre-write.ts, valid only while its lease
+   * surely holds; this object's clock is read as the call arrives, so a stalled caller cannot
+   * vouch for itself).
    */
-  async write(writes: ResultWrite[]): Promise<{ written: number }> {
+  async write(writes: ResultWrite[], notAfter?: number): Promise<{ written: number; late?: true }> {
     this.requests += 1;
     const slowMs = chaosHooks(this.env).slowResultsMs;
     if (slowMs > 0) await new Promise((resolve) => setTimeout(resolve, slowMs));
     const now = Date.now();
+    if (notAfter !== undefined && now > notAfter) return { written: 0, late: true };
     const woken: TaskResult[] = [];
     const listening = this.listeningUntil > now;
     const events: TaskEvent[] = [];

@@ -62,7 +62,7 @@ export class EdgeryDelivery extends WorkerEntrypoint<EdgeryEnv> {
    */
   async deliver(body: unknown): Promise<void> {
     // The queue handler calls this once per copy under the fault harness.
-    this.ctx.waitUntil(consumed(this.env, body, 1));
+    this.ctx.waitUntil(consumed(this.env, body, 1, false));
   }
 
   /**
@@ -70,23 +70,25 @@ export class EdgeryDelivery extends WorkerEntrypoint<EdgeryEnv> {
    * for the delivery's life, so the invocation is not cut short by a `waitUntil` limit. A failure
    * of the delivery itself is logged (its leases decide what becomes of its tasks, as on the Queue
    * path); the call rejects only when the hand-off failed. Under the fault harness the delivery is
-   * processed twice at once, as a Queue message would be. @throws TypeError for a body of another shape.
+   * processed twice at once, as a Queue message would be. The queue of a direct hand-off is nearly
+   * idle, so its results are written ahead of the settle (src/worker/pre-write.ts).
+   * @throws TypeError for a body of another shape.
    */
   async run(body: unknown): Promise<void> {
-    await consumed(this.env, body, chaosCopies(this.env));
+    await consumed(this.env, body, chaosCopies(this.env), true);
   }
 }
 
 /**
  * A delivery handed to EdgeryDelivery, consumed `copies` times at once (a module function: an
- * entrypoint's methods are all callable by RPC). Never rejects once started.
+ * entrypoint's methods are all callable by RPC); `writeAhead` as in ConsumeOptions. Never rejects once started.
  * @throws TypeError for a body of another shape.
  */
-function consumed(env: EdgeryEnv, body: unknown, copies: number): Promise<void> {
+function consumed(env: EdgeryEnv, body: unknown, copies: number, writeAhead: boolean): Promise<void> {
   if (!isDeliveryBody(body)) throw new TypeError("edgery: not a delivery body");
   const app = getApp();
   app.enableOptional(optionalPolicy.get(app)?.(env) ?? false);
-  const runs = Array.from({ length: copies }, () => consume(env, app, body).catch((err) => console.error("edgery: delivery failed", err)));
+  const runs = Array.from({ length: copies }, () => consume(env, app, body, { writeAhead }).catch((err) => console.error("edgery: delivery failed", err)));
   return Promise.all(runs).then(() => undefined);
 }
 

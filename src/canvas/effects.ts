@@ -82,18 +82,30 @@ function finalWrite(msg: TaskMessage, outcome: Outcome, resultExpires: number, e
     : { ...common, state: outcome.state, result: null, error: outcome.error };
 }
 
-/** Effects of a message that ended, by success or by failure/revocation. */
-export function outcomeEffects(msg: TaskMessage, outcome: Outcome, resultExpires: number, extended = false): Effect[] {
-  const effects: Effect[] = [];
+/**
+ * The write of a finished message's own result, or null when none is stored (`ignore_result`):
+ * what {@link outcomeEffects} stores for it, and what a consumer may write itself before it
+ * settles (src/worker/pre-write.ts).
+ */
+export function ownResultWrite(msg: TaskMessage, outcome: Outcome, resultExpires: number, extended = false): ResultWrite | null {
   // ignore_result: nothing is stored, whatever the outcome (the id reads PENDING), as in Celery.
-  if (!msg.options.ignore_result) {
-    const write = finalWrite(msg, outcome, resultExpires, extended);
-    if (outcome.kind === "success") {
-      const children = [...(msg.chain[0] ? startIds(msg.chain[0]) : []), ...msg.link.flatMap(startIds)];
-      if (children.length > 0) write.children = children;
-    }
-    effects.push({ kind: "store", write });
+  if (msg.options.ignore_result) return null;
+  const write = finalWrite(msg, outcome, resultExpires, extended);
+  if (outcome.kind === "success") {
+    const children = [...(msg.chain[0] ? startIds(msg.chain[0]) : []), ...msg.link.flatMap(startIds)];
+    if (children.length > 0) write.children = children;
   }
+  return write;
+}
+
+/**
+ * Effects of a message that ended, by success or by failure/revocation. `stored`: its own result
+ * is already written (by its consumer, see ownResultWrite), so only the rest is returned.
+ */
+export function outcomeEffects(msg: TaskMessage, outcome: Outcome, resultExpires: number, extended = false, stored = false): Effect[] {
+  const effects: Effect[] = [];
+  const write = stored ? null : ownResultWrite(msg, outcome, resultExpires, extended);
+  if (write) effects.push({ kind: "store", write });
   const base = rootInherit({ parentId: msg.id, rootId: msg.root_id, stamps: msg.stamps });
   if (outcome.kind === "success") {
     if (msg.chain.length > 0) {

@@ -30,6 +30,12 @@ export interface SettleItem extends EndStamp {
   outcome: RunResult;
   worker: string;
   resultExpires: number;
+  /**
+   * The consumer already wrote this task's final result to its result shard (the shard's write
+   * call succeeded; see src/worker/pre-write.ts): an accepted settle then does not write it again.
+   * Only ever set for a success or failure of a task without a hard time limit.
+   */
+  stored?: boolean;
 }
 
 /** A consumer beginning a leased task (`QueueDO.begin`): the lease is renewed to the task's hard limit. */

@@ -2,7 +2,7 @@
  * The consumer: takes one delivery (up to 100 leased tasks of one queue), begins them at their
  * QueueDO (which extends each lease to the task's hard limit and skips revoked ones), runs them
  * concurrently (src/worker/run-delivered.ts), and settles them back in small batches as they
- * finish. While tasks run, a heartbeat proves this worker alive (the QueueDO renews the tasks'
+ * finish (a direct hand-off first writes the results it may itself: src/worker/pre-write.ts). While tasks run, a heartbeat proves this worker alive (the QueueDO renews the tasks'
  * liveness lease, WORKER_LEASE_MS; silence means the worker is lost) and asks which leases it no
  * longer holds (revoked with terminate): those tasks are aborted at their next await.
  */
@@ -15,6 +15,7 @@ import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
 import { leaseMsOf, TaskAbort } from "./execute.js";
 import { runDelivered } from "./run-delivered.js";
+import { preWrite } from "./pre-write.js";
 import { runSettingsOf, type RunSettings } from "../app/task-settings.js";
 
 /** How often a delivery with tasks still running sends its heartbeat (well inside WORKER_LEASE_MS). */
@@ -29,8 +30,19 @@ interface Delivered {
   settings: RunSettings;
 }
 
+/** How a delivery is consumed. */
+export interface ConsumeOptions {
+  /**
+   * Write finished tasks' results to their result shards before settling them
+   * (src/worker/pre-write.ts): for a direct hand-off, whose queue is nearly idle, so that a
+   * waiting client learns the result one call after the task ends. A delivery from the Queue (a
+   * busy queue) leaves its results to the QueueDO's outbox, which batches them across settles.
+   */
+  writeAhead?: boolean;
+}
+
 /** Runs one delivery to the end. */
-export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Promise<void> {
+export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody, options: ConsumeOptions = {}): Promise<void> {
   // The object that leased the tasks (a shard of a sharded queue); older deliveries name none.
   const queue = body.object ? queueObjectStub(env, body.object) : queueStub(env, body.queue);
   // Each body is parsed once and each task's settings read once, for begin, run and settle.
@@ -38,6 +50,8 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
     const message = JSON.parse(w.body) as TaskMessage;
     return { task: { lease: w.lease, deadline: w.deadline, redelivered: w.redelivered, message }, raw: w.body, settings: runSettingsOf(app, message) };
   });
+  // When the QueueDO last confirmed the leases: the send of the begin, then of each heartbeat answered.
+  let confirmedAt = Date.now();
   const begun = await retrying("begin", () => queue.begin(
     delivered.map(({ task, settings }) => ({
       lease: task.lease,
@@ -52,12 +66,29 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody): Pro
   if (tasks.length === 0) return;
 
   const controllers = new Map<string, TaskAbort>();
+  /** Leases a heartbeat found no longer held (their tasks were aborted). */
+  const lost = new Set<string>();
   const running = new Map<string, LeasedTask>();
-  const settler = new Settler((items) => retrying("settle", () => queue.settle(items)));
+  // With writeAhead, each settle batch first writes the results it may (src/worker/pre-write.ts).
+  const byLease = new Map(tasks.map((d) => [d.task.lease, d]));
+  const settler = new Settler(async (items) => {
+    const finished = () =>
+      items.map((item) => {
+        const { task, settings } = byLease.get(item.lease)!;
+        return { item, message: task.message, settings, leaseLost: lost.has(item.lease) };
+      });
+    const ready = options.writeAhead ? await preWrite(env, app, finished(), confirmedAt) : items;
+    return retrying("settle", () => queue.settle(ready));
+  });
   const heartbeat = setInterval(async () => {
     try {
-      const lost = await queue.heartbeat([...running.values()].map((t) => ({ id: t.message.id, lease: t.lease })));
-      for (const lease of lost) controllers.get(lease)?.abort(new TaskRevokedError(REVOKED_MESSAGES.terminated));
+      const sent = Date.now();
+      const gone = await queue.heartbeat([...running.values()].map((t) => ({ id: t.message.id, lease: t.lease })));
+      confirmedAt = sent;
+      for (const lease of gone) {
+        lost.add(lease);
+        controllers.get(lease)?.abort(new TaskRevokedError(REVOKED_MESSAGES.terminated));
+      }
     } catch (err) {
       console.error("edgery: heartbeat failed", err);
     }
