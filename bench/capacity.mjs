@@ -43,6 +43,7 @@
 //      BENCH_LOG_LEVEL (the server's --log-level, warn).
 import { tmpdir } from "node:os";
 import { startDevServer } from "../scripts/dev-server.mjs";
+import { apiClient } from "./http.mjs";
 
 const SINGLE = Number(process.env.SINGLE || 2000);
 const BULK_TASKS = Number(process.env.BULK || 20000);
@@ -87,42 +88,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let BASE = "";
 
 /**
- * Calls whose connection was closed under them and that were sent again (reported as
- * `resent`): the local server sometimes closes a kept-alive connection as it is reused. A resent
- * send may have been taken the first time too: each run counts from the queue's own `completed`.
+ * The API (bench/http.mjs): 503 `overloaded` waited out; a call whose connection the local server
+ * closed as it was reused is sent again, up to 5 times, and counted (`resent` of a run: a resent
+ * send may have been taken the first time too, so each run counts from the queue's own
+ * `completed`). `call` answers the JSON of a call that must succeed.
  */
-let resent = 0;
-
-/** One API call; retries on 503 `overloaded` after Retry-After, and on a closed connection. */
-async function call(method, path, body) {
-  for (let attempt = 0; ; attempt++) {
-    let res;
-    try {
-      res = await fetch(BASE + path, {
-        method,
-        headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (err) {
-      const code = err?.cause?.code;
-      if ((code === "ECONNRESET" || code === "UND_ERR_SOCKET") && attempt < 5) {
-        resent += 1;
-        log(`${method} ${path}: connection closed (${code}); sent again`);
-        await sleep(1000);
-        continue;
-      }
-      throw err;
-    }
-    const text = await res.text();
-    const json = text ? JSON.parse(text) : undefined;
-    if (res.status === 503 && json?.error?.code === "overloaded" && attempt < 100) {
-      await sleep((Number(res.headers.get("retry-after")) || 1) * 1000);
-      continue;
-    }
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-    return json;
-  }
-}
+const api = apiClient({ base: () => BASE, token: TOKEN, resendOnReset: 5, onResend: log });
+const call = api.json;
 
 /** Every object's request count (not counted itself), by "Class object". */
 async function counts(queue) {
@@ -249,7 +221,7 @@ async function measure(shards, mode, n, rate) {
   const queue = `cap-${shards}`;
   // Before the counts' start: this read of every shard is not part of the run.
   const completedBefore = (await call("GET", `/v1/queues/${queue}`)).completed;
-  const resentBefore = resent;
+  const resentBefore = api.resent;
   const watch = watchCounts(queue, await settledCounts(queue));
   const t0 = performance.now();
   // While a paced run sends, the queue's backlog is read every second (each read costs every
@@ -303,7 +275,7 @@ async function measure(shards, mode, n, rate) {
     // Objects seen restarted (evicted) during the run: 0 for a clean measurement.
     restarts,
     // Calls sent again after a closed connection (see call): 0 for a clean measurement.
-    resent: resent - resentBefore,
+    resent: api.resent - resentBefore,
   };
 }
 

@@ -17,6 +17,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { apiClient } from "./http.mjs";
 
 // Node 22 has a WebSocket of its own; on older Node, `ws` (installed with wrangler/miniflare).
 const WebSocketImpl = globalThis.WebSocket ?? (await import("ws")).default;
@@ -33,13 +34,8 @@ const OUT = process.env.OUT || tmpdir();
 const ISOLATES = (process.env.ISOLATES || "core:user:edgery,queues:queue").split(",");
 /** The methods a sample is charged to: the outermost of these on its stack. */
 const ENTRIES = new Set(["applyCanvases", "enqueue", "dispatch", "begin", "settle", "heartbeat", "write", "flushOnce", "consume", "deliver", "queue", "fetch", "stats", "alarm", "report", "scheduleAlarm"]);
-const headers = { authorization: `Bearer ${process.env.BENCH_TOKEN || "dev-token"}`, "content-type": "application/json" };
-
-async function call(method, path, body) {
-  const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
+/** A call that must succeed: its JSON (bench/http.mjs; 503 `overloaded` is waited out). */
+const call = apiClient({ base: () => BASE, token: process.env.BENCH_TOKEN || "dev-token" }).json;
 
 /** N demo.noop through the bulk route, 4 requests in flight, until the queue counts them completed. */
 async function throughput(n) {

@@ -14,6 +14,7 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { devServerKind, startDevServer } from "../scripts/dev-server.mjs";
+import { apiClient } from "./http.mjs";
 
 const N = Number(process.env.N || 10000);
 const K = Number(process.env.K || 1000);
@@ -32,25 +33,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let BASE = "";
 
-/** One API call; retries on 503 `overloaded` after Retry-After (back-pressure is part of the contract). */
-async function call(method, path, body) {
-  for (let attempt = 0; ; attempt++) {
-    const res = await fetch(BASE + path, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let json;
-    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
-    if (res.status === 503 && json?.error?.code === "overloaded" && attempt < 100) {
-      const after = Number(res.headers.get("retry-after")) || 1;
-      await sleep(after * 1000);
-      continue;
-    }
-    return { status: res.status, json, text };
-  }
-}
+/** One API call: `{ status, json, text }`, after waiting out 503 `overloaded` (bench/http.mjs). */
+const { call } = apiClient({ base: () => BASE, token: TOKEN });
 
 function must(res, status, what) {
   if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${res.text.slice(0, 300)}`);
