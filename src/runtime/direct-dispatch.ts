@@ -10,6 +10,7 @@
  */
 import type { DeliveryBody } from "../protocol/message.js";
 import type { EdgeryEnv } from "./env.js";
+import { IntSetting } from "./int-setting.js";
 
 /**
  * Default of `EDGERY_DIRECT_DISPATCH`: a dispatch goes direct while the queue (this shard of it)
@@ -35,16 +36,20 @@ export function deliveryTarget(ctx: ExecutionContext | DurableObjectState, env: 
   return exported ?? (env.SELF as unknown as DeliveryTarget | undefined);
 }
 
+/** EDGERY_DIRECT_DISPATCH: any whole number (a limit past the queue's window always goes direct). */
+const DIRECT_SETTING = new IntSetting("EDGERY_DIRECT_DISPATCH", 0, Number.MAX_SAFE_INTEGER, DEFAULT_DIRECT_DISPATCH_LIMIT);
+
 /**
  * The most tasks a queue (shard) may have leased for a dispatch to go direct: the Worker's
- * `EDGERY_DIRECT_DISPATCH` (an integer; 0 turns direct dispatch off), default
- * {@link DEFAULT_DIRECT_DISPATCH_LIMIT}. A value that is not a non-negative integer is the default.
+ * `EDGERY_DIRECT_DISPATCH` (a whole number; 0 turns direct dispatch off), default
+ * {@link DEFAULT_DIRECT_DISPATCH_LIMIT}. Any other value is logged once and the default used, as
+ * with the other whole-number settings (src/runtime/int-setting.ts).
  */
 export function directDispatchLimit(env: Pick<EdgeryEnv, "EDGERY_DIRECT_DISPATCH">): number {
-  const raw = env.EDGERY_DIRECT_DISPATCH;
-  if (raw === undefined || raw.trim() === "") return DEFAULT_DIRECT_DISPATCH_LIMIT;
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 0 ? n : DEFAULT_DIRECT_DISPATCH_LIMIT;
+  return DIRECT_SETTING.read(env.EDGERY_DIRECT_DISPATCH, (message) => {
+    console.error(`${message}; using ${DEFAULT_DIRECT_DISPATCH_LIMIT}`);
+    return DEFAULT_DIRECT_DISPATCH_LIMIT;
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
- * Deploy settings that hold a whole number (`[vars]` such as EDGERY_RESULT_SHARDS and
- * EDGERY_DISPATCH_GATHER_MS): the one parser, and a cache of the last value read, since the
- * settings are read on hot paths.
+ * Deploy settings that hold a whole number (`[vars]` EDGERY_RESULT_SHARDS,
+ * EDGERY_DISPATCH_GATHER_MS and EDGERY_DIRECT_DISPATCH): the one parser, and a cache of the last
+ * value read, since the settings are read on hot paths.
  */
 
 /** A whole-number setting: blank or unset is its default; anything but digits in range is invalid. */

@@ -8,7 +8,7 @@ describe("directDispatchLimit", () => {
     expect(directDispatchLimit({ EDGERY_DIRECT_DISPATCH: " " })).toBe(DEFAULT_DIRECT_DISPATCH_LIMIT);
     expect(directDispatchLimit({ EDGERY_DIRECT_DISPATCH: "0" })).toBe(0);
     expect(directDispatchLimit({ EDGERY_DIRECT_DISPATCH: "32" })).toBe(32);
-    for (const bad of ["-1", "1.5", "many", "NaN"]) expect(directDispatchLimit({ EDGERY_DIRECT_DISPATCH: bad })).toBe(DEFAULT_DIRECT_DISPATCH_LIMIT);
+    for (const bad of ["-1", "1.5", "many", "NaN", "1e3", "0x10"]) expect(directDispatchLimit({ EDGERY_DIRECT_DISPATCH: bad })).toBe(DEFAULT_DIRECT_DISPATCH_LIMIT);
   });
 });
 
