@@ -88,7 +88,7 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
     let effects: Effect[] | null = null;
     let pending = false;
     this.ctx.storage.transactionSync(() => {
-      const spec = this.sql.exec<{ init: string; fired: number }>("SELECT init, fired FROM spec").toArray()[0];
+      const spec = this.sql.exec<{ init: string; fired: number; pending: number }>("SELECT init, fired, effects IS NOT NULL AS pending FROM spec").toArray()[0];
       if (!spec) throw new Error("chord reported before it was opened");
       for (const r of reports) {
         this.sql.exec(
@@ -100,7 +100,7 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
         );
       }
       if (spec.fired) {
-        pending = this.sql.exec<{ effects: string | null }>("SELECT effects FROM spec").one().effects !== null;
+        pending = spec.pending === 1;
         return;
       }
       const init = JSON.parse(spec.init) as ChordInit;
