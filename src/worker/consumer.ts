@@ -2,9 +2,10 @@
  * The consumer: takes one delivery (up to 100 leased tasks of one queue), begins them at their
  * QueueDO (which extends each lease to the task's hard limit and skips revoked ones), runs them
  * concurrently (src/worker/run-delivered.ts), and settles them back in small batches as they
- * finish (a direct hand-off first writes the results it may itself: src/worker/pre-write.ts). While tasks run, a heartbeat proves this worker alive (the QueueDO renews the tasks'
- * liveness lease, WORKER_LEASE_MS; silence means the worker is lost) and asks which leases it no
- * longer holds (revoked with terminate): those tasks are aborted at their next await.
+ * finish (a direct hand-off first writes the results it may itself: src/worker/pre-write.ts).
+ * While tasks run, a heartbeat proves this worker alive (the QueueDO renews the tasks' liveness
+ * lease, WORKER_LEASE_MS; silence means the worker is lost) and asks which leases it no longer
+ * holds (revoked with terminate): those tasks are aborted at their next await.
  */
 import { TaskRevokedError } from "../protocol/index.js";
 import type { DeliveryBody, LeasedTask, TaskMessage } from "../protocol/message.js";

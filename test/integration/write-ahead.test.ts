@@ -63,6 +63,14 @@ async function runDirect(q: string, ms: TaskMessage[]): Promise<void> {
   await until(async () => ((await rows(q)).some((r) => ms.some((m) => m.id === r.id)) ? undefined : true));
 }
 
+/** Enqueues a message, takes its delivery and begins it, as a consumer would: its lease. */
+async function begun(q: string, m: TaskMessage): Promise<string> {
+  await queue(q).enqueue([m]);
+  const lease = (await deliveryOf(q, [m.id])).tasks[0]!.lease;
+  await queue(q).begin([beginItem(lease, m.id)]);
+  return lease;
+}
+
 describe("results written ahead of the settle (direct hand-off)", () => {
   it("the result is in its shard without the outbox, which holds no second write of it", async () => {
     const q = uid("q-ahead");
@@ -151,9 +159,7 @@ describe("settle with `stored`", () => {
   it("a write ahead that failed leaves `stored` unset, and the settle's outbox writes the result", async () => {
     const q = uid("q-ahead-down");
     const m = taskMessage(q, "demo.add", { args: [4, 4] });
-    await queue(q).enqueue([m]);
-    const lease = (await deliveryOf(q, [m.id])).tasks[0]!.lease;
-    await queue(q).begin([beginItem(lease, m.id)]);
+    const lease = await begun(q, m);
     // Every result shard refuses: the write ahead fails.
     const down = { ...env, RESULT_DO: { idFromName: (n: string) => n, get: () => ({ write: () => Promise.reject(new Error("shard down (test)")) }) } } as unknown as EdgeryEnv;
     const [item] = await preWrite(down, getApp(), [{ item: success(lease, m.id, 8), message: m, settings: runSettingsOf(getApp(), m), leaseLost: false }], Date.now());
@@ -165,9 +171,7 @@ describe("settle with `stored`", () => {
   it("past the horizon since the lease was last confirmed, the shard writes nothing and the settle decides", async () => {
     const q = uid("q-ahead-stalled");
     const m = taskMessage(q, "demo.add", { args: [5, 5] });
-    await queue(q).enqueue([m]);
-    const lease = (await deliveryOf(q, [m.id])).tasks[0]!.lease;
-    await queue(q).begin([beginItem(lease, m.id)]);
+    const lease = await begun(q, m);
     // A consumer whose QueueDO last answered it longer ago than the horizon (it stalled).
     const stalledSince = Date.now() - WRITE_AHEAD_HORIZON_MS - 1000;
     const [item] = await preWrite(env as EdgeryEnv, getApp(), [{ item: success(lease, m.id, 10), message: m, settings: runSettingsOf(getApp(), m), leaseLost: false }], stalledSince);
@@ -194,9 +198,7 @@ describe("settle with `stored`", () => {
   it("an accepted settle with `stored` records everything but the result write", async () => {
     const q = uid("q-stored");
     const m = taskMessage(q, "demo.add", { args: [1, 2] });
-    await queue(q).enqueue([m]);
-    const lease = (await deliveryOf(q, [m.id])).tasks[0]!.lease;
-    await queue(q).begin([beginItem(lease, m.id)]);
+    const lease = await begun(q, m);
     await outboxStopped(q, true);
     expect(await queue(q).settle([{ ...success(lease, m.id, 3), stored: true }])).toEqual({ accepted: [m.id], refused: [] });
     expect(storesOf(await outboxEffects(q), m.id)).toEqual([]);
