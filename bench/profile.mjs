@@ -9,6 +9,9 @@
 //        --port 8787 --inspector-port 9230 --no-watch --persist-to /dev/shm/edgery-profile
 //   BENCH_BASE_URL=http://127.0.0.1:8787 INSPECTOR_PORT=9230 node bench/profile.mjs
 //
+// WORKLOAD=latency profiles N sequential one-request round trips (`POST /v1/tasks/demo.noop?wait=10`)
+// instead, and prints workerd's CPU time per round trip.
+//
 // Env: N (10000), WARM (2000), INTERVAL_US (sampling interval, 500), OUT (output directory,
 // $TMPDIR), ISOLATES (comma-separated inspector targets, "core:user:edgery,queues:queue"; the
 // second is Miniflare's Queue broker), WORKERD_PID (also print workerd's CPU time per task, all
@@ -33,7 +36,7 @@ const WARM = Number(process.env.WARM ?? 2000);
 const OUT = process.env.OUT || tmpdir();
 const ISOLATES = (process.env.ISOLATES || "core:user:edgery,queues:queue").split(",");
 /** The methods a sample is charged to: the outermost of these on its stack. */
-const ENTRIES = new Set(["applyCanvases", "enqueue", "dispatch", "begin", "settle", "heartbeat", "write", "flushOnce", "consume", "deliver", "queue", "fetch", "stats", "alarm", "report", "scheduleAlarm"]);
+const ENTRIES = new Set(["applyCanvases", "readResult", "lookup", "wait", "run", "enqueue", "dispatch", "begin", "settle", "heartbeat", "write", "flushOnce", "consume", "deliver", "queue", "fetch", "stats", "alarm", "report", "scheduleAlarm"]);
 /** A call that must succeed: its JSON (bench/http.mjs; 503 `overloaded` is waited out). */
 const call = apiClient({ base: () => BASE, token: process.env.BENCH_TOKEN || "dev-token" }).json;
 
@@ -55,6 +58,20 @@ async function throughput(n) {
   while ((await completed()) - base < n) await new Promise((r) => setTimeout(r, 20));
   return Math.round((n / (performance.now() - t0)) * 1000);
 }
+
+/** N sequential one-request round trips (POST ?wait=10, fetch): round trips per second. */
+async function roundTrips(n) {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const r = await call("POST", "/v1/tasks/demo.noop?wait=10", {});
+    if (r.result?.state !== "SUCCESS") throw new Error(`round trip: ${JSON.stringify(r).slice(0, 200)}`);
+  }
+  return Math.round((n / (performance.now() - t0)) * 1000);
+}
+
+const LATENCY = process.env.WORKLOAD === "latency";
+const workload = LATENCY ? roundTrips : throughput;
+const unit = LATENCY ? "round trips" : "tasks";
 
 /** One DevTools session per isolate. */
 async function session(target) {
@@ -111,7 +128,7 @@ for (const name of ISOLATES) {
   if (target) sessions.push(await session(target));
   else console.error(`profile: no inspector target ${name} (have: ${targets.map((t) => t.title).join(", ")})`);
 }
-if (WARM > 0) console.error(`warm-up: ${WARM} tasks at ${await throughput(WARM)}/s`);
+if (WARM > 0) console.error(`warm-up: ${WARM} ${unit} at ${await workload(WARM)}/s`);
 for (const s of sessions) {
   await s.send("Profiler.enable");
   await s.send("Profiler.setSamplingInterval", { interval: Number(process.env.INTERVAL_US || 500) });
@@ -119,9 +136,9 @@ for (const s of sessions) {
 }
 const pid = process.env.WORKERD_PID;
 const cpu0 = pid ? workerdCpuMs(pid) : 0;
-const perS = await throughput(N);
+const perS = await workload(N);
 const cpuUsPerTask = pid ? Math.round(((workerdCpuMs(pid) - cpu0) * 1000) / N) : null;
-console.log(`throughput: ${N} tasks at ${perS}/s (profiler on)${cpuUsPerTask === null ? "" : `; workerd CPU ${cpuUsPerTask} µs per task`}`);
+console.log(`${LATENCY ? "latency" : "throughput"}: ${N} ${unit} at ${perS}/s (profiler on)${cpuUsPerTask === null ? "" : `; workerd CPU ${cpuUsPerTask} µs per ${LATENCY ? "round trip" : "task"}`}`);
 for (const s of sessions) {
   const { profile } = await s.send("Profiler.stop");
   const file = join(OUT, `edgery-${s.name.replace(/[^a-z0-9-]+/gi, "_")}-${Date.now()}.cpuprofile`);
