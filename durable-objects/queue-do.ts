@@ -46,7 +46,7 @@ import { planEnvOf } from "../src/app/plan-env.js";
 import { findApp, getApp } from "../src/runtime/app-registry.js";
 import { runSettingsOf } from "../src/app/task-settings.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
-import { applyQueueSchema, type MessageRow } from "./queue-schema.js";
+import { applyQueueSchema, SEQ_SPAN_SQL, type MessageRow } from "./queue-schema.js";
 import { begunLease, expiredLease, renewLeases } from "./queue-leases.js";
 import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter } from "./dead-letter-store.js";
 import { QueueOutbox } from "./queue-outbox.js";
@@ -195,7 +195,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     await this.register(first.queue);
     // Back-pressure, in O(1): seq grows with every message and messages leave about in order,
     // so the span of seq bounds how many the queue holds.
-    const span = this.sql.exec<{ n: number | null }>("SELECT MAX(seq) - MIN(seq) + 1 AS n FROM messages").one().n ?? 0;
+    const span = this.sql.exec<{ n: number | null }>(SEQ_SPAN_SQL).one().n ?? 0;
     if (span + messages.length > this.maxWaiting) {
       const exact = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n;
       if (exact + messages.length > this.maxWaiting) {

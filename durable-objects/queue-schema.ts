@@ -59,6 +59,14 @@ CREATE TABLE IF NOT EXISTS meta (
 `;
 
 /**
+ * The span of `seq` over the rows (last minus first plus one; NULL when empty), which bounds how
+ * many messages the queue holds: enqueue's back-pressure check. Two scalar subqueries, each a
+ * single MIN or MAX that SQLite answers from one end of the rowid B-tree; `MAX(seq) - MIN(seq)`
+ * in one SELECT is not optimized that way and scanned every row on every enqueue.
+ */
+export const SEQ_SPAN_SQL = "SELECT (SELECT MAX(seq) FROM messages) - (SELECT MIN(seq) FROM messages) + 1 AS n";
+
+/**
  * Columns added after the first version, for a table that exists without them: each with the
  * backfill that gives existing rows the meaning they had before.
  */

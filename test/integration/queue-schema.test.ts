@@ -4,7 +4,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { QUEUE_SCHEMA } from "../../durable-objects/queue-schema";
+import { QUEUE_SCHEMA, SEQ_SPAN_SQL } from "../../durable-objects/queue-schema";
 import { queue, taskMessage, uid } from "./helpers";
 
 const indexes = (state: DurableObjectState) =>
@@ -30,5 +30,23 @@ describe("QueueDO schema", () => {
     expect(names.before).toContain("messages_ready");
     expect(names.after).toEqual(["messages_delayed", "messages_expiring", "messages_leased", "messages_waiting"]);
     expect(await stub.stats(q)).toMatchObject({ waiting: 1, delayed: 1, leased: 0, paused: true });
+  });
+
+  it("enqueue's back-pressure span reads the two ends of the rowid B-tree, not every row, and counts the rows held", async () => {
+    const q = uid("q-span");
+    const stub = queue(q);
+    await stub.configure(q, { paused: true });
+    await stub.enqueue(Array.from({ length: 5 }, () => taskMessage(q, "demo.noop")));
+    const got = await runInDurableObject(stub, (_instance, state) => ({
+      plan: state.storage.sql
+        .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${SEQ_SPAN_SQL}`)
+        .toArray()
+        .map((r) => r.detail),
+      span: state.storage.sql.exec<{ n: number }>(SEQ_SPAN_SQL).one().n,
+    }));
+    // One SEARCH per end; a SCAN of messages (as `MAX(seq) - MIN(seq)` in one SELECT does) reads all rows.
+    expect(got.plan.filter((d) => d.startsWith("SEARCH messages"))).toHaveLength(2);
+    expect(got.plan.some((d) => d.startsWith("SCAN messages"))).toBe(false);
+    expect(got.span).toBe(5);
   });
 });
