@@ -7,7 +7,7 @@ import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, MAX_COUNTDOWN_S, MAX_ETA_EPOCH_MS, 
 import { PRIMITIVE_TASKS, type Canvas, type TaskNode, type TaskOptions } from "./signature.js";
 import { WireError } from "./wire-error.js";
 import { isRateLimit } from "./rate-limit.js";
-import { isAcceptedOption } from "./option-names.js";
+import { EDGERY_OPTION_NAMES, isAcceptedOption } from "./option-names.js";
 
 /** A number of seconds: finite, at most MAX_OPTION_SECONDS (a larger one would overflow a date). */
 const seconds = z.number().max(MAX_OPTION_SECONDS, `must be at most ${MAX_OPTION_SECONDS} seconds`);
@@ -132,9 +132,25 @@ function emptyOptions(value: unknown): boolean {
   return true;
 }
 
+/** The options edgery reads, as a set: each is refused as a signature's own key (see misplacedOption). */
+const OPTION_KEYS: ReadonlySet<string> = new Set(EDGERY_OPTION_NAMES);
+
+/**
+ * The first key of a signature that is one of edgery's option names (`queue`, `countdown`, ...)
+ * written beside `task` instead of under `options`, or undefined. Celery's signature dict has no
+ * such key (its own are task, args, kwargs, options, subtask_type, immutable, chord_size), so one
+ * there is a mistake that would otherwise be ignored: the task sent to the default queue, at once.
+ */
+function misplacedOption(value: Record<string, unknown>): string | undefined {
+  for (const key of Object.keys(value)) if (OPTION_KEYS.has(key)) return key;
+  return undefined;
+}
+
 function parseNode(value: unknown, path: string, depth: number, state: ParseState): Canvas {
   if (depth > MAX_CANVAS_DEPTH) fail(path, `canvas nested deeper than ${MAX_CANVAS_DEPTH} levels`);
   if (typeof value !== "object" || value === null || Array.isArray(value)) fail(path, "must be a signature object");
+  const misplaced = misplacedOption(value as Record<string, unknown>);
+  if (misplaced !== undefined) fail(join(path, misplaced), `'${misplaced}' is an option: send it under "options" (${join(join(path, "options"), misplaced)})`);
   const raw = plainBase(value as Record<string, unknown>) ?? check(baseSchema, value, path);
   const options = emptyOptions(raw.options) ? {} : parseOptions(raw.options ?? {}, join(path, "options"), depth, state);
   const args = raw.args ?? [];

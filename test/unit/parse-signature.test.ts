@@ -25,6 +25,18 @@ describe("tasks", () => {
     expect(node).toStrictEqual({ kind: "task", name: "demo.add", args: [2, 2], kwargs: { z: 1 }, options: { queue: "math" }, immutable: true });
   });
 
+  it("an option written beside `task` instead of under `options` fails at its own key, not silently ignored", () => {
+    const e = expectInvalid({ task: "demo.add", args: [1], queue: "emails" }, "queue");
+    expect(e.message).toContain('under "options"');
+    expect(e.message).toContain("options.queue");
+    // Every option edgery reads, at any depth of a canvas, with the given prefix.
+    for (const name of EDGERY_OPTION_NAMES) expectInvalid({ task: "demo.add", [name]: 1 }, name);
+    expectInvalid({ task: "celery.chain", kwargs: { tasks: [t("a"), { ...t("b"), countdown: 5 }] } }, "kwargs.tasks.1.countdown");
+    expectInvalid({ task: "demo.add", priority: 9 }, "signature.priority", "signature");
+    // Celery's own top-level keys stay accepted (chord_size is Celery 5's; unknown others are ignored).
+    expect(parseSignature({ ...t("demo.add"), chord_size: 3, retries: 2 }).kind).toBe("task");
+  });
+
   it("null args/kwargs/options/immutable mean 'not set'", () => {
     expect(parseSignature({ task: "x", args: null, kwargs: null, options: null, immutable: null })).toStrictEqual({
       kind: "task",
