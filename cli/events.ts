@@ -1,6 +1,7 @@
 /**
  * `events`: the live task-event feed, filtered, one line per event, until Ctrl-C, `--limit`
- * events or `--timeout` seconds.
+ * events or `--timeout` seconds. A feed that drops once it was open is opened again (the client's
+ * `reconnect`, said on stderr); a server that cannot be reached at the start still fails at once.
  */
 import type { TaskEvent } from "../client/index.js";
 import { numberOption } from "./command-line.js";
@@ -29,6 +30,7 @@ export const events: Command = {
     io.signal.addEventListener("abort", onInterrupt);
     const timer = timeout === undefined ? undefined : setTimeout(() => stop.abort(), timeout * 1000);
     let seen = 0;
+    let opened = false;
     try {
       const feed = ctx.client.events({
         ...(values.task ? { task: values.task } : {}),
@@ -36,7 +38,16 @@ export const events: Command = {
         ...(values.event ? { event: values.event } : {}),
         ...(values.id ? { id: values.id } : {}),
         signal: stop.signal,
-        onOpen: () => io.err.write("listening for events (Ctrl-C to stop)\n"),
+        reconnect: true,
+        onOpen: () => {
+          opened = true;
+          io.err.write("listening for events (Ctrl-C to stop)\n");
+        },
+        onReconnect: (_attempt, delayMs, cause) => {
+          // Never open: the server is not there (or refuses); fail as every other command does.
+          if (!opened) throw cause;
+          io.err.write(`event feed ${cause === null ? "ended" : "lost"}; opening it again in ${delayMs / 1000} s (events meanwhile are not replayed)\n`);
+        },
       });
       for await (const e of feed) {
         io.out(ctx.json ? `${JSON.stringify(e)}\n` : `${eventLine(e, new Date())}\n`);

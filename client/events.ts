@@ -5,6 +5,7 @@
 import type { TaskResult } from "../src/protocol/shared.js";
 import type { Requester } from "./requester.js";
 import { SseParser } from "./sse.js";
+import { EdgeryHttpError } from "./errors.js";
 
 /** One task event: Celery's name for it (`task-started`, `task-succeeded`, ...) and the result as it stands after it. */
 export interface TaskEvent {
@@ -28,9 +29,23 @@ export interface EventFilter {
 export interface EventsOptions extends EventFilter {
   /** Aborting it closes the stream; the iteration then ends without an error. */
   signal?: AbortSignal;
-  /** Called once the feed has answered: events from then on are seen. */
+  /** Called once the feed has answered (again after each reconnect): events from then on are seen. */
   onOpen?: () => void;
+  /**
+   * Open the feed again when its stream ends or breaks, or the server cannot be reached or
+   * answers 5xx, as a browser's EventSource does: after 0.5 s, doubling to 30 s while it keeps
+   * failing, back to 0.5 s once a stream opened. The feed is live only: events sent while
+   * disconnected are not replayed. An answer that retrying cannot fix (4xx: no token, a token
+   * without the `read` scope) still throws. Default false: the iteration ends with the stream.
+   */
+  reconnect?: boolean;
+  /** Called before each reconnect, with the attempt (1, 2, ...), the wait in ms and why (`null`: the stream ended). */
+  onReconnect?: (attempt: number, delayMs: number, cause: unknown) => void;
 }
+
+/** The first wait before a reconnect, and the longest (see EventsOptions.reconnect). */
+export const RECONNECT_MIN_MS = 500;
+export const RECONNECT_MAX_MS = 30_000;
 
 const list = (v: string | readonly string[] | undefined): readonly string[] | undefined => (v === undefined ? undefined : typeof v === "string" ? [v] : v);
 
@@ -66,22 +81,63 @@ export function taskEventOf(event: string, data: string): TaskEvent | null {
 }
 
 /**
- * Reads the event feed until the stream ends or `signal` aborts; stopping the loop early
- * (`break`) closes the stream too.
- * @throws EdgeryHttpError when the feed answers an error (no token, no EVENTS_DO binding, ...).
+ * Reads the event feed until the stream ends or `signal` aborts (with `reconnect`, until
+ * `signal` aborts); stopping the loop early (`break`) closes the stream too.
+ * @throws EdgeryHttpError when the feed answers an error (no token, no EVENTS_DO binding, ...);
+ *   with `reconnect`, only a 4xx.
  */
 export async function* readEvents(requester: Requester, options: EventsOptions = {}): AsyncGenerator<TaskEvent, void, undefined> {
-  if (!requester.stream) throw new TypeError("this requester cannot read streams (it has no stream method)");
-  const { signal, onOpen, ...filter } = options;
+  const stream = requester.stream?.bind(requester);
+  if (!stream) throw new TypeError("this requester cannot read streams (it has no stream method)");
+  const { signal, onOpen, reconnect = false, onReconnect, ...filter } = options;
   const matches = eventMatcher(filter);
+  for (let attempt = 1; ; attempt++) {
+    let cause: unknown = null;
+    let opened = false;
+    try {
+      for await (const e of readOnce(stream, signal, () => ((opened = true), onOpen?.()))) if (matches(e)) yield e;
+    } catch (err) {
+      if (!reconnect || !retriable(err)) throw err;
+      cause = err;
+    }
+    if (!reconnect || signal?.aborted) return;
+    if (opened) attempt = 1;
+    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** (attempt - 1));
+    onReconnect?.(attempt, delay, cause);
+    if (!(await sleep(delay, signal))) return;
+  }
+}
+
+/** Whether a reconnect may fix what ended a stream: anything but an error answer below 500. */
+function retriable(err: unknown): boolean {
+  return !(err instanceof EdgeryHttpError && err.status < 500);
+}
+
+/** Waits `ms`; false when `signal` aborted first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      resolve(ok);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** One stream of the feed, every event in it (filters are the caller's); ends with the stream or `signal`. */
+async function* readOnce(stream: NonNullable<Requester["stream"]>, signal: AbortSignal | undefined, opened: () => void): AsyncGenerator<TaskEvent, void, undefined> {
   let body: ReadableStream<Uint8Array>;
   try {
-    body = await requester.stream({ method: "GET", path: "/v1/events" }, signal);
+    body = await stream({ method: "GET", path: "/v1/events" }, signal);
   } catch (err) {
     if (signal?.aborted) return;
     throw err;
   }
-  onOpen?.();
+  opened();
   const reader = body.getReader();
   const decoder = new TextDecoder();
   const parser = new SseParser();
@@ -97,7 +153,7 @@ export async function* readEvents(requester: Requester, options: EventsOptions =
       if (chunk.done) return;
       for (const frame of parser.push(decoder.decode(chunk.value, { stream: true }))) {
         const e = taskEventOf(frame.event, frame.data);
-        if (e && matches(e)) yield e;
+        if (e) yield e;
       }
     }
   } finally {

@@ -121,6 +121,75 @@ describe("client.events()", () => {
     expect(inits[0]!.signal?.aborted).toBe(true);
   });
 
+  /** A fetch that answers each call with the next of `answers`: a stream of frames (held open or ended), an error status, or a thrown network error. */
+  function answering(answers: Array<{ frames?: string[]; hold?: boolean; status?: number; network?: true }>) {
+    let calls = 0;
+    const fetch: FetchLike = async (_url, init) => {
+      const a = answers[Math.min(calls++, answers.length - 1)]!;
+      if (a.network) throw new TypeError("fetch failed");
+      if (a.status) return new Response(JSON.stringify({ error: { code: a.status >= 500 ? "internal" : "forbidden", message: "no" } }), { status: a.status });
+      const encoder = new TextEncoder();
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const f of a.frames ?? []) controller.enqueue(encoder.encode(f));
+            if (!a.hold) controller.close();
+            init.signal?.addEventListener("abort", () => controller.error(new DOMException("aborted", "AbortError")));
+          },
+        }),
+        { status: 200 },
+      );
+    };
+    return { fetch, calls: () => calls };
+  }
+
+  it("reconnect: a stream that ends, a server that cannot be reached and a 503 are each opened again, with a doubling wait reset by an open stream", async () => {
+    const a = taskResult("a", "SUCCESS", { task: "demo.add" });
+    const b = taskResult("b", "SUCCESS", { task: "demo.add" });
+    const { fetch, calls } = answering([{ frames: [frame("task-succeeded", a)] }, { network: true }, { status: 503 }, { frames: [frame("task-succeeded", b)], hold: true }]);
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const waits: Array<[number, number, string]> = [];
+    let opened = 0;
+    const feed = createClient({ url: "http://e.test", fetch }).events({
+      reconnect: true,
+      signal: controller.signal,
+      onOpen: () => opened++,
+      onReconnect: (attempt, delayMs, cause) => waits.push([attempt, delayMs, cause === null ? "ended" : cause instanceof EdgeryHttpError ? `http ${cause.status}` : "network"]),
+    });
+    for await (const e of feed) {
+      seen.push(e.data.id);
+      if (seen.length === 2) controller.abort();
+    }
+    expect(seen).toEqual(["a", "b"]);
+    expect(calls()).toBe(4);
+    expect(opened).toBe(2);
+    expect(waits).toEqual([
+      [1, 500, "ended"],
+      [2, 1000, "network"],
+      [3, 2000, "http 503"],
+    ]);
+  }, 10_000);
+
+  it("reconnect: a 4xx answer still throws (retrying cannot fix a token), and an abort during the wait ends the iteration", async () => {
+    const forbidden = answering([{ status: 403 }]);
+    await expect(collect(createClient({ url: "http://e.test", fetch: forbidden.fetch }).events({ reconnect: true }))).rejects.toMatchObject({ status: 403 });
+    expect(forbidden.calls()).toBe(1);
+    const ended = answering([{ frames: [] }]);
+    const controller = new AbortController();
+    const out = collect(createClient({ url: "http://e.test", fetch: ended.fetch }).events({ reconnect: true, signal: controller.signal, onReconnect: () => controller.abort() }));
+    await expect(out).resolves.toEqual([]);
+    expect(ended.calls()).toBe(1);
+  });
+
+  it("without reconnect, the iteration ends with the stream and a 5xx throws", async () => {
+    const { fetch, calls } = answering([{ frames: [] }]);
+    await expect(collect(createClient({ url: "http://e.test", fetch }).events())).resolves.toEqual([]);
+    expect(calls()).toBe(1);
+    const down = answering([{ status: 503 }]);
+    await expect(collect(createClient({ url: "http://e.test", fetch: down.fetch }).events())).rejects.toMatchObject({ status: 503 });
+  });
+
   it("an error answer throws EdgeryHttpError", async () => {
     const { fetch } = streamingFetch([], { status: 401 });
     await expect(collect(createClient({ url: "http://e.test", fetch }).events())).rejects.toMatchObject({ status: 401, code: "unauthorized" });
