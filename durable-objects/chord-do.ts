@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS members (
   ok INTEGER NOT NULL,
   value TEXT
 );
+CREATE INDEX IF NOT EXISTS members_failed ON members (idx) WHERE ok = 0;
 CREATE TABLE IF NOT EXISTS carry (
   one INTEGER PRIMARY KEY CHECK (one = 1),
   attempts INTEGER NOT NULL DEFAULT 0,
@@ -43,6 +44,13 @@ CREATE TABLE IF NOT EXISTS r2_args (
   expires_at INTEGER NOT NULL
 );
 `;
+
+/**
+ * The first failed member (lowest index), or no row: one probe of the `members_failed` partial
+ * index, which holds only failed members. Run on every report of an unfired chord, so it must not
+ * read the members that succeeded (a scan of `members` made a chord of n members cost O(n²)).
+ */
+export const FIRST_FAILED_SQL = "SELECT member_id, value FROM members WHERE idx = (SELECT MIN(idx) FROM members WHERE ok = 0)";
 
 /**
  * Stands in the body's arguments for a results list too large for a task message, until
@@ -61,12 +69,18 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
   /** The carry-out running in this instance, if any: one at a time, so effects go out once. */
   private carrying: Promise<void> | null = null;
+  /**
+   * Rows in `members`, counted once when the object starts and kept in step by each report's
+   * inserts (members are never deleted), so a report does not count the whole table again.
+   */
+  private reported = 0;
 
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => {
       this.sql.exec(CHORD_SCHEMA);
+      this.reported = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members").one().n;
     });
   }
 
@@ -87,29 +101,35 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
     this.requests += 1;
     let effects: Effect[] | null = null;
     let pending = false;
-    this.ctx.storage.transactionSync(() => {
+    // The members this report adds, counted into `reported` only once its transaction committed.
+    const added = this.ctx.storage.transactionSync(() => {
       const spec = this.sql.exec<{ init: string; fired: number; pending: number }>("SELECT init, fired, effects IS NOT NULL AS pending FROM spec").toArray()[0];
       if (!spec) throw new Error("chord reported before it was opened");
+      let inserted = 0;
       for (const r of reports) {
-        this.sql.exec(
-          "INSERT OR IGNORE INTO members (idx, member_id, ok, value) VALUES (?, ?, ?, ?)",
-          r.index,
-          r.memberId,
-          r.ok ? 1 : 0,
-          JSON.stringify(r.ok ? (r.value ?? null) : r.error),
-        );
+        // RETURNING yields a row only when the index was new (OR IGNORE skips a repeated one).
+        inserted += this.sql
+          .exec(
+            "INSERT OR IGNORE INTO members (idx, member_id, ok, value) VALUES (?, ?, ?, ?) RETURNING idx",
+            r.index,
+            r.memberId,
+            r.ok ? 1 : 0,
+            JSON.stringify(r.ok ? (r.value ?? null) : r.error),
+          )
+          .toArray().length;
       }
       if (spec.fired) {
         pending = spec.pending === 1;
-        return;
+        return inserted;
       }
       const init = JSON.parse(spec.init) as ChordInit;
-      const failed = this.sql.exec<{ member_id: string; value: string }>("SELECT member_id, value FROM members WHERE ok = 0 ORDER BY idx LIMIT 1").toArray()[0];
-      const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members").one().n;
+      const failed = this.sql.exec<{ member_id: string; value: string }>(FIRST_FAILED_SQL).toArray()[0];
       if (failed) effects = this.failEffects(init, failed.member_id, JSON.parse(failed.value) as TaskErrorInfo);
-      else if (count >= init.size) effects = this.bodyEffects(init);
+      else if (this.reported + inserted >= init.size) effects = this.bodyEffects(init);
       if (effects) this.sql.exec("UPDATE spec SET fired = 1, effects = ? WHERE one = 1", JSON.stringify(effects));
+      return inserted;
     });
+    this.reported += added;
     if (!effects) {
       if (pending) await this.carryOut();
       return { fired: false };

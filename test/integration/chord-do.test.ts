@@ -6,6 +6,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { chordStub } from "../../src/runtime/stubs";
+import { FIRST_FAILED_SQL, type ChordDO } from "../../durable-objects/chord-do";
 import type { TaskMessage } from "../../src/protocol/message";
 import { planned, queue, result, rows, uid } from "./helpers";
 
@@ -154,5 +155,57 @@ describe("ChordDO: header results too large for a task message", () => {
     expect(r?.state).toBe("FAILURE");
     expect(r?.error?.type).toBe("PayloadTooLarge");
     expect(r?.error?.message).toContain("RESULTS_R2");
+  });
+});
+
+describe("ChordDO report cost", () => {
+  it("a report reads the members it adds, not every member so far (no SCAN of members), and still fires on the last", async () => {
+    const n = 200;
+    const { stub, bodyId, bodyQ, members } = await openChord(n);
+    // All but the last two, in a few batches (a batch counts each new index once).
+    for (let i = 0; i < n - 2; i += 50) await stub.report(members.slice(i, Math.min(i + 50, n - 2)).map((m) => ok(m, m.chord!.index)));
+    // The next-to-last report, on the instance, with the rows each of its statements read.
+    const got = await runInDurableObject(stub, async (instance: ChordDO, state) => {
+      const real = state.storage.sql;
+      const cursors: Array<SqlStorageCursor<Record<string, SqlStorageValue>>> = [];
+      const recording = { exec: (query: string, ...args: unknown[]) => (cursors.push(real.exec(query, ...args)), cursors.at(-1)) };
+      (instance as unknown as { sql: unknown }).sql = recording;
+      try {
+        const answer = await instance.report([ok(members[n - 2]!, n - 2)]);
+        return { answer, rowsRead: cursors.reduce((sum, c) => sum + c.rowsRead, 0) };
+      } finally {
+        (instance as unknown as { sql: unknown }).sql = real;
+      }
+    });
+    expect(got.answer).toEqual({ fired: false });
+    // A count or a scan of the 199 members would read ~200 rows; the report reads a handful.
+    expect(got.rowsRead).toBeLessThan(10);
+    expect(await rows(bodyQ)).toEqual([]);
+    expect(await stub.report([ok(members[n - 2]!, "again")])).toEqual({ fired: false }); // counted once
+    expect(await stub.report([ok(members[n - 1]!, n - 1)])).toEqual({ fired: true });
+    const body = await rows(bodyQ);
+    expect(body.map((r) => r.id)).toEqual([bodyId]);
+    expect((JSON.parse(body[0]!.body) as TaskMessage).args[0]).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+
+  it("FIRST_FAILED_SQL finds the lowest failed index through the members_failed index, not a SCAN of members", async () => {
+    const { stub } = await openChord(6);
+    const got = await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      const first = () => sql.exec<{ member_id: string; value: string }>(FIRST_FAILED_SQL).toArray();
+      const none = first();
+      for (const [idx, ok] of [[0, 1], [4, 0], [1, 1], [2, 0], [5, 1]] as const) {
+        sql.exec("INSERT INTO members (idx, member_id, ok, value) VALUES (?, ?, ?, ?)", idx, `m${idx}`, ok, JSON.stringify(`v${idx}`));
+      }
+      return {
+        none,
+        failed: first(),
+        plan: sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${FIRST_FAILED_SQL}`).toArray().map((r) => r.detail),
+      };
+    });
+    expect(got.none).toEqual([]);
+    expect(got.failed).toEqual([{ member_id: "m2", value: JSON.stringify("v2") }]);
+    expect(got.plan.some((d) => d.startsWith("SCAN members"))).toBe(false);
+    expect(got.plan.some((d) => d.includes("INDEX members_failed"))).toBe(true);
   });
 });
