@@ -27,6 +27,17 @@ const FLUSH_ROWS = 200;
 
 type OutboxRow = { seq: number; effect: string; attempts: number };
 
+/**
+ * When the alarm must run for the outbox (parameter: when a fresh row is due), or NULL when it is
+ * empty: the earlier of that time, if any row is fresh (attempts = 0), and the next try of the
+ * backed-off rows (attempts > 0). Run after every transition: the fresh test stops at the first
+ * fresh row and the backed-off term is one probe of the `outbox_backoff` partial index, where one
+ * MIN over a CASE of every row read the whole outbox each time.
+ */
+export const OUTBOX_NEXT_DUE_SQL = `SELECT MIN(t) AS t FROM (
+  SELECT ? AS t WHERE EXISTS (SELECT 1 FROM outbox WHERE attempts = 0)
+  UNION ALL SELECT MIN(not_before) FROM outbox WHERE attempts > 0)`;
+
 /** The effects of a task that ended here (with its result policy): the QueueDO's `endEffects`. */
 export type EndEffects = (m: TaskMessage, outcome: Outcome) => Effect[];
 
@@ -52,7 +63,7 @@ export class QueueOutbox {
    * safety net should the pump not carry it out), a backed-off row when its next try is due.
    */
   nextDue(now: number): number | null {
-    return this.sql.exec<{ t: number | null }>("SELECT MIN(CASE WHEN attempts = 0 THEN ? ELSE not_before END) AS t FROM outbox", now + OUTBOX_SAFETY_MS).one().t;
+    return this.sql.exec<{ t: number | null }>(OUTBOX_NEXT_DUE_SQL, now + OUTBOX_SAFETY_MS).one().t;
   }
 
   /** Carries out up to FLUSH_ROWS due rows. Returns true when more rows may be due (a full pass, or rows a give-up added). */

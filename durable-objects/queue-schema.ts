@@ -3,6 +3,9 @@
  * `delayed` (eta in the future, never leased), `waiting` (ready, by priority then seq) or
  * `leased` (handed to a consumer under a lease token until `deadline`).
  *
+ * The outbox's one index, also partial, holds only backed-off rows (the alarm's next try of
+ * them); a fresh row, written and deleted by every transition, is in no index.
+ *
  * Each index is partial, over the one state it serves: a row is in at most two of them (plus
  * the id index), so a message's moves (enqueue, lease, settle) touch few B-trees. The DROPs
  * remove the full indexes of earlier versions (a no-op once they are gone).
@@ -44,6 +47,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   attempts INTEGER NOT NULL DEFAULT 0,
   not_before INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS outbox_backoff ON outbox (not_before) WHERE attempts > 0;
 CREATE TABLE IF NOT EXISTS revoked (
   id TEXT PRIMARY KEY,
   until INTEGER NOT NULL

@@ -10,6 +10,7 @@ import { rootInherit } from "../../src/canvas/plan";
 import { OUTBOX_MAX_ATTEMPTS } from "../../src/protocol/index.js";
 import type { DeadLetter } from "../../src/protocol/rpc";
 import { queue, result, sql, taskMessage, uid } from "./helpers";
+import { OUTBOX_NEXT_DUE_SQL } from "../../durable-objects/queue-outbox";
 
 describe("QueueDO outbox", () => {
   it("a failing row is backed off on its own; the rows beside it are carried out", async () => {
@@ -109,5 +110,43 @@ describe("QueueDO outbox bounds", () => {
     await stub.drain();
     const alarm = await runInDurableObject(stub, async (_instance, state) => state.storage.getAlarm());
     expect(alarm).toBe(notBefore);
+  });
+
+});
+
+describe("QueueDO outbox: the alarm's due time", () => {
+  it("OUTBOX_NEXT_DUE_SQL reads a row or two of a long fresh outbox, and answers the earlier of the fresh time and the next backed-off try", async () => {
+    const q = uid("q-outbox-due");
+    const stub = queue(q);
+    await stub.configure(q, { paused: true });
+    await stub.drain();
+    const got = await runInDurableObject(stub, (_instance, state) => {
+      const db = state.storage.sql;
+      const due = (fresh: number) => {
+        const cursor = db.exec<{ t: number | null }>(OUTBOX_NEXT_DUE_SQL, fresh);
+        return { t: cursor.one().t, rowsRead: cursor.rowsRead };
+      };
+      const empty = due(1_000);
+      // 500 fresh rows (what a burst of transitions leaves while the pump is busy).
+      db.exec("INSERT INTO outbox (effect) SELECT '[]' FROM json_each(?)", JSON.stringify(Array.from({ length: 500 }, (_, i) => i)));
+      const fresh = due(1_000);
+      // Three of them backed off (their tries at 600, 700 and 800), the rest still fresh.
+      db.exec("UPDATE outbox SET attempts = 2, not_before = 600 + seq % 3 * 100 WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT 3)");
+      const mixed = due(1_000);
+      const freshEarlier = due(500);
+      db.exec("DELETE FROM outbox WHERE attempts = 0");
+      const backedOff = due(500);
+      const plan = db.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${OUTBOX_NEXT_DUE_SQL}`, 0).toArray().map((r) => r.detail);
+      db.exec("DELETE FROM outbox");
+      return { empty, fresh, mixed, freshEarlier, backedOff, plan };
+    });
+    expect(got.empty.t).toBeNull();
+    expect(got.fresh.t).toBe(1_000);
+    // One MIN over every row read all 500; the fresh test stops at the first fresh row.
+    expect(got.fresh.rowsRead).toBeLessThan(10);
+    expect(got.mixed.t).toBe(600);
+    expect(got.freshEarlier.t).toBe(500);
+    expect(got.backedOff.t).toBe(600);
+    expect(got.plan.some((d) => d.includes("INDEX outbox_backoff"))).toBe(true);
   });
 });
