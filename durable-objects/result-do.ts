@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS groups (
   members TEXT NOT NULL,
   expires_at INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS groups_expiry ON groups (expires_at);
 DROP TABLE IF EXISTS queues;
 DROP TABLE IF EXISTS idempotency;
 CREATE TABLE IF NOT EXISTS metrics (
@@ -79,6 +80,17 @@ CREATE TABLE IF NOT EXISTS metrics (
 `;
 
 
+/**
+ * The alarm's sweep of expired group records: a range of `groups_expiry` (it was a SCAN of every
+ * group record, each minute the shard holds anything).
+ */
+export const EXPIRED_GROUPS_SQL = "DELETE FROM groups WHERE expires_at <= ?";
+
+/**
+ * Whether the shard still holds results or group records (1 or 0), so its alarm sweeps again:
+ * stops at the first row of each table, where summing two COUNT(*)s read every row each minute.
+ */
+export const ROWS_LEFT_SQL = "SELECT EXISTS (SELECT 1 FROM results) OR EXISTS (SELECT 1 FROM groups) AS n";
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
@@ -481,9 +493,9 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
     }
     sweepExtras(this.sql, now);
     this.sql.exec("DELETE FROM results WHERE expires_at <= ? AND id NOT IN (SELECT id FROM d1_pending)", now);
-    this.sql.exec("DELETE FROM groups WHERE expires_at <= ?", now);
-    const left = this.sql.exec<{ n: number }>("SELECT (SELECT COUNT(*) FROM results) + (SELECT COUNT(*) FROM groups) AS n").one().n + backendRowsLeft(this.sql);
+    this.sql.exec(EXPIRED_GROUPS_SQL, now);
+    const left = this.sql.exec<{ n: number }>(ROWS_LEFT_SQL).one().n === 1 || backendRowsLeft(this.sql);
     if (retryAt !== null) await this.ctx.storage.setAlarm(Math.max(Date.now() + 500, Math.min(retryAt, now + 60_000)));
-    else if (left > 0) await this.ctx.storage.setAlarm(now + 60_000);
+    else if (left) await this.ctx.storage.setAlarm(now + 60_000);
   }
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { resultShard, resultStub } from "../../src/runtime/stubs";
 import type { TaskResult } from "../../src/protocol";
 import { queue, uid } from "./helpers";
+import { EXPIRED_GROUPS_SQL, ROWS_LEFT_SQL } from "../../durable-objects/result-do";
 
 const shardOf = (id: string) => resultStub(env, id);
 
@@ -155,5 +156,39 @@ describe("request counts (the capacity model's input)", () => {
     const queueBefore = await q.requestCount();
     await q.listen(Date.now() + 60_000);
     expect(await q.requestCount()).toBe(queueBefore + 1);
+  });
+});
+
+describe("ResultDO sweep cost", () => {
+  it("the alarm's checks read a row per table, not every result (ROWS_LEFT_SQL), and its group sweep is a range of groups_expiry (EXPIRED_GROUPS_SQL)", async () => {
+    // An object of its own: the counts below are of its rows only.
+    const stub = env.RESULT_DO.get(env.RESULT_DO.idFromName(uid("shard-sweep")));
+    const got = await runInDurableObject(stub, (_instance, state) => {
+      const db = state.storage.sql;
+      const left = () => {
+        const cursor = db.exec<{ n: number }>(ROWS_LEFT_SQL);
+        return { n: cursor.one().n, rowsRead: cursor.rowsRead };
+      };
+      const ids = JSON.stringify(Array.from({ length: 300 }, (_, i) => `r${i}`));
+      const empty = left();
+      db.exec("INSERT INTO groups (id, members, expires_at) SELECT value, '[]', 1000 + key FROM json_each(?)", ids);
+      const groupsOnly = left();
+      db.exec("INSERT INTO results (id, state, expires_at) SELECT value, 'SUCCESS', 1000 + key FROM json_each(?)", ids);
+      const both = left();
+      // Groups that expired by 1,099: the first 100.
+      const swept = db.exec(EXPIRED_GROUPS_SQL, 1_099).rowsWritten;
+      const groupsLeft = db.exec<{ n: number; first: number }>("SELECT COUNT(*) AS n, MIN(expires_at) AS first FROM groups").one();
+      const plan = db.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${EXPIRED_GROUPS_SQL}`, 0).toArray().map((r) => r.detail);
+      return { empty, groupsOnly, both, swept, groupsLeft, plan };
+    });
+    // Two COUNT(*)s read all 300 results and 300 groups; EXISTS stops at the first row.
+    expect(got.both.rowsRead).toBeLessThan(10);
+    expect(got.empty.n).toBe(0);
+    expect(got.groupsOnly.n).toBe(1);
+    expect(got.both.n).toBe(1);
+    expect(got.swept).toBeGreaterThanOrEqual(100);
+    expect(got.groupsLeft).toEqual({ n: 200, first: 1_100 });
+    expect(got.plan.some((d) => d.startsWith("SCAN groups"))).toBe(false);
+    expect(got.plan.some((d) => d.includes("INDEX groups_expiry"))).toBe(true);
   });
 });
