@@ -35,7 +35,14 @@ CREATE TABLE IF NOT EXISTS r2_objects (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS r2_objects_expiry ON r2_objects (expires_at);
+CREATE INDEX IF NOT EXISTS r2_objects_id ON r2_objects (id);
 `;
+
+/**
+ * Drops the R2 objects listed for a forgotten id: a probe of `r2_objects_id` (the table is keyed
+ * by R2 key, so without it a forget read every listed object of the shard).
+ */
+export const FORGET_R2_SQL = "DELETE FROM r2_objects WHERE id = ?";
 
 /** Ids pushed to D1 per batch. */
 const D1_BATCH = 100;
@@ -81,7 +88,7 @@ export function withExtras<T extends TaskResult>(sql: SqlStorage, r: T): T & { a
 export function forgetBackends(sql: SqlStorage, id: string): void {
   sql.exec("DELETE FROM extras WHERE id = ?", id);
   sql.exec("DELETE FROM d1_pending WHERE id = ?", id);
-  sql.exec("DELETE FROM r2_objects WHERE id = ?", id);
+  sql.exec(FORGET_R2_SQL, id);
 }
 
 /** Removes the extras of results the sweep is about to delete. */

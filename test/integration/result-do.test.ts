@@ -8,6 +8,7 @@ import { resultShard, resultStub } from "../../src/runtime/stubs";
 import type { TaskResult } from "../../src/protocol";
 import { queue, uid } from "./helpers";
 import { EXPIRED_GROUPS_SQL, ROWS_LEFT_SQL } from "../../durable-objects/result-do";
+import { FORGET_R2_SQL } from "../../durable-objects/result-backend-store";
 
 const shardOf = (id: string) => resultStub(env, id);
 
@@ -159,7 +160,7 @@ describe("request counts (the capacity model's input)", () => {
   });
 });
 
-describe("ResultDO sweep cost", () => {
+describe("ResultDO statement cost", () => {
   it("the alarm's checks read a row per table, not every result (ROWS_LEFT_SQL), and its group sweep is a range of groups_expiry (EXPIRED_GROUPS_SQL)", async () => {
     // An object of its own: the counts below are of its rows only.
     const stub = env.RESULT_DO.get(env.RESULT_DO.idFromName(uid("shard-sweep")));
@@ -190,5 +191,25 @@ describe("ResultDO sweep cost", () => {
     expect(got.groupsLeft).toEqual({ n: 200, first: 1_100 });
     expect(got.plan.some((d) => d.startsWith("SCAN groups"))).toBe(false);
     expect(got.plan.some((d) => d.includes("INDEX groups_expiry"))).toBe(true);
+  });
+
+  it("a forget drops its id's R2 objects through r2_objects_id, not a SCAN of every listed object (FORGET_R2_SQL)", async () => {
+    const stub = env.RESULT_DO.get(env.RESULT_DO.idFromName(uid("shard-forget")));
+    const got = await runInDurableObject(stub, (_instance, state) => {
+      const db = state.storage.sql;
+      db.exec("INSERT INTO r2_objects (key, id, expires_at) SELECT 'k' || key, 'r' || (key % 100), 1000 FROM json_each(?)", JSON.stringify(Array.from({ length: 300 }, () => 0)));
+      const forget = db.exec(FORGET_R2_SQL, "r7");
+      forget.toArray();
+      return {
+        rowsRead: forget.rowsRead,
+        left: db.exec<{ n: number; gone: number }>("SELECT COUNT(*) AS n, SUM(id = 'r7') AS gone FROM r2_objects").one(),
+        plan: db.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${FORGET_R2_SQL}`, "x").toArray().map((r) => r.detail),
+      };
+    });
+    // A SCAN of r2_objects reads all 300 rows; the index reads the 3 of r7 (and their table rows).
+    expect(got.rowsRead).toBeLessThan(20);
+    expect(got.left).toEqual({ n: 297, gone: 0 });
+    expect(got.plan.some((d) => d.startsWith("SCAN r2_objects"))).toBe(false);
+    expect(got.plan.some((d) => d.includes("INDEX r2_objects_id"))).toBe(true);
   });
 });
