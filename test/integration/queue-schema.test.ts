@@ -5,6 +5,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { QUEUE_SCHEMA, SEQ_SPAN_SQL } from "../../durable-objects/queue-schema";
+import type { QueueDO } from "../../durable-objects/queue-do";
 import { queue, taskMessage, uid } from "./helpers";
 
 const indexes = (state: DurableObjectState) =>
@@ -48,5 +49,40 @@ describe("QueueDO schema", () => {
     expect(got.plan.filter((d) => d.startsWith("SEARCH messages"))).toHaveLength(2);
     expect(got.plan.some((d) => d.startsWith("SCAN messages"))).toBe(false);
     expect(got.span).toBe(5);
+  });
+
+  it("with the span of seq wider than max_waiting for good (an old far-eta row), enqueue counts the rows once, not on every enqueue, and still refuses at max_waiting", async () => {
+    const q = uid("q-wide-span");
+    const stub = queue(q);
+    await stub.configure(q, { paused: true, max_waiting: 50 });
+    await stub.enqueue([taskMessage(q, "demo.noop", { eta: Date.now() + 7 * 86_400_000 })]);
+    const got = await runInDurableObject(stub, async (instance: QueueDO, state) => {
+      // As after a thousand messages came and went: the next row's seq is 1,001, the span 1,001.
+      state.storage.sql.exec("UPDATE sqlite_sequence SET seq = 1000 WHERE name = 'messages'");
+      const real = state.storage.sql;
+      let counts = 0;
+      (instance as unknown as { sql: unknown }).sql = {
+        exec: (query: string, ...args: unknown[]) => {
+          if (/COUNT\(\*\) AS n FROM messages$/.test(query)) counts += 1;
+          return real.exec(query, ...args);
+        },
+      };
+      try {
+        const answers = [];
+        for (let i = 0; i < 20; i++) answers.push(await instance.enqueue([taskMessage(q, "demo.noop")]));
+        const countsFirst20 = counts;
+        for (let i = 0; i < 29; i++) answers.push(await instance.enqueue([taskMessage(q, "demo.noop")]));
+        const refused = await instance.enqueue([taskMessage(q, "demo.noop")]);
+        return { countsFirst20, counts, added: answers.reduce((n, a) => n + a.added, 0), refused, held: real.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n };
+      } finally {
+        (instance as unknown as { sql: unknown }).sql = real;
+      }
+    });
+    // Before: one exact count per enqueue once the span is wide (19 of the first 20, 49 in all).
+    expect(got.countsFirst20).toBe(1);
+    expect(got.counts).toBe(2);
+    expect(got.added).toBe(49);
+    expect(got.held).toBe(50);
+    expect(got.refused).toEqual({ added: 0, full: `queue '${q}' holds 50 messages; at most 50 (max_waiting)` });
   });
 });
