@@ -11,11 +11,12 @@
  * Queues announce `task-received`/`task-started` only while the feed listens. A queue asks
  * (`interest`) when its last answer lapsed; a queue told "no" is remembered (storage keys
  * `told-no:<queue object id>`) until that answer lapses, and told at once when a subscriber
- * arrives (see durable-objects/queue-feed.ts).
+ * arrives. A Worker running cloudflare-queue tasks cannot be told: it asks `listensNow`, which
+ * writes nothing, and its "no" holds only UNTOLD_ANSWER_MS (see src/runtime/event-feed.ts).
  */
 import { DurableObject } from "cloudflare:workers";
 import { allResultShards } from "../src/runtime/stubs.js";
-import { FEED_ANSWER_MS, type FeedAnswer } from "./queue-feed.js";
+import { FEED_ANSWER_MS, UNTOLD_ANSWER_MS, type FeedAnswer } from "../src/runtime/event-feed.js";
 import { sseComment, sseFrame, type TaskEvent } from "../src/events/task-events.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 
@@ -71,11 +72,24 @@ export class EventsDO extends DurableObject<EdgeryEnv> {
    * subscriber arriving before it lapses tells that queue.
    */
   async interest(queueId: string): Promise<FeedAnswer> {
+    const answer = this.answer(FEED_ANSWER_MS);
+    if (answer.listeningUntil === 0) await this.ctx.storage.put(`${TOLD_NO}${queueId}`, answer.answerUntil);
+    return answer;
+  }
+
+  /**
+   * A Worker isolate asks whether the feed listens (it runs cloudflare-queue tasks and has no
+   * queue to be told when a subscriber arrives). Reads memory only: a "no" holds UNTOLD_ANSWER_MS.
+   */
+  async listensNow(): Promise<FeedAnswer> {
+    return this.answer(UNTOLD_ANSWER_MS);
+  }
+
+  /** Listening until the lease while a stream is open; else "no" for `noForMs`. */
+  private answer(noForMs: number): FeedAnswer {
     const now = Date.now();
     if (this.listeningUntil > now && this.subscribers.size > 0) return { listeningUntil: this.listeningUntil, answerUntil: this.listeningUntil };
-    const answerUntil = now + FEED_ANSWER_MS;
-    await this.ctx.storage.put(`${TOLD_NO}${queueId}`, answerUntil);
-    return { listeningUntil: 0, answerUntil };
+    return { listeningUntil: 0, answerUntil: now + noForMs };
   }
 
   /** How many streams are open. */

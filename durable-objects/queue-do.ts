@@ -41,7 +41,7 @@ import { pruneClocks, RATE_CLOCKS_IN_MEMORY, rateBucket, rateInterval, takeTurn 
 import { resultStub } from "../src/runtime/stubs.js";
 import { dispatchGatherMs, shouldGather } from "../src/runtime/gather.js";
 import { QueueListing } from "./queue-listing.js";
-import { QueueFeed } from "./queue-feed.js";
+import { announceBegun, FeedListening } from "../src/runtime/event-feed.js";
 import { planEnvOf } from "../src/app/plan-env.js";
 import { findApp, getApp } from "../src/runtime/app-registry.js";
 import { runSettingsOf } from "../src/app/task-settings.js";
@@ -85,7 +85,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   /** This queue's entry in the directory. */
   private readonly listing: QueueListing;
   /** Whether the event feed listens (task-received/started are announced only then). */
-  private readonly feed: QueueFeed;
+  private readonly feed: FeedListening;
   /** Where direct dispatch hands deliveries (this Worker's EdgeryDelivery), if it exports one. */
   private readonly directTarget: DeliveryTarget | undefined;
   /** The most tasks leased for a dispatch to go direct (EDGERY_DIRECT_DISPATCH; 0: never). */
@@ -108,7 +108,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       (k, v) => this.setMeta(k, v),
       (revokes) => this.rememberRevoked(revokes),
     );
-    this.feed = new QueueFeed(env, ctx.id.toString());
+    const queueId = ctx.id.toString();
+    this.feed = new FeedListening((events) => events.interest(queueId));
     this.directTarget = deliveryTarget(ctx, env);
     this.directLimit = directDispatchLimit(env);
     ctx.blockConcurrencyWhile(async () => {
@@ -471,7 +472,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     const effects: Effect[] = [];
     const out: Array<{ lease: string; action: "run" | "skip" }> = [];
     // With no subscriber this costs nothing per task (at most one call per FEED_ANSWER_MS).
-    const announce = items.length > 0 && (await this.feed.listening(now));
+    const announce = items.length > 0 && (await this.feed.listening(this.env, now));
     const begun: Array<{ m: TaskMessage; worker: string }> = [];
     this.ctx.storage.transactionSync(() => {
       // The bodies are read only for the rare tasks that need them (revoked, expired,
@@ -521,7 +522,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       this.outbox.add(effects);
     });
     // task-received and task-started reach the feed before the tasks can change state.
-    if (begun.length > 0) await this.feed.announceBegun(begun, now);
+    if (begun.length > 0) await announceBegun(this.env, begun, now);
     // Beginning frees no room in the window: only the outbox (STARTED, revoked) needs the pump.
     await this.afterTransition(false);
     return out;

@@ -7,6 +7,12 @@
  *
  * Large values and `result_extended` work as with the leased consumer (src/worker/consumer.ts).
  *
+ * Events: with no QueueDO to announce them, the consumer announces `task-received` and
+ * `task-started` itself (announceBegun), awaited before the tasks run, while the event feed
+ * listens. It learns that by asking the EventsDO, at most once per UNTOLD_ANSWER_MS (1 s) per
+ * isolate while nobody listens (nobody can tell an isolate of a new subscriber): a subscriber
+ * may miss those two events of the tasks begun in its first second (src/runtime/event-feed.ts).
+ *
  * Delivery is at least once: if this throws, the Queue delivers the whole message again and
  * its tasks may run twice (results are first-final-wins, enqueues of follow-ups are by id).
  */
@@ -16,6 +22,7 @@ import { queueEnded, revokedEnding, stamped } from "../protocol/outcome.js";
 import { runEffects } from "../apply/run-effects.js";
 import { planEnvOf } from "../app/plan-env.js";
 import { resultStub } from "../runtime/stubs.js";
+import { announceBegun, FeedListening } from "../runtime/event-feed.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
 import { runDelivered } from "./run-delivered.js";
@@ -28,6 +35,9 @@ import { registryOf } from "../brokers/registry.js";
 
 /** A message arriving this much before its eta still runs (the Queue's delay is in whole seconds). */
 const EARLY_MS = 1000;
+
+/** This isolate's view of the event feed (it asks; nobody tells it). */
+const feed = new FeedListening((events) => events.listensNow());
 
 /** What running one Queue message comes to. */
 export interface DirectRun {
@@ -66,6 +76,10 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
     }
   }
 
+  // task-received and task-started reach each task's result shard before it can change state.
+  if (toRun.length > 0 && (await feed.listening(env, Date.now()))) {
+    await announceBegun(env, toRun.map((m) => ({ m, worker: app.name })), Date.now());
+  }
   await Promise.all(
     toRun.map(async (m) => {
       if (runSettingsOf(app, m).trackStarted) await resultStub(env, m.id).write([stateWrite(m, "STARTED", app.name, { started_at: Date.now() })]);

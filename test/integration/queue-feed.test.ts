@@ -1,5 +1,5 @@
 /**
- * The queue's view of the event feed (durable-objects/queue-feed.ts): with no subscriber, a
+ * The queue's view of the event feed (src/runtime/event-feed.ts): with no subscriber, a
  * begin asks the EventsDO, which remembers the queue it told "nobody listens" (so that a
  * subscriber arriving later tells it). Events in order are tested end to end (test/e2e/operations.test.ts).
  */
