@@ -2,7 +2,7 @@
 // sent with options.queue "direct") goes straight onto the DIRECT Queue and is run by its
 // consumer without a QueueDO.
 import { describe, expect, it } from "vitest";
-import { api, apply, chain, describeRes, expectError, send, sig, waitResult } from "./helpers";
+import { api, apply, chain, describeRes, expectError, send, sig, sleep, waitResult, watchEvents, type Handle } from "./helpers";
 
 describe("cloudflare-queue broker (queue 'direct')", () => {
   it("direct.noop runs", async () => {
@@ -74,5 +74,35 @@ describe("cloudflare-queue broker (queue 'direct')", () => {
     expect(last.result).toBe(999);
     const first = await waitResult(handles[0]!.id);
     expect(first.result).toBe(0);
+  });
+});
+
+describe("cloudflare-queue broker: GET /v1/events", () => {
+  // A Worker isolate trusts a "nobody listens" answer for 1 s (docs/brokers.md): a task begun in
+  // a subscriber's first second may lack task-received/started. Sent after that, none may.
+  const FIRST_SECOND_MS = 1000;
+
+  it("a task: received, started (without track_started), succeeded; a failing one: received, started, failed", async () => {
+    let ok: Handle | undefined;
+    let bad: Handle | undefined;
+    const done = new Set<string>();
+    const seen = await watchEvents(
+      async () => {
+        await sleep(FIRST_SECOND_MS);
+        ok = await send("demo.add", { args: [20, 22], options: { queue: "direct" } });
+        bad = await send("demo.fail", { args: ["direct events"], options: { queue: "direct", max_retries: 0 } });
+      },
+      (name, data) => {
+        if (name === "task-succeeded" && data.id === ok?.id) done.add("ok");
+        if (name === "task-failed" && data.id === bad?.id) done.add("bad");
+        return done.size === 2;
+      },
+    );
+    const of = (id: string) => seen.filter((e) => e.data.id === id);
+    expect(of(ok!.id).map((e) => e.name)).toEqual(["task-received", "task-started", "task-succeeded"]);
+    expect(of(ok!.id)[0]!.data).toMatchObject({ id: ok!.id, state: "RECEIVED", task: "demo.add", queue: "direct" });
+    expect(of(ok!.id)[1]!.data).toMatchObject({ id: ok!.id, state: "STARTED", task: "demo.add" });
+    expect(of(ok!.id)[2]!.data).toMatchObject({ state: "SUCCESS", result: 42 });
+    expect(of(bad!.id).map((e) => e.name)).toEqual(["task-received", "task-started", "task-failed"]);
   });
 });

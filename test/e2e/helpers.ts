@@ -306,3 +306,52 @@ export async function expectQueueEmpty(name: string): Promise<void> {
     leased: 0,
   });
 }
+
+/** Reads an SSE stream until `stop` says so for an event; returns the events read. */
+export async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  onOpen: () => Promise<void>,
+  stop: (name: string, data: any) => boolean,
+): Promise<Array<{ name: string; data: any }>> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const seen: Array<{ name: string; data: any }> = [];
+  let buf = "";
+  let opened = false;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the event stream ended; events so far: ${JSON.stringify(seen)}`);
+      buf += value;
+      let cut: number;
+      while ((cut = buf.indexOf("\n\n")) >= 0) {
+        const frame = buf.slice(0, cut);
+        buf = buf.slice(cut + 2);
+        if (!opened && frame.startsWith(":")) {
+          opened = true;
+          await onOpen();
+          continue;
+        }
+        const name = /^event: (.*)$/m.exec(frame)?.[1];
+        const data = /^data: (.*)$/m.exec(frame)?.[1];
+        if (name === undefined || data === undefined) continue;
+        const parsed = JSON.parse(data);
+        seen.push({ name, data: parsed });
+        if (stop(name, parsed)) return seen;
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/** Subscribes to GET /v1/events, sends `start()`'s tasks once the stream is open, reads until `stop`. */
+export async function watchEvents(start: () => Promise<void>, stop: (name: string, data: any) => boolean): Promise<Array<{ name: string; data: any }>> {
+  const controller = new AbortController();
+  const res = await fetch(`${baseUrl()}/v1/events`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: controller.signal });
+  expect(res.status).toBe(200);
+  try {
+    return await readEvents(res.body!, start, stop);
+  } finally {
+    controller.abort();
+  }
+}

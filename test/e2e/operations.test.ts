@@ -1,7 +1,7 @@
 // Contract: the operations routes (GET /v1/metrics, GET /v1/events, dead letters and replay,
 // GET /v1/schedules, GET /dashboard), their auth, wrong methods and query errors.
 import { describe, expect, it } from "vitest";
-import { api, baseUrl, describeRes, expectError, pausedQueue, send, TOKEN, uniq, waitResult, type Handle } from "./helpers";
+import { api, baseUrl, describeRes, expectError, pausedQueue, readEvents, send, TOKEN, uniq, waitResult, watchEvents, type Handle } from "./helpers";
 
 /** Samples of a Prometheus text exposition, by series (name plus labels as written). */
 function samples(text: string): Map<string, number> {
@@ -28,43 +28,6 @@ interface DeadLetterItem {
   error: { type: string; message: string };
   failed_at: string;
   signature: { task: string; args: unknown[]; kwargs: Record<string, unknown>; options: Record<string, unknown> };
-}
-
-/** Reads an SSE stream until `stop` says so for an event; returns the events read. */
-async function readEvents(
-  body: ReadableStream<Uint8Array>,
-  onOpen: () => Promise<void>,
-  stop: (name: string, data: any) => boolean,
-): Promise<Array<{ name: string; data: any }>> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  const seen: Array<{ name: string; data: any }> = [];
-  let buf = "";
-  let opened = false;
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the event stream ended; events so far: ${JSON.stringify(seen)}`);
-      buf += value;
-      let cut: number;
-      while ((cut = buf.indexOf("\n\n")) >= 0) {
-        const frame = buf.slice(0, cut);
-        buf = buf.slice(cut + 2);
-        if (!opened && frame.startsWith(":")) {
-          opened = true;
-          await onOpen();
-          continue;
-        }
-        const name = /^event: (.*)$/m.exec(frame)?.[1];
-        const data = /^data: (.*)$/m.exec(frame)?.[1];
-        if (name === undefined || data === undefined) continue;
-        const parsed = JSON.parse(data);
-        seen.push({ name, data: parsed });
-        if (stop(name, parsed)) return seen;
-      }
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
 }
 
 describe("GET /v1/metrics", () => {
@@ -159,21 +122,9 @@ describe("GET /v1/events", () => {
 });
 
 describe("GET /v1/events: every event of a task, in order", () => {
-  /** Subscribes, sends `start()`'s tasks once the stream is open, reads until `stop`. */
-  async function watch(start: () => Promise<void>, stop: (name: string, data: any) => boolean) {
-    const controller = new AbortController();
-    const res = await fetch(`${baseUrl()}/v1/events`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: controller.signal });
-    expect(res.status).toBe(200);
-    try {
-      return await readEvents(res.body!, start, stop);
-    } finally {
-      controller.abort();
-    }
-  }
-
   it("received, started (without track_started), one progress per update_state, succeeded", async () => {
     let h: Handle | undefined;
-    const seen = await watch(
+    const seen = await watchEvents(
       async () => {
         h = await send("demo.progress", { args: [3, 20] });
       },
@@ -189,7 +140,7 @@ describe("GET /v1/events: every event of a task, in order", () => {
 
   it("a retried task with track_started: each run is received and started once, then retried or succeeded", async () => {
     let h: Handle | undefined;
-    const seen = await watch(
+    const seen = await watchEvents(
       async () => {
         h = await send("demo.retry_until", { args: [2], options: { track_started: true } });
       },
@@ -202,7 +153,7 @@ describe("GET /v1/events: every event of a task, in order", () => {
 
   it("a failed task: received, started, failed", async () => {
     let h: Handle | undefined;
-    const seen = await watch(
+    const seen = await watchEvents(
       async () => {
         h = await send("demo.fail", { args: ["watched"], options: { max_retries: 0 } });
       },
