@@ -8,7 +8,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { consumeDirect } from "../../src/worker/direct-consumer";
 import { eventsStub, resultStub } from "../../src/runtime/stubs";
-import { UNTOLD_ANSWER_MS } from "../../src/runtime/event-feed";
+import { FeedListening, UNTOLD_ANSWER_MS } from "../../src/runtime/event-feed";
 import type { DirectBody } from "../../src/brokers/cloudflare-queue-broker";
 import { demoApp, result, taskMessage } from "./helpers";
 
@@ -33,6 +33,22 @@ function frames(text: string) {
 }
 
 describe("direct consumer events", () => {
+  it("an isolate's view of the feed: with nobody listening, one ask for many tasks until the answer lapses", async () => {
+    let asked = 0;
+    const view = new FeedListening((events) => {
+      asked += 1;
+      return events.listensNow();
+    });
+    const now = Date.now();
+    // Concurrent tasks share one ask; later ones within the answer ask nothing.
+    expect(await Promise.all([1, 2, 3].map(() => view.listening(env, now)))).toEqual([false, false, false]);
+    for (let i = 0; i < 100; i++) expect(await view.listening(env, now + i)).toBe(false);
+    expect(asked).toBe(1);
+    // Once the "no" lapses (UNTOLD_ANSWER_MS after it was given), the next task asks again.
+    expect(await view.listening(env, Date.now() + UNTOLD_ANSWER_MS)).toBe(false);
+    expect(asked).toBe(2);
+  });
+
   it("nobody listening: the task's result shard gets the result write and no announce", async () => {
     const m = taskMessage(Q, "demo.add", { args: [1, 2] });
     const shard = resultStub(env, m.id);
