@@ -46,7 +46,7 @@ import { planEnvOf } from "../src/app/plan-env.js";
 import { findApp, getApp } from "../src/runtime/app-registry.js";
 import { runSettingsOf } from "../src/app/task-settings.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
-import { applyQueueSchema, SEQ_SPAN_SQL, type MessageRow } from "./queue-schema.js";
+import { applyQueueSchema, DISPATCH_DUE_SQL, SEQ_SPAN_SQL, type MessageRow } from "./queue-schema.js";
 import { begunLease, expiredLease, renewLeases } from "./queue-leases.js";
 import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter } from "./dead-letter-store.js";
 import { QueueOutbox } from "./queue-outbox.js";
@@ -55,6 +55,9 @@ import { inspectRows } from "./queue-inspect.js";
 /** How long a dispatched lease may wait for its consumer to begin it. */
 const PICKUP_TIMEOUT_MS = 30_000;
 
+
+/** What a dispatch pass has to do (DISPATCH_DUE_SQL): each 1 or 0. */
+type DispatchDue = { waiting: number; delayed: number; expiring: number };
 
 /** One queue (or shard of one): messages, leases, the concurrency window and the outbox. */
 export class QueueDO extends CountedObject<EdgeryEnv> {
@@ -269,14 +272,21 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
    * no Queue message can carry fails alone; a send that fails gives its leases back and is tried
    * again from the alarm, with backoff. Skipped while such a backoff runs. While the queue is
    * nearly idle (src/runtime/direct-dispatch.ts) the deliveries go straight to a consumer instead.
+   * Returns false when it changed nothing (a backoff runs, or nothing was due).
    */
-  private async dispatch(): Promise<void> {
+  private async dispatch(): Promise<boolean> {
     const now = Date.now();
-    if (this.sendBackoffUntil(now) > now) return;
+    if (this.sendBackoffUntil(now) > now) return false;
     let deliveries: SizedDelivery[] = [];
     let leasedAfter = 0;
+    let idle = false;
     this.ctx.storage.transactionSync(() => {
-      this.promoteAndExpire(now);
+      // One probe first: a pass with nothing waiting and nothing delayed due (the pass after a
+      // settle, on an idle queue) has nothing to promote, expire or lease.
+      const due = this.sql.exec<DispatchDue>(DISPATCH_DUE_SQL, now).one();
+      idle = !due.waiting && !due.delayed;
+      if (idle) return;
+      this.promoteAndExpire(now, due);
       if (this.paused) return;
       // The delivery names this object, so the consumer begins and settles here, whatever shard
       // the task's id would hash to now (the queue's shard count may have changed since).
@@ -286,15 +296,17 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       this.failOversize(planned.tooBig, now);
       deliveries = planned.deliveries;
     });
-    if (deliveries.length === 0) return;
+    if (idle) return false;
+    if (deliveries.length === 0) return true;
     if (this.directTarget && goesDirect(leasedAfter, this.directLimit)) {
       for (const d of deliveries) this.handDirect(this.directTarget, d);
-      return;
+      return true;
     }
     const unsent = await sendDeliveries(this.env.TASKS, deliveries);
     const failed = new Set(unsent?.tasks.map((t) => t.lease));
     this.dispatched.queued += deliveries.filter((d) => !failed.has(d.body.tasks[0]!.lease)).length;
     this.sent(unsent, now);
+    return true;
   }
 
   /**
@@ -341,9 +353,14 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     if (unsent) await this.scheduleAlarm();
   }
 
-  /** Due delayed messages become waiting; waiting ones past `expires` end REVOKED. Reads/writes: messages, outbox. */
-  private promoteAndExpire(now: number): void {
-    this.sql.exec("UPDATE messages SET state = 'waiting' WHERE state = 'delayed' AND eta <= ?", now);
+  /**
+   * Due delayed messages become waiting; waiting ones past `expires` end REVOKED. `due` says which
+   * of the two there is to do (a promoted message may be past `expires` too). Reads/writes:
+   * messages, outbox.
+   */
+  private promoteAndExpire(now: number, due: DispatchDue): void {
+    if (due.delayed) this.sql.exec("UPDATE messages SET state = 'waiting' WHERE state = 'delayed' AND eta <= ?", now);
+    else if (!due.expiring) return;
     const effects: Effect[] = [];
     for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE state = 'waiting' AND expires IS NOT NULL AND expires <= ?", now).toArray()) {
       const m = JSON.parse(row.body) as TaskMessage;
@@ -809,6 +826,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       this.outbox.add(effects);
     });
     await this.pump();
+    // The alarm that ran is spent: set the next one (the pump sets it only when it changed a due time).
+    await this.scheduleAlarm();
     await this.listing.unlistIfIdle(this.name, now);
   }
 
@@ -871,22 +890,27 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       return this.pumping;
     }
     this.pumping = (async () => {
+      // Whether a pass changed a due time (leased, promoted, expired, carried out the outbox) or
+      // failed: else the alarm the transition set stays right, and is not computed again.
+      let changed = false;
       try {
         while (this.dirty) {
           this.dirty = false;
           if (this.wantDispatch) {
             await this.gather();
             this.wantDispatch = false;
-            await this.dispatch();
+            if (await this.dispatch()) changed = true;
           }
+          if (!this.outbox.knownEmpty) changed = true;
           if (await this.outbox.flushOnce(Date.now())) this.dirty = true;
         }
       } catch (err) {
+        changed = true;
         console.error("edgery: queue pump failed; the alarm retries", err);
       } finally {
         this.pumping = null;
       }
-      await this.scheduleAlarm();
+      if (changed) await this.scheduleAlarm();
       await this.armIdleAlarm();
     })();
     return this.pumping;
@@ -932,6 +956,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
 
   /** An idle, empty, listed queue wakes once more, to leave the directory (see QueueListing). */
   private async armIdleAlarm(): Promise<void> {
+    // A set alarm (known without storage) is checked before idleCandidate's query of three tables.
+    if (this.alarmAt !== undefined && this.alarmAt !== null) return;
     if (!this.listing.idleCandidate()) return;
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.alarmAt !== null) return;

@@ -45,6 +45,12 @@ export type EndEffects = (m: TaskMessage, outcome: Outcome) => Effect[];
 export class QueueOutbox {
   /** Set when a give-up in this pass added rows (what its failed tasks set in motion). */
   private followed = false;
+  /**
+   * True once a read found the table empty, until this object adds a row: the outbox is this
+   * object's own table, so while it is known empty, flushOnce and nextDue skip their queries
+   * (most transitions of an idle queue add none). Unknown (false) when the object starts.
+   */
+  private empty = false;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -53,8 +59,14 @@ export class QueueOutbox {
     private readonly endEffects: EndEffects,
   ) {}
 
+  /** True when the table is known to be empty (see `empty`): there is nothing to carry out. */
+  get knownEmpty(): boolean {
+    return this.empty;
+  }
+
   /** Writes a transition's effects (inside its transaction) as rows of ~1 MB at most (a stored string is limited to 2 MB). */
   add(effects: Effect[]): void {
+    if (effects.length > 0) this.empty = false;
     for (const slice of jsonSlices(effects, SQL_PARAM_BUDGET_BYTES)) this.sql.exec("INSERT INTO outbox (effect) VALUES (?)", slice);
   }
 
@@ -63,12 +75,17 @@ export class QueueOutbox {
    * safety net should the pump not carry it out), a backed-off row when its next try is due.
    */
   nextDue(now: number): number | null {
-    return this.sql.exec<{ t: number | null }>(OUTBOX_NEXT_DUE_SQL, now + OUTBOX_SAFETY_MS).one().t;
+    if (this.empty) return null;
+    const t = this.sql.exec<{ t: number | null }>(OUTBOX_NEXT_DUE_SQL, now + OUTBOX_SAFETY_MS).one().t;
+    // NULL: no fresh row and no backed-off one, so the table is empty.
+    this.empty = t === null;
+    return t;
   }
 
   /** Carries out up to FLUSH_ROWS due rows. Returns true when more rows may be due (a full pass, or rows a give-up added). */
   async flushOnce(now: number): Promise<boolean> {
     this.followed = false;
+    if (this.empty) return false;
     const rows = this.sql.exec<OutboxRow>("SELECT seq, effect, attempts FROM outbox WHERE not_before <= ? ORDER BY seq LIMIT ?", now, FLUSH_ROWS).toArray();
     if (rows.length === 0) return false;
     const planEnv = planEnvOf(getApp(), now);

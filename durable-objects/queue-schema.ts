@@ -71,6 +71,16 @@ CREATE TABLE IF NOT EXISTS meta (
 export const SEQ_SPAN_SQL = "SELECT (SELECT MAX(seq) FROM messages) - (SELECT MIN(seq) FROM messages) + 1 AS n";
 
 /**
+ * What a dispatch pass at `?` (now, bound twice) has to do: `waiting` rows (to lease), `delayed`
+ * ones due (to promote), `expiring` waiting ones past `expires` (to end). Each EXISTS reads one
+ * partial index (messages_waiting, messages_delayed, messages_expiring): on an idle queue, the
+ * pass after a settle costs this one read.
+ */
+export const DISPATCH_DUE_SQL = `SELECT EXISTS (SELECT 1 FROM messages WHERE state = 'waiting') AS waiting,
+  EXISTS (SELECT 1 FROM messages WHERE state = 'delayed' AND eta <= ?1) AS delayed,
+  EXISTS (SELECT 1 FROM messages WHERE state = 'waiting' AND expires IS NOT NULL AND expires <= ?1) AS expiring`;
+
+/**
  * Columns added after the first version, for a table that exists without them: each with the
  * backfill that gives existing rows the meaning they had before.
  */
