@@ -65,10 +65,11 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   private readonly outbox: QueueOutbox;
   private pumping: Promise<void> | null = null;
   /**
-   * An upper bound on the rows of `messages` (null: not known): the last exact count, plus the
-   * rows enqueued since (every other write keeps the number or lowers it: a retry deletes its
-   * row as it inserts the next). Lets enqueue skip the exact count while the span of seq is
-   * wider than max_waiting (one old row, e.g. a far eta, keeps it wide for good).
+   * An upper bound on the rows of `messages` (null: not known): the last span of seq or exact
+   * count, whichever was lower, plus the rows enqueued since (every other write keeps the number
+   * or lowers it: a retry deletes its row as it inserts the next). Lets enqueue skip reading the
+   * span while the bound leaves room, and the exact count while the span of seq is wider than
+   * max_waiting (one old row, e.g. a far eta, keeps it wide for good).
    */
   private heldAtMost: number | null = null;
   /** Rows in `revoked`, kept in memory so the common case (none) costs no query. */
@@ -204,18 +205,22 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     if (!first) return { added: 0 };
     this.noteShards(shards);
     await this.register(first.queue);
-    // Back-pressure, in O(1): seq grows with every message and messages leave about in order,
-    // so the span of seq bounds how many the queue holds.
-    // When the span is wider than the bound, the exact count decides; it is taken again only once
-    // the rows enqueued since the last one could have filled the queue (see heldAtMost).
-    const span = this.sql.exec<{ n: number | null }>(SEQ_SPAN_SQL).one().n ?? 0;
-    if (span + messages.length > this.maxWaiting && (this.heldAtMost === null || this.heldAtMost + messages.length > this.maxWaiting)) {
-      const exact = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n;
-      this.heldAtMost = exact;
-      if (exact + messages.length > this.maxWaiting) {
-        // An answer, not a throw: the broker turns it into QueueFullError on the caller's side.
-        const where = this.shards > 1 ? `this shard of queue '${first.queue}' (1 of ${this.shards})` : `queue '${first.queue}'`;
-        return { added: 0, full: `${where} holds ${exact} messages; at most ${this.maxWaiting} (max_waiting)` };
+    // Back-pressure, in O(1): an upper bound on the rows held (heldAtMost) that leaves room needs
+    // no read at all. Else the span of seq, which also bounds them (seq grows with every message,
+    // and messages leave about in order): two rowid probes. Only when that leaves no room either
+    // does the exact count decide; it is taken again only once the rows enqueued since the last
+    // one could have filled the queue.
+    if (this.heldAtMost === null || this.heldAtMost + messages.length > this.maxWaiting) {
+      const span = this.sql.exec<{ n: number | null }>(SEQ_SPAN_SQL).one().n ?? 0;
+      this.heldAtMost = Math.min(this.heldAtMost ?? span, span);
+      if (this.heldAtMost + messages.length > this.maxWaiting) {
+        const exact = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n;
+        this.heldAtMost = exact;
+        if (exact + messages.length > this.maxWaiting) {
+          // An answer, not a throw: the broker turns it into QueueFullError on the caller's side.
+          const where = this.shards > 1 ? `this shard of queue '${first.queue}' (1 of ${this.shards})` : `queue '${first.queue}'`;
+          return { added: 0, full: `${where} holds ${exact} messages; at most ${this.maxWaiting} (max_waiting)` };
+        }
       }
     }
     const now = Date.now();

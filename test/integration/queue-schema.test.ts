@@ -51,7 +51,7 @@ describe("QueueDO schema", () => {
     expect(got.span).toBe(5);
   });
 
-  it("with the span of seq wider than max_waiting for good (an old far-eta row), enqueue counts the rows once, not on every enqueue, and still refuses at max_waiting", async () => {
+  it("with the span of seq wider than max_waiting for good (an old far-eta row), enqueue reads neither the span nor the count while its bound on the rows leaves room, counts once at the bound, and still refuses at max_waiting", async () => {
     const q = uid("q-wide-span");
     const stub = queue(q);
     await stub.configure(q, { paused: true, max_waiting: 50 });
@@ -61,9 +61,11 @@ describe("QueueDO schema", () => {
       state.storage.sql.exec("UPDATE sqlite_sequence SET seq = 1000 WHERE name = 'messages'");
       const real = state.storage.sql;
       let counts = 0;
+      let spans = 0;
       (instance as unknown as { sql: unknown }).sql = {
         exec: (query: string, ...args: unknown[]) => {
           if (/COUNT\(\*\) AS n FROM messages$/.test(query)) counts += 1;
+          if (query === SEQ_SPAN_SQL) spans += 1;
           return real.exec(query, ...args);
         },
       };
@@ -72,15 +74,20 @@ describe("QueueDO schema", () => {
         for (let i = 0; i < 20; i++) answers.push(await instance.enqueue([taskMessage(q, "demo.noop")]));
         const countsFirst20 = counts;
         for (let i = 0; i < 29; i++) answers.push(await instance.enqueue([taskMessage(q, "demo.noop")]));
+        const spansBefore = spans;
         const refused = await instance.enqueue([taskMessage(q, "demo.noop")]);
-        return { countsFirst20, counts, added: answers.reduce((n, a) => n + a.added, 0), refused, held: real.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n };
+        return { countsFirst20, counts, spansBefore, spans, added: answers.reduce((n, a) => n + a.added, 0), refused, held: real.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n };
       } finally {
         (instance as unknown as { sql: unknown }).sql = real;
       }
     });
-    // Before: one exact count per enqueue once the span is wide (19 of the first 20, 49 in all).
-    expect(got.countsFirst20).toBe(1);
-    expect(got.counts).toBe(2);
+    // Once an exact count per enqueue while the span was wide (19 of the first 20, 49 in all), then
+    // one in the first 20 and two in all; now the first enqueue's bound (1 row) plus the rows
+    // added since leaves room for all 49: no span read, no count, until the 50th row makes one of each.
+    expect(got.countsFirst20).toBe(0);
+    expect(got.spansBefore).toBe(0);
+    expect(got.counts).toBe(1);
+    expect(got.spans).toBe(1);
     expect(got.added).toBe(49);
     expect(got.held).toBe(50);
     expect(got.refused).toEqual({ added: 0, full: `queue '${q}' holds 50 messages; at most 50 (max_waiting)` });
