@@ -38,6 +38,20 @@ export const OUTBOX_NEXT_DUE_SQL = `SELECT MIN(t) AS t FROM (
   SELECT ? AS t WHERE EXISTS (SELECT 1 FROM outbox WHERE attempts = 0)
   UNION ALL SELECT MIN(not_before) FROM outbox WHERE attempts > 0)`;
 
+/**
+ * The rows a flush carries out (parameters: now, then how many): the lowest `seq`s among the fresh
+ * rows (attempts = 0, due at once; read through `outbox_fresh`) and the backed-off rows whose next
+ * try is due (read through `outbox_backoff`), in `seq` order. Each side reads only what it
+ * returns: one `not_before <= ? ORDER BY seq` over the table read every backed-off row still
+ * waiting for its try before the fresh ones, on every flush, so an outage that backed off
+ * thousands of rows made each settle's flush read them all.
+ */
+export const OUTBOX_DUE_SQL = `SELECT seq, effect, attempts FROM (
+  SELECT * FROM (SELECT seq, effect, attempts FROM outbox WHERE attempts = 0 ORDER BY seq LIMIT ?2)
+  UNION ALL
+  SELECT * FROM (SELECT seq, effect, attempts FROM outbox WHERE attempts > 0 AND not_before <= ?1 ORDER BY not_before LIMIT ?2)
+) ORDER BY seq LIMIT ?2`;
+
 /** The effects of a task that ended here (with its result policy): the QueueDO's `endEffects`. */
 export type EndEffects = (m: TaskMessage, outcome: Outcome) => Effect[];
 
@@ -86,7 +100,7 @@ export class QueueOutbox {
   async flushOnce(now: number): Promise<boolean> {
     this.followed = false;
     if (this.empty) return false;
-    const rows = this.sql.exec<OutboxRow>("SELECT seq, effect, attempts FROM outbox WHERE not_before <= ? ORDER BY seq LIMIT ?", now, FLUSH_ROWS).toArray();
+    const rows = this.sql.exec<OutboxRow>(OUTBOX_DUE_SQL, now, FLUSH_ROWS).toArray();
     if (rows.length === 0) return false;
     const planEnv = planEnvOf(getApp(), now);
     try {

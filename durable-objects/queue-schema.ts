@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   not_before INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS outbox_backoff ON outbox (not_before) WHERE attempts > 0;
+CREATE INDEX IF NOT EXISTS outbox_fresh ON outbox (attempts) WHERE attempts = 0;
 CREATE TABLE IF NOT EXISTS revoked (
   id TEXT PRIMARY KEY,
   until INTEGER NOT NULL

@@ -10,7 +10,7 @@ import { rootInherit } from "../../src/canvas/plan";
 import { OUTBOX_MAX_ATTEMPTS } from "../../src/protocol/index.js";
 import type { DeadLetter } from "../../src/protocol/rpc";
 import { queue, result, sql, taskMessage, uid } from "./helpers";
-import { OUTBOX_NEXT_DUE_SQL } from "../../durable-objects/queue-outbox";
+import { OUTBOX_DUE_SQL, OUTBOX_NEXT_DUE_SQL } from "../../durable-objects/queue-outbox";
 
 describe("QueueDO outbox", () => {
   it("a failing row is backed off on its own; the rows beside it are carried out", async () => {
@@ -159,5 +159,35 @@ describe("QueueDO outbox: the alarm's due time", () => {
     expect(got.freshEarlier.t).toBe(500);
     expect(got.backedOff.t).toBe(600);
     expect(got.plan.some((d) => d.includes("INDEX outbox_backoff"))).toBe(true);
+  });
+});
+
+describe("QueueDO outbox: what a flush reads", () => {
+  it("OUTBOX_DUE_SQL reads the fresh rows and the due backed-off ones, not the thousands of backed-off rows still waiting (an outage), in seq order", async () => {
+    const q = uid("q-outbox-flush");
+    const stub = queue(q);
+    await stub.configure(q, { paused: true });
+    await stub.drain();
+    const now = Date.now();
+    const got = await runInDurableObject(stub, (instance, state) => {
+      const db = state.storage.sql;
+      const store = (n: number): Effect[] => [{ kind: "store", write: { id: `r-${n}`, state: "SUCCESS", result: n, task: "demo.identity" } }];
+      // 2,000 rows written by transitions, then backed off during an outage: next tries an hour away.
+      for (let i = 0; i < 2000; i++) outboxOf(instance).add(store(i));
+      db.exec("UPDATE outbox SET attempts = 3, not_before = ?", now + 3_600_000);
+      // One of them is due again; then five fresh rows.
+      const dueSeq = db.exec<{ seq: number }>("SELECT seq FROM outbox ORDER BY seq LIMIT 1 OFFSET 7").one().seq;
+      db.exec("UPDATE outbox SET not_before = ? WHERE seq = ?", now - 1, dueSeq);
+      for (let i = 0; i < 5; i++) outboxOf(instance).add(store(10_000 + i));
+      const cursor = db.exec<{ seq: number; attempts: number }>(OUTBOX_DUE_SQL, now, 200);
+      const rows = cursor.toArray();
+      const fresh = db.exec<{ seq: number }>("SELECT seq FROM outbox WHERE attempts = 0 ORDER BY seq").toArray().map((r) => r.seq);
+      db.exec("DELETE FROM outbox");
+      return { seqs: rows.map((r) => r.seq), attempts: rows.map((r) => r.attempts), rowsRead: cursor.rowsRead, dueSeq, fresh };
+    });
+    expect(got.seqs).toEqual([got.dueSeq, ...got.fresh]);
+    expect(got.attempts).toEqual([3, 0, 0, 0, 0, 0]);
+    // One `not_before <= ? ORDER BY seq` over the table read all 2,005.
+    expect(got.rowsRead).toBeLessThan(50);
   });
 });
