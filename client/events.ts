@@ -6,6 +6,7 @@ import type { TaskResult } from "../src/protocol/shared.js";
 import type { Requester } from "./requester.js";
 import { SseParser } from "./sse.js";
 import { EdgeryHttpError } from "./errors.js";
+import { sleep } from "./sleep.js";
 
 /** One task event: Celery's name for it (`task-started`, `task-succeeded`, ...) and the result as it stands after it. */
 export interface TaskEvent {
@@ -111,21 +112,6 @@ export async function* readEvents(requester: Requester, options: EventsOptions =
 /** Whether a reconnect may fix what ended a stream: anything but an error answer below 500. */
 function retriable(err: unknown): boolean {
   return !(err instanceof EdgeryHttpError && err.status < 500);
-}
-
-/** Waits `ms`; false when `signal` aborted first. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      resolve(ok);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** One stream of the feed, every event in it (filters are the caller's); ends with the stream or `signal`. */

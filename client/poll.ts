@@ -4,6 +4,7 @@
  */
 import { MAX_WAIT_S } from "../src/protocol/shared.js";
 import { TimeoutError } from "./errors.js";
+import { sleep } from "./sleep.js";
 
 /** How long to wait for a result. */
 export interface WaitOptions {
@@ -57,6 +58,3 @@ export async function* watchChanges<R>(poll: () => Promise<R>, key: (answer: R) 
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
