@@ -3,8 +3,9 @@
  * `delayed` (eta in the future, never leased), `waiting` (ready, by priority then seq) or
  * `leased` (handed to a consumer under a lease token until `deadline`).
  *
- * The outbox's one index, also partial, holds only backed-off rows (the alarm's next try of
- * them); a fresh row, written and deleted by every transition, is in no index.
+ * The outbox's two indexes are partial too: `outbox_fresh` holds the fresh rows (attempts = 0,
+ * due at once) and `outbox_backoff` the backed-off ones by their next try, so a flush and the
+ * alarm read only the rows they need (see OUTBOX_DUE_SQL and OUTBOX_NEXT_DUE_SQL).
  *
  * Each index is partial, over the one state it serves: a row is in at most two of them (plus
  * the id index), so a message's moves (enqueue, lease, settle) touch few B-trees. The DROPs
