@@ -41,15 +41,16 @@ export const OUTBOX_NEXT_DUE_SQL = `SELECT MIN(t) AS t FROM (
 /**
  * The rows a flush carries out (parameters: now, then how many): the lowest `seq`s among the fresh
  * rows (attempts = 0, due at once; read through `outbox_fresh`) and the backed-off rows whose next
- * try is due (read through `outbox_backoff`), in `seq` order. Each side reads only what it
- * returns: one `not_before <= ? ORDER BY seq` over the table read every backed-off row still
+ * try is due (read through `outbox_backoff`), in `seq` order. Each side reads only the `seq`s
+ * it returns; the rows' effects (often many KB) are read once, by rowid, not copied through a
+ * sort. One `not_before <= ? ORDER BY seq` over the table read every backed-off row still
  * waiting for its try before the fresh ones, on every flush, so an outage that backed off
  * thousands of rows made each settle's flush read them all.
  */
-export const OUTBOX_DUE_SQL = `SELECT seq, effect, attempts FROM (
-  SELECT * FROM (SELECT seq, effect, attempts FROM outbox WHERE attempts = 0 ORDER BY seq LIMIT ?2)
+export const OUTBOX_DUE_SQL = `SELECT seq, effect, attempts FROM outbox WHERE seq IN (
+  SELECT seq FROM (SELECT seq FROM outbox WHERE attempts = 0 ORDER BY seq LIMIT ?2)
   UNION ALL
-  SELECT * FROM (SELECT seq, effect, attempts FROM outbox WHERE attempts > 0 AND not_before <= ?1 ORDER BY not_before LIMIT ?2)
+  SELECT seq FROM (SELECT seq FROM outbox WHERE attempts > 0 AND not_before <= ?1 ORDER BY not_before LIMIT ?2)
 ) ORDER BY seq LIMIT ?2`;
 
 /** The effects of a task that ended here (with its result policy): the QueueDO's `endEffects`. */
