@@ -36,7 +36,25 @@ CREATE TABLE IF NOT EXISTS r2_objects (
 );
 CREATE INDEX IF NOT EXISTS r2_objects_expiry ON r2_objects (expires_at);
 CREATE INDEX IF NOT EXISTS r2_objects_id ON r2_objects (id);
+CREATE INDEX IF NOT EXISTS d1_pending_due ON d1_pending (not_before);
 `;
+
+/**
+ * The pending results a push carries (`?1` now, `?2` the batch size): those due, fresh ones
+ * (`not_before` 0) first, in the order they were written, then backed-off ones whose next try has
+ * come. A range of `d1_pending_due`: during a D1 outage the thousands of rows backed off into the
+ * future are not read (ordered by rowid over the table, every push after every write read them
+ * all, which made an outage O(n²) on the shard's one thread).
+ */
+export const D1_DUE_SQL = `SELECT p.id AS pid, p.d1_expires AS d1_expires, p.attempts AS attempts, e.args AS x_args, e.kwargs AS x_kwargs, r.*
+  FROM d1_pending p LEFT JOIN results r ON r.id = p.id LEFT JOIN extras e ON e.id = p.id
+  WHERE p.not_before <= ?1 ORDER BY p.not_before, p.rowid LIMIT ?2`;
+
+/**
+ * Whether rows are still pending after a push, and the earliest next try: the first entry of
+ * `d1_pending_due` (a COUNT(*) read every pending row after every push).
+ */
+export const D1_LEFT_SQL = "SELECT not_before AS at FROM d1_pending ORDER BY not_before LIMIT 1";
 
 /**
  * Drops the R2 objects listed for a forgotten id: a probe of `r2_objects_id` (the table is keyed
@@ -99,8 +117,8 @@ export function sweepExtras(sql: SqlStorage, now: number): void {
 /** What a push to D1 left behind. */
 export interface PushOutcome {
   pushed: number;
-  /** Rows still pending. */
-  left: number;
+  /** Whether rows are still pending. */
+  left: boolean;
   /** When the earliest pending row may be tried again (null: none pending). */
   nextAt: number | null;
 }
@@ -114,15 +132,7 @@ export async function pushToD1(sql: SqlStorage, db: D1Database, toResult: (row: 
   let pushed = 0;
   for (;;) {
     const now = Date.now();
-    const rows = sql
-      .exec<Record<string, SqlStorageValue>>(
-        `SELECT p.id AS pid, p.d1_expires AS d1_expires, p.attempts AS attempts, e.args AS x_args, e.kwargs AS x_kwargs, r.*
-         FROM d1_pending p LEFT JOIN results r ON r.id = p.id LEFT JOIN extras e ON e.id = p.id
-         WHERE p.not_before <= ? ORDER BY p.rowid LIMIT ?`,
-        now,
-        D1_BATCH,
-      )
-      .toArray();
+    const rows = sql.exec<Record<string, SqlStorageValue>>(D1_DUE_SQL, now, D1_BATCH).toArray();
     if (rows.length === 0) break;
     const ids = rows.map((r) => r.pid as string);
     const results: StoredResult[] = rows
@@ -148,8 +158,8 @@ export async function pushToD1(sql: SqlStorage, db: D1Database, toResult: (row: 
     sql.exec("DELETE FROM d1_pending WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(ids));
     pushed += results.length;
   }
-  const left = sql.exec<{ n: number; at: number | null }>("SELECT COUNT(*) AS n, MIN(not_before) AS at FROM d1_pending").one();
-  return { pushed, left: left.n, nextAt: left.n > 0 ? left.at : null };
+  const next = sql.exec<{ at: number }>(D1_LEFT_SQL).toArray()[0];
+  return { pushed, left: next !== undefined, nextAt: next?.at ?? null };
 }
 
 /** Deletes the R2 objects of expired results (up to 1,000 per call). Returns how many. */

@@ -15,6 +15,7 @@ import { schemaStatements } from "../../src/results/d1-schema";
 import { PointerSigner, newValueKey, valueKey, type R2Pointer } from "../../src/results/pointer";
 import { offloadResult, resolveArgs } from "../../src/results/offload";
 import { DEFAULT_POLICY } from "../../src/app/result-policy";
+import { D1_DUE_SQL, D1_LEFT_SQL } from "../../durable-objects/result-backend-store";
 import { resultStub } from "../../src/runtime/stubs";
 import type { ResultDO } from "../../durable-objects/result-do";
 import { api, taskMessage, uid } from "./helpers";
@@ -259,5 +260,32 @@ describe("GET /v1/results (D1 query)", () => {
     expect(bad).toMatchObject({ status: 422, body: { error: { code: "invalid_request", path: "limit" } } });
     expect((await api("GET", "/v1/results?state=NOPE")).body.error.path).toBe("state");
     expect((await api("POST", "/v1/results")).status).toBe(405);
+  });
+});
+
+describe("ResultDO: what a push to D1 reads", () => {
+  it("D1_DUE_SQL reads the fresh and the due pending rows, not the thousands backed off during an outage; D1_LEFT_SQL reads one row", async () => {
+    const stub = resultStub(env, uid("d1-due"));
+    const now = Date.now();
+    const got = await runInDurableObject(stub, (_i: ResultDO, state) => {
+      const db = state.storage.sql;
+      // 2,000 results refused by D1 during an outage, backed off an hour; one of them due again;
+      // then three fresh ones (written since, never tried).
+      for (let i = 0; i < 2000; i++) db.exec("INSERT INTO d1_pending (id, d1_expires, attempts, not_before) VALUES (?, NULL, 3, ?)", `late-${i}`, now + 3_600_000);
+      db.exec("UPDATE d1_pending SET not_before = ? WHERE id = 'late-7'", now - 1);
+      for (let i = 0; i < 3; i++) db.exec("INSERT INTO d1_pending (id, d1_expires) VALUES (?, NULL)", `fresh-${i}`);
+      const due = db.exec<{ pid: string }>(D1_DUE_SQL, now, 100);
+      const ids = due.toArray().map((r) => r.pid);
+      const left = db.exec<{ at: number }>(D1_LEFT_SQL);
+      const at = left.toArray()[0]?.at;
+      const out = { ids, dueRead: due.rowsRead, at, leftRead: left.rowsRead };
+      db.exec("DELETE FROM d1_pending");
+      return out;
+    });
+    expect(got.ids).toEqual(["fresh-0", "fresh-1", "fresh-2", "late-7"]);
+    expect(got.at).toBe(0);
+    // `not_before <= ? ORDER BY rowid` over the table read all 2,003; COUNT(*) read them again.
+    expect(got.dueRead).toBeLessThan(50);
+    expect(got.leftRead).toBeLessThan(5);
   });
 });
