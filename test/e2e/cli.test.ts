@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../scripts/dev-server.mjs";
+import { freePort, startDevServer } from "../../scripts/dev-server.mjs";
 import { baseUrl, send, sleep, TOKEN, uniq, uniqQueue, waitQueue, waitResult } from "./helpers.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -222,6 +222,52 @@ describe("edgery events", () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ event: "task-succeeded", data: { id, task: "demo.echo", state: "SUCCESS", result: { args: [marker] } } });
   });
+
+  it("opens the feed again when the server goes away and comes back, and shows what the new one sends", async () => {
+    // A server of its own, killed (SIGKILL, as a crash) once the feed is open and started again
+    // on the same port and state.
+    let server = await startDevServer({ label: "cli-events-restart" });
+    const { port, persistDir } = server;
+    const marker = uniq("ev-restart");
+    const steps: Promise<unknown>[] = [];
+    let phase: "first" | "restarting" | "second" | "sent" = "first";
+    let id: string | undefined;
+    try {
+      const r = await cli(["events", "--task", "demo.echo", "--state", "success", "--limit", "1", "--timeout", "45", "--json"], { EDGERY_URL: server.baseUrl }, (err) => {
+        const opens = err.split("listening for events").length - 1;
+        if (phase === "first" && opens === 1) {
+          phase = "restarting";
+          steps.push(
+            (async () => {
+              await server.kill();
+              server = await startDevServer({ label: "cli-events-restart", port, persistDir });
+              phase = "second";
+            })(),
+          );
+        } else if (phase === "second" && opens === 2) {
+          phase = "sent";
+          steps.push(
+            (async () => {
+              const res = await fetch(`${server.baseUrl}/v1/tasks/demo.echo`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ args: [marker] }) });
+              id = ((await res.json()) as { id: string }).id;
+            })(),
+          );
+        }
+      });
+      await Promise.all(steps);
+      expect(r.code, show(r)).toBe(0);
+      expect(r.stderr).toMatch(/event feed (lost|ended); opening it again in [\d.]+ s/);
+      expect(r.stderr.split("listening for events").length - 1, show(r)).toBe(2);
+      expect(id, show(r)).toBeDefined();
+      const lines = r.stdout.trim().split("\n");
+      expect(lines, show(r)).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ event: "task-succeeded", data: { id, task: "demo.echo", result: { args: [marker] } } });
+    } finally {
+      await Promise.allSettled(steps);
+      await server.stop();
+      rmSync(persistDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it("ends with 0 after --timeout when nothing matched", async () => {
     const r = await cli(["events", "--task", "no.such.*", "--timeout", "1"]);
