@@ -31,8 +31,8 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `edgery ARGS` to its end (killed after 50 s); env EDGERY_URL/EDGERY_TOKEN point at the dev server unless overridden. */
-function cli(args: string[], env: Record<string, string | undefined> = {}, onStderr?: (text: string) => void): Promise<Run> {
+/** Runs `edgery ARGS` to its end (killed after `killAfterMs`, 50 s); env EDGERY_URL/EDGERY_TOKEN point at the dev server unless overridden. */
+function cli(args: string[], env: Record<string, string | undefined> = {}, onStderr?: (text: string) => void, killAfterMs = 50_000): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliJs, ...args], {
       env: { ...process.env, EDGERY_URL: baseUrl(), EDGERY_TOKEN: TOKEN, ...env },
@@ -45,7 +45,7 @@ function cli(args: string[], env: Record<string, string | undefined> = {}, onStd
       stderr += d;
       onStderr?.(stderr);
     });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 50_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
@@ -230,30 +230,40 @@ describe("edgery events", () => {
     const { port, persistDir } = server;
     const marker = uniq("ev-restart");
     const steps: Promise<unknown>[] = [];
-    let phase: "first" | "restarting" | "second" | "sent" = "first";
+    let killed = false;
+    // The task is sent once both have happened, in either order: the new server is up (its
+    // start returned) and the CLI has opened the feed again (it may reach the new server before
+    // the start returns, which waits for the server's ready line).
+    let restarted = false;
+    let reopened = false;
     let id: string | undefined;
+    const sendOnce = () => {
+      if (!restarted || !reopened || id !== undefined || steps.length > 1) return;
+      steps.push(
+        (async () => {
+          const res = await fetch(`${server.baseUrl}/v1/tasks/demo.echo`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ args: [marker] }) });
+          id = ((await res.json()) as { id: string }).id;
+        })(),
+      );
+    };
     try {
-      const r = await cli(["events", "--task", "demo.echo", "--state", "success", "--limit", "1", "--timeout", "45", "--json"], { EDGERY_URL: server.baseUrl }, (err) => {
+      const r = await cli(["events", "--task", "demo.echo", "--state", "success", "--limit", "1", "--timeout", "90", "--json"], { EDGERY_URL: server.baseUrl }, (err) => {
         const opens = err.split("listening for events").length - 1;
-        if (phase === "first" && opens === 1) {
-          phase = "restarting";
+        if (opens === 1 && !killed) {
+          killed = true;
           steps.push(
             (async () => {
               await server.kill();
               server = await startDevServer({ label: "cli-events-restart", port, persistDir });
-              phase = "second";
+              restarted = true;
+              sendOnce();
             })(),
           );
-        } else if (phase === "second" && opens === 2) {
-          phase = "sent";
-          steps.push(
-            (async () => {
-              const res = await fetch(`${server.baseUrl}/v1/tasks/demo.echo`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ args: [marker] }) });
-              id = ((await res.json()) as { id: string }).id;
-            })(),
-          );
+        } else if (opens >= 2) {
+          reopened = true;
+          sendOnce();
         }
-      });
+      }, 100_000);
       await Promise.all(steps);
       expect(r.code, show(r)).toBe(0);
       expect(r.stderr).toMatch(/event feed (lost|ended); opening it again in [\d.]+ s/);
@@ -267,7 +277,7 @@ describe("edgery events", () => {
       await server.stop();
       rmSync(persistDir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 150_000);
 
   it("ends with 0 after --timeout when nothing matched", async () => {
     const r = await cli(["events", "--task", "no.such.*", "--timeout", "1"]);
