@@ -26,7 +26,7 @@ import {
   type TaskErrorInfo,
 } from "../src/protocol/index.js";
 import type { TaskMessage, WireLeasedTask } from "../src/protocol/message.js";
-import type { BeginItem, DeadLetter, DeadLetterEntry, InspectedRow, InspectKind, QueueSettings, RevokedId, SettleItem } from "../src/protocol/rpc.js";
+import { sentMessage, type BeginItem, type DeadLetter, type DeadLetterEntry, type InspectedRow, type InspectKind, type QueueSettings, type RevokedId, type SentMessage, type SettleItem } from "../src/protocol/rpc.js";
 import { outcomeEffects, stateWrite, type Effect } from "../src/canvas/effects.js";
 import { retriedMessage } from "../src/worker/retry.js";
 import { payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
@@ -203,8 +203,24 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     this.requests += 1;
     const first = messages[0];
     if (!first) return { added: 0 };
+    return this.add(first.queue, messages.map((m) => sentMessage(m)), shards);
+  }
+
+  /**
+   * {@link enqueue} of messages as a broker sends them (src/brokers/durable-object-broker.ts): the
+   * fields the queue reads and each message's JSON, stored as it is (see SentMessage). `queue`:
+   * the queue they were sent to (every message's `queue`).
+   */
+  async enqueueSent(queue: string, messages: SentMessage[], shards?: number): Promise<{ added: number; full?: string }> {
+    this.requests += 1;
+    if (messages.length === 0) return { added: 0 };
+    return this.add(queue, messages, shards);
+  }
+
+  /** The one enqueue behind {@link enqueue} and {@link enqueueSent}. */
+  private async add(queue: string, messages: SentMessage[], shards: number | undefined): Promise<{ added: number; full?: string }> {
     this.noteShards(shards);
-    await this.register(first.queue);
+    await this.register(queue);
     // Back-pressure, in O(1): an upper bound on the rows held (heldAtMost) that leaves room needs
     // no read at all. Else the span of seq, which also bounds them (seq grows with every message,
     // and messages leave about in order): two rowid probes. Only when that leaves no room either
@@ -218,7 +234,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         this.heldAtMost = exact;
         if (exact + messages.length > this.maxWaiting) {
           // An answer, not a throw: the broker turns it into QueueFullError on the caller's side.
-          const where = this.shards > 1 ? `this shard of queue '${first.queue}' (1 of ${this.shards})` : `queue '${first.queue}'`;
+          const where = this.shards > 1 ? `this shard of queue '${queue}' (1 of ${this.shards})` : `queue '${queue}'`;
           return { added: 0, full: `${where} holds ${exact} messages; at most ${this.maxWaiting} (max_waiting)` };
         }
       }
@@ -228,17 +244,14 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     let added = 0;
     const rows: Array<[string, number, string, number | null, number | null, number, string]> = [];
     this.ctx.storage.transactionSync(() => {
-      for (const m of messages) {
-        if (this.isRevoked(m.id, now)) {
-          effects.push(...endEffects(m, revokedOutcome("revoked", now)));
-          continue;
-        }
-        if (m.expires !== null && m.expires <= now) {
-          effects.push(...endEffects(m, revokedOutcome("expired", now)));
+      for (const [id, priority, eta, expires, timeLimited, json] of messages) {
+        const revoked = this.isRevoked(id, now);
+        if (revoked || (expires !== null && expires <= now)) {
+          effects.push(...endEffects(JSON.parse(json) as TaskMessage, revokedOutcome(revoked ? "revoked" : "expired", now)));
           continue;
         }
         // The body as a JSON string (`->>`): SQLite stores it as is, instead of re-encoding an object.
-        rows.push([m.id, m.priority, m.eta !== null && m.eta > now ? "delayed" : "waiting", m.eta, m.expires, m.options.time_limit ? 1 : 0, JSON.stringify(m)]);
+        rows.push([id, priority, eta !== null && eta > now ? "delayed" : "waiting", eta, expires, timeLimited, json]);
       }
       // One statement for the whole batch (in order, so seq keeps FIFO); an id already here is
       // skipped, and RETURNING counts what was really added.

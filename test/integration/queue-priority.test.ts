@@ -6,6 +6,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { beginItem, drain, onlyLease, queue, result, rows, sql, success, taskMessage, uid } from "./helpers";
+import { sentMessage } from "../../src/protocol/rpc";
 
 describe("QueueDO priority and FIFO", () => {
   it("leases strictly by priority, FIFO within a priority, one at a time under concurrency 1", async () => {
@@ -123,6 +124,29 @@ describe("QueueDO delayed messages", () => {
     const r = await result(m.id, q);
     expect(r?.state).toBe("REVOKED");
     expect(r?.error?.type).toBe("TaskRevokedError");
+  });
+});
+
+describe("QueueDO enqueueSent (what the durable-object broker sends)", () => {
+  it("stores each message's JSON as sent, with its priority, eta and time limit; a past expires ends REVOKED", async () => {
+    const q = uid("q-sent");
+    const stub = queue(q);
+    await stub.configure(q, { paused: true });
+    const plain = taskMessage(q, "demo.noop", { priority: 7, kwargs: { note: "é ✓ \u2028" } });
+    const later = taskMessage(q, "demo.noop", { eta: Date.now() + 3_600_000 });
+    const limited = taskMessage(q, "demo.noop", { options: { time_limit: 5 } });
+    const gone = taskMessage(q, "demo.noop", { expires: Date.now() - 1000 });
+    const sent = [plain, later, limited, gone].map((m) => sentMessage(m));
+    expect(sent[2]).toEqual([limited.id, 0, null, null, 1, JSON.stringify(limited)]);
+    expect((await stub.enqueueSent(q, sent)).added).toBe(3);
+    const stored = new Map((await rows(q)).map((r) => [r.id, r]));
+    expect(stored.get(plain.id)).toMatchObject({ priority: 7, state: "waiting", time_limited: 0, body: JSON.stringify(plain) });
+    expect(stored.get(later.id)).toMatchObject({ state: "delayed", eta: later.eta });
+    expect(stored.get(limited.id)).toMatchObject({ time_limited: 1 });
+    expect(stored.has(gone.id)).toBe(false);
+    expect((await result(gone.id, q))?.state).toBe("REVOKED");
+    // Sent again (a replayed enqueue): nothing is added twice.
+    expect((await stub.enqueueSent(q, sent)).added).toBe(0);
   });
 });
 

@@ -10,6 +10,7 @@ import { BrokerUnavailableError } from "../../src/brokers/broker.js";
 import { brokerEnvProblem, compileBrokers, QUEUE_MAX_DELAY_S } from "../../src/app/broker-config.js";
 import { delayOf, packDirect } from "../../src/brokers/cloudflare-queue-broker.js";
 import type { TaskMessage } from "../../src/protocol/message.js";
+import type { SentMessage } from "../../src/protocol/rpc.js";
 import { App } from "../../src/app/app.js";
 import { applyCanvases, prepare } from "../../src/apply/apply.js";
 import { parseSignature, WireError } from "../../src/protocol/index.js";
@@ -162,7 +163,12 @@ describe("cloudflare-queue packing", () => {
 /** An env whose QueueDOs are one MemoryBroker and whose BILLING service answers `status`. */
 function fakeEnv(billingStatus: number) {
   const mem = new MemoryBroker();
-  const stub = { enqueue: (m: TaskMessage[]) => mem.enqueue(m).then(() => ({ added: m.length })), cancel: (ids: string[]) => mem.cancel(ids.map((id) => message("", "", [], { id }))) };
+  const stub = {
+    enqueue: (m: TaskMessage[]) => mem.enqueue(m).then(() => ({ added: m.length })),
+    // What the durable-object broker sends: each message's JSON (see SentMessage).
+    enqueueSent: (_queue: string, sent: SentMessage[]) => mem.enqueue(sent.map((s) => JSON.parse(s[5]) as TaskMessage)).then(() => ({ added: sent.length })),
+    cancel: (ids: string[]) => mem.cancel(ids.map((id) => message("", "", [], { id }))),
+  };
   const calls: string[] = [];
   const env = {
     QUEUE_DO: { idFromName: (n: string) => n, get: () => stub },
