@@ -188,6 +188,39 @@ describe("ChordDO report cost", () => {
     expect((JSON.parse(body[0]!.body) as TaskMessage).args[0]).toEqual(Array.from({ length: n }, (_, i) => i));
   });
 
+  it("a report of many members inserts them in one statement, each index once (a repeat in the batch or an earlier one is not counted), values as sent", async () => {
+    const n = 60;
+    const { stub, members } = await openChord(n);
+    await stub.report([ok(members[0]!, "first")]);
+    const got = await runInDurableObject(stub, async (instance: ChordDO, state) => {
+      const real = state.storage.sql;
+      const inserts: string[] = [];
+      const recording = { exec: (query: string, ...args: unknown[]) => (query.includes("INSERT") && inserts.push(query), real.exec(query, ...args)) };
+      (instance as unknown as { sql: unknown }).sql = recording;
+      try {
+        // Members 0-49 (0 reported before), with 7 twice and a value in non-ASCII and a large one.
+        const batch = [...members.slice(0, 50).map((m, i) => ok(m, i === 3 ? "é ✓ \u2028 \"q\"" : i === 9 ? "z".repeat(70_000) : i)), ok(members[7]!, "seven again")];
+        const answer = await instance.report(batch);
+        const count = real.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members").one().n;
+        const values = Object.fromEntries(real.exec<{ idx: number; value: string }>("SELECT idx, value FROM members WHERE idx IN (0, 3, 7, 9)").toArray().map((r) => [r.idx, r.value]));
+        return { answer, inserts: inserts.length, count, values, reported: (instance as unknown as { reported: number }).reported };
+      } finally {
+        (instance as unknown as { sql: unknown }).sql = real;
+      }
+    });
+    expect(got.answer).toEqual({ fired: false });
+    // The small rows in one statement, the 70 KB one alone (one statement per member before: 51).
+    expect(got.inserts).toBe(2);
+    expect(got.count).toBe(50);
+    expect(got.reported).toBe(50);
+    expect(got.values[0]).toBe(JSON.stringify("first"));
+    expect(got.values[3]).toBe(JSON.stringify("é ✓ \u2028 \"q\""));
+    expect(got.values[7]).toBe(JSON.stringify(7));
+    expect(got.values[9]).toBe(JSON.stringify("z".repeat(70_000)));
+    // The rest fire the body once, with every value in header order.
+    expect(await stub.report(members.slice(50).map((m, i) => ok(m, 50 + i)))).toEqual({ fired: true });
+  });
+
   it("FIRST_FAILED_SQL finds the lowest failed index through the members_failed index, not a SCAN of members", async () => {
     const { stub } = await openChord(6);
     const got = await runInDurableObject(stub, (_instance, state) => {
