@@ -5,7 +5,7 @@
  * with ChordError naming the member, and the chord's errbacks fire once. Nothing polls.
  */
 import { CountedObject } from "./counted-object.js";
-import { MAX_MESSAGE_BYTES, OUTBOX_MAX_ATTEMPTS, SQL_PARAM_BUDGET_BYTES, type TaskErrorInfo } from "../src/protocol/index.js";
+import { MAX_MESSAGE_BYTES, OUTBOX_MAX_ATTEMPTS, type TaskErrorInfo } from "../src/protocol/index.js";
 import { failureEffects, type ChordReport, type Effect } from "../src/canvas/effects.js";
 import { leafIds } from "../src/canvas/handle.js";
 import type { ChordInit } from "../src/canvas/plan.js";
@@ -17,7 +17,7 @@ import type { EdgeryEnv } from "../src/runtime/env.js";
 import { offloadValue } from "../src/results/r2-backend.js";
 import { chordListKey, POINTER_KEY, PointerSigner } from "../src/results/pointer.js";
 import { PayloadTooLargeError } from "../src/brokers/broker.js";
-import { jsonSlices, jsonStringBytes } from "../src/runtime/pack.js";
+import { insertBatches, jsonStringBytes } from "../src/runtime/pack.js";
 import { retryBackoffMs } from "../src/runtime/backoff.js";
 
 const CHORD_SCHEMA = `
@@ -58,9 +58,6 @@ type MemberRow = [idx: number, memberId: string, ok: 0 | 1, value: string];
 /** A batch of {@link MemberRow}s (one JSON array, `?`) into `members`, each index once; RETURNING the new ones. */
 export const MEMBERS_INSERT_SQL = `INSERT OR IGNORE INTO members (idx, member_id, ok, value)
   SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) ORDER BY key RETURNING idx`;
-
-/** A member value longer than this (JSON characters) is inserted alone (see insertMembers). */
-const LARGE_MEMBER_CHARS = 64 * 1024;
 
 /**
  * Stands in the body's arguments for a results list too large for a task message, until
@@ -139,19 +136,17 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
 
   /**
    * Inserts the reported members, each index once: RETURNING yields a row only when the index was
-   * new (OR IGNORE skips a repeated one, in this batch or an earlier one). Small rows go in one
-   * statement per ~1 MB of JSON (one statement per report was most of a report's cost); a value
-   * over 64 KB goes alone, as its JSON text escaped once more inside a batch could pass the 2 MB
-   * limit of a bound string. Returns how many were new.
+   * new (OR IGNORE skips a repeated one, in this batch or an earlier one). In batches of ~1 MB of
+   * JSON (one statement per report was most of a report's cost), a large value alone
+   * (insertBatches). Returns how many were new.
    */
   private insertMembers(reports: ChordReport[]): number {
     const rows = reports.map((r): MemberRow => [r.index, r.memberId, r.ok ? 1 : 0, JSON.stringify(r.ok ? (r.value ?? null) : r.error)]);
+    const { slices, alone } = insertBatches(rows, (r) => r[3].length, (r) => r);
     let inserted = 0;
-    for (const slice of jsonSlices(rows.filter((r) => r[3].length <= LARGE_MEMBER_CHARS), SQL_PARAM_BUDGET_BYTES)) {
-      inserted += this.sql.exec(MEMBERS_INSERT_SQL, slice).toArray().length;
-    }
-    for (const r of rows.filter((r) => r[3].length > LARGE_MEMBER_CHARS)) {
-      inserted += this.sql.exec("INSERT OR IGNORE INTO members (idx, member_id, ok, value) VALUES (?, ?, ?, ?) RETURNING idx", ...r).toArray().length;
+    for (const slice of slices) inserted += this.sql.exec(MEMBERS_INSERT_SQL, slice).toArray().length;
+    for (const values of alone) {
+      inserted += this.sql.exec("INSERT OR IGNORE INTO members (idx, member_id, ok, value) VALUES (?, ?, ?, ?) RETURNING idx", ...(values as SqlStorageValue[])).toArray().length;
     }
     return inserted;
   }

@@ -6,7 +6,7 @@
  * so KV writes stay off the hot path (a KV put per task would cap throughput near 1,100/s).
  */
 import { CountedObject } from "./counted-object.js";
-import { DEFAULT_RESULT_EXPIRES_S, SQL_PARAM_BUDGET_BYTES, isReady, type TaskResult } from "../src/protocol/index.js";
+import { DEFAULT_RESULT_EXPIRES_S, isReady, type TaskResult } from "../src/protocol/index.js";
 import type { ResultWrite } from "../src/canvas/effects.js";
 import type { GroupRef } from "../src/protocol/rpc.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
@@ -14,7 +14,7 @@ import { eventsStub } from "../src/runtime/stubs.js";
 import { chaosHooks } from "../src/runtime/chaos.js";
 import { eventOfState, eventOfWrite, type TaskEvent } from "../src/events/task-events.js";
 import { metricDeltas, sumMetrics, type MetricDelta } from "../src/metrics/task-metrics.js";
-import { jsonSlices } from "../src/runtime/pack.js";
+import { insertBatches } from "../src/runtime/pack.js";
 import { rowToResult, type ResultRow } from "../src/results/stored-row.js";
 
 import { getApp } from "../src/runtime/app-registry.js";
@@ -97,9 +97,9 @@ const json = (v: unknown): string | null => (v === undefined ? null : JSON.strin
 /** The results table's columns, in the order of {@link rowValues}. */
 const RESULT_COLUMNS = "id, state, result, meta, error, task, queue, worker, retries, parent_id, group_id, children, started_at, date_done, expires_at";
 
-/** A row whose JSON text is too large to be escaped once more inside a batch. */
-function isLargeRow(r: ResultRow): boolean {
-  return (r.result?.length ?? 0) + (r.meta?.length ?? 0) + (r.error?.length ?? 0) > 64 * 1024;
+/** The length of a row's JSON texts (what decides whether it may go in a batch: insertBatches). */
+function rowChars(r: ResultRow): number {
+  return (r.result?.length ?? 0) + (r.meta?.length ?? 0) + (r.error?.length ?? 0);
 }
 
 /** A row's columns in table order, for a batched insert. */
@@ -208,12 +208,10 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
         const event = listening ? eventOfWrite(row.state, w.progress === true) : null;
         if (event) events.push({ event, data: rowToResult(row) });
       }
-      // The rows of the batch in one statement per ~1 MB of JSON (the last write of an id wins).
-      // Small rows go in one statement per ~1 MB of JSON; a large one (its JSON text would be
-      // escaped again inside the batch, past the 2 MB limit of a bound string) goes alone.
-      const rows = [...stored.values()];
-      const large = rows.filter(isLargeRow);
-      for (const slice of jsonSlices(rows.filter((r) => !isLargeRow(r)).map(rowValues), SQL_PARAM_BUDGET_BYTES)) {
+      // The rows of the batch in one statement per ~1 MB of JSON (the last write of an id wins);
+      // a large one alone (insertBatches).
+      const { slices, alone } = insertBatches([...stored.values()], rowChars, rowValues);
+      for (const slice of slices) {
         this.sql.exec(
           `INSERT OR REPLACE INTO results (${RESULT_COLUMNS})
            SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8,
@@ -222,8 +220,8 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
           slice,
         );
       }
-      for (const r of large) {
-        this.sql.exec(`INSERT OR REPLACE INTO results (${RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ...(rowValues(r) as SqlStorageValue[]));
+      for (const values of alone) {
+        this.sql.exec(`INSERT OR REPLACE INTO results (${RESULT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ...(values as SqlStorageValue[]));
       }
       // The batch's counters in one statement (a task's write adds up to four).
       const sums = sumMetrics(deltas);

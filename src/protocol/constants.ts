@@ -66,6 +66,12 @@ export const RETRY_BACKOFF_FIRST_MS = 1_000;
 export const RETRY_BACKOFF_MAX_MS = 5 * 60_000;
 /** Bytes of JSON bound as one SQL parameter or stored in one row (Cloudflare limits a string to 2 MB). */
 export const SQL_PARAM_BUDGET_BYTES = 1_000_000;
+/**
+ * Longest JSON text (characters) of a row inserted in a batch (`json_each` over one bound array):
+ * a longer one is inserted alone, as its text escaped once more inside the batch could pass the
+ * 2 MB limit of a bound string (see insertBatches in src/runtime/pack.ts).
+ */
+export const SQL_BATCHED_ROW_MAX_CHARS = 64 * 1024;
 /** Most signatures in one `POST /v1/apply/bulk`. */
 export const MAX_BULK = 1000;
 /** Deepest canvas nesting the API accepts. */

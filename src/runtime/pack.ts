@@ -8,6 +8,8 @@ import {
   QUEUE_BODY_MAX_BYTES,
   QUEUE_MESSAGE_METADATA_BYTES,
   QUEUE_SEND_BATCH_MAX_BYTES,
+  SQL_BATCHED_ROW_MAX_CHARS,
+  SQL_PARAM_BUDGET_BYTES,
 } from "../protocol/index.js";
 import type { DeliveryBody, WireLeasedTask } from "../protocol/message.js";
 
@@ -170,4 +172,17 @@ export function jsonSlices(items: unknown[], budget: number): string[] {
   }
   out.push(JSON.stringify(items.slice(start)));
   return out;
+}
+
+/**
+ * Rows for a batched insert, in order: `slices`, the JSON arrays (jsonSlices, ~1 MB each) of the
+ * `values` of the rows whose JSON text (`chars`) is at most SQL_BATCHED_ROW_MAX_CHARS, each bound
+ * as one `json_each(?)`; `alone`, the values of the longer ones, to insert one statement each.
+ * Pure.
+ */
+export function insertBatches<T>(rows: readonly T[], chars: (row: T) => number, values: (row: T) => unknown[]): { slices: string[]; alone: unknown[][] } {
+  const batched: unknown[][] = [];
+  const alone: unknown[][] = [];
+  for (const r of rows) (chars(r) > SQL_BATCHED_ROW_MAX_CHARS ? alone : batched).push(values(r));
+  return { slices: jsonSlices(batched, SQL_PARAM_BUDGET_BYTES), alone };
 }

@@ -1,8 +1,8 @@
 // Unit tests of src/runtime/pack.ts: leased tasks packed into Queue messages and sendBatch calls,
 // sized in the UTF-8 bytes of exactly what is sent.
 import { describe, expect, it } from "vitest";
-import { QUEUE_BATCH_MAX, QUEUE_BODY_MAX_BYTES, QUEUE_MESSAGE_METADATA_BYTES, QUEUE_SEND_BATCH_MAX_BYTES } from "../../src/protocol/index.js";
-import { jsonSlices, jsonStringBytes, leasedTaskBytes, planDeliveries, sendBatches } from "../../src/runtime/pack.js";
+import { QUEUE_BATCH_MAX, QUEUE_BODY_MAX_BYTES, QUEUE_MESSAGE_METADATA_BYTES, QUEUE_SEND_BATCH_MAX_BYTES, SQL_BATCHED_ROW_MAX_CHARS } from "../../src/protocol/index.js";
+import { insertBatches, jsonSlices, jsonStringBytes, leasedTaskBytes, planDeliveries, sendBatches } from "../../src/runtime/pack.js";
 import type { DeliveryBody, TaskMessage, WireLeasedTask } from "../../src/protocol/message.js";
 import { message } from "../brokers/conformance.js";
 
@@ -186,5 +186,20 @@ describe("jsonSlices", () => {
     for (const budget of budgets) {
       expect(jsonSlices(items, budget), `budget ${budget}`).toStrictEqual(joined(items, budget));
     }
+  });
+});
+
+describe("insertBatches", () => {
+  it("batches rows up to SQL_BATCHED_ROW_MAX_CHARS in order, and sets longer ones apart, as their values", () => {
+    const rows = [
+      { id: "a", text: "x".repeat(10) },
+      { id: "b", text: "y".repeat(SQL_BATCHED_ROW_MAX_CHARS + 1) },
+      { id: "c", text: "é".repeat(SQL_BATCHED_ROW_MAX_CHARS) },
+      { id: "d", text: "" },
+    ];
+    const { slices, alone } = insertBatches(rows, (r) => r.text.length, (r) => [r.id, r.text]);
+    expect(slices.flatMap((s) => JSON.parse(s) as unknown[][]).map((v) => v[0])).toEqual(["a", "c", "d"]);
+    expect(alone).toEqual([["b", rows[1]!.text]]);
+    expect(insertBatches([], () => 0, () => [])).toEqual({ slices: [], alone: [] });
   });
 });
