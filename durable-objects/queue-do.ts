@@ -203,7 +203,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     this.requests += 1;
     const first = messages[0];
     if (!first) return { added: 0 };
-    return this.add(first.queue, messages.map((m) => sentMessage(m)), shards);
+    return this.add(first.queue, messages.map(sentMessage), shards);
   }
 
   /**

@@ -117,8 +117,6 @@ export function sweepExtras(sql: SqlStorage, now: number): void {
 /** What a push to D1 left behind. */
 export interface PushOutcome {
   pushed: number;
-  /** Whether rows are still pending. */
-  left: boolean;
   /** When the earliest pending row may be tried again (null: none pending). */
   nextAt: number | null;
 }
@@ -159,7 +157,7 @@ export async function pushToD1(sql: SqlStorage, db: D1Database, toResult: (row: 
     pushed += results.length;
   }
   const next = sql.exec<{ at: number }>(D1_LEFT_SQL).toArray()[0];
-  return { pushed, left: next !== undefined, nextAt: next?.at ?? null };
+  return { pushed, nextAt: next?.at ?? null };
 }
 
 /** Deletes the R2 objects of expired results (up to 1,000 per call). Returns how many. */

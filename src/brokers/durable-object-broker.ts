@@ -59,7 +59,7 @@ export class DurableObjectBroker implements Broker {
     const { queue, layout, groups } = split;
     // Each shard is told the shard count: it splits the queue's concurrency and max_waiting by it.
     // As SentMessages: a tuple and the JSON per message, far cheaper to copy than the objects.
-    const answers = await Promise.all([...groups].map(([k, msgs]) => this.shard(queue, k, layout).enqueueSent(queue, msgs.map((m) => sentMessage(m)), layout.shards)));
+    const answers = await Promise.all([...groups].map(([k, msgs]) => this.shard(queue, k, layout).enqueueSent(queue, msgs.map(sentMessage), layout.shards)));
     const full = answers.find((a) => a.full);
     if (full?.full) throw new QueueFullError(full.full);
     return { added: answers.reduce((n, a) => n + a.added, 0) };

@@ -47,9 +47,9 @@ export interface SettleItem extends EndStamp {
  */
 export type SentMessage = readonly [id: string, priority: number, eta: number | null, expires: number | null, timeLimited: 0 | 1, json: string];
 
-/** The {@link SentMessage} of a message (`json`: its JSON, when the caller has it already). Pure. */
-export function sentMessage(m: TaskMessage, json: string = JSON.stringify(m)): SentMessage {
-  return [m.id, m.priority, m.eta, m.expires, m.options.time_limit ? 1 : 0, json];
+/** The {@link SentMessage} of a message. Pure. */
+export function sentMessage(m: TaskMessage): SentMessage {
+  return [m.id, m.priority, m.eta, m.expires, m.options.time_limit ? 1 : 0, JSON.stringify(m)];
 }
 
 /** A consumer beginning a leased task (`QueueDO.begin`): the lease is renewed to the task's hard limit. */

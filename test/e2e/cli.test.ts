@@ -236,9 +236,11 @@ describe("edgery events", () => {
     // the start returns, which waits for the server's ready line).
     let restarted = false;
     let reopened = false;
+    let sent = false;
     let id: string | undefined;
     const sendOnce = () => {
-      if (!restarted || !reopened || id !== undefined || steps.length > 1) return;
+      if (!restarted || !reopened || sent) return;
+      sent = true;
       steps.push(
         (async () => {
           const res = await fetch(`${server.baseUrl}/v1/tasks/demo.echo`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ args: [marker] }) });
