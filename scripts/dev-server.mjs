@@ -62,18 +62,19 @@ export function devServerKind() {
  * keeping its state. `port` asks for a given port (a restarted server answers on the same URL).
  * `vars` adds `--var NAME:value` pairs (e.g. the harness's EDGERY_CHAOS_DUPLICATE).
  * `cwd`: the project whose `npm run dev` to start (default: this repo); `env`: extra variables;
- * `script`: another npm script taking the same options (e.g. `dev:capacity`) instead of the dev server's.
- * @param {{ label: string, logLevel?: string, stateRoot?: string, persistDir?: string, port?: number, vars?: Record<string, string>, cwd?: string, env?: Record<string, string>, script?: string, log?: (line: string) => void }} options
+ * `script`: another npm script taking the same options (e.g. `dev:capacity`) instead of the dev server's;
+ * `flags`: more of its flags (e.g. `--via-entry`).
+ * @param {{ label: string, logLevel?: string, stateRoot?: string, persistDir?: string, port?: number, vars?: Record<string, string>, cwd?: string, env?: Record<string, string>, script?: string, flags?: string[], log?: (line: string) => void }} options
  * @returns {Promise<{ baseUrl: string, port: number, persistDir: string, logFile: string, stop: () => Promise<void>, kill: () => Promise<void> }>}
  */
-export async function startDevServer({ label, logLevel = "warn", stateRoot = tmpdir(), persistDir: reuse, port: wantedPort, vars = {}, cwd = REPO_ROOT, env = {}, script, log = (l) => process.stderr.write(`[${label}] ${l}\n`) }) {
+export async function startDevServer({ label, logLevel = "warn", stateRoot = tmpdir(), persistDir: reuse, port: wantedPort, vars = {}, cwd = REPO_ROOT, env = {}, script, flags = [], log = (l) => process.stderr.write(`[${label}] ${l}\n`) }) {
   const kind = devServerKind();
   const port = wantedPort ?? (await freePort());
   const persistDir = reuse ?? mkdtempSync(join(stateRoot, `edgery-${label}-state-`));
   const logFile = join(tmpdir(), `edgery-${label}-${kind}-${port}-${Date.now()}.log`);
   const fd = openSync(logFile, "w");
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const args = ["run", script ?? SERVERS[kind], "--", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistDir, "--log-level", logLevel, ...varArgs];
+  const args = ["run", script ?? SERVERS[kind], "--", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistDir, "--log-level", logLevel, ...varArgs, ...flags];
   // wrangler dev always opens an inspector (9229 by default, which parallel runs would share);
   // under Miniflare it is off unless asked for, and nothing here uses it.
   if (kind === "wrangler") args.push("--inspector-port", String(await freePort()));

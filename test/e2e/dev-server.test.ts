@@ -22,6 +22,7 @@ describe("miniflare-dev command line", () => {
       inspectorPort: undefined,
       vars: {},
       watch: true,
+      viaEntry: false,
     });
   });
 
@@ -29,7 +30,7 @@ describe("miniflare-dev command line", () => {
     const args = parseDevArgs([
       "-c", "wrangler.toml", "--config=apps/billing/wrangler.toml",
       "--var", "EDGERY_DEV:true", "--var=URL:http://x:1/a",
-      "--port", "0", "--ip=0.0.0.0", "--persist-to", "/tmp/s", "--log-level", "warn", "--inspector-port", "9230", "--no-watch",
+      "--port", "0", "--ip=0.0.0.0", "--persist-to", "/tmp/s", "--log-level", "warn", "--inspector-port", "9230", "--no-watch", "--via-entry",
     ]);
     expect(args).toEqual({
       configs: ["wrangler.toml", "apps/billing/wrangler.toml"],
@@ -41,6 +42,7 @@ describe("miniflare-dev command line", () => {
       // The value is everything after the first colon.
       vars: { EDGERY_DEV: "true", URL: "http://x:1/a" },
       watch: false,
+      viaEntry: true,
     });
   });
 
