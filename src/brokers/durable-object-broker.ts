@@ -7,13 +7,14 @@
  * shard. A revoke asks every shard too: after the shard count grew, a task enqueued before stays
  * in the shard it was sent to (a consumer settles it there: its delivery names that object).
  *
- * `enqueue` is the QueueDO's own RPC; a full shard (max_waiting) answers `full`, thrown here as
- * QueueFullError (the API answers 503 overloaded, an outbox retries later).
+ * `enqueueSent` is the QueueDO's own RPC (`enqueue` for a shard that runs an older version); a
+ * full shard (max_waiting) answers `full`, thrown here as QueueFullError (the API answers 503
+ * overloaded, an outbox retries later).
  */
 import type { QueueStats } from "../protocol/index.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { sentMessage } from "../protocol/rpc.js";
-import { queueShardName, queueShardOf, queueShardStub } from "../runtime/stubs.js";
+import { isMissingRpcMethod, queueShardName, queueShardOf, queueShardStub } from "../runtime/stubs.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import { groupBy } from "../runtime/group-by.js";
 import { SINGLE_SHARD, type QueueLayout } from "../app/queue-config.js";
@@ -59,10 +60,24 @@ export class DurableObjectBroker implements Broker {
     const { queue, layout, groups } = split;
     // Each shard is told the shard count: it splits the queue's concurrency and max_waiting by it.
     // As SentMessages: a tuple and the JSON per message, far cheaper to copy than the objects.
-    const answers = await Promise.all([...groups].map(([k, msgs]) => this.shard(queue, k, layout).enqueueSent(queue, msgs.map(sentMessage), layout.shards)));
+    const answers = await Promise.all([...groups].map(([k, msgs]) => this.enqueueShard(this.shard(queue, k, layout), queue, msgs, layout.shards)));
     const full = answers.find((a) => a.full);
     if (full?.full) throw new QueueFullError(full.full);
     return { added: answers.reduce((n, a) => n + a.added, 0) };
+  }
+
+  /**
+   * One shard's part of an enqueue, as SentMessages. A shard still running a version without
+   * `enqueueSent` (mid-deploy, or held on the old version by a gradual deployment) is sent the
+   * same messages through `enqueue`, which every version has: a deploy does not stop its queue.
+   */
+  private async enqueueShard(stub: ReturnType<DurableObjectBroker["shard"]>, queue: string, messages: TaskMessage[], shards: number) {
+    try {
+      return await stub.enqueueSent(queue, messages.map(sentMessage), shards);
+    } catch (err) {
+      if (!isMissingRpcMethod(err, "enqueueSent")) throw err;
+      return await stub.enqueue(messages, shards);
+    }
   }
 
   async cancel(messages: TaskMessage[]): Promise<unknown> {

@@ -112,3 +112,13 @@ export function eventsStub(env: EdgeryEnv) {
 export function scheduleStub(env: EdgeryEnv) {
   return env.SCHEDULE_DO ? env.SCHEDULE_DO.get(env.SCHEDULE_DO.idFromName("schedules")) : null;
 }
+
+/**
+ * Whether an RPC failed because the object that received it runs code without `method`: a
+ * version of edgery older than the caller's, as during a deploy that has not reached the object
+ * yet or a gradual deployment that keeps it on the old version. workerd's own error for it
+ * (a TypeError, "The RPC receiver does not implement the method "…"."); anything else is not.
+ */
+export function isMissingRpcMethod(err: unknown, method: string): boolean {
+  return err instanceof TypeError && err.message.includes(`does not implement the method "${method}"`);
+}
