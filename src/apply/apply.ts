@@ -191,7 +191,7 @@ function findNode(node: Canvas, id: string, path: string): { node: Canvas; path:
 }
 
 /** The idempotency key of an item: its call options' or its signature's. */
-function idempotencyKeyOf(item: ApplyItem): string | undefined {
+export function idempotencyKeyOf(item: ApplyItem): string | undefined {
   const key = item.options?.idempotency_key ?? item.canvas.options.idempotency_key;
   return typeof key === "string" ? key : undefined;
 }

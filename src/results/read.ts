@@ -24,23 +24,34 @@ const NEVER = new Promise<never>(() => {});
 /** How long a long poll lets the shard answer a ready result before it also asks KV. */
 const KV_AFTER_MS = 2;
 
+/** How a result is read (see readResult). */
+export interface ReadOptions {
+  /**
+   * The task was created by the request that reads it (a send with `?wait=` and no idempotency
+   * key): only its shard can hold its result yet (a copy in KV or D1 is made from the shard's),
+   * so neither is asked. A remote app's task is still read from that app.
+   */
+  fresh?: boolean;
+}
+
 /**
  * A task's result; `waitMs` > 0 holds until it is ready or the time is up.
  *
  * A plain read asks KV first (ready results are served at the edge), then the shard. A long poll
  * asks the shard first, and KV only if the shard has no ready answer within KV_AFTER_MS; then the
  * first ready answer wins. The task was usually just sent (KV would miss), and locally every call
- * shares one thread: traced, a KV read beside the shard call delayed its answer ~0.45 ms.
+ * shares one thread: traced, a KV read beside the shard call delayed its answer ~0.45 ms. A
+ * `fresh` read asks the shard alone (then a remote app).
  */
-export async function readResult(env: EdgeryEnv, id: string, waitMs: number, background: (p: Promise<unknown>) => void): Promise<TaskResult> {
+export async function readResult(env: EdgeryEnv, id: string, waitMs: number, background: (p: Promise<unknown>) => void, opts: ReadOptions = {}): Promise<TaskResult> {
   const kv = new KvBackend(env);
   const stub = resultStub(env, id);
   const longPoll = waitMs > 0 ? (stub.wait(id, waitMs) as Promise<TaskResult | null>) : null;
   longPoll?.catch(() => null); // answered from KV: its outcome is not needed
   let shardAnswered = false;
   let shardReady = false;
-  const readKv = () => readCached(env, id);
-  const kvRead = longPoll
+  const readKv = () => (opts.fresh ? Promise.resolve(null) : readCached(env, id));
+  const kvRead = longPoll && !opts.fresh
     ? new Promise<void>((ok) => setTimeout(ok, KV_AFTER_MS)).then(() => (shardReady ? null : readKv()))
     : readKv();
   if (!longPoll) {
@@ -58,9 +69,9 @@ export async function readResult(env: EdgeryEnv, id: string, waitMs: number, bac
   // for `?wait=`, when the shard has not answered within D1_AFTER_MS: a persisted result then
   // answers at once instead of after the whole wait, and a ready result costs no D1 query.
   let d1: Promise<TaskResult | null> | null = null;
-  const askD1 = (): Promise<TaskResult | null> => (d1 ??= env.RESULTS_DB ? new D1Backend(env.RESULTS_DB).get(id).catch(() => null) : Promise.resolve(null));
+  const askD1 = (): Promise<TaskResult | null> => (d1 ??= env.RESULTS_DB && !opts.fresh ? new D1Backend(env.RESULTS_DB).get(id).catch(() => null) : Promise.resolve(null));
   const early: Promise<{ r: TaskResult | null; shard: boolean }> =
-    waitMs > 0 && env.RESULTS_DB
+    waitMs > 0 && env.RESULTS_DB && !opts.fresh
       ? new Promise<void>((ok) => setTimeout(ok, D1_AFTER_MS)).then(async () => {
           if (shardAnswered) return fromShard.then((r) => ({ r, shard: true }));
           const r = await askD1();

@@ -4,7 +4,7 @@
  */
 import type { Context, Hono } from "hono";
 import { MAX_BULK, WireError, checkDepth, isReady, parseOptions, parseSignature, type Handle } from "../../protocol/index.js";
-import { applyCanvases, type ApplyItem } from "../../apply/apply.js";
+import { applyCanvases, idempotencyKeyOf, type ApplyItem } from "../../apply/apply.js";
 import { readResult } from "../../results/read.js";
 import { asObject, readJson } from "../body.js";
 import { waitMs } from "../query.js";
@@ -29,11 +29,14 @@ function callArgs(body: Record<string, unknown>): Pick<ApplyItem, "args" | "kwar
 /**
  * The answer to a send: `202` with the handle; with `?wait=S` (checked before anything is sent),
  * `200` with the handle plus `result` when the task its handle names is ready within S seconds,
- * read exactly as `GET /v1/results/:id?wait=S` reads it.
+ * read as `GET /v1/results/:id?wait=S` reads it. A send without an idempotency key made the task
+ * itself: only its result shard can hold its result yet, and nothing else is asked (readResult's
+ * `fresh`); a replayed key may name an older task, read as any other.
  */
-async function answer(c: Context<ApiEnv>, handle: Handle, wait: number | undefined): Promise<Response> {
+async function answer(c: Context<ApiEnv>, item: ApplyItem, handle: Handle, wait: number | undefined): Promise<Response> {
   if (wait === undefined) return c.json(handle, 202);
-  const result = await readResult(c.env, handle.id, wait, (p) => c.executionCtx.waitUntil(p));
+  const fresh = idempotencyKeyOf(item) === undefined;
+  const result = await readResult(c.env, handle.id, wait, (p) => c.executionCtx.waitUntil(p), { fresh });
   return isReady(result.state) ? c.json({ ...handle, result }, 200) : c.json(handle, 202);
 }
 
@@ -48,9 +51,9 @@ export function applyRoutes(api: Hono<ApiEnv>): void {
   api.post("/v1/tasks/:name", need("enqueue"), async (c) => {
     const wait = waitOf(c);
     const body = asObject((await readJson(c.req.raw, true)) ?? {}, "invalid_signature");
-    const canvas = parseSignature({ ...body, task: c.req.param("name") });
-    const [handle] = await applyCanvases(c.env, c.get("app"), [{ canvas, path: "" }]);
-    return answer(c, handle!, wait);
+    const item: ApplyItem = { canvas: parseSignature({ ...body, task: c.req.param("name") }), path: "" };
+    const [handle] = await applyCanvases(c.env, c.get("app"), [item]);
+    return answer(c, item, handle!, wait);
   });
 
   api.post("/v1/apply", need("enqueue"), async (c) => {
@@ -59,7 +62,7 @@ export function applyRoutes(api: Hono<ApiEnv>): void {
     const item: ApplyItem =
       "signature" in body ? { canvas: parseSignature(body.signature, "signature"), path: "signature", ...callArgs(body) } : { canvas: parseSignature(body), path: "" };
     const [handle] = await applyCanvases(c.env, c.get("app"), [item]);
-    return answer(c, handle!, wait);
+    return answer(c, item, handle!, wait);
   });
 
   api.post("/v1/apply/bulk", need("enqueue"), async (c) => {
