@@ -12,8 +12,8 @@
 //
 // The port is the first Worker's own workerd socket, as a deployed Worker is reached: no
 // Miniflare entry Worker in the request path (it costs about 0.3 ms of CPU a request here).
-// Miniflare's entry Worker, which runs cron triggers and logs requests, listens on a port of its
-// own, printed at start; --via-entry serves the port through it instead, as Miniflare does.
+// Miniflare's entry Worker, which runs cron triggers, listens on a port of its own, printed at
+// start; --via-entry serves the port through it instead, as Miniflare does (and logs requests).
 //
 // At start it applies the D1 migrations of each d1_databases entry (migrations_dir). It
 // rebuilds and reloads when a source file of a bundle or a config changes; state (--persist-to,
@@ -67,7 +67,9 @@ const miniflareOptions = (workers, ports) => ({
   inspectorPort: args.inspectorPort,
   defaultPersistRoot: join(resolve(args.persistTo), "v3"),
   log: new Log(MINIFLARE_LEVEL[args.logLevel]),
-  logRequests: args.logLevel === "info" || args.logLevel === "log" || args.logLevel === "debug",
+  // Miniflare's entry Worker logs the requests it serves: with --via-entry, the API's. Else it
+  // would log only the cron triggers' (and print a "Ready on" line naming its own port).
+  logRequests: args.viaEntry && (args.logLevel === "info" || args.logLevel === "log" || args.logLevel === "debug"),
   unsafeTriggerHandlers: true,
   workers: workers.map((w, i) => (i === 0 && !args.viaEntry ? { ...w.options, unsafeDirectSockets: [{ host: args.ip, port: ports.port }] } : w.options)),
 });
@@ -109,7 +111,7 @@ for (const w of workers) {
     }
   }
 }
-const entryNote = args.viaEntry ? "" : `; cron triggers and request logs on ${entryUrl.origin}`;
+const entryNote = args.viaEntry ? "" : `; cron triggers on ${entryUrl.origin}`;
 say(`ready on ${url.origin} (${workers.map((w) => w.name).join(" + ")}; state in ${args.persistTo}${entryNote})`);
 
 let building = false;

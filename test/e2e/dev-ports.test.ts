@@ -16,7 +16,7 @@ const CRON = `/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}
 describe.runIf(ownServer)("npm run dev: the API's port and the entry Worker's", () => {
   it("serves the API on the Worker's own socket and runs cron triggers on the port the ready line names", async () => {
     const log = readFileSync(inject("serverLog"), "utf8");
-    const ready = /\[dev\] ready on (http:\/\/\S+) \(.*; cron triggers and request logs on (http:\/\/[\d.]+:\d+)\)/.exec(log);
+    const ready = /\[dev\] ready on (http:\/\/\S+) \(.*; cron triggers on (http:\/\/[\d.]+:\d+)\)/.exec(log);
     expect(ready, log).not.toBeNull();
     const [, served, entry] = ready!;
     expect(served).toBe(baseUrl());
@@ -43,7 +43,7 @@ describe.runIf(ownServer)("npm run dev: the API's port and the entry Worker's", 
       expect(await cron.text()).toBe("ok");
       const log = readFileSync(server.logFile, "utf8");
       expect(log).toContain(`[dev] ready on ${server.baseUrl} (`);
-      expect(log).not.toContain("cron triggers and request logs on");
+      expect(log).not.toContain("cron triggers on");
     } finally {
       await server.stop();
     }
