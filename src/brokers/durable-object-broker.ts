@@ -71,7 +71,7 @@ export class DurableObjectBroker implements Broker {
    * `enqueueSent` (mid-deploy, or held on the old version by a gradual deployment) is sent the
    * same messages through `enqueue`, which every version has: a deploy does not stop its queue.
    */
-  private async enqueueShard(stub: ReturnType<DurableObjectBroker["shard"]>, queue: string, messages: TaskMessage[], shards: number) {
+  private async enqueueShard(stub: ReturnType<typeof queueShardStub>, queue: string, messages: TaskMessage[], shards: number) {
     try {
       return await stub.enqueueSent(queue, messages.map(sentMessage), shards);
     } catch (err) {

@@ -50,10 +50,13 @@ export async function readResult(env: EdgeryEnv, id: string, waitMs: number, bac
   longPoll?.catch(() => null); // answered from KV: its outcome is not needed
   let shardAnswered = false;
   let shardReady = false;
-  const readKv = () => (opts.fresh ? Promise.resolve(null) : readCached(env, id));
-  const kvRead = longPoll && !opts.fresh
-    ? new Promise<void>((ok) => setTimeout(ok, KV_AFTER_MS)).then(() => (shardReady ? null : readKv()))
-    : readKv();
+  // A fresh read asks neither KV nor D1: no timer, no request.
+  const kvRead: Promise<TaskResult | null> = opts.fresh
+    ? Promise.resolve(null)
+    : longPoll
+      ? new Promise<void>((ok) => setTimeout(ok, KV_AFTER_MS)).then(() => (shardReady ? null : readCached(env, id)))
+      : readCached(env, id);
+  const db = opts.fresh ? undefined : env.RESULTS_DB;
   if (!longPoll) {
     const cached = await kvRead;
     if (cached) return resolveResult(env, cached);
@@ -69,9 +72,9 @@ export async function readResult(env: EdgeryEnv, id: string, waitMs: number, bac
   // for `?wait=`, when the shard has not answered within D1_AFTER_MS: a persisted result then
   // answers at once instead of after the whole wait, and a ready result costs no D1 query.
   let d1: Promise<TaskResult | null> | null = null;
-  const askD1 = (): Promise<TaskResult | null> => (d1 ??= env.RESULTS_DB && !opts.fresh ? new D1Backend(env.RESULTS_DB).get(id).catch(() => null) : Promise.resolve(null));
+  const askD1 = (): Promise<TaskResult | null> => (d1 ??= db ? new D1Backend(db).get(id).catch(() => null) : Promise.resolve(null));
   const early: Promise<{ r: TaskResult | null; shard: boolean }> =
-    waitMs > 0 && env.RESULTS_DB && !opts.fresh
+    waitMs > 0 && db
       ? new Promise<void>((ok) => setTimeout(ok, D1_AFTER_MS)).then(async () => {
           if (shardAnswered) return fromShard.then((r) => ({ r, shard: true }));
           const r = await askD1();
