@@ -1,7 +1,8 @@
 /**
  * Packs leased tasks into Cloudflare Queue messages and those into `sendBatch` calls, sized in
- * the UTF-8 bytes of exactly what is sent (a delivery body serialized as JSON, each task's
- * message embedded in it as a JSON string), counted without building or encoding that JSON.
+ * the UTF-8 bytes of a delivery body serialized as JSON (each task's message embedded in it as a
+ * JSON string), counted without building or encoding that JSON; an all-ASCII delivery is sent as
+ * V8 serialization instead, within a bound of those bytes (deliveryEncoding).
  */
 import {
   QUEUE_BATCH_MAX,
@@ -123,6 +124,48 @@ export function planDeliveries(queue: string, tasks: WireLeasedTask[], prefetch:
   }
   flush();
   return out;
+}
+
+/**
+ * How a delivery goes onto the Queue, and the bytes it may then take (at most; what `sendBatch`
+ * is sized by). `json` is the delivery's JSON in UTF-8, exactly its `bytes`. `v8` is the V8
+ * serialization that workerd uses for structured clone: it writes strings as they are, where JSON
+ * escapes every `"` of each task's embedded message, so no JSON text is built on send and none
+ * parsed and built again on the way to the consumer (each side of the local Queue did both).
+ * The consumer receives the same object either way, so a version of either side reads both.
+ */
+export interface DeliveryEncoding {
+  contentType: "v8" | "json";
+  bytes: number;
+}
+
+/**
+ * Bytes V8's serialization of an all-ASCII delivery may take beyond its JSON: per task, at most 3
+ * (each string's tag and length against JSON's quotes, +2 apiece, and a number's 9 bytes against
+ * its digits, less what the field names, the boolean and the object's end save); per delivery,
+ * its header and envelope. Rounded up well; test/unit/pack.test.ts checks it against V8.
+ */
+export function v8SlackBytes(tasks: number): number {
+  return 8 * tasks + 32;
+}
+
+/** True when every character of `s` is ASCII (so V8 stores and serializes it one byte a character). */
+const isAscii = (s: string): boolean => !/[^\x00-\x7f]/.test(s);
+
+/**
+ * The encoding a delivery is sent with: `v8` when every string in it is ASCII (one byte a
+ * character in V8, as in UTF-8) and its V8 size is surely within QUEUE_BODY_MAX_BYTES (its JSON
+ * bytes plus {@link v8SlackBytes}); else `json`, sized exactly, as before. Pure.
+ */
+export function deliveryEncoding(delivery: SizedDelivery): DeliveryEncoding {
+  const { body, bytes } = delivery;
+  const bound = bytes + v8SlackBytes(body.tasks.length);
+  const ascii =
+    bound <= QUEUE_BODY_MAX_BYTES &&
+    isAscii(body.queue) &&
+    (body.object === undefined || isAscii(body.object)) &&
+    body.tasks.every((t) => isAscii(t.lease) && isAscii(t.body));
+  return ascii ? { contentType: "v8", bytes: bound } : { contentType: "json", bytes };
 }
 
 /**

@@ -226,4 +226,19 @@ describe("direct dispatch (the Worker's real EdgeryDelivery)", () => {
     expect(after.queued).toBeGreaterThanOrEqual(1);
     expect(after.failed).toBe(0);
   });
+
+  it("deliveries through the Queue as V8 (all ASCII) and as JSON (any other text) run alike, each value intact", async () => {
+    // Prefetch 1: each task is a delivery of its own, encoded for itself (src/runtime/pack.ts deliveryEncoding).
+    const q = uid("q-live-encoding");
+    expect((await call("PUT", `/v1/queues/${q}`, { paused: true, prefetch: 1 })).status).toBe(200);
+    const values = ["plain", 'a "quoted" \\ value', "héllo", "漢字", "😀 emoji", "\u0000 nul", "\u007f del", { nested: ["é", 1, null] }, "x".repeat(20_000), "é".repeat(5_000)];
+    const sigs = values.flatMap((v) => [0, 1, 2].map(() => ({ task: "demo.identity", args: [v], options: { queue: q } })));
+    const sent = await call("POST", "/v1/apply/bulk", { signatures: sigs });
+    expect(sent.status).toBe(202);
+    expect((await call("PUT", `/v1/queues/${q}`, { paused: false })).status).toBe(200);
+    for (const [i, h] of sent.json.handles.entries()) expect(await ready(h.id)).toMatchObject({ state: "SUCCESS", result: values[Math.floor(i / 3)] });
+    const after = await dispatched(q);
+    expect(after.queued).toBe(sigs.length);
+    expect(after.failed).toBe(0);
+  });
 });

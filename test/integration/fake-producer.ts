@@ -18,18 +18,20 @@ const QUEUE_BATCH_MAX = 100;
 /** The fake producer: what it accepted, and whether it fails every call for now. */
 export interface FakeProducer {
   sent: DeliveryBody[];
+  /** The content type each sent message went with, in the order of `sent`. */
+  types: Array<string | undefined>;
   calls: number;
   failing: boolean;
 }
 
 /** Puts a fake producer in place of a queue's TASKS binding (for the life of its object). */
 export async function fakeProducer(name: string): Promise<FakeProducer> {
-  const fake: FakeProducer = { sent: [], calls: 0, failing: false };
+  const fake: FakeProducer = { sent: [], types: [], calls: 0, failing: false };
   const producer = {
     async send(): Promise<void> {
       throw new Error("the QueueDO sends with sendBatch");
     },
-    async sendBatch(messages: Array<{ body: DeliveryBody }>): Promise<void> {
+    async sendBatch(messages: Array<{ body: DeliveryBody; contentType?: string }>): Promise<void> {
       fake.calls += 1;
       if (fake.failing) throw new Error("Queue send failed (fake outage)");
       if (messages.length > QUEUE_BATCH_MAX) throw new Error(`sendBatch of ${messages.length} messages`);
@@ -39,6 +41,7 @@ export async function fakeProducer(name: string): Promise<FakeProducer> {
       const total = sizes.reduce((a, b) => a + b, 0);
       if (total > QUEUE_SEND_BATCH_MAX_BYTES) throw new Error(`sendBatch of ${total} bytes exceeds ${QUEUE_SEND_BATCH_MAX_BYTES}`);
       fake.sent.push(...messages.map((m) => structuredClone(m.body)));
+      fake.types.push(...messages.map((m) => m.contentType));
     },
   };
   await runInDurableObject(queue(name), (instance) => {

@@ -30,6 +30,18 @@ describe("QueueDO prefetch", () => {
     await stub2.drain();
     expect(producer2.sent.map((d) => d.tasks.length)).toStrictEqual([3]);
   });
+
+  it("a delivery of ASCII text goes as V8, one with any other text as JSON (src/runtime/pack.ts deliveryEncoding)", async () => {
+    const q = uid("q-encoding");
+    const stub = queue(q);
+    const producer = await fakeProducer(q);
+    await stub.configure(q, { paused: true, prefetch: 1 });
+    await stub.enqueue([["plain"], ["héllo"], ['"quoted"'], ["😀"]].map((args) => taskMessage(q, "demo.identity", { args })));
+    await stub.configure(q, { paused: false });
+    await stub.drain();
+    expect(producer.sent.map((d) => (JSON.parse(d.tasks[0]!.body) as { args: unknown[] }).args)).toStrictEqual([["plain"], ["héllo"], ['"quoted"'], ["😀"]]);
+    expect(producer.types).toStrictEqual(["v8", "json", "v8", "json"]);
+  });
 });
 
 describe("QueueDO packing under load", () => {
