@@ -4,6 +4,7 @@
  */
 import { WireError } from "../protocol/index.js";
 import { BrokerUnavailableError, QueueFullError } from "../brokers/broker.js";
+import { isMissingRpcMethod } from "../runtime/stubs.js";
 
 /** True for a Durable Object that asked its callers to back off (Cloudflare marks it so). */
 function isOverloaded(err: unknown): boolean {
@@ -12,13 +13,18 @@ function isOverloaded(err: unknown): boolean {
 
 /**
  * The wire error a thrown value answers as: back-pressure (a full queue, a peer app or a Durable
- * Object that cannot take it now) is `503 overloaded`, to be sent again; anything else unexpected
- * is `500 internal`, logged here once, its details kept out of the answer.
+ * Object that cannot take it now, among them one still on an older version mid-deploy, without
+ * the method called) is `503 overloaded`, to be sent again; anything else unexpected is
+ * `500 internal`, logged here once, its details kept out of the answer.
  */
 export function wireErrorOf(err: unknown): WireError {
   if (err instanceof WireError) return err;
   if (err instanceof QueueFullError || err instanceof BrokerUnavailableError || isOverloaded(err)) {
     console.error("edgery: overloaded", err);
+    return new WireError("overloaded", "the request could not be carried out now; try again");
+  }
+  if (isMissingRpcMethod(err)) {
+    console.error("edgery: a Durable Object still runs an older version (a deploy under way); answered 503", err);
     return new WireError("overloaded", "the request could not be carried out now; try again");
   }
   console.error("edgery: unexpected error", err);

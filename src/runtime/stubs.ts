@@ -114,11 +114,13 @@ export function scheduleStub(env: EdgeryEnv) {
 }
 
 /**
- * Whether an RPC failed because the object that received it runs code without `method`: a
- * version of edgery older than the caller's, as during a deploy that has not reached the object
- * yet or a gradual deployment that keeps it on the old version. workerd's own error for it
- * (a TypeError, "The RPC receiver does not implement the method "…"."); anything else is not.
+ * Whether an RPC failed because the object that received it runs code without `method` (any
+ * method when none is named): a version of edgery older than the caller's, as during a deploy
+ * that has not reached the object yet or a gradual deployment that keeps it on the old version.
+ * workerd's own error for it (a TypeError, "The RPC receiver does not implement the method
+ * "…"."); anything else is not.
  */
-export function isMissingRpcMethod(err: unknown, method: string): boolean {
-  return err instanceof TypeError && err.message.includes(`does not implement the method "${method}"`);
+export function isMissingRpcMethod(err: unknown, method?: string): boolean {
+  if (!(err instanceof TypeError)) return false;
+  return method === undefined ? /does not implement the method "[^"]+"/.test(err.message) : err.message.includes(`does not implement the method "${method}"`);
 }

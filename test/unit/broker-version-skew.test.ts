@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { DurableObjectBroker } from "../../src/brokers/durable-object-broker.js";
 import { isMissingRpcMethod } from "../../src/runtime/stubs.js";
+import { errorResponse } from "../../src/http/errors.js";
 import type { TaskMessage } from "../../src/protocol/message.js";
 import type { EdgeryEnv } from "../../src/runtime/env.js";
 import { message } from "../brokers/conformance.js";
@@ -51,5 +52,29 @@ describe("enqueue to a QueueDO of an older version", () => {
     expect(isMissingRpcMethod(missing("enqueueSent"), "enqueue")).toBe(false);
     expect(isMissingRpcMethod(new TypeError("stub.enqueueSent is not a function"), "enqueueSent")).toBe(false);
     expect(isMissingRpcMethod("The RPC receiver does not implement the method \"enqueueSent\".", "enqueueSent")).toBe(false);
+  });
+});
+
+describe("the HTTP answer when an object lacks the method called (src/http/errors.ts)", () => {
+  it("is 503 overloaded with Retry-After, as any back-pressure, not 500", async () => {
+    for (const method of ["inspect", "listen", "enqueueSent"]) {
+      const res = errorResponse(missing(method));
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("1");
+      expect(await res.json()).toStrictEqual({ error: { code: "overloaded", message: "the request could not be carried out now; try again" } });
+    }
+  });
+
+  it("other errors that look alike stay 500 internal", async () => {
+    for (const err of [new TypeError("boom"), new Error('The RPC receiver does not implement the method "inspect".'), new TypeError("stub.inspect is not a function"), new TypeError("does not implement the method")]) {
+      const res = errorResponse(err);
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("internal");
+    }
+  });
+
+  it("isMissingRpcMethod without a method names workerd's TypeError for any method", () => {
+    expect(isMissingRpcMethod(missing("inspect"))).toBe(true);
+    expect(isMissingRpcMethod(new TypeError("boom"))).toBe(false);
   });
 });
