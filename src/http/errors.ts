@@ -12,19 +12,26 @@ function isOverloaded(err: unknown): boolean {
 }
 
 /**
- * The wire error a thrown value answers as: back-pressure (a full queue, a peer app or a Durable
- * Object that cannot take it now, among them one still on an older version mid-deploy, without
- * the method called) is `503 overloaded`, to be sent again; anything else unexpected is
- * `500 internal`, logged here once, its details kept out of the answer.
+ * Why a thrown value is back-pressure, for the log, or null when it is not: a full queue, a peer
+ * app or a Durable Object that cannot take it now, or one still on an older version mid-deploy,
+ * without the method called.
+ */
+function backPressure(err: unknown): string | null {
+  if (err instanceof QueueFullError || err instanceof BrokerUnavailableError || isOverloaded(err)) return "overloaded";
+  if (isMissingRpcMethod(err)) return "a Durable Object still runs an older version (a deploy under way); answered 503";
+  return null;
+}
+
+/**
+ * The wire error a thrown value answers as: back-pressure (see backPressure) is
+ * `503 overloaded`, to be sent again; anything else unexpected is `500 internal`, logged here
+ * once, its details kept out of the answer.
  */
 export function wireErrorOf(err: unknown): WireError {
   if (err instanceof WireError) return err;
-  if (err instanceof QueueFullError || err instanceof BrokerUnavailableError || isOverloaded(err)) {
-    console.error("edgery: overloaded", err);
-    return new WireError("overloaded", "the request could not be carried out now; try again");
-  }
-  if (isMissingRpcMethod(err)) {
-    console.error("edgery: a Durable Object still runs an older version (a deploy under way); answered 503", err);
+  const why = backPressure(err);
+  if (why !== null) {
+    console.error(`edgery: ${why}`, err);
     return new WireError("overloaded", "the request could not be carried out now; try again");
   }
   console.error("edgery: unexpected error", err);

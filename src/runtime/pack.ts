@@ -143,7 +143,7 @@ export interface DeliveryEncoding {
  * Bytes V8's serialization of an all-ASCII delivery may take beyond its JSON: per task, at most 3
  * (each string's tag and length against JSON's quotes, +2 apiece, and a number's 9 bytes against
  * its digits, less what the field names, the boolean and the object's end save); per delivery,
- * its header and envelope. Rounded up well; test/unit/pack.test.ts checks it against V8.
+ * its header and envelope. Rounded up well; test/unit/delivery-encoding.test.ts checks it against V8.
  */
 export function v8SlackBytes(tasks: number): number {
   return 8 * tasks + 32;
