@@ -35,12 +35,21 @@ export interface GatherCounts {
 }
 
 /**
- * Whether a shard about to dispatch should gather first: only while deliveries are in flight
- * (an idle shard sends at once), while its window has room, and while what waits fills less than
- * one delivery (its prefetch, or the window's free room if that is smaller).
+ * How many waiting tasks end a shard's gather (0: it does not gather at all): none while nothing
+ * is leased (an idle shard sends at once) or while its window is full (nothing could be sent);
+ * else one delivery's worth, its prefetch or the window's free room if that is smaller. The
+ * QueueDO asks whether that many wait without counting the rest of a backlog.
+ */
+export function gatherEnough(c: Omit<GatherCounts, "waiting">): number {
+  if (c.leased === 0) return 0;
+  const free = c.window - c.leased;
+  return free > 0 ? Math.min(c.prefetch, free) : 0;
+}
+
+/**
+ * Whether a shard about to dispatch should gather first: while what waits fills less than
+ * {@link gatherEnough} (which is 0, never gather, for an idle shard or a full window).
  */
 export function shouldGather(c: GatherCounts): boolean {
-  if (c.leased === 0) return false;
-  const free = c.window - c.leased;
-  return free > 0 && c.waiting < Math.min(c.prefetch, free);
+  return c.waiting < gatherEnough(c);
 }

@@ -77,7 +77,7 @@ describe("QueueDO packing under load", () => {
 
 describe("QueueDO gathering under load", () => {
   /** A queue with a fake producer, prefetch 10 and the given EDGERY_DISPATCH_GATHER_MS. */
-  async function gatheringQueue(gatherMs: string) {
+  async function gatheringQueue(gatherMs: string, settings: { prefetch: number; concurrency?: number } = { prefetch: 10 }) {
     const q = uid("q-gather");
     const stub = queue(q);
     const producer = await fakeProducer(q);
@@ -86,9 +86,28 @@ describe("QueueDO gathering under load", () => {
       // A copy: the setting stays this object's.
       o.env = { ...o.env, EDGERY_DISPATCH_GATHER_MS: gatherMs };
     });
-    await stub.configure(q, { prefetch: 10 });
+    await stub.configure(q, settings);
     return { q, stub, producer };
   }
+
+  it("a window smaller than the prefetch ends a gather once its free room waits (concurrency 5: 1, then 4)", async () => {
+    const { q, stub, producer } = await gatheringQueue("1000", { prefetch: 10, concurrency: 5 });
+    await stub.enqueue([taskMessage(q, "demo.noop")]);
+    await until(async () => (producer.sent.length === 1 ? true : undefined));
+    const gathering = () => runInDurableObject(stub, (instance) => (instance as unknown as { endGather: unknown }).endGather !== null);
+    // Three waiting do not fill the 4 free places: the shard gathers (a 1 s gather, not over yet).
+    for (let i = 0; i < 3; i++) await stub.enqueue([taskMessage(q, "demo.noop")]);
+    expect(await gathering()).toBe(true);
+    expect(producer.sent.map((d) => d.tasks.length)).toStrictEqual([1]);
+    // The fourth fills them: the send that brings it ends the gather at once (not its timer).
+    await stub.enqueue([taskMessage(q, "demo.noop")]);
+    expect(await gathering()).toBe(false);
+    // One delivery of 4; the fifth and sixth wait for room.
+    for (let i = 0; i < 2; i++) await stub.enqueue([taskMessage(q, "demo.noop")]);
+    await stub.drain();
+    expect(producer.sent.map((d) => d.tasks.length)).toStrictEqual([1, 4]);
+    expect((await rows(q)).map((r) => r.state)).toStrictEqual([...Array(5).fill("leased"), "waiting", "waiting"]);
+  });
 
   it("30 single sends arriving one by one while a delivery is in flight leave in 3 full deliveries", async () => {
     // A long gather: what ends each one here is a full delivery (prefetch 10) waiting, not time.

@@ -2,7 +2,7 @@
 // before a dispatch, and the deploy setting EDGERY_DISPATCH_GATHER_MS that says for how long.
 import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_DISPATCH_GATHER_MS, MAX_DISPATCH_GATHER_MS } from "../../src/protocol/index.js";
-import { dispatchGatherMs, shouldGather } from "../../src/runtime/gather.js";
+import { dispatchGatherMs, gatherEnough, shouldGather } from "../../src/runtime/gather.js";
 
 describe("dispatch gathering", () => {
   it("an idle shard (nothing leased) never gathers, whatever waits", () => {
@@ -19,6 +19,16 @@ describe("dispatch gathering", () => {
     expect(shouldGather({ leased: 70, waiting: 9, window: 79, prefetch: 100 })).toBe(false);
     // A full window dispatches nothing: no reason to wait.
     expect(shouldGather({ leased: 79, waiting: 0, window: 79, prefetch: 100 })).toBe(false);
+  });
+
+  it("gatherEnough: the waiting count that ends a gather, 0 when a shard does not gather (idle, or its window full)", () => {
+    expect(gatherEnough({ leased: 0, window: 1000, prefetch: 100 })).toBe(0);
+    expect(gatherEnough({ leased: 5, window: 1000, prefetch: 100 })).toBe(100);
+    expect(gatherEnough({ leased: 70, window: 79, prefetch: 100 })).toBe(9);
+    expect(gatherEnough({ leased: 79, window: 79, prefetch: 100 })).toBe(0);
+    // A window lowered below what is leased (configure while busy) has no room: no gather.
+    expect(gatherEnough({ leased: 90, window: 79, prefetch: 100 })).toBe(0);
+    expect(gatherEnough({ leased: 1, window: 1000, prefetch: 1 })).toBe(1);
   });
 
   it("EDGERY_DISPATCH_GATHER_MS: 10 when unset or empty, 0 turns it off, anything else out of 0-1,000 is the default (a bad setting never stops dispatch)", () => {
