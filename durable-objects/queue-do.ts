@@ -14,6 +14,7 @@
  * max_waiting. Priority is strict within one shard, not across shards.
  */
 import { CountedObject } from "./counted-object.js";
+import { Receipt } from "./hand-off-receipt.js";
 import {
   ALARM_MAX_EPOCH_MS,
   DEFAULT_CONCURRENCY,
@@ -45,6 +46,7 @@ import { announceBegun, FeedListening } from "../src/runtime/event-feed.js";
 import { planEnvOf } from "../src/app/plan-env.js";
 import { findApp, getApp } from "../src/runtime/app-registry.js";
 import { runSettingsOf } from "../src/app/task-settings.js";
+import { leaseMsOf } from "../src/worker/execute.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 import { applyQueueSchema, DISPATCH_DUE_SQL, SEQ_SPAN_SQL, type MessageRow } from "./queue-schema.js";
 import { begunLease, expiredLease, renewLeases } from "./queue-leases.js";
@@ -56,6 +58,13 @@ import { inspectRows } from "./queue-inspect.js";
 const PICKUP_TIMEOUT_MS = 30_000;
 
 
+/**
+ * A dispatch's deliveries, planned in its transaction and sent after the commit: `direct` ones
+ * go to a consumer with their tasks begun here (`begun`: those to announce to the event feed).
+ */
+type DispatchPlan = { deliveries: SizedDelivery[]; direct: boolean; begun: Begun[] };
+/** A task begun, as the event feed is told of it (task-received, task-started). */
+type Begun = { m: TaskMessage; worker: string };
 /** What a dispatch pass has to do (DISPATCH_DUE_SQL): each 1 or 0. */
 type DispatchDue = { waiting: number; delayed: number; expiring: number };
 
@@ -96,10 +105,11 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   private readonly directLimit: number;
   /**
    * Deliveries since this object started: handed `direct` to a consumer, `queued` on the
-   * Cloudflare Queue, and direct hand-offs that `failed` (counted once their fallback is done;
-   * one whose unbegun tasks went to the Queue counts in all three).
+   * Cloudflare Queue, direct hand-offs whose consumer acknowledged them (`received`), and direct
+   * hand-offs that `failed` (counted once their fallback is done; one whose tasks went to the
+   * Queue counts in direct, queued and failed).
    */
-  readonly dispatched = { direct: 0, queued: 0, failed: 0 };
+  readonly dispatched = { direct: 0, queued: 0, failed: 0, received: 0 };
 
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
     super(ctx, env);
@@ -295,57 +305,114 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   private async dispatch(): Promise<boolean> {
     const now = Date.now();
     if (this.sendBackoffUntil(now) > now) return false;
-    let deliveries: SizedDelivery[] = [];
-    let leasedAfter = 0;
-    let idle = false;
-    this.ctx.storage.transactionSync(() => {
-      // One probe first: a pass with nothing waiting and nothing delayed due (the pass after a
-      // settle, on an idle queue) has nothing to promote, expire or lease.
-      const due = this.sql.exec<DispatchDue>(DISPATCH_DUE_SQL, now).one();
-      idle = !due.waiting && !due.delayed;
-      if (idle) return;
-      this.promoteAndExpire(now, due);
-      if (this.paused) return;
-      // The delivery names this object, so the consumer begins and settles here, whatever shard
-      // the task's id would hash to now (the queue's shard count may have changed since).
-      const window = this.leaseWindow(now);
-      leasedAfter = window.leasedAfter;
-      const planned = planDeliveries(this.name, window.tasks, this.prefetch, this.ctx.id.toString());
-      this.failOversize(planned.tooBig, now);
-      deliveries = planned.deliveries;
-    });
-    if (idle) return false;
-    if (deliveries.length === 0) return true;
-    if (this.directTarget && goesDirect(leasedAfter, this.directLimit)) {
+    // With no subscriber this costs nothing (at most one call per FEED_ANSWER_MS): see begin.
+    const announce = await this.feed.listening(this.env, now);
+    // A direct hand-off's tasks are announced as they are begun here: what the outbox holds (a
+    // retried task's RETRY write, say) is carried out first, so that a task's events keep their
+    // order (task-retried, then the next run's task-received).
+    if (announce) while (await this.outbox.flushOnce(now));
+    const plan = this.ctx.storage.transactionSync(() => this.leaseDue(now, announce));
+    if (plan === null) return false;
+    await this.deliver(plan, now);
+    return true;
+  }
+
+  /**
+   * Dispatch's work inside its transaction: promotes and expires what is due, leases the window
+   * and plans the deliveries (sent once the transaction commits, by {@link deliver}). Null when
+   * nothing was waiting or due (nothing changed). A direct hand-off's tasks are begun here, as a
+   * consumer's begin would (beginLeased): its consumer runs them without a begin of its own
+   * (`DeliveryBody.begun`), as Celery's worker acknowledges a message as it receives it.
+   * Reads/writes: messages, outbox.
+   */
+  private leaseDue(now: number, announce: boolean): DispatchPlan | null {
+    // One probe first: a pass with nothing waiting and nothing delayed due (the pass after a
+    // settle, on an idle queue) has nothing to promote, expire or lease.
+    const due = this.sql.exec<DispatchDue>(DISPATCH_DUE_SQL, now).one();
+    if (!due.waiting && !due.delayed) return null;
+    this.promoteAndExpire(now, due);
+    if (this.paused) return { deliveries: [], direct: false, begun: [] };
+    // The delivery names this object, so the consumer begins and settles here, whatever shard
+    // the task's id would hash to now (the queue's shard count may have changed since).
+    const window = this.leaseWindow(now);
+    const planned = planDeliveries(this.name, window.tasks, this.prefetch, this.ctx.id.toString());
+    this.failOversize(planned.tooBig, now);
+    const direct = this.directTarget !== undefined && goesDirect(window.leasedAfter, this.directLimit);
+    if (!direct) return { deliveries: planned.deliveries, direct, begun: [] };
+    const begun: Begun[] = [];
+    return { deliveries: this.beginHandedOff(planned.deliveries, now, announce, begun), direct, begun };
+  }
+
+  /**
+   * Begins the tasks of deliveries about to be handed straight to a consumer, with the settings
+   * their consumer would begin them with (runSettingsOf: the hard limit's lease, track_started),
+   * and returns the deliveries marked `begun`, without the tasks begin dropped (revoked
+   * meanwhile) and without those left empty. Inside the dispatch's transaction.
+   */
+  private beginHandedOff(deliveries: SizedDelivery[], now: number, announce: boolean, begun: Begun[]): SizedDelivery[] {
+    const app = findApp();
+    const worker = app?.name ?? "edgery";
+    const effects: Effect[] = [];
+    const items = deliveries.flatMap((d) =>
+      d.body.tasks.map((t): BeginItem => {
+        const m = JSON.parse(t.body) as TaskMessage;
+        const settings = runSettingsOf(app, m);
+        return { lease: t.lease, id: m.id, timeLimitMs: leaseMsOf(settings.hardMs), trackStarted: settings.trackStarted, worker };
+      }),
+    );
+    const run = new Set(this.beginLeased(items, now, announce, effects, begun).filter((b) => b.action === "run").map((b) => b.lease));
+    this.outbox.add(effects);
+    return deliveries
+      .map((d) => ({ ...d, body: { ...d.body, begun: now, tasks: d.body.tasks.filter((t) => run.has(t.lease)) } }))
+      .filter((d) => d.body.tasks.length > 0);
+  }
+
+  /**
+   * Sends a committed plan's deliveries: straight to a consumer (direct; the feed hears of their
+   * tasks first, as after a consumer's begin), else to the Cloudflare Queue (what a send could not
+   * take is given back, see sent). Returns true when a send failed (a backoff was set: the alarm
+   * must be set again).
+   */
+  private async deliver(plan: DispatchPlan, now: number): Promise<boolean> {
+    const { deliveries } = plan;
+    if (plan.begun.length > 0) await announceBegun(this.env, plan.begun, now);
+    if (deliveries.length === 0) return false;
+    if (plan.direct && this.directTarget) {
       for (const d of deliveries) this.handDirect(this.directTarget, d);
-      return true;
+      return false;
     }
     const unsent = await sendDeliveries(this.env.TASKS, deliveries);
     const failed = new Set(unsent?.tasks.map((t) => t.lease));
     this.dispatched.queued += deliveries.filter((d) => !failed.has(d.body.tasks[0]!.lease)).length;
     this.sent(unsent, now);
-    return true;
+    return unsent !== null;
   }
 
   /**
    * Hands one delivery straight to a consumer invocation (EdgeryDelivery.run), not awaited: the
    * pump goes on while the call stays open for the delivery's life. The body and its leases are
-   * exactly what the Queue would carry, so begin's fencing, settle and the lease deadlines work as
-   * for a Queue message. When the hand-off fails, the tasks no consumer has begun go to the Queue
-   * (a begun one is left to its lease, as when a Queue consumer is lost).
+   * what the Queue would carry, its tasks begun here (see leaseDue), so settle and the lease
+   * deadlines work as for a Queue message. When the hand-off fails before its consumer got it
+   * (no receipt), its tasks are given back and go to the Queue; once the consumer got it, they
+   * are left to their leases, as when a Queue consumer is lost.
    */
   private handDirect(target: DeliveryTarget, delivery: SizedDelivery): void {
     this.dispatched.direct += 1;
+    const receipt = new Receipt(() => (this.dispatched.received += 1));
     let call: Promise<void>;
     try {
-      call = target.run(delivery.body);
+      call = target.run(delivery.body, receipt);
     } catch (err) {
       call = Promise.reject(err);
     }
     call.catch(async (err: unknown) => {
-      console.error("edgery: direct hand-off failed; sending the delivery to the Queue", err);
       try {
-        await this.requeue(delivery);
+        if (receipt.got) {
+          console.error("edgery: a direct delivery failed after its consumer got it; its tasks are left to their leases", err);
+        } else {
+          console.error("edgery: direct hand-off failed; sending the delivery to the Queue", err);
+          await this.requeue(delivery);
+        }
       } catch (sendErr) {
         console.error("edgery: sending a failed hand-off to the Queue failed; its leases return at their deadline", sendErr);
       }
@@ -353,18 +420,32 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     });
   }
 
-  /** Sends the tasks of a failed direct hand-off that no consumer began to the Queue, as dispatch would. */
+  /**
+   * Sends the tasks of a hand-off no consumer got to the Queue, as dispatch would: those this
+   * queue began for it are first given back (not begun, the delivery not counted), then every
+   * task of the delivery still leased unbegun goes, under the same lease.
+   */
   private async requeue(delivery: SizedDelivery): Promise<void> {
-    const leases = delivery.body.tasks.map((t) => t.lease);
+    const { begun, ...rest } = delivery.body;
+    const leases = JSON.stringify(rest.tasks.map((t) => t.lease));
     const unbegun = new Set(
-      this.sql
-        .exec<{ lease: string }>("SELECT lease FROM messages WHERE state = 'leased' AND started = 0 AND lease IN (SELECT value FROM json_each(?))", JSON.stringify(leases))
-        .toArray()
-        .map((r) => r.lease),
+      this.ctx.storage.transactionSync(() => {
+        if (begun !== undefined) {
+          this.sql.exec(
+            "UPDATE messages SET started = 0, deliveries = deliveries - 1, lease_end = NULL, deadline = ? WHERE state = 'leased' AND started = 1 AND lease IN (SELECT value FROM json_each(?))",
+            Date.now() + PICKUP_TIMEOUT_MS,
+            leases,
+          );
+        }
+        return this.sql
+          .exec<{ lease: string }>("SELECT lease FROM messages WHERE state = 'leased' AND started = 0 AND lease IN (SELECT value FROM json_each(?))", leases)
+          .toArray()
+          .map((r) => r.lease);
+      }),
     );
     if (unbegun.size === 0) return;
     // A subset of the tasks is no larger than the delivery was: its size still bounds the send.
-    const body = { ...delivery.body, tasks: delivery.body.tasks.filter((t) => unbegun.has(t.lease)) };
+    const body = { ...rest, tasks: rest.tasks.filter((t) => unbegun.has(t.lease)) };
     const unsent = await sendDeliveries(this.env.TASKS, [{ body, bytes: delivery.bytes }]);
     if (!unsent) this.dispatched.queued += 1;
     this.sent(unsent, Date.now());
@@ -515,58 +596,71 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     const out: Array<{ lease: string; action: "run" | "skip" }> = [];
     // With no subscriber this costs nothing per task (at most one call per FEED_ANSWER_MS).
     const announce = items.length > 0 && (await this.feed.listening(this.env, now));
-    const begun: Array<{ m: TaskMessage; worker: string }> = [];
+    const begun: Begun[] = [];
     this.ctx.storage.transactionSync(() => {
-      // The bodies are read only for the rare tasks that need them (revoked, expired,
-      // track_started, and while the event feed listens).
-      const held = this.leasedRows(items, "seq, id, lease, expires");
-      const bodyOf = (seq: number) => this.sql.exec<{ body: string }>("SELECT body FROM messages WHERE seq = ?", seq).one().body;
-      const dropped: number[] = [];
-      const renew = new Map<string, number[]>();
-      for (const item of items) {
-        const row = held.get(item.id);
-        if (!row) {
-          out.push({ lease: item.lease, action: "skip" });
-          continue;
-        }
-        const expired = row.expires !== null && row.expires <= now;
-        if (expired || this.isRevoked(item.id, now)) {
-          const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
-          dropped.push(row.seq);
-          effects.push(...endEffects(m, revokedOutcome(expired ? "expired" : "revoked", now)));
-          out.push({ lease: item.lease, action: "skip" });
-          continue;
-        }
-        const lease = begunLease(now, item.timeLimitMs);
-        const key = `${lease.leaseEnd}:${lease.deadline}:${lease.limited}`;
-        const seqs = renew.get(key);
-        if (seqs) seqs.push(row.seq);
-        else renew.set(key, [row.seq]);
-        if (item.trackStarted || announce) {
-          const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
-          if (item.trackStarted) effects.push({ kind: "store", write: stateWrite(m, "STARTED", item.worker, { started_at: now }) });
-          if (announce) begun.push({ m, worker: item.worker });
-        }
-        out.push({ lease: item.lease, action: "run" });
-      }
-      this.deleteSeqs(dropped);
-      for (const [key, seqs] of renew) {
-        const [leaseEnd, deadline, limited] = key.split(":").map(Number);
-        // A first begin counts a delivery (a repeated begin of the same lease does not).
-        this.sql.exec(
-          "UPDATE messages SET deliveries = deliveries + 1 - started, started = 1, lease_end = ?, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))",
-          leaseEnd,
-          deadline,
-          limited,
-          JSON.stringify(seqs),
-        );
-      }
+      out.push(...this.beginLeased(items, now, announce, effects, begun));
       this.outbox.add(effects);
     });
     // task-received and task-started reach the feed before the tasks can change state.
     if (begun.length > 0) await announceBegun(this.env, begun, now);
     // Beginning frees no room in the window: only the outbox (STARTED, revoked) needs the pump.
     await this.afterTransition(false);
+    return out;
+  }
+
+  /**
+   * Begin's work inside the caller's transaction, for a consumer's begin and for a direct
+   * hand-off the queue begins itself (see leaseDue): each held, live task gets its lease (see
+   * begunLease) and `run`; a revoked or expired one is removed and ended (its effects pushed to
+   * `effects`), a lease no longer held is `skip`. Tasks to announce (track_started, or while the
+   * feed listens) are pushed to `effects` and `begun`.
+   */
+  private beginLeased(items: BeginItem[], now: number, announce: boolean, effects: Effect[], begun: Begun[]): Array<{ lease: string; action: "run" | "skip" }> {
+    const out: Array<{ lease: string; action: "run" | "skip" }> = [];
+    // The bodies are read only for the rare tasks that need them (revoked, expired,
+    // track_started, and while the event feed listens).
+    const held = this.leasedRows(items, "seq, id, lease, expires");
+    const bodyOf = (seq: number) => this.sql.exec<{ body: string }>("SELECT body FROM messages WHERE seq = ?", seq).one().body;
+    const dropped: number[] = [];
+    const renew = new Map<string, number[]>();
+    for (const item of items) {
+      const row = held.get(item.id);
+      if (!row) {
+        out.push({ lease: item.lease, action: "skip" });
+        continue;
+      }
+      const expired = row.expires !== null && row.expires <= now;
+      if (expired || this.isRevoked(item.id, now)) {
+        const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
+        dropped.push(row.seq);
+        effects.push(...endEffects(m, revokedOutcome(expired ? "expired" : "revoked", now)));
+        out.push({ lease: item.lease, action: "skip" });
+        continue;
+      }
+      const lease = begunLease(now, item.timeLimitMs);
+      const key = `${lease.leaseEnd}:${lease.deadline}:${lease.limited}`;
+      const seqs = renew.get(key);
+      if (seqs) seqs.push(row.seq);
+      else renew.set(key, [row.seq]);
+      if (item.trackStarted || announce) {
+        const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
+        if (item.trackStarted) effects.push({ kind: "store", write: stateWrite(m, "STARTED", item.worker, { started_at: now }) });
+        if (announce) begun.push({ m, worker: item.worker });
+      }
+      out.push({ lease: item.lease, action: "run" });
+    }
+    this.deleteSeqs(dropped);
+    for (const [key, seqs] of renew) {
+      const [leaseEnd, deadline, limited] = key.split(":").map(Number);
+      // A first begin counts a delivery (a repeated begin of the same lease does not).
+      this.sql.exec(
+        "UPDATE messages SET deliveries = deliveries + 1 - started, started = 1, lease_end = ?, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))",
+        leaseEnd,
+        deadline,
+        limited,
+        JSON.stringify(seqs),
+      );
+    }
     return out;
   }
 

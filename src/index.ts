@@ -22,7 +22,7 @@ import { brokerProblem } from "./brokers/registry.js";
 import { isDirectBody } from "./brokers/cloudflare-queue-broker.js";
 import { consumeDirect } from "./worker/direct-consumer.js";
 import { scheduleStub } from "./runtime/stubs.js";
-import { deliveryTarget } from "./runtime/direct-dispatch.js";
+import { deliveryTarget, type HandOffReceipt } from "./runtime/direct-dispatch.js";
 
 export { App } from "./app/app.js";
 export type { AppConfig, TaskDefaults, TaskDefinition, TaskFn, TasksOf } from "./app/app.js";
@@ -62,7 +62,7 @@ export class EdgeryDelivery extends WorkerEntrypoint<EdgeryEnv> {
    */
   async deliver(body: unknown): Promise<void> {
     // The queue handler calls this once per copy under the fault harness.
-    this.ctx.waitUntil(consumed(this.env, body, 1, false));
+    this.ctx.waitUntil(consumed(this.env, body, 1, false, undefined));
   }
 
   /**
@@ -71,25 +71,40 @@ export class EdgeryDelivery extends WorkerEntrypoint<EdgeryEnv> {
    * of the delivery itself is logged (its leases decide what becomes of its tasks, as on the Queue
    * path); the call rejects only when the hand-off failed. Under the fault harness the delivery is
    * processed twice at once, as a Queue message would be. The queue of a direct hand-off is nearly
-   * idle, so its results are written ahead of the settle (src/worker/pre-write.ts).
+   * idle, so its results are written ahead of the settle (src/worker/pre-write.ts). `receipt`:
+   * the QueueDO's (src/runtime/direct-dispatch.ts), told before anything runs that this
+   * invocation got the delivery; the QueueDO began its tasks as it handed them over.
    * @throws TypeError for a body of another shape.
    */
-  async run(body: unknown): Promise<void> {
-    await consumed(this.env, body, chaosCopies(this.env), true);
+  async run(body: unknown, receipt?: unknown): Promise<void> {
+    await consumed(this.env, body, chaosCopies(this.env), true, receipt);
   }
 }
 
 /**
  * A delivery handed to EdgeryDelivery, consumed `copies` times at once (a module function: an
- * entrypoint's methods are all callable by RPC); `writeAhead` as in ConsumeOptions. Never rejects once started.
+ * entrypoint's methods are all callable by RPC); `handedOff` as in ConsumeOptions; `receipt`
+ * (a HandOffReceipt) is told first. Never rejects once started.
  * @throws TypeError for a body of another shape.
  */
-function consumed(env: EdgeryEnv, body: unknown, copies: number, writeAhead: boolean): Promise<void> {
+function consumed(env: EdgeryEnv, body: unknown, copies: number, handedOff: boolean, receipt: unknown): Promise<void> {
   if (!isDeliveryBody(body)) throw new TypeError("edgery: not a delivery body");
+  acknowledge(receipt);
   const app = getApp();
   app.enableOptional(optionalPolicy.get(app)?.(env) ?? false);
-  const runs = Array.from({ length: copies }, () => consume(env, app, body, { writeAhead }).catch((err) => console.error("edgery: delivery failed", err)));
+  const runs = Array.from({ length: copies }, () => consume(env, app, body, { handedOff }).catch((err) => console.error("edgery: delivery failed", err)));
   return Promise.all(runs).then(() => undefined);
+}
+
+/**
+ * Tells a direct hand-off's QueueDO that its consumer got the delivery (HandOffReceipt, over the
+ * hand-off's own RPC session): not awaited, and a receipt that fails is only logged (the QueueDO
+ * then treats a failed hand-off as one no consumer got).
+ */
+function acknowledge(receipt: unknown): void {
+  const r = receipt as Partial<HandOffReceipt> | null | undefined;
+  if (typeof r?.received !== "function") return;
+  Promise.resolve(r.received()).catch((err: unknown) => console.error("edgery: acknowledging a direct hand-off failed", err));
 }
 
 /**

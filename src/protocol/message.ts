@@ -82,6 +82,12 @@ export interface DeliveryBody {
    */
   object?: string;
   tasks: WireLeasedTask[];
+  /**
+   * Set (epoch ms) when the QueueDO began the tasks itself as it handed the delivery straight to a
+   * consumer (direct dispatch): the consumer runs them without calling begin, their leases held
+   * from then. Absent from a delivery that went through the Queue.
+   */
+  begun?: number;
 }
 
 /** A Durable Object id as a string: 64 hex digits. */
@@ -90,9 +96,10 @@ const OBJECT_ID = /^[0-9a-f]{64}$/;
 /** True for a value of the {@link DeliveryBody} shape (a queue name and leased tasks as sent). */
 export function isDeliveryBody(v: unknown): v is DeliveryBody {
   if (typeof v !== "object" || v === null) return false;
-  const { queue, object, tasks } = v as { queue?: unknown; object?: unknown; tasks?: unknown };
+  const { queue, object, tasks, begun } = v as { queue?: unknown; object?: unknown; tasks?: unknown; begun?: unknown };
   if (typeof queue !== "string" || queue === "" || queue.length > 128 || !Array.isArray(tasks) || tasks.length === 0) return false;
   if (object !== undefined && (typeof object !== "string" || !OBJECT_ID.test(object))) return false;
+  if (begun !== undefined && (typeof begun !== "number" || !Number.isFinite(begun))) return false;
   return tasks.every((t) => {
     const x = t as Partial<Record<keyof WireLeasedTask, unknown>> | null;
     return typeof x === "object" && x !== null && typeof x.lease === "string" && typeof x.deadline === "number" && typeof x.redelivered === "boolean" && typeof x.body === "string";

@@ -18,12 +18,24 @@ import { IntSetting } from "./int-setting.js";
  */
 export const DEFAULT_DIRECT_DISPATCH_LIMIT = 8;
 
+/**
+ * What a direct hand-off's consumer acknowledges as it starts, before it runs anything: the
+ * QueueDO began the delivery's tasks itself (`DeliveryBody.begun`), and a hand-off that fails
+ * before its consumer got it gives them back (durable-objects/hand-off-receipt.ts).
+ */
+export interface HandOffReceipt {
+  received(): void;
+}
+
 /** What a delivery is handed to: this Worker's EdgeryDelivery entrypoint (src/index.ts). */
 export interface DeliveryTarget {
   /** Starts one delivery and returns at once (its work runs on in the callee's `waitUntil`). */
   deliver(body: DeliveryBody): Promise<void>;
-  /** Runs one delivery to its end; rejects only when the hand-off itself failed. */
-  run(body: DeliveryBody): Promise<void>;
+  /**
+   * Runs one delivery to its end; rejects only when the hand-off itself failed. Calls
+   * `receipt.received()` first, when given.
+   */
+  run(body: DeliveryBody, receipt?: HandOffReceipt): Promise<void>;
 }
 
 /**

@@ -34,12 +34,17 @@ interface Delivered {
 /** How a delivery is consumed. */
 export interface ConsumeOptions {
   /**
-   * Write finished tasks' results to their result shards before settling them
-   * (src/worker/pre-write.ts): for a direct hand-off, whose queue is nearly idle, so that a
-   * waiting client learns the result one call after the task ends. A delivery from the Queue (a
-   * busy queue) leaves its results to the QueueDO's outbox, which batches them across settles.
+   * The delivery came straight from its QueueDO (direct dispatch, EdgeryDelivery.run), whose
+   * queue is nearly idle:
+   * - its tasks were begun by the QueueDO as it handed them over when the body says so
+   *   (`DeliveryBody.begun`): they run without a begin of their own (a body from the Queue is
+   *   always begun by its consumer, whatever it says);
+   * - finished tasks' results are written to their result shards before they are settled
+   *   (src/worker/pre-write.ts), so that a waiting client learns the result one call after the
+   *   task ends. A delivery from the Queue (a busy queue) leaves its results to the QueueDO's
+   *   outbox, which batches them across settles.
    */
-  writeAhead?: boolean;
+  handedOff?: boolean;
 }
 
 /** Runs one delivery to the end. */
@@ -51,17 +56,22 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody, opti
     const message = JSON.parse(w.body) as TaskMessage;
     return { task: { lease: w.lease, deadline: w.deadline, redelivered: w.redelivered, message }, raw: w.body, settings: runSettingsOf(app, message) };
   });
-  // When the QueueDO last confirmed the leases: the send of the begin, then of each heartbeat answered.
-  let confirmedAt = Date.now();
-  const begun = await retrying("begin", () => queue.begin(
-    delivered.map(({ task, settings }) => ({
-      lease: task.lease,
-      id: task.message.id,
-      timeLimitMs: leaseMsOf(settings.hardMs),
-      trackStarted: settings.trackStarted,
-      worker: app.name,
-    })),
-  ));
+  // When the QueueDO last confirmed the leases: the send of the begin (or the QueueDO's own begin
+  // of a direct hand-off), then of each heartbeat answered.
+  const begunAt = options.handedOff ? body.begun : undefined;
+  let confirmedAt = begunAt ?? Date.now();
+  // A direct hand-off's tasks were begun by the QueueDO as it handed them over.
+  const begun = begunAt !== undefined
+    ? delivered.map(({ task }) => ({ lease: task.lease, action: "run" as const }))
+    : await retrying("begin", () => queue.begin(
+      delivered.map(({ task, settings }) => ({
+        lease: task.lease,
+        id: task.message.id,
+        timeLimitMs: leaseMsOf(settings.hardMs),
+        trackStarted: settings.trackStarted,
+        worker: app.name,
+      })),
+    ));
   const run = new Set(begun.filter((b) => b.action === "run").map((b) => b.lease));
   const tasks = delivered.filter((d) => run.has(d.task.lease));
   if (tasks.length === 0) return;
@@ -70,7 +80,7 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody, opti
   /** Leases a heartbeat found no longer held (their tasks were aborted). */
   const lost = new Set<string>();
   const running = new Map<string, LeasedTask>();
-  // With writeAhead, each settle batch first writes the results it may (src/worker/pre-write.ts).
+  // Handed off directly, each settle batch first writes the results it may (src/worker/pre-write.ts).
   const byLease = new Map(tasks.map((d) => [d.task.lease, d]));
   const settler = new Settler(async (items) => {
     const finished = () =>
@@ -78,7 +88,7 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody, opti
         const { task, settings } = byLease.get(item.lease)!;
         return { item, message: task.message, settings, leaseLost: lost.has(item.lease) };
       });
-    const ready = options.writeAhead ? await preWrite(env, app, finished(), confirmedAt) : items;
+    const ready = options.handedOff ? await preWrite(env, app, finished(), confirmedAt) : items;
     return retrying("settle", () => queue.settle(ready));
   });
   const heartbeat = setInterval(async () => {

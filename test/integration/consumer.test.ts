@@ -49,6 +49,16 @@ describe("consumer", () => {
     expect(await row(q, m.id)).toMatchObject({ state: "leased", lease: body.tasks[0]!.lease, started: 0 });
   });
 
+  it("a Queue delivery that claims to be begun (`begun`, a direct hand-off's field) is begun by its consumer all the same: a task revoked meanwhile does not run", async () => {
+    const { q, m, body } = await enqueueOne("demo.add", [4, 4]);
+    // Revoked without terminate while leased: its begin must skip it.
+    await queue(q).revoke([m.id], false);
+    const { msgId, qr } = await deliver({ ...body, begun: Date.now() });
+    expect(qr.explicitAcks).toContain(msgId);
+    expect(await result(m.id, q)).toMatchObject({ state: "REVOKED" });
+    expect(await rows(q)).toEqual([]);
+  });
+
   it("several tasks in one delivery each settle", async () => {
     const q = uid("q-consume-many");
     const ms = [1, 2, 3].map((x) => taskMessage(q, "demo.mul", { args: [x, 10] }));

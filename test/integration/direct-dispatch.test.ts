@@ -1,15 +1,18 @@
 /**
  * Direct dispatch (src/runtime/direct-dispatch.ts): a nearly idle queue hands its delivery
- * straight to a consumer by RPC instead of the Cloudflare Queue; a burst still goes through the
- * Queue; a failed hand-off falls back to the Queue with the same leases. In this project nothing
+ * straight to a consumer by RPC instead of the Cloudflare Queue, its tasks begun by the queue as
+ * it hands them over; a burst still goes through the Queue; a hand-off that fails before its
+ * consumer got it (no receipt) gives its tasks back to the Queue with the same leases. In this project nothing
  * consumes the Queue and direct dispatch is off (EDGERY_DIRECT_DISPATCH "0"): each test sets the
  * limit of its own queue's object and puts a recording consumer in place of EdgeryDelivery.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { DeliveryBody } from "../../src/protocol/message";
-import { directDispatchLimit } from "../../src/runtime/direct-dispatch";
-import { deliveryOf, queue, rows, taskMessage, uid, until } from "./helpers";
+import { directDispatchLimit, type HandOffReceipt } from "../../src/runtime/direct-dispatch";
+import { WORKER_LEASE_MS } from "../../src/protocol";
+import { leaseMsOf } from "../../src/worker/execute";
+import { queue, result, rows, taskMessage, uid, until } from "./helpers";
 import { fakeProducer } from "./fake-producer";
 
 /** A stand-in for the Worker's EdgeryDelivery entrypoint, as a QueueDO calls it. */
@@ -17,8 +20,8 @@ interface FakeConsumer {
   ran: DeliveryBody[];
   /** Makes `run` reject (the hand-off failed). */
   failing: boolean;
-  /** Called with each body before `run` answers (e.g. to begin its leases first). */
-  onRun?: (body: DeliveryBody) => Promise<void>;
+  /** Called with each body and its receipt before `run` answers (e.g. to acknowledge it first). */
+  onRun?: (body: DeliveryBody, receipt: HandOffReceipt | undefined) => Promise<void>;
 }
 
 /** Turns direct dispatch on for a queue's object (limit `limit`) with a fake consumer. */
@@ -28,8 +31,8 @@ async function fakeConsumer(name: string, limit = "8"): Promise<FakeConsumer> {
     async deliver(): Promise<void> {
       throw new Error("a QueueDO hands deliveries to run()");
     },
-    async run(body: DeliveryBody): Promise<void> {
-      await fake.onRun?.(body);
+    async run(body: DeliveryBody, receipt?: HandOffReceipt): Promise<void> {
+      await fake.onRun?.(body, receipt);
       if (fake.failing) throw new Error("hand-off failed (fake)");
       fake.ran.push(structuredClone(body));
     },
@@ -43,8 +46,8 @@ async function fakeConsumer(name: string, limit = "8"): Promise<FakeConsumer> {
 }
 
 /** The object's dispatch counters. */
-async function dispatched(name: string): Promise<{ direct: number; queued: number; failed: number }> {
-  return runInDurableObject(queue(name), (instance) => ({ ...(instance as unknown as { dispatched: { direct: number; queued: number; failed: number } }).dispatched }));
+async function dispatched(name: string): Promise<{ direct: number; queued: number; failed: number; received: number }> {
+  return runInDurableObject(queue(name), (instance) => ({ ...(instance as unknown as { dispatched: { direct: number; queued: number; failed: number; received: number } }).dispatched }));
 }
 
 /** Waits until the object has finished the fallback of `n` failed hand-offs. */
@@ -53,20 +56,71 @@ async function failedHandOffs(name: string, n: number): Promise<void> {
 }
 
 describe("direct dispatch", () => {
-  it("an idle queue hands a task straight to the consumer, with the body the Queue would carry", async () => {
+  it("an idle queue hands a task straight to the consumer, begun: the body the Queue would carry, and when it was begun", async () => {
     const q = uid("q-direct-idle");
     const stub = queue(q);
     const producer = await fakeProducer(q);
     const consumer = await fakeConsumer(q);
     const m = taskMessage(q, "demo.noop");
+    const before = Date.now();
     await stub.enqueue([m]);
     const ran = await until(async () => (consumer.ran.length > 0 ? consumer.ran : undefined), 100);
     expect(producer.sent).toStrictEqual([]);
-    expect(await dispatched(q)).toStrictEqual({ direct: 1, queued: 0, failed: 0 });
-    // The same delivery as the Queue path: this object named, the lease, deadline and body as leased.
-    const expected = await deliveryOf(q);
-    expect(ran).toStrictEqual([{ ...expected, object: stub.id.toString() }]);
+    expect(await dispatched(q)).toStrictEqual({ direct: 1, queued: 0, failed: 0, received: 0 });
+    // The same tasks as the Queue path: this object named, the lease and body as leased.
+    const [row] = await rows(q);
+    const begunAt = ran[0]!.begun!;
+    expect(begunAt).toBeGreaterThanOrEqual(before);
+    expect(ran).toStrictEqual([{ queue: q, object: stub.id.toString(), begun: begunAt, tasks: [{ lease: row!.lease, deadline: ran[0]!.tasks[0]!.deadline, redelivered: false, body: row!.body }] }]);
     expect(ran[0]!.tasks.map((t) => JSON.parse(t.body).id)).toStrictEqual([m.id]);
+    // Begun here, as a consumer's begin would: one delivery counted, the worker's liveness lease
+    // from then, and the visibility timeout for its end (no hard limit).
+    expect([row!.state, row!.started, row!.deliveries, row!.deadline]).toStrictEqual(["leased", 1, 1, begunAt + WORKER_LEASE_MS]);
+    expect(row!.lease_end).toBeGreaterThan(begunAt + WORKER_LEASE_MS);
+  });
+
+  it("begun by its queue, a task with track_started reads STARTED, and one with a hard limit gets its lease's end from it", async () => {
+    const q = uid("q-direct-started");
+    const stub = queue(q);
+    await fakeProducer(q);
+    const consumer = await fakeConsumer(q);
+    const started = taskMessage(q, "demo.noop", { options: { track_started: true } });
+    const limited = taskMessage(q, "demo.noop", { options: { time_limit: 7 } });
+    await stub.enqueue([started, limited]);
+    const ran = await until(async () => (consumer.ran.length > 0 ? consumer.ran : undefined), 100);
+    const begunAt = ran[0]!.begun!;
+    expect((await result(started.id, q))?.state).toBe("STARTED");
+    const byId = new Map((await rows(q)).map((r) => [r.id, r]));
+    // The hard limit (7 s) plus the grace a consumer's begin asks for, from the queue's begin.
+    expect(byId.get(limited.id)!.lease_end! - begunAt).toBe(leaseMsOf(7_000)!);
+    expect(byId.get(limited.id)!.time_limited).toBe(1);
+  });
+
+  it("a delivery begun by its queue runs in the real consumer without a begin, and settles", async () => {
+    const q = uid("q-direct-real");
+    const stub = queue(q);
+    await fakeProducer(q);
+    await runInDurableObject(stub, (instance) => {
+      (instance as unknown as { directLimit: number }).directLimit = directDispatchLimit({ EDGERY_DIRECT_DISPATCH: "8" });
+    });
+    const begins = await runInDurableObject(stub, (instance) => {
+      const o = instance as unknown as { begin: (...a: unknown[]) => Promise<unknown> };
+      const count = { n: 0 };
+      const original = o.begin.bind(instance);
+      o.begin = async (...a: unknown[]) => {
+        count.n += 1;
+        return original(...a);
+      };
+      return count;
+    });
+    const m = taskMessage(q, "demo.add", { args: [2, 3] });
+    await stub.enqueue([m]);
+    await until(async () => ((await rows(q)).length === 0 ? true : undefined), 100);
+    expect((await result(m.id, q))?.state).toBe("SUCCESS");
+    expect((await result(m.id))?.result).toBe(5);
+    expect(await runInDurableObject(stub, () => begins.n)).toBe(0);
+    // The real consumer acknowledged the hand-off over RPC before it ran the task.
+    expect(await dispatched(q)).toStrictEqual({ direct: 1, queued: 0, failed: 0, received: 1 });
   });
 
   it("a burst goes through the Queue (backpressure), none of it direct", async () => {
@@ -80,7 +134,7 @@ describe("direct dispatch", () => {
     await stub.drain();
     expect(producer.sent.flatMap((d) => d.tasks).length).toBe(20);
     expect(consumer.ran).toStrictEqual([]);
-    expect(await dispatched(q)).toStrictEqual({ direct: 0, queued: 1, failed: 0 });
+    expect(await dispatched(q)).toStrictEqual({ direct: 0, queued: 1, failed: 0, received: 0 });
   });
 
   it("with tasks in flight past the limit, a new task goes through the Queue", async () => {
@@ -95,7 +149,7 @@ describe("direct dispatch", () => {
     await stub.drain();
     expect(consumer.ran.flatMap((d) => d.tasks).length).toBe(2);
     expect(producer.sent.flatMap((d) => d.tasks).length).toBe(1);
-    expect(await dispatched(q)).toStrictEqual({ direct: 1, queued: 1, failed: 0 });
+    expect(await dispatched(q)).toStrictEqual({ direct: 1, queued: 1, failed: 0, received: 0 });
   });
 
   it("EDGERY_DIRECT_DISPATCH 0 turns it off: an idle queue uses the Queue", async () => {
@@ -109,7 +163,7 @@ describe("direct dispatch", () => {
     expect(consumer.ran).toStrictEqual([]);
   });
 
-  it("a failed hand-off falls back to the Queue with the same leases", async () => {
+  it("a hand-off no consumer got gives its tasks back (not begun, not counted) and sends them to the Queue with the same leases", async () => {
     const q = uid("q-direct-fail");
     const stub = queue(q);
     const producer = await fakeProducer(q);
@@ -120,30 +174,28 @@ describe("direct dispatch", () => {
     const sent = producer.sent;
     expect(consumer.ran).toStrictEqual([]);
     const leased = await rows(q);
-    expect(leased.map((r) => r.state)).toStrictEqual(["leased"]);
+    expect(leased.map((r) => [r.state, r.started, r.deliveries, r.lease_end])).toStrictEqual([["leased", 0, 0, null]]);
     expect(sent.flatMap((d) => d.tasks.map((t) => t.lease))).toStrictEqual([leased[0]!.lease]);
-    expect(await dispatched(q)).toStrictEqual({ direct: 1, queued: 1, failed: 1 });
+    // The Queue's consumer begins it itself: the body does not say it was begun.
+    expect(sent.map((d) => "begun" in d)).toStrictEqual([false]);
+    expect(await dispatched(q)).toStrictEqual({ direct: 1, queued: 1, failed: 1, received: 0 });
   });
 
-  it("a hand-off that fails after its consumer began the task leaves it to its lease (no second delivery)", async () => {
+  it("a hand-off that fails after its consumer got it leaves its tasks to their leases (no second delivery)", async () => {
     const q = uid("q-direct-begun");
     const stub = queue(q);
     const producer = await fakeProducer(q);
     const consumer = await fakeConsumer(q);
-    let begun = false;
     consumer.failing = true;
-    consumer.onRun = async (body) => {
-      // A stub of its own: this runs in the QueueDO's context, as a consumer's call would.
-      await queue(q).begin(body.tasks.map((t) => ({ lease: t.lease, id: JSON.parse(t.body).id, timeLimitMs: null, trackStarted: false, worker: "test" })));
-      begun = true;
+    consumer.onRun = async (_body, receipt) => {
+      receipt?.received();
     };
     await stub.enqueue([taskMessage(q, "demo.noop")]);
     await failedHandOffs(q, 1);
-    expect(begun).toBe(true);
     const after = await rows(q);
-    expect(after.map((r) => [r.state, r.started])).toStrictEqual([["leased", 1]]);
+    expect(after.map((r) => [r.state, r.started, r.deliveries])).toStrictEqual([["leased", 1, 1]]);
     expect(producer.sent).toStrictEqual([]);
     expect(producer.calls).toBe(0);
-    expect(await dispatched(q)).toStrictEqual({ direct: 1, queued: 0, failed: 1 });
+    expect(await dispatched(q)).toStrictEqual({ direct: 1, queued: 0, failed: 1, received: 1 });
   });
 });

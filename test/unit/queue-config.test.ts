@@ -42,4 +42,10 @@ describe("queue config", () => {
     expect(isDeliveryBody({ queue: "q", object: "0f".repeat(32), tasks: [task] })).toBe(true);
     for (const object of ["", "xyz", "0F".repeat(32), "0f".repeat(33), 12, null]) expect(isDeliveryBody({ queue: "q", object, tasks: [task] })).toBe(false);
   });
+
+  it("a delivery may say when its QueueDO began it (`begun`, epoch ms: a direct hand-off), a finite number only", () => {
+    const task = { lease: "l:1", deadline: 1, redelivered: false, body: "{}" };
+    expect(isDeliveryBody({ queue: "q", tasks: [task], begun: 1_767_225_600_000 })).toBe(true);
+    for (const begun of ["1", null, Number.NaN, Number.POSITIVE_INFINITY, true, {}]) expect(isDeliveryBody({ queue: "q", tasks: [task], begun })).toBe(false);
+  });
 });
