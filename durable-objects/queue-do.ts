@@ -37,7 +37,7 @@ import { jsonSlices, planDeliveries, type DeliveryPlan, type SizedDelivery } fro
 import { sendDeliveries, type Unsent } from "../src/runtime/deliver.js";
 import { deliveryTarget, directDispatchLimit, goesDirect, type DeliveryTarget } from "../src/runtime/direct-dispatch.js";
 import { retryBackoffMs } from "../src/runtime/backoff.js";
-import { seqOfLease } from "../src/runtime/lease.js";
+import { leaseOf, seqOfLease } from "../src/runtime/lease.js";
 import { pruneClocks, RATE_CLOCKS_IN_MEMORY, rateBucket, rateInterval, takeTurn } from "../src/runtime/rate-limit.js";
 import { resultStub } from "../src/runtime/stubs.js";
 import { dispatchGatherMs, gatherEnough } from "../src/runtime/gather.js";
@@ -493,10 +493,9 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       .toArray();
     if (rows.length > 0) {
       this.sql.exec(
-        "UPDATE messages SET state = 'leased', lease = ? || ':' || seq, deadline = ?, started = 0, acked = 0 WHERE seq IN (SELECT value FROM json_each(?))",
-        token,
+        "UPDATE messages SET state = 'leased', lease = j.value ->> 1, deadline = ?, started = 0, acked = 0 FROM json_each(?) AS j WHERE messages.seq = j.value ->> 0",
         deadline,
-        JSON.stringify(rows.map((r) => r.seq)),
+        JSON.stringify(rows.map((r) => [r.seq, leaseOf(token, r.seq)])),
       );
     }
     const leased: WireLeasedTask[] = [];
@@ -507,7 +506,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         this.dirty = true;
         continue;
       }
-      leased.push({ lease: `${token}:${row.seq}`, deadline, body: row.body, redelivered: row.redelivered === 1 });
+      leased.push({ lease: leaseOf(token, row.seq), deadline, body: row.body, redelivered: row.redelivered === 1 });
     }
     return { tasks: leased, leasedAfter: inFlight + leased.length };
   }

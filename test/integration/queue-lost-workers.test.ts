@@ -168,6 +168,8 @@ describe("schema upgrade", () => {
     const q = uid("q-upgrade");
     const stub = queue(q);
     await stub.configure(q, { paused: true });
+    // Real messages: the object's alarm reads these rows (the leased one is long past its deadline).
+    const [a, b] = ["a", "b"].map((id) => JSON.stringify(taskMessage(q, "demo.noop", { id })));
     const cols = await runInDurableObject(stub, (_instance, state) => {
       const s = state.storage.sql;
       s.exec("DROP TABLE messages");
@@ -175,8 +177,8 @@ describe("schema upgrade", () => {
         seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, priority INTEGER NOT NULL, state TEXT NOT NULL,
         eta INTEGER, expires INTEGER, lease TEXT, deadline INTEGER, started INTEGER NOT NULL DEFAULT 0,
         acked INTEGER NOT NULL DEFAULT 0, redelivered INTEGER NOT NULL DEFAULT 0, time_limited INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL)`);
-      s.exec("INSERT INTO messages (id, priority, state, lease, deadline, started, time_limited, body) VALUES ('a', 0, 'leased', 't:1', 12345, 1, 1, '{}')");
-      s.exec("INSERT INTO messages (id, priority, state, body) VALUES ('b', 0, 'waiting', '{}')");
+      s.exec("INSERT INTO messages (id, priority, state, lease, deadline, started, time_limited, body) VALUES ('a', 0, 'leased', 't:1', 12345, 1, 1, ?)", a);
+      s.exec("INSERT INTO messages (id, priority, state, body) VALUES ('b', 0, 'waiting', ?)", b);
       applyQueueSchema(s);
       applyQueueSchema(s); // again: a no-op
       return s.exec<{ id: string; deadline: number | null; lease_end: number | null; deliveries: number }>("SELECT id, deadline, lease_end, deliveries FROM messages ORDER BY seq").toArray();

@@ -1,6 +1,6 @@
 // Unit tests of src/runtime/lease.ts: the seq a lease names.
 import { describe, expect, it } from "vitest";
-import { seqOfLease } from "../../src/runtime/lease.js";
+import { leaseOf, seqOfLease } from "../../src/runtime/lease.js";
 
 describe("seqOfLease", () => {
   it("reads the seq after the last colon", () => {
@@ -11,5 +11,12 @@ describe("seqOfLease", () => {
 
   it("answers -1 for anything else (the lease then holds no row)", () => {
     for (const bad of ["", "42", ":42", "t:", "t:x", "t:1.5", "t:-3", "t:1e3x", `t:${2 ** 60}`]) expect(seqOfLease(bad)).toBe(-1);
+  });
+});
+
+describe("leaseOf", () => {
+  it("names the row: seqOfLease reads back the seq it was made for", () => {
+    for (const seq of [0, 1, 42, Number.MAX_SAFE_INTEGER]) expect(seqOfLease(leaseOf(crypto.randomUUID(), seq))).toBe(seq);
+    expect(leaseOf("tok", 7)).toBe("tok:7");
   });
 });
