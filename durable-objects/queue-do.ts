@@ -46,7 +46,7 @@ import { announceBegun, FeedListening } from "../src/runtime/event-feed.js";
 import { planEnvOf } from "../src/app/plan-env.js";
 import { findApp, getApp } from "../src/runtime/app-registry.js";
 import { runSettingsOf } from "../src/app/task-settings.js";
-import { leaseMsOf } from "../src/worker/execute.js";
+import { beginItemOf } from "../src/worker/execute.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 import { applyQueueSchema, DISPATCH_DUE_SQL, SEQ_SPAN_SQL, type MessageRow } from "./queue-schema.js";
 import { begunLease, expiredLease, renewLeases } from "./queue-leases.js";
@@ -354,10 +354,9 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     const worker = app?.name ?? "edgery";
     const effects: Effect[] = [];
     const items = deliveries.flatMap((d) =>
-      d.body.tasks.map((t): BeginItem => {
+      d.body.tasks.map((t) => {
         const m = JSON.parse(t.body) as TaskMessage;
-        const settings = runSettingsOf(app, m);
-        return { lease: t.lease, id: m.id, timeLimitMs: leaseMsOf(settings.hardMs), trackStarted: settings.trackStarted, worker };
+        return beginItemOf(t.lease, m, runSettingsOf(app, m), worker);
       }),
     );
     const run = new Set(this.beginLeased(items, now, announce, effects, begun).filter((b) => b.action === "run").map((b) => b.lease));
@@ -421,22 +420,21 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   }
 
   /**
-   * Sends the tasks of a hand-off no consumer got to the Queue, as dispatch would: those this
-   * queue began for it are first given back (not begun, the delivery not counted), then every
-   * task of the delivery still leased unbegun goes, under the same lease.
+   * Sends the tasks of a hand-off no consumer got to the Queue, as dispatch would: this queue
+   * began them for it (leaseDue), so they are first given back (not begun, the delivery not
+   * counted); then every task of the delivery still leased goes, under the same lease, in a body
+   * without `begun` (the Queue's consumer begins them itself).
    */
   private async requeue(delivery: SizedDelivery): Promise<void> {
-    const { begun, ...rest } = delivery.body;
+    const { begun: _begun, ...rest } = delivery.body;
     const leases = JSON.stringify(rest.tasks.map((t) => t.lease));
     const unbegun = new Set(
       this.ctx.storage.transactionSync(() => {
-        if (begun !== undefined) {
-          this.sql.exec(
-            "UPDATE messages SET started = 0, deliveries = deliveries - 1, lease_end = NULL, deadline = ? WHERE state = 'leased' AND started = 1 AND lease IN (SELECT value FROM json_each(?))",
-            Date.now() + PICKUP_TIMEOUT_MS,
-            leases,
-          );
-        }
+        this.sql.exec(
+          "UPDATE messages SET started = 0, deliveries = deliveries - 1, lease_end = NULL, deadline = ? WHERE state = 'leased' AND started = 1 AND lease IN (SELECT value FROM json_each(?))",
+          Date.now() + PICKUP_TIMEOUT_MS,
+          leases,
+        );
         return this.sql
           .exec<{ lease: string }>("SELECT lease FROM messages WHERE state = 'leased' AND started = 0 AND lease IN (SELECT value FROM json_each(?))", leases)
           .toArray()

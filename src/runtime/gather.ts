@@ -26,8 +26,6 @@ export function dispatchGatherMs(env: Pick<EdgeryEnv, "EDGERY_DISPATCH_GATHER_MS
 export interface GatherCounts {
   /** Its tasks leased (delivered, not settled). */
   leased: number;
-  /** Its tasks ready to be leased. */
-  waiting: number;
   /** Its window: how many may be leased at once. */
   window: number;
   /** Most tasks one delivery carries. */
@@ -37,19 +35,12 @@ export interface GatherCounts {
 /**
  * How many waiting tasks end a shard's gather (0: it does not gather at all): none while nothing
  * is leased (an idle shard sends at once) or while its window is full (nothing could be sent);
- * else one delivery's worth, its prefetch or the window's free room if that is smaller. The
- * QueueDO asks whether that many wait without counting the rest of a backlog.
+ * else one delivery's worth, its prefetch or the window's free room if that is smaller. A shard
+ * gathers while fewer than that many wait; the QueueDO asks whether that many wait without
+ * counting the rest of a backlog.
  */
-export function gatherEnough(c: Omit<GatherCounts, "waiting">): number {
+export function gatherEnough(c: GatherCounts): number {
   if (c.leased === 0) return 0;
   const free = c.window - c.leased;
   return free > 0 ? Math.min(c.prefetch, free) : 0;
-}
-
-/**
- * Whether a shard about to dispatch should gather first: while what waits fills less than
- * {@link gatherEnough} (which is 0, never gather, for an idle shard or a full window).
- */
-export function shouldGather(c: GatherCounts): boolean {
-  return c.waiting < gatherEnough(c);
 }

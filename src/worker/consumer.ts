@@ -14,7 +14,7 @@ import { queueObjectStub, queueStub } from "../runtime/stubs.js";
 import type { SettleItem } from "../protocol/rpc.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
-import { leaseMsOf, TaskAbort } from "./execute.js";
+import { beginItemOf, TaskAbort } from "./execute.js";
 import { runDelivered } from "./run-delivered.js";
 import { preWrite } from "./pre-write.js";
 import { runSettingsOf, type RunSettings } from "../app/task-settings.js";
@@ -63,15 +63,7 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody, opti
   // A direct hand-off's tasks were begun by the QueueDO as it handed them over.
   const begun = begunAt !== undefined
     ? delivered.map(({ task }) => ({ lease: task.lease, action: "run" as const }))
-    : await retrying("begin", () => queue.begin(
-      delivered.map(({ task, settings }) => ({
-        lease: task.lease,
-        id: task.message.id,
-        timeLimitMs: leaseMsOf(settings.hardMs),
-        trackStarted: settings.trackStarted,
-        worker: app.name,
-      })),
-    ));
+    : await retrying("begin", () => queue.begin(delivered.map(({ task, settings }) => beginItemOf(task.lease, task.message, settings, app.name))));
   const run = new Set(begun.filter((b) => b.action === "run").map((b) => b.lease));
   const tasks = delivered.filter((d) => run.has(d.task.lease));
   if (tasks.length === 0) return;

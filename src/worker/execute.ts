@@ -12,7 +12,8 @@ import {
   type TaskErrorInfo,
   type WireSignature,
 } from "../protocol/index.js";
-import type { LeasedTask } from "../protocol/message.js";
+import type { LeasedTask, TaskMessage } from "../protocol/message.js";
+import type { BeginItem } from "../protocol/rpc.js";
 import { notRegisteredEnding, timeLimitEnding, timeLimitError, type RunResult } from "../protocol/outcome.js";
 import type { App } from "../app/app.js";
 import { maxRetriesOf, runSettingsOf, type RunSettings } from "../app/task-settings.js";
@@ -102,6 +103,15 @@ function awaitable<T>(controller: TaskAbort, softMs: number | null, started: num
 /** The lease length a consumer asks for when it begins the task (hard limit plus grace). */
 export function leaseMsOf(hardMs: number | null): number | null {
   return hardMs === null ? null : hardMs + HARD_LIMIT_GRACE_MS;
+}
+
+/**
+ * How a task is begun at its QueueDO, by its consumer or by the queue itself as it hands a
+ * delivery over (direct dispatch): the lease its hard limit asks for, and whether it reports
+ * STARTED, from the task's run settings.
+ */
+export function beginItemOf(lease: string, message: TaskMessage, settings: RunSettings, worker: string): BeginItem {
+  return { lease, id: message.id, timeLimitMs: leaseMsOf(settings.hardMs), trackStarted: settings.trackStarted, worker };
 }
 
 /**

@@ -2,23 +2,26 @@
 // before a dispatch, and the deploy setting EDGERY_DISPATCH_GATHER_MS that says for how long.
 import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_DISPATCH_GATHER_MS, MAX_DISPATCH_GATHER_MS } from "../../src/protocol/index.js";
-import { dispatchGatherMs, gatherEnough, shouldGather } from "../../src/runtime/gather.js";
+import { dispatchGatherMs, gatherEnough, type GatherCounts } from "../../src/runtime/gather.js";
+
+/** Whether a shard holding `c` with `waiting` ready gathers: fewer than gatherEnough wait. */
+const gathers = (c: GatherCounts & { waiting: number }) => c.waiting < gatherEnough(c);
 
 describe("dispatch gathering", () => {
   it("an idle shard (nothing leased) never gathers, whatever waits", () => {
-    expect(shouldGather({ leased: 0, waiting: 0, window: 1000, prefetch: 100 })).toBe(false);
-    expect(shouldGather({ leased: 0, waiting: 1, window: 1000, prefetch: 100 })).toBe(false);
+    expect(gathers({ leased: 0, waiting: 0, window: 1000, prefetch: 100 })).toBe(false);
+    expect(gathers({ leased: 0, waiting: 1, window: 1000, prefetch: 100 })).toBe(false);
   });
 
   it("a busy shard gathers until a full delivery waits: its prefetch, or its window's free room", () => {
-    expect(shouldGather({ leased: 5, waiting: 1, window: 1000, prefetch: 100 })).toBe(true);
-    expect(shouldGather({ leased: 5, waiting: 99, window: 1000, prefetch: 100 })).toBe(true);
-    expect(shouldGather({ leased: 5, waiting: 100, window: 1000, prefetch: 100 })).toBe(false);
+    expect(gathers({ leased: 5, waiting: 1, window: 1000, prefetch: 100 })).toBe(true);
+    expect(gathers({ leased: 5, waiting: 99, window: 1000, prefetch: 100 })).toBe(true);
+    expect(gathers({ leased: 5, waiting: 100, window: 1000, prefetch: 100 })).toBe(false);
     // A window of 79 with 70 leased has room for 9: 9 waiting fill it.
-    expect(shouldGather({ leased: 70, waiting: 8, window: 79, prefetch: 100 })).toBe(true);
-    expect(shouldGather({ leased: 70, waiting: 9, window: 79, prefetch: 100 })).toBe(false);
+    expect(gathers({ leased: 70, waiting: 8, window: 79, prefetch: 100 })).toBe(true);
+    expect(gathers({ leased: 70, waiting: 9, window: 79, prefetch: 100 })).toBe(false);
     // A full window dispatches nothing: no reason to wait.
-    expect(shouldGather({ leased: 79, waiting: 0, window: 79, prefetch: 100 })).toBe(false);
+    expect(gathers({ leased: 79, waiting: 0, window: 79, prefetch: 100 })).toBe(false);
   });
 
   it("gatherEnough: the waiting count that ends a gather, 0 when a shard does not gather (idle, or its window full)", () => {
