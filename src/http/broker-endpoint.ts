@@ -15,7 +15,7 @@
  * QueueDO here, so a misrouted task fails visibly (NotRegistered) instead of looping.
  */
 import { Hono } from "hono";
-import { DEFAULT_QUEUE, WireError } from "../protocol/index.js";
+import { DEFAULT_QUEUE, WireError, parseTaskMessages } from "../protocol/index.js";
 import { readResult } from "../results/read.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { directoryStub } from "../runtime/stubs.js";
@@ -24,9 +24,10 @@ import { authenticated, need } from "./auth.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
 import { queueOf } from "../app/task-settings.js";
-import type { Broker, QueueSettings } from "../brokers/broker.js";
+import type { Broker } from "../brokers/broker.js";
 import { registryOf } from "../brokers/registry.js";
 import { queueName, waitMs } from "./query.js";
+import { parseQueueSettings } from "./queue-settings.js";
 import type { ApiEnv } from "./types.js";
 
 /** The queue this app routes a task to (a map/starmap by the task it wraps). */
@@ -43,13 +44,10 @@ function localBroker(env: EdgeryEnv, app: App, queue: string): Broker {
   return kind === "service" || kind === "http" ? registry.default : registry.brokerOf(queue);
 }
 
+/** The messages a peer app sent (parseTaskMessages: a message of another shape is never stored). */
 async function messagesOf(request: Request): Promise<TaskMessage[]> {
   const body = (await request.json().catch(() => null)) as { messages?: unknown } | null;
-  const list = body?.messages;
-  if (!Array.isArray(list) || list.some((m) => typeof m !== "object" || m === null || typeof (m as TaskMessage).id !== "string" || typeof (m as TaskMessage).task !== "string")) {
-    throw new WireError("invalid_request", "messages: must be a list of task messages", "messages");
-  }
-  return list as TaskMessage[];
+  return parseTaskMessages(body?.messages);
 }
 
 /** Messages re-routed by this app, grouped by queue. */
@@ -122,7 +120,9 @@ export function brokerEndpoint(): Hono<ApiEnv> {
   b.put("/queues/:name", async (c) => {
     const name = queueName(c.req.param("name"));
     const broker = localBroker(c.env, c.get("app"), name);
-    return broker.configure ? c.json(await broker.configure(name, (await c.req.raw.json()) as QueueSettings)) : missing(c);
+    if (!broker.configure) return missing(c);
+    const settings = parseQueueSettings(await c.req.raw.json().catch(() => null));
+    return c.json(await broker.configure(name, settings));
   });
   b.delete("/queues/:name/messages", async (c) => {
     const name = queueName(c.req.param("name"));

@@ -1,7 +1,7 @@
 /**
  * The task message: what a QueueDO stores, a Cloudflare Queue delivers and a consumer runs.
  */
-import type { Canvas } from "./index.js";
+import type { Canvas } from "./signature.js";
 
 /** Where a chord header member reports its result. */
 export interface ChordRef {

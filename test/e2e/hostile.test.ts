@@ -1,8 +1,10 @@
 // Hostile inputs over HTTP: forged R2 pointers stay plain data, deep JSON and ill-typed ids are
 // 422 (never a 503), a small request cannot plan thousands of runs, odd names are refused or
-// kept exactly. After every test the server must still answer health.
+// kept exactly, a forged task message or queue setting at the broker endpoint is 422 and never
+// stored. After every test the server must still answer health.
 import { afterEach, describe, expect, it } from "vitest";
 import { api, apply, expectError, expectHealthy, group, send, sig, uniq, uniqQueue, waitResult } from "./helpers";
+import { message as taskMessage } from "../brokers/conformance";
 
 afterEach(async () => {
   await expectHealthy();
@@ -72,5 +74,49 @@ describe("names", () => {
     expect(h.kind).toBe("group");
     const r = await waitResult(id);
     expect(r.state).toBe("SUCCESS");
+  });
+});
+
+describe("forged internal shapes at the broker endpoint", () => {
+  // A message as another app's broker sends it (the planner's shape), with fields replaced.
+  const message = (id: string, over: Record<string, unknown> = {}) => ({ ...taskMessage("default", "demo.add", [1, 2], { id }), ...over });
+
+  it("a message of another shape is 422 at its path and never held by a queue; a whole one runs", async () => {
+    const forged: Array<[Record<string, unknown>, string]> = [
+      [{ id: uniq("forged"), task: "demo.add" }, "messages.0.args"],
+      [message(uniq("forged"), { link: 5, options: "y" }), "messages.0.options"],
+      [message(uniq("forged"), { chain: [{}] }), "messages.0.chain.0"],
+      [message(uniq("forged"), { priority: "high" }), "messages.0.priority"],
+    ];
+    for (const [m, path] of forged) {
+      expectError(await api("POST", "/__edgery/broker/enqueue", { messages: [m] }), 422, "invalid_request", path);
+      // A valid message beside a forged one: nothing of the request is enqueued.
+      expectError(await api("POST", "/__edgery/broker/enqueue", { messages: [message(uniq("beside")), m] }), 422, "invalid_request", path.replace("messages.0", "messages.1"));
+    }
+    const active = await api("GET", "/v1/inspect/active");
+    expect(active.status).toBe(200);
+    const ids = new Set((active.json.tasks as Array<{ id: string }>).map((t) => t.id));
+    for (const [m] of forged) expect(ids.has(m.id as string)).toBe(false);
+    // The same endpoint takes a whole message, and it runs.
+    const id = uniq("peer");
+    const ok = await api("POST", "/__edgery/broker/enqueue", { messages: [message(id)] });
+    expect(ok.status).toBe(202);
+    const r = await waitResult(id);
+    expect(r.state).toBe("SUCCESS");
+    expect(r.result).toBe(3);
+  });
+
+  it("queue settings from a peer are checked as on /v1: 422, and the queue keeps its settings", async () => {
+    const q = uniqQueue();
+    for (const [body, path] of [
+      [{ prefetch: -3 }, "prefetch"],
+      [{ concurrency: "lots" }, "concurrency"],
+    ] as const) {
+      expectError(await api("PUT", `/__edgery/broker/queues/${q}`, body), 422, "invalid_request", path);
+    }
+    expectError(await api("PUT", `/__edgery/broker/queues/${q}`, [1, 2]), 422, "invalid_request");
+    const stats = await api("GET", `/v1/queues/${q}`);
+    expect(stats.json.prefetch).toBe(100);
+    expect(stats.json.concurrency).toBe(1000);
   });
 });

@@ -55,4 +55,13 @@ describe("one error mapper", () => {
     expect(bad.status).toBe(422);
     expect(await bad.json()).toMatchObject({ error: { code: "invalid_request", path: "messages" } });
   });
+
+  it("the broker endpoint refuses a forged message or queue setting with 422 at its path, before any binding is reached", async () => {
+    const forged = await api.request("/__edgery/broker/enqueue", { method: "POST", headers: auth, body: JSON.stringify({ messages: [{ id: "x", task: "demo.add" }] }) }, env);
+    expect(forged.status).toBe(422);
+    expect(await forged.json()).toMatchObject({ error: { code: "invalid_request", path: "messages.0.args" } });
+    const cancel = await api.request("/__edgery/broker/cancel", { method: "POST", headers: auth, body: JSON.stringify({ messages: [5] }) }, env);
+    expect(cancel.status).toBe(422);
+    expect(await cancel.json()).toMatchObject({ error: { code: "invalid_request", path: "messages.0" } });
+  });
 });

@@ -2,27 +2,18 @@
  * Queues: stats, settings (concurrency, paused, max_waiting, prefetch) and purge.
  */
 import type { Hono } from "hono";
-import { z } from "zod";
-import { DEFAULT_QUEUE, MAX_PREFETCH, WireError } from "../../protocol/index.js";
+import { DEFAULT_QUEUE, WireError } from "../../protocol/index.js";
 import { directoryStub } from "../../runtime/stubs.js";
 import { brokerOfQueue } from "../../brokers/registry.js";
 import { emptyStats } from "../../brokers/broker.js";
 import type { EdgeryEnv } from "../../runtime/env.js";
 import type { App } from "../../app/app.js";
-import { asObject, readJson } from "../body.js";
+import { readJson } from "../body.js";
+import { parseQueueSettings } from "../queue-settings.js";
 import { queueName } from "../query.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 import { fulfilled } from "../../runtime/settled.js";
-
-const settingsSchema = z.strictObject({
-  concurrency: z.number().int("must be an integer").min(1, "must be at least 1").max(100_000).optional(),
-  paused: z.boolean().optional(),
-  /** Back-pressure bound (an addition to the contract): past it, sending answers 503 overloaded. */
-  max_waiting: z.number().int("must be an integer").min(1, "must be at least 1").max(100_000_000).optional(),
-  /** How many of the queue's tasks one delivery may carry (an addition to the contract). */
-  prefetch: z.number().int("must be an integer").min(1, "must be at least 1").max(MAX_PREFETCH, `must be at most ${MAX_PREFETCH}`).optional(),
-});
 
 /** A queue's stats from its broker (another app's queue: asked there). */
 function statsOf(env: EdgeryEnv, app: App, name: string) {
@@ -48,15 +39,10 @@ export function queueRoutes(api: Hono<ApiEnv>): void {
 
   api.put("/v1/queues/:name", need("admin"), async (c) => {
     const name = queueName(c.req.param("name"));
-    const parsed = settingsSchema.safeParse(asObject(await readJson(c.req.raw), "invalid_request"));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const path = issue.path.map(String).join(".") || (issue.code === "unrecognized_keys" ? issue.keys.join(",") : "");
-      throw new WireError("invalid_request", `${path || "settings"}: ${issue.message}`, path || undefined);
-    }
+    const settings = parseQueueSettings(await readJson(c.req.raw));
     const broker = brokerOfQueue(c.env, c.get("app"), name);
     if (!broker.configure) throw new WireError("invalid_request", `queue '${name}' is on the ${broker.kind} broker, which has no concurrency window or pause`, "name");
-    return c.json(await broker.configure(name, parsed.data));
+    return c.json(await broker.configure(name, settings));
   });
 
   api.delete("/v1/queues/:name/messages", need("admin"), async (c) => {
