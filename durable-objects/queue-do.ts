@@ -26,11 +26,11 @@ import {
   type QueueStats,
   type TaskErrorInfo,
 } from "../src/protocol/index.js";
-import type { TaskMessage, WireLeasedTask } from "../src/protocol/message.js";
+import { readStoredMessage, standInMessage, type TaskMessage, type WireLeasedTask } from "../src/protocol/message.js";
 import { sentMessage, type BeginItem, type DeadLetter, type DeadLetterEntry, type InspectedRow, type InspectKind, type QueueSettings, type RevokedId, type SentMessage, type SettleItem } from "../src/protocol/rpc.js";
 import { outcomeEffects, stateWrite, type Effect } from "../src/canvas/effects.js";
 import { retriedMessage } from "../src/worker/retry.js";
-import { payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
+import { invalidTaskEnding, payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
 import { acksLateOf, endEffects, extendedResult, hardLimitS, revokedOutcome } from "./queue-endings.js";
 import { runEffects } from "../src/apply/run-effects.js";
 import { jsonSlices, planDeliveries, type DeliveryPlan, type SizedDelivery } from "../src/runtime/pack.js";
@@ -353,10 +353,11 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     const app = findApp();
     const worker = app?.name ?? "edgery";
     const effects: Effect[] = [];
+    // A task whose message cannot be read is ended here (messageOf) and so is not begun.
     const items = deliveries.flatMap((d) =>
-      d.body.tasks.map((t) => {
-        const m = JSON.parse(t.body) as TaskMessage;
-        return beginItemOf(t.lease, m, runSettingsOf(app, m), worker);
+      d.body.tasks.flatMap((t) => {
+        const m = this.messageOf(seqOfLease(t.lease), t.body, now, effects);
+        return m ? [beginItemOf(t.lease, m, runSettingsOf(app, m), worker)] : [];
       }),
     );
     const run = new Set(this.beginLeased(items, now, announce, effects, begun).filter((b) => b.action === "run").map((b) => b.lease));
@@ -460,7 +461,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     else if (!due.expiring) return;
     const effects: Effect[] = [];
     for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE state = 'waiting' AND expires IS NOT NULL AND expires <= ?", now).toArray()) {
-      const m = JSON.parse(row.body) as TaskMessage;
+      const m = this.messageOf(row.seq, row.body, now, effects);
+      if (!m) continue;
       effects.push(...endEffects(m, revokedOutcome("expired", now)));
       this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
     }
@@ -517,12 +519,15 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   private failOversize(tooBig: DeliveryPlan["tooBig"], now: number): void {
     if (tooBig.length === 0) return;
     const effects: Effect[] = [];
+    let failed = 0;
     for (const { task, bytes } of tooBig) {
-      const m = JSON.parse(task.body) as TaskMessage;
+      const m = this.messageOf(seqOfLease(task.lease), task.body, now, effects);
+      if (!m) continue;
+      failed += 1;
       effects.push(...endEffects(m, recordDeadLetter(this.sql, m, queueEnded(payloadTooLargeEnding(bytes, QUEUE_BODY_MAX_BYTES), now))));
     }
     this.deleteSeqs(tooBig.map(({ task }) => seqOfLease(task.lease)));
-    this.bump("failed", tooBig.length);
+    this.bump("failed", failed);
     this.outbox.add(effects);
   }
 
@@ -558,7 +563,9 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
    * again when it comes back). Returns true when the message was held back.
    */
   private rateLimited(seq: number, body: string, now: number): boolean {
-    const m = JSON.parse(body) as TaskMessage;
+    // A message that cannot be read is not held back: whatever reads it next ends it (messageOf).
+    const m = readStoredMessage(body);
+    if (!m) return false;
     const interval = rateInterval(m.options.rate_limit);
     if (interval === null || (m.options.rate_slot !== undefined && m.options.rate_slot <= now)) return false;
     const bucket = rateBucket(m);
@@ -628,10 +635,11 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       }
       const expired = row.expires !== null && row.expires <= now;
       if (expired || this.isRevoked(item.id, now)) {
-        const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
+        const m = this.messageOf(row.seq, bodyOf(row.seq), now, effects);
+        out.push({ lease: item.lease, action: "skip" });
+        if (!m) continue;
         dropped.push(row.seq);
         effects.push(...endEffects(m, revokedOutcome(expired ? "expired" : "revoked", now)));
-        out.push({ lease: item.lease, action: "skip" });
         continue;
       }
       const lease = begunLease(now, item.timeLimitMs);
@@ -640,7 +648,11 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       if (seqs) seqs.push(row.seq);
       else renew.set(key, [row.seq]);
       if (item.trackStarted || announce) {
-        const m = JSON.parse(bodyOf(row.seq)) as TaskMessage;
+        const m = this.messageOf(row.seq, bodyOf(row.seq), now, effects);
+        if (!m) {
+          out.push({ lease: item.lease, action: "skip" });
+          continue;
+        }
         if (item.trackStarted) effects.push({ kind: "store", write: stateWrite(m, "STARTED", item.worker, { started_at: now }) });
         if (announce) begun.push({ m, worker: item.worker });
       }
@@ -713,7 +725,11 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
           refused.push(item.id);
           continue;
         }
-        const m = JSON.parse(row.body) as TaskMessage;
+        const m = this.messageOf(row.seq, row.body, now, effects);
+        if (!m) {
+          refused.push(item.id);
+          continue;
+        }
         if (row.time_limited === 1 && row.lease_end !== null && row.lease_end < now) {
           refused.push(item.id);
           done.push(row.seq);
@@ -754,6 +770,24 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     });
     await this.afterTransition();
     return { accepted, refused };
+  }
+
+  /**
+   * A row's stored message, or null when it cannot be read (readStoredMessage): then the row is
+   * deleted and its task ended FAILURE InvalidTaskError (the effects pushed to `effects`,
+   * counted failed, logged), so that one damaged row never stops the alarm, a dispatch, a
+   * settle or a revoke. Inside the caller's transaction.
+   */
+  private messageOf(seq: number, body: string, now: number, effects: Effect[]): TaskMessage | null {
+    const m = readStoredMessage(body);
+    if (m) return m;
+    const id = this.sql.exec<{ id: string }>("SELECT id FROM messages WHERE seq = ?", seq).toArray()[0]?.id;
+    this.deleteSeqs([seq]);
+    if (id === undefined) return null;
+    console.error(`edgery: queue '${this.name}' ended task ${id} as InvalidTaskError: its stored message is not a task message`);
+    effects.push(...endEffects(standInMessage(id, this.name), queueEnded(invalidTaskEnding(), now)));
+    this.bump("failed", 1);
+    return null;
   }
 
   /** The rows these (id, lease) pairs still hold, by id: one query for a whole batch (`columns` name id and lease). */
@@ -819,7 +853,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         this.revokedCount += 1;
         const row = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE id = ?", id).toArray()[0];
         if (!row || (row.state === "leased" && !terminate)) continue;
-        const m = JSON.parse(row.body) as TaskMessage;
+        const m = this.messageOf(row.seq, row.body, now, effects);
+        if (!m) continue;
         this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
         const outcome = revokedOutcome(row.state === "leased" ? "terminated" : "revoked", now);
         effects.push(...endEffects(m, outcome));
@@ -921,7 +956,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     let failed = 0;
     this.ctx.storage.transactionSync(() => {
       for (const row of this.sql.exec<MessageRow>("SELECT * FROM messages WHERE state = 'leased' AND deadline <= ?", now).toArray()) {
-        const m = JSON.parse(row.body) as TaskMessage;
+        const m = this.messageOf(row.seq, row.body, now, effects);
+        if (!m) continue;
         const action = expiredLease(row, acksLateOf(m));
         if (action === "return" || action === "redeliver") {
           this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, lease_end = NULL, started = 0, redelivered = 1 WHERE seq = ?", row.seq);
@@ -1089,8 +1125,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   async updateState(id: string, lease: string, state: string, meta: unknown, worker: string): Promise<boolean> {
     this.requests += 1;
     const row = this.leasedRow(id, lease);
-    if (!row) return false;
-    const m = JSON.parse(row.body) as TaskMessage;
+    const m = row ? readStoredMessage(row.body) : null;
+    if (!m) return false;
     await resultStub(this.env, id).write([stateWrite(m, state, worker, { meta, progress: true })]);
     return true;
   }

@@ -79,6 +79,14 @@ export function payloadTooLargeEnding(bytes: number, max: number): Ending {
   return { kind: "failure", state: "FAILURE", error: { type: "PayloadTooLarge", message: `the task's message is ${bytes} bytes; a Queue message carries at most ${max}` } };
 }
 
+/**
+ * FAILURE InvalidTaskError (Celery's name for a message a worker cannot read): a queue held a
+ * message whose stored JSON is not a task message, and ended it instead of running it.
+ */
+export function invalidTaskEnding(): Ending {
+  return { kind: "failure", state: "FAILURE", error: { type: "InvalidTaskError", message: "the queue could not read this task's stored message; it was dropped" } };
+}
+
 /** A follow-up task the queue could not enqueue, after its bounded attempts (or refused for good). */
 export function enqueueFailedEnding(reason: string, attempts: number, tooLarge: boolean): Ending {
   const error = tooLarge

@@ -11,6 +11,7 @@ export const TASK_ERROR_TYPES = [
   "MaxRetriesExceededError",
   "NotRegistered",
   "WorkerLostError",
+  "InvalidTaskError",
 ] as const;
 
 /** A task error on the wire: `{"type", "message"}`. */

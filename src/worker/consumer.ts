@@ -8,7 +8,7 @@
  * holds (revoked with terminate): those tasks are aborted at their next await.
  */
 import { TaskRevokedError } from "../protocol/index.js";
-import type { DeliveryBody, LeasedTask, TaskMessage } from "../protocol/message.js";
+import { readStoredMessage, type DeliveryBody, type LeasedTask } from "../protocol/message.js";
 import { REVOKED_MESSAGES } from "../protocol/outcome.js";
 import { queueObjectStub, queueStub } from "../runtime/stubs.js";
 import type { SettleItem } from "../protocol/rpc.js";
@@ -51,11 +51,18 @@ export interface ConsumeOptions {
 export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody, options: ConsumeOptions = {}): Promise<void> {
   // The object that leased the tasks (a shard of a sharded queue); older deliveries name none.
   const queue = body.object ? queueObjectStub(env, body.object) : queueStub(env, body.queue);
-  // Each body is parsed once and each task's settings read once, for begin, run and settle.
-  const delivered = body.tasks.map((w): Delivered => {
-    const message = JSON.parse(w.body) as TaskMessage;
-    return { task: { lease: w.lease, deadline: w.deadline, redelivered: w.redelivered, message }, raw: w.body, settings: runSettingsOf(app, message) };
+  // Each body is parsed once and each task's settings read once, for begin, run and settle. A
+  // task whose message cannot be read is not begun: its queue ends it (InvalidTaskError) when its
+  // lease runs out, and the rest of the delivery runs.
+  const delivered = body.tasks.flatMap((w): Delivered[] => {
+    const message = readStoredMessage(w.body);
+    if (!message) {
+      console.error(`edgery: a task of a delivery from queue '${body.queue}' is not a task message; left to its lease`);
+      return [];
+    }
+    return [{ task: { lease: w.lease, deadline: w.deadline, redelivered: w.redelivered, message }, raw: w.body, settings: runSettingsOf(app, message) }];
   });
+  if (delivered.length === 0) return;
   // When the QueueDO last confirmed the leases: the send of the begin (or the QueueDO's own begin
   // of a direct hand-off), then of each heartbeat answered.
   const begunAt = options.handedOff ? body.begun : undefined;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Broker } from "../../src/brokers/broker.js";
-import type { TaskMessage } from "../../src/protocol/message.js";
+import { standInMessage, type TaskMessage } from "../../src/protocol/message.js";
 
 /** How a conformance run reaches one broker and observes its far side. */
 export interface BrokerHarness {
@@ -30,28 +30,7 @@ let counter = 0;
 /** A plain task message for a queue. */
 export function message(queue: string, task: string, args: unknown[], extra: Partial<TaskMessage> = {}): TaskMessage {
   const id = extra.id ?? `conf-${Date.now().toString(36)}-${(counter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  return {
-    id,
-    task,
-    args,
-    kwargs: {},
-    queue,
-    priority: 0,
-    eta: null,
-    expires: null,
-    retries: 0,
-    options: {},
-    stamps: {},
-    parent_id: null,
-    root_id: id,
-    group_id: null,
-    group_index: null,
-    chain: [],
-    chord: null,
-    link: [],
-    link_error: [],
-    ...extra,
-  };
+  return { ...standInMessage(id, queue), task, args, ...extra };
 }
 
 /** Registers the conformance tests for one broker. */

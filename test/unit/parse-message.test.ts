@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_JSON_DEPTH, parseSignature, parseTaskMessage, parseTaskMessages, WireError } from "../../src/protocol/index.js";
 import { assignIds } from "../../src/canvas/ids.js";
 import { plan, rootInherit, type PlanEnv } from "../../src/canvas/plan.js";
-import type { TaskMessage } from "../../src/protocol/message.js";
+import { readStoredMessage, type TaskMessage } from "../../src/protocol/message.js";
 
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);
 const env: PlanEnv = { now: NOW, place: (_task, o, options) => ({ queue: o.queue ?? "default", priority: o.priority ?? 0, options }) };
@@ -108,5 +108,18 @@ describe("parseTaskMessages", () => {
   it("refuses what is not a list of objects, naming the index", () => {
     for (const value of [undefined, null, "x", { id: "a" }]) expect(refusal(() => parseTaskMessages(value)).path).toBe("messages");
     for (const bad of [null, 5, "m", []]) expect(refusal(() => parseTaskMessages([base(), bad])).path).toBe("messages.1");
+  });
+});
+
+describe("readStoredMessage (what a queue reads back from a row)", () => {
+  it("reads every message the planner makes, as stored", () => {
+    for (const wire of CANVASES) for (const m of messagesOf(wire)) expect(readStoredMessage(JSON.stringify(m))).toStrictEqual(JSON.parse(JSON.stringify(m)));
+  });
+
+  it("is null for a row that holds something else", () => {
+    const { args: _args, ...noArgs } = base();
+    for (const body of ["not json", "", "null", "[1,2]", "{}", '{"id":"x","task":"demo.noop"}', JSON.stringify(noArgs), JSON.stringify({ ...base(), chord: 5 }), JSON.stringify({ ...base(), link: {} })]) {
+      expect(readStoredMessage(body)).toBeNull();
+    }
   });
 });
