@@ -15,7 +15,7 @@
  * QueueDO here, so a misrouted task fails visibly (NotRegistered) instead of looping.
  */
 import { Hono } from "hono";
-import { DEFAULT_QUEUE, WireError, parseTaskMessages } from "../protocol/index.js";
+import { DEFAULT_QUEUE, MAX_CANVAS_TASKS, WireError, parseTaskMessages } from "../protocol/index.js";
 import { readResult } from "../results/read.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { directoryStub } from "../runtime/stubs.js";
@@ -78,6 +78,20 @@ async function enqueueLocally(env: EdgeryEnv, app: App, request: Request, cancel
   return [...groups.values()].reduce((n, l) => n + l.length, 0);
 }
 
+/**
+ * A peer's revoke: task ids (1 to 255 characters each, as a task_id; at most MAX_CANVAS_TASKS, the
+ * members of the largest group) and whether to terminate running ones.
+ * @throws WireError `invalid_request` at `ids` or `terminate`.
+ */
+function revokeOf(body: unknown): { ids: string[]; terminate: boolean } {
+  const { ids, terminate } = (typeof body === "object" && body !== null ? body : {}) as { ids?: unknown; terminate?: unknown };
+  if (!Array.isArray(ids) || ids.length > MAX_CANVAS_TASKS || ids.some((id) => typeof id !== "string" || id.length === 0 || id.length > 255)) {
+    throw new WireError("invalid_request", `ids: must be a list of at most ${MAX_CANVAS_TASKS} task ids`, "ids");
+  }
+  if (terminate !== undefined && typeof terminate !== "boolean") throw new WireError("invalid_request", "terminate: must be true or false", "terminate");
+  return { ids: ids as string[], terminate: terminate === true };
+}
+
 /** A queue operation this queue's broker does not have: as an unknown route. */
 function missing(c: { req: { method: string; path: string } }): never {
   throw new WireError("not_found", `no broker route ${c.req.method} ${c.req.path}`);
@@ -94,16 +108,14 @@ export function brokerEndpoint(): Hono<ApiEnv> {
   b.post("/cancel", async (c) => c.json({ accepted: await enqueueLocally(c.env, c.get("app"), c.req.raw, true) }, 202));
 
   b.post("/revoke", async (c) => {
-    const body = (await c.req.raw.json().catch(() => null)) as { ids?: unknown; terminate?: unknown } | null;
-    if (!Array.isArray(body?.ids) || body.ids.some((id) => typeof id !== "string")) throw new WireError("invalid_request", "ids: must be a list of task ids", "ids");
-    const ids = body.ids as string[];
+    const { ids, terminate } = revokeOf(await c.req.raw.json().catch(() => null));
     const app = c.get("app");
     // Their place here is unknown: the directory remembers them for a queue that joins later.
     const known = await directoryStub(c.env).rememberRevokes(ids);
     const queues = [...new Set([DEFAULT_QUEUE, ...app.routedQueues(), ...known])];
     // One damaged queue must not fail the revoke in every other.
     const answers = fulfilled(
-      await Promise.allSettled(queues.map(async (q) => (await localBroker(c.env, app, q).revoke?.(q, ids, body.terminate === true)) ?? { revoked: [] })),
+      await Promise.allSettled(queues.map(async (q) => (await localBroker(c.env, app, q).revoke?.(q, ids, terminate)) ?? { revoked: [] })),
       (i, reason) => console.error(`edgery: revoke in queue '${queues[i]}' failed`, reason),
     );
     return c.json({ revoked: [...new Set(answers.flatMap((a) => a.revoked))] });

@@ -64,4 +64,21 @@ describe("one error mapper", () => {
     expect(cancel.status).toBe(422);
     expect(await cancel.json()).toMatchObject({ error: { code: "invalid_request", path: "messages.0" } });
   });
+
+  it("the broker endpoint's revoke takes task ids only, and no more than the largest group's", async () => {
+    const revoke = (body: unknown) => api.request("/__edgery/broker/revoke", { method: "POST", headers: auth, body: JSON.stringify(body) }, env);
+    for (const [body, path] of [
+      [{ ids: Array.from({ length: 20_001 }, (_, i) => `t${i}`) }, "ids"],
+      [{ ids: ["x".repeat(256)] }, "ids"],
+      [{ ids: [""] }, "ids"],
+      [{ ids: [5] }, "ids"],
+      [{ ids: "a" }, "ids"],
+      [[], "ids"],
+      [{ ids: ["a"], terminate: "yes" }, "terminate"],
+    ] as const) {
+      const res = await revoke(body);
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(422);
+      expect(await res.json()).toMatchObject({ error: { code: "invalid_request", path } });
+    }
+  });
 });
