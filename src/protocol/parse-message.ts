@@ -11,7 +11,7 @@ import type { TaskMessage } from "./message.js";
 import { checkDepth, parseSignature } from "./parse-signature.js";
 import { toWire, type Canvas } from "./signature.js";
 import { WireError } from "./wire-error.js";
-import { isRateLimit } from "./rate-limit.js";
+import { isRateLimit, RATE_LIMIT_RULE } from "./rate-limit.js";
 
 const id = z.string().min(1).max(255);
 /** A time (epoch ms). */
@@ -28,7 +28,7 @@ const messageOptions = z.looseObject({
   result_expires: seconds.optional(),
   track_started: z.boolean().optional(),
   routing_key: z.string().max(256).optional(),
-  rate_limit: z.union([z.number(), z.string()]).refine(isRateLimit, 'must look like "10/s", "100/m" or "1000/h"').optional(),
+  rate_limit: z.union([z.number(), z.string()]).refine(isRateLimit, RATE_LIMIT_RULE).optional(),
   rate_limit_key: z.string().min(1).max(128).optional(),
   rate_slot: z.number().min(0).optional(),
 });

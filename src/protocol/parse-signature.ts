@@ -6,7 +6,7 @@ import { z } from "zod";
 import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, MAX_COUNTDOWN_S, MAX_ETA_EPOCH_MS, MAX_JSON_DEPTH, MAX_OPTION_SECONDS, MAX_PRIORITY, MIN_PRIORITY } from "./constants.js";
 import { PRIMITIVE_TASKS, type Canvas, type TaskNode, type TaskOptions } from "./signature.js";
 import { WireError } from "./wire-error.js";
-import { isRateLimit } from "./rate-limit.js";
+import { isRateLimit, RATE_LIMIT_RULE } from "./rate-limit.js";
 import { EDGERY_OPTION_NAMES, isAcceptedOption } from "./option-names.js";
 
 /** A number of seconds: finite, at most MAX_OPTION_SECONDS (a larger one would overflow a date). */
@@ -37,7 +37,7 @@ const optionsSchema = z.looseObject({
   ignore_result: z.boolean().nullish(),
   result_expires: seconds.positive().nullish(),
   idempotency_key: z.string().min(1).max(256).nullish(),
-  rate_limit: z.union([z.number(), z.string()]).refine(isRateLimit, 'must look like "10/s", "100/m" or "1000/h"').nullish(),
+  rate_limit: z.union([z.number(), z.string()]).refine(isRateLimit, RATE_LIMIT_RULE).nullish(),
   rate_limit_key: z.string().min(1).max(128).nullish(),
   track_started: z.boolean().nullish(),
 });

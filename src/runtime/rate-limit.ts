@@ -4,6 +4,7 @@
  * leave evenly spaced; one that is early waits as a delayed message until its turn. Pure.
  */
 import type { TaskMessage } from "../protocol/message.js";
+import { MAX_ETA_EPOCH_MS } from "../protocol/constants.js";
 
 export { isRateLimit, rateInterval } from "../protocol/rate-limit.js";
 
@@ -20,7 +21,10 @@ export function rateBucket(m: TaskMessage): string {
  * on by one interval. `clocks` maps a bucket to the earliest time its next task may start.
  */
 export function takeTurn(clocks: Map<string, number>, bucket: string, interval: number, now: number): number {
-  const at = Math.max(clocks.get(bucket) ?? now, now);
+  // A clock past any time a task may be held to (left by a rate no longer accepted, slower than
+  // MAX_RATE_INTERVAL_MS) holds nothing back.
+  const clock = clocks.get(bucket);
+  const at = clock !== undefined && clock <= MAX_ETA_EPOCH_MS ? Math.max(clock, now) : now;
   clocks.set(bucket, at + interval);
   return at;
 }

@@ -48,6 +48,16 @@ describe("deep or ill-typed input", () => {
     expectError(await api("POST", "/v1/apply", { task: "celery.chord", kwargs: { header: [sig("demo.add", [1, 1])], body: sig("demo.xsum") }, options: { chord_id: {} } }), 422, "invalid_signature", "options.chord_id");
   });
 
+  it("a rate limit slower than one task a day is 422 (it held its bucket's tasks for centuries), and the queue keeps running rate-limited tasks", async () => {
+    const queue = uniqQueue();
+    for (const rate of [1e-300, "0.0000000001/h"]) {
+      expectError(await api("POST", "/v1/tasks/demo.add", { args: [1, 1], options: { rate_limit: rate, queue } }), 422, "invalid_signature", "options.rate_limit");
+    }
+    const ok = await api("POST", "/v1/tasks/demo.add?wait=20", { args: [1, 1], options: { rate_limit: "1000/s", queue } });
+    expect(ok.status).toBe(200);
+    expect(ok.json.result).toMatchObject({ state: "SUCCESS", result: 2 });
+  });
+
   it("a countdown of 1e300 seconds is 422", async () => {
     expectError(await api("POST", "/v1/tasks/demo.add", { args: [1, 1], options: { countdown: 1e300 } }), 422, "invalid_signature", "options.countdown");
   });

@@ -5,7 +5,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { queue, rows, taskMessage, uid } from "./helpers";
+import { api, queue, rows, taskMessage, uid } from "./helpers";
 
 describe("QueueDO rate limits", () => {
   it("'1/h': one leased now, the rest delayed an hour apart; other buckets and unlimited tasks go", async () => {
@@ -46,5 +46,29 @@ describe("QueueDO rate limits", () => {
     const row = (await rows(q)).find((r) => r.id === second.id);
     expect(row?.state).toBe("delayed");
     expect(row!.eta! - before).toBeGreaterThan(3_600_000 - 60_000);
+  });
+
+  it("a bucket clock left centuries ahead (by a rate slower than one a day, no longer accepted) holds nothing back", async () => {
+    const q = uid("q-rate-far");
+    const stub = queue(q);
+    await stub.stats(q);
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec("INSERT INTO rate_clocks (bucket, next_at) VALUES ('demo.noop', ?)", 1e303);
+    });
+    const m = taskMessage(q, "demo.noop", { options: { rate_limit: "1000/s" } });
+    await stub.enqueue([m]);
+    expect((await rows(q)).find((r) => r.id === m.id)?.state).toBe("leased");
+  });
+
+  it("GET /v1/inspect/scheduled reads an eta past what a Date holds as the latest date, not a 500", async () => {
+    const q = uid("q-rate-inspect");
+    const m = taskMessage(q, "demo.noop", { eta: Date.now() + 3_600_000 });
+    await queue(q).enqueue([m]);
+    await runInDurableObject(queue(q), (_instance, state) => {
+      state.storage.sql.exec("UPDATE messages SET eta = ? WHERE id = ?", 1e303, m.id);
+    });
+    const res = await api("GET", `/v1/inspect/scheduled?queue=${q}`);
+    expect(res.status).toBe(200);
+    expect(res.body.tasks).toEqual([expect.objectContaining({ id: m.id, eta: "+275760-09-13T00:00:00.000Z" })]);
   });
 });

@@ -19,6 +19,8 @@ import type { ApiEnv } from "../types.js";
 
 /** Default number of tasks listed. */
 const DEFAULT_LIMIT = 100;
+/** The latest time a JavaScript Date holds: a stored eta past it (a rate turn far ahead) reads as it. */
+const MAX_DATE_MS = 8.64e15;
 
 /** Up to `limit` rows of each queue shard asked (one failing shard is left out, and logged). */
 async function rowsOf(env: EdgeryEnv, app: App, only: string | undefined, kind: InspectKind, limit: number): Promise<InspectedRow[]> {
@@ -76,7 +78,7 @@ export function inspectRoutes(api: Hono<ApiEnv>): void {
     const limit = limitParam(c.req.query("limit"), DEFAULT_LIMIT);
     const rows = await rowsOf(c.env, c.get("app"), queueParam(c.req.query("queue")), "scheduled", limit);
     const soonest = rows.sort((a, b) => (a.eta ?? 0) - (b.eta ?? 0) || (a.id < b.id ? -1 : 1)).slice(0, limit);
-    const tasks: ScheduledTask[] = soonest.map((r) => ({ id: r.id, task: r.task, queue: r.queue, eta: new Date(r.eta ?? 0).toISOString(), priority: r.priority }));
+    const tasks: ScheduledTask[] = soonest.map((r) => ({ id: r.id, task: r.task, queue: r.queue, eta: new Date(Math.min(r.eta ?? 0, MAX_DATE_MS)).toISOString(), priority: r.priority }));
     return c.json({ tasks });
   });
 }
