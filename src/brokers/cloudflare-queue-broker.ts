@@ -13,6 +13,7 @@ import type { TaskMessage } from "../protocol/message.js";
 import type { Effect } from "../canvas/effects.js";
 import { emptyStats, PayloadTooLargeError, type Broker } from "./broker.js";
 import { jsonStringBytes, sendBatches, utf8Bytes } from "../runtime/pack.js";
+import { kvKey, kvName } from "../runtime/kv-key.js";
 import { QUEUE_MAX_DELAY_S } from "../app/broker-config.js";
 
 /** The body of one Queue message on a `cloudflare-queue` broker. */
@@ -95,11 +96,17 @@ export function packDirect(queue: string, messages: TaskMessage[], now: number):
 
 const REVOKED_PREFIX = "revoked:";
 
-/** Ids revoked in a queue on this broker (one KV list per batch, paged). */
+/** The KV prefix of a queue's revoked ids. */
+const revokedPrefix = (queue: string) => `${REVOKED_PREFIX}${queue}:`;
+
+/**
+ * The names of the ids revoked in a queue on this broker (one KV list per batch, paged): each an
+ * id, or for an id too long for a KV key its hash (kvName); ask with {@link isRevokedIn}.
+ */
 export async function revokedIn(kv: KVNamespace | undefined, queue: string): Promise<Set<string>> {
   const out = new Set<string>();
   if (!kv) return out;
-  const prefix = `${REVOKED_PREFIX}${queue}:`;
+  const prefix = revokedPrefix(queue);
   let cursor: string | undefined;
   for (let page = 0; page < 10; page++) {
     const res: KVNamespaceListResult<unknown> = await kv.list(cursor ? { prefix, cursor } : { prefix });
@@ -108,6 +115,11 @@ export async function revokedIn(kv: KVNamespace | undefined, queue: string): Pro
     cursor = res.cursor;
   }
   return out;
+}
+
+/** Whether `id` is among a queue's revoked names (see revokedIn). */
+export async function isRevokedIn(revoked: Set<string>, queue: string, id: string): Promise<boolean> {
+  return revoked.size > 0 && revoked.has(await kvName(revokedPrefix(queue), id));
 }
 
 /** A queue on a Cloudflare Queue binding. */
@@ -156,7 +168,7 @@ export class CloudflareQueueBroker implements Broker {
   async revoke(queue: string, ids: string[]): Promise<{ revoked: string[] }> {
     if (!this.kv) return { revoked: [] };
     const kv = this.kv;
-    await Promise.all(ids.map((id) => kv.put(`${REVOKED_PREFIX}${queue}:${id}`, "1", { expirationTtl: REVOKED_MEMORY_S })));
+    await Promise.all(ids.map(async (id) => kv.put(await kvKey(revokedPrefix(queue), id), "1", { expirationTtl: REVOKED_MEMORY_S })));
     return { revoked: [] };
   }
 

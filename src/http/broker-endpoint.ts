@@ -15,7 +15,7 @@
  * QueueDO here, so a misrouted task fails visibly (NotRegistered) instead of looping.
  */
 import { Hono } from "hono";
-import { DEFAULT_QUEUE, MAX_CANVAS_TASKS, WireError, parseTaskMessages } from "../protocol/index.js";
+import { DEFAULT_QUEUE, MAX_CANVAS_TASKS, MAX_TASK_ID_CHARS, WireError, parseTaskMessages } from "../protocol/index.js";
 import { readResult } from "../results/read.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { directoryStub } from "../runtime/stubs.js";
@@ -79,13 +79,13 @@ async function enqueueLocally(env: EdgeryEnv, app: App, request: Request, cancel
 }
 
 /**
- * A peer's revoke: task ids (1 to 255 characters each, as a task_id; at most MAX_CANVAS_TASKS, the
+ * A peer's revoke: task ids (1 to MAX_TASK_ID_CHARS characters each, as a task_id; at most MAX_CANVAS_TASKS, the
  * members of the largest group) and whether to terminate running ones.
  * @throws WireError `invalid_request` at `ids` or `terminate`.
  */
 function revokeOf(body: unknown): { ids: string[]; terminate: boolean } {
   const { ids, terminate } = (typeof body === "object" && body !== null ? body : {}) as { ids?: unknown; terminate?: unknown };
-  if (!Array.isArray(ids) || ids.length > MAX_CANVAS_TASKS || ids.some((id) => typeof id !== "string" || id.length === 0 || id.length > 255)) {
+  if (!Array.isArray(ids) || ids.length > MAX_CANVAS_TASKS || ids.some((id) => typeof id !== "string" || id.length === 0 || id.length > MAX_TASK_ID_CHARS)) {
     throw new WireError("invalid_request", `ids: must be a list of at most ${MAX_CANVAS_TASKS} task ids`, "ids");
   }
   if (terminate !== undefined && typeof terminate !== "boolean") throw new WireError("invalid_request", "terminate: must be true or false", "terminate");

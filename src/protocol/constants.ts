@@ -72,6 +72,11 @@ export const SQL_PARAM_BUDGET_BYTES = 1_000_000;
  * 2 MB limit of a bound string (see insertBatches in src/runtime/pack.ts).
  */
 export const SQL_BATCHED_ROW_MAX_CHARS = 64 * 1024;
+/**
+ * Longest task, group or chord id (characters) a signature may give (`task_id`, `group_id`,
+ * `chord_id`) and a peer's message may carry: an id longer than this names no task.
+ */
+export const MAX_TASK_ID_CHARS = 255;
 /** Most signatures in one `POST /v1/apply/bulk`. */
 export const MAX_BULK = 1000;
 /** Deepest canvas nesting the API accepts. */

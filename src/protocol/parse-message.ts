@@ -6,14 +6,14 @@
  * by a queue, it would fail its delivery and then every alarm that reads it.
  */
 import { z } from "zod";
-import { MAX_ETA_EPOCH_MS, MAX_PRIORITY, MIN_PRIORITY } from "./constants.js";
+import { MAX_ETA_EPOCH_MS, MAX_PRIORITY, MAX_TASK_ID_CHARS, MIN_PRIORITY } from "./constants.js";
 import type { TaskMessage } from "./message.js";
 import { checkDepth, parseSignature } from "./parse-signature.js";
 import { toWire, type Canvas } from "./signature.js";
 import { WireError } from "./wire-error.js";
 import { isRateLimit, RATE_LIMIT_RULE } from "./rate-limit.js";
 
-const id = z.string().min(1).max(255);
+const id = z.string().min(1).max(MAX_TASK_ID_CHARS);
 /** A time (epoch ms). */
 const epochMs = z.number().min(0, "must be a time (epoch ms)");
 const seconds = z.number().positive();

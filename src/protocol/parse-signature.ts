@@ -3,7 +3,7 @@
  * problem is a `WireError` `invalid_signature` naming the dotted path of the culprit.
  */
 import { z } from "zod";
-import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, MAX_COUNTDOWN_S, MAX_ETA_EPOCH_MS, MAX_JSON_DEPTH, MAX_OPTION_SECONDS, MAX_PRIORITY, MIN_PRIORITY } from "./constants.js";
+import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, MAX_TASK_ID_CHARS, MAX_COUNTDOWN_S, MAX_ETA_EPOCH_MS, MAX_JSON_DEPTH, MAX_OPTION_SECONDS, MAX_PRIORITY, MIN_PRIORITY } from "./constants.js";
 import { PRIMITIVE_TASKS, type Canvas, type TaskNode, type TaskOptions } from "./signature.js";
 import { WireError } from "./wire-error.js";
 import { isRateLimit, RATE_LIMIT_RULE } from "./rate-limit.js";
@@ -24,10 +24,10 @@ const optionsSchema = z.looseObject({
   countdown: z.number().min(0, "must not be negative").max(MAX_COUNTDOWN_S, `must be at most ${MAX_COUNTDOWN_S} seconds (100 years)`).nullish(),
   eta: etaDate.nullish(),
   expires: z.union([seconds, isoDate]).nullish(),
-  task_id: z.string().min(1).max(255).nullish(),
+  task_id: z.string().min(1).max(MAX_TASK_ID_CHARS).nullish(),
   // Ids the planner reads (a chord's join, a group's record): strings or nothing.
-  chord_id: z.string().min(1).max(255).nullish(),
-  group_id: z.string().min(1).max(255).nullish(),
+  chord_id: z.string().min(1).max(MAX_TASK_ID_CHARS).nullish(),
+  group_id: z.string().min(1).max(MAX_TASK_ID_CHARS).nullish(),
   soft_time_limit: seconds.positive().nullish(),
   time_limit: seconds.positive().nullish(),
   max_retries: z.number().int().min(0).max(1_000_000).nullish(),

@@ -8,6 +8,7 @@ import type { ResultWrite } from "../canvas/effects.js";
 import { groupBy } from "../runtime/group-by.js";
 import { resultShard, resultStub, shardOf } from "../runtime/stubs.js";
 import type { EdgeryEnv } from "../runtime/env.js";
+import { kvKey } from "../runtime/kv-key.js";
 import { epochOf, type ResultBackend, type StoredResult } from "./backend.js";
 
 /** KV key prefix of cached results. */
@@ -55,7 +56,7 @@ export class KvBackend implements ResultBackend {
   }
 
   async forget(id: string): Promise<void> {
-    await Promise.all([resultStub(this.env, id).forget(id), this.env.RESULTS_KV.delete(KV_PREFIX + id)]);
+    await Promise.all([resultStub(this.env, id).forget(id), this.env.RESULTS_KV.delete(await kvKey(KV_PREFIX, id))]);
   }
 
   /**
@@ -67,7 +68,7 @@ export class KvBackend implements ResultBackend {
     const ttl = copyTtlS(expiresAt, now);
     if (ttl === null) return;
     const copy: CachedCopy = { ...r, [UNTIL_KEY]: expiresAt };
-    await this.env.RESULTS_KV.put(KV_PREFIX + r.id, JSON.stringify(copy), { expirationTtl: ttl }).catch(() => undefined);
+    await this.env.RESULTS_KV.put(await kvKey(KV_PREFIX, r.id), JSON.stringify(copy), { expirationTtl: ttl }).catch(() => undefined);
   }
 }
 
@@ -95,7 +96,7 @@ export function copyTtlS(expiresAt: number | null, now: number): number | null {
  * for a while past its TTL, so the copy's own expiry decides).
  */
 export async function readCached(env: EdgeryEnv, id: string, now = Date.now()): Promise<TaskResult | null> {
-  const copy = await env.RESULTS_KV.get<CachedCopy>(KV_PREFIX + id, "json").catch(() => null);
+  const copy = await env.RESULTS_KV.get<CachedCopy>(await kvKey(KV_PREFIX, id), "json").catch(() => null);
   if (!copy) return null;
   const { [UNTIL_KEY]: until, ...r } = copy;
   return typeof until === "number" && until <= now ? null : r;

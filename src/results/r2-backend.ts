@@ -13,6 +13,14 @@ import { newValueKey, valueKey, type PointerSigner, type R2Pointer } from "./poi
 /** R2 key prefix of whole results. */
 export const RESULT_PREFIX = "result/";
 
+/** The longest key R2 takes, in UTF-8 bytes. */
+export const R2_KEY_MAX_BYTES = 1024;
+
+const encoder = new TextEncoder();
+
+/** Whether R2 can hold a key this long (a longer one names no object: writing it would have failed). */
+const fitsR2 = (key: string): boolean => key.length <= R2_KEY_MAX_BYTES / 4 || encoder.encode(key).byteLength <= R2_KEY_MAX_BYTES;
+
 /** Whole results in R2. */
 export class R2Backend implements ResultBackend {
   readonly kind = "r2" as const;
@@ -44,9 +52,10 @@ export class R2Backend implements ResultBackend {
     return r;
   }
 
-  /** Removes the whole result and every offloaded value of that id. */
+  /** Removes the whole result and every offloaded value of that id (a key R2 could not hold names nothing). */
   async forget(id: string): Promise<void> {
-    await this.bucket.delete([RESULT_PREFIX + id, ...(await valueKeysOf(this.bucket, id))]);
+    const keys = [RESULT_PREFIX + id, ...(fitsR2(valueKey(id)) ? await valueKeysOf(this.bucket, id) : [])].filter(fitsR2);
+    if (keys.length > 0) await this.bucket.delete(keys);
   }
 }
 

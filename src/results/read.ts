@@ -4,7 +4,7 @@
  * outlive the shard: `result_persistent`). A value stored in R2 (a pointer) is resolved on the
  * way out. A ready result read from the shard by a plain read is copied into KV (with its pointer, not the value).
  */
-import { MAX_CANVAS_DEPTH, isReady, pendingResult, type GroupResult, type TaskResult } from "../protocol/index.js";
+import { MAX_CANVAS_DEPTH, MAX_TASK_ID_CHARS, isReady, pendingResult, type GroupResult, type TaskResult } from "../protocol/index.js";
 import type { GroupRef } from "../protocol/rpc.js";
 import { groupBy } from "../runtime/group-by.js";
 import { resultShard, resultStub, shardOf } from "../runtime/stubs.js";
@@ -146,6 +146,8 @@ export async function resolveResult<T extends TaskResult>(env: EdgeryEnv, r: T):
 
 /** Forgets a result everywhere: the shard, KV, D1 and R2 (whole result and large value). */
 export async function forgetResult(env: EdgeryEnv, id: string): Promise<void> {
+  // No result is stored under an id longer than any task or group id.
+  if (id.length > MAX_TASK_ID_CHARS) return;
   // The shard first: it drops the id's pending D1 write before D1 is cleared.
   await new KvBackend(env).forget(id);
   await Promise.all([

@@ -30,7 +30,7 @@ import { TaskAbort } from "./execute.js";
 import { retriedMessage } from "./retry.js";
 import { resultPolicyOf } from "../app/result-policy.js";
 import { runSettingsOf } from "../app/task-settings.js";
-import { CloudflareQueueBroker, revokedIn, type DirectBody } from "../brokers/cloudflare-queue-broker.js";
+import { CloudflareQueueBroker, isRevokedIn, revokedIn, type DirectBody } from "../brokers/cloudflare-queue-broker.js";
 import { registryOf } from "../brokers/registry.js";
 
 /** A message arriving this much before its eta still runs (the Queue's delay is in whole seconds). */
@@ -66,7 +66,7 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
     if (m.expires !== null && m.expires <= now) {
       effects.push(...outcomeEffects(m, queueEnded(revokedEnding("expired"), now), expires));
       skipped += 1;
-    } else if (revokedIds.has(m.id)) {
+    } else if (await isRevokedIn(revokedIds, body.queue, m.id)) {
       effects.push(...outcomeEffects(m, queueEnded(revokedEnding("revoked"), now), expires));
       skipped += 1;
     } else if (m.eta !== null && m.eta > now + EARLY_MS) {

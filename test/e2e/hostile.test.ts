@@ -78,6 +78,20 @@ describe("names", () => {
     expectError(await api("POST", `/v1/tasks/${encodeURIComponent("démo.add")}`, {}), 422, "unknown_task");
   });
 
+  it("a task_id of 255 non-ASCII characters (765 bytes, past KV's 512-byte keys) runs, reads back and is forgotten (204, not a 500)", async () => {
+    const id = `${"✓".repeat(250)}${uniq("k").slice(-5)}`;
+    expect(id.length).toBe(255);
+    const h = await send("demo.add", { args: [2, 2], options: { task_id: id } });
+    expect(h.id).toBe(id);
+    expect(await waitResult(id)).toMatchObject({ state: "SUCCESS", result: 4 });
+    // A second read is served from the KV copy the first one made.
+    expect((await api("GET", `/v1/results/${encodeURIComponent(id)}`)).json).toMatchObject({ state: "SUCCESS", result: 4 });
+    const gone = await api("DELETE", `/v1/results/${encodeURIComponent(id)}`);
+    expect(gone.status).toBe(204);
+    expect((await api("GET", `/v1/results/${encodeURIComponent(id)}`)).json).toMatchObject({ state: "PENDING" });
+    expect((await api("DELETE", `/v1/results/${encodeURIComponent("x".repeat(10_000))}`)).status).toBe(204);
+  });
+
   it("the same task id twice in one canvas: both run; the first result is kept", async () => {
     const id = uniq("dup");
     const h = await apply(group([sig("demo.add", [1, 1], { task_id: id }), sig("demo.add", [2, 2], { task_id: id })], { queue: uniqQueue() }));

@@ -2,7 +2,7 @@
  * Results: read (with `?wait=`), group results, revoke, forget.
  */
 import type { Hono } from "hono";
-import { MAX_WAIT_S, WireError, type TaskResult } from "../../protocol/index.js";
+import { MAX_TASK_ID_CHARS, MAX_WAIT_S, WireError, type TaskResult } from "../../protocol/index.js";
 import { resultStub } from "../../runtime/stubs.js";
 import { revokeTargets } from "../revoke-targets.js";
 import { revokeEverywhere } from "../../brokers/registry.js";
@@ -62,6 +62,9 @@ export function resultRoutes(api: Hono<ApiEnv>): void {
     const body = asObject((await readJson(c.req.raw, true)) ?? {}, "invalid_request");
     if (body.terminate !== undefined && typeof body.terminate !== "boolean") throw new WireError("invalid_request", "terminate: must be a boolean", "terminate");
     const terminate = body.terminate === true;
+    // An id longer than any task or group id names nothing: as an unknown id, without
+    // remembering it in every queue (and a peer app refuses it).
+    if (id.length > MAX_TASK_ID_CHARS) return c.json({ id, state: "PENDING" }, 202);
     // A group id revokes every member, as Celery's GroupResult.revoke().
     const members = (await resultStub(c.env, id).groupMembers(id)) ?? [id];
     // Each queue through its broker: a queue of another app (service/http) is revoked there.
