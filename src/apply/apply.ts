@@ -14,6 +14,7 @@ import {
 import { assignIds } from "../canvas/ids.js";
 import { plannedRuns } from "../canvas/runs.js";
 import { groupsOf, handleOf } from "../canvas/handle.js";
+import { chainSteps, flattensInto } from "../canvas/flatten.js";
 import { plan, rootInherit, type ChordInit } from "../canvas/plan.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
@@ -74,6 +75,35 @@ export function checkTasks(app: App, node: Canvas, path: string): void {
   }
 }
 
+/**
+ * Throws `invalid_signature` for a chain with no task where its result is needed (the canvas
+ * itself, a group member, a chord's header member or body, a step of a chain): it has nothing to
+ * answer with. A chain of chains counts its steps as the planner flattens them.
+ */
+export function checkChains(node: Canvas, path: string): void {
+  switch (node.kind) {
+    case "chain":
+      if (chainSteps(node).length === 0) throw new WireError("invalid_signature", `${join(path, "kwargs.tasks")}: a chain needs at least one task`, join(path, "kwargs.tasks"));
+      node.tasks.forEach((t, i) => checkStep(t, join(path, `kwargs.tasks.${i}`)));
+      return;
+    case "group":
+      node.tasks.forEach((t, i) => checkChains(t, join(path, `kwargs.tasks.${i}`)));
+      return;
+    case "chord":
+      node.header.forEach((t, i) => checkChains(t, join(path, `${node.headerPath ?? "kwargs.header"}.${i}`)));
+      checkChains(node.body, join(path, "kwargs.body"));
+      return;
+    default:
+      return;
+  }
+}
+
+/** checkChains for a step of a chain: a chain the planner flattens into it may be empty. */
+function checkStep(node: Canvas, path: string): void {
+  if (flattensInto(node)) node.tasks.forEach((t, i) => checkStep(t, join(path, `kwargs.tasks.${i}`)));
+  else checkChains(node, path);
+}
+
 /** Call-time options merged over the signature's; stamps are not call options (immutable). */
 function withCallOptions(canvas: Canvas, options: TaskOptions | undefined): Canvas {
   if (!options) return canvas;
@@ -114,11 +144,16 @@ function checkRuns(items: ApplyItem[]): void {
 export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepared {
   const env = planEnvOf(app, now);
   const out: Prepared = { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0, typed: [] };
-  for (const item of items) checkTasks(app, item.canvas, item.path);
+  for (const item of items) {
+    checkTasks(app, item.canvas, item.path);
+    checkChains(item.canvas, item.path);
+  }
   checkRuns(items);
+  const ids = new UniqueIds();
   for (const item of items) {
     const canvas = assignIds(withCallOptions(item.canvas, item.options));
     const p = plan(canvas, rootInherit({ prepend: item.args ?? [], kwargs: item.kwargs ?? {}, parentId: item.sender?.id ?? null, rootId: item.sender?.rootId ?? null }), env);
+    ids.add(p.messages, canvas, item.path);
     for (const m of p.messages) {
       const json = JSON.stringify(m);
       // Measured as it is sent: embedded in a delivery as a JSON string, in UTF-8. That is at
@@ -143,6 +178,31 @@ export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepare
 }
 
 /**
+ * The ids of the tasks an apply enqueues now, each once: a queue holds one message per id (a
+ * repeated send of a held id is taken as the same task sent again), so a second task of the same
+ * request with that id would be dropped, and a chord waiting for it would never fire. A repeat is
+ * refused with the paths of both.
+ */
+class UniqueIds {
+  private readonly seen = new Map<string, { canvas: Canvas; path: string }>();
+
+  /** @throws WireError `invalid_signature` at the second task's `options.task_id`. */
+  add(messages: TaskMessage[], canvas: Canvas, path: string): void {
+    for (const m of messages) {
+      const first = this.seen.get(m.id);
+      if (!first) {
+        this.seen.set(m.id, { canvas, path });
+        continue;
+      }
+      // The paths are looked up only now: findNode walks the canvas.
+      const firstAt = first.canvas === canvas ? findNode(canvas, m.id, path)?.path : findNode(first.canvas, m.id, first.path)?.path;
+      const at = join([...nodesWithId(canvas, m.id, path)].at(-1)?.path ?? path, "options.task_id");
+      throw new WireError("invalid_signature", `${at}: task id '${m.id}' is already the id of another task of this request (${firstAt || "the signature"}); each task needs its own id`, at);
+    }
+  }
+}
+
+/**
  * A message for a queue on a `cloudflare-queue` broker may be delayed at most 12 h (a Queue
  * message's `delaySeconds`): a longer countdown/eta is refused, with the path of the option.
  */
@@ -160,9 +220,15 @@ function checkDelays(app: App, canvas: Canvas, messages: TaskMessage[], path: st
   }
 }
 
-/** The node whose task id is `id`, with its path in the request body. */
+/** The first node of a canvas that has task id `id` (not a group or chain), with its path; null if none. */
 function findNode(node: Canvas, id: string, path: string): { node: Canvas; path: string } | null {
-  if (node.options.task_id === id && node.kind !== "group" && node.kind !== "chain") return { node, path };
+  for (const hit of nodesWithId(node, id, path)) return hit;
+  return null;
+}
+
+/** Every node of a canvas (callbacks included) that has task id `id`, not a group or chain, with its path, in canvas order. */
+function* nodesWithId(node: Canvas, id: string, path: string): Generator<{ node: Canvas; path: string }> {
+  if (node.options.task_id === id && node.kind !== "group" && node.kind !== "chain") yield { node, path };
   const kids: Array<[Canvas, string]> = [];
   node.options.link?.forEach((c, i) => kids.push([c, join(join(path, "options.link"), i)]));
   node.options.link_error?.forEach((c, i) => kids.push([c, join(join(path, "options.link_error"), i)]));
@@ -183,11 +249,7 @@ function findNode(node: Canvas, id: string, path: string): { node: Canvas; path:
     case "task":
       break;
   }
-  for (const [kid, p] of kids) {
-    const hit = findNode(kid, id, p);
-    if (hit) return hit;
-  }
-  return null;
+  for (const [kid, p] of kids) yield* nodesWithId(kid, id, p);
 }
 
 /** The idempotency key of an item: its call options' or its signature's. */

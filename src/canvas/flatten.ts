@@ -5,9 +5,12 @@ import type { Canvas, ChainNode } from "../protocol/index.js";
 
 /** The steps of a chain with nested chains (without options of their own) spliced in. */
 export function chainSteps(node: ChainNode): Canvas[] {
-  return node.tasks.flatMap((t) =>
-    t.kind === "chain" && !t.options.link && !t.options.link_error && t.args.length === 0 ? chainSteps(t) : [t],
-  );
+  return node.tasks.flatMap((t) => (flattensInto(t) ? chainSteps(t) : [t]));
+}
+
+/** Whether a step of a chain is a chain whose own steps take its place (no link, no partial args). */
+export function flattensInto(step: Canvas): step is ChainNode {
+  return step.kind === "chain" && !step.options.link && !step.options.link_error && step.args.length === 0;
 }
 
 /** `it` cut into consecutive pieces of `n` items. */

@@ -3,7 +3,7 @@
 // kept exactly, a forged task message or queue setting at the broker endpoint is 422 and never
 // stored. After every test the server must still answer health.
 import { afterEach, describe, expect, it } from "vitest";
-import { api, apply, expectError, expectHealthy, group, send, sig, uniq, uniqQueue, waitResult } from "./helpers";
+import { api, expectError, expectHealthy, group, send, sig, uniq, uniqQueue, waitResult } from "./helpers";
 import { message as taskMessage } from "../brokers/conformance";
 
 afterEach(async () => {
@@ -92,12 +92,29 @@ describe("names", () => {
     expect((await api("DELETE", `/v1/results/${encodeURIComponent("x".repeat(10_000))}`)).status).toBe(204);
   });
 
-  it("the same task id twice in one canvas: both run; the first result is kept", async () => {
+  it("the same task id twice in one request is 422 at the second (a queue holds one task per id: the second was dropped, a chord over them never fired); nothing is enqueued", async () => {
     const id = uniq("dup");
-    const h = await apply(group([sig("demo.add", [1, 1], { task_id: id }), sig("demo.add", [2, 2], { task_id: id })], { queue: uniqQueue() }));
-    expect(h.kind).toBe("group");
-    const r = await waitResult(id);
-    expect(r.state).toBe("SUCCESS");
+    const queue = uniqQueue();
+    expectError(await api("POST", "/v1/apply", group([sig("demo.add", [1, 1], { task_id: id }), sig("demo.add", [2, 2], { task_id: id })], { queue })), 422, "invalid_signature", "kwargs.tasks.1.options.task_id");
+    expectError(
+      await api("POST", "/v1/apply", { task: "celery.chord", kwargs: { header: [sig("demo.add", [1, 1], { task_id: id }), sig("demo.add", [2, 2], { task_id: id })], body: sig("demo.xsum") } }),
+      422,
+      "invalid_signature",
+      "kwargs.header.1.options.task_id",
+    );
+    expectError(await api("POST", "/v1/apply/bulk", { signatures: [sig("demo.add", [1, 1], { task_id: id }), sig("demo.add", [2, 2], { task_id: id })] }), 422, "invalid_signature", "signatures.1.options.task_id");
+    expect((await api("GET", `/v1/results/${id}`)).json.state).toBe("PENDING");
+    // Nothing of the refused requests was enqueued: the id is free, and a send of it runs.
+    const first = await api("POST", `/v1/tasks/demo.add?wait=20`, { args: [3, 3], options: { task_id: id } });
+    expect(first.json.result).toMatchObject({ state: "SUCCESS", result: 6 });
+  });
+
+  it("an empty chain where its result is needed is 422 at its kwargs.tasks (was a 500), alone, in a group, a chord or a bulk", async () => {
+    const empty = { task: "celery.chain", kwargs: { tasks: [] }, subtask_type: "chain" };
+    expectError(await api("POST", "/v1/apply", empty), 422, "invalid_signature", "kwargs.tasks");
+    expectError(await api("POST", "/v1/apply", group([sig("demo.add", [1, 1]), empty])), 422, "invalid_signature", "kwargs.tasks.1.kwargs.tasks");
+    expectError(await api("POST", "/v1/apply", { task: "celery.chord", kwargs: { header: [sig("demo.add", [1, 1])], body: empty } }), 422, "invalid_signature", "kwargs.body.kwargs.tasks");
+    expectError(await api("POST", "/v1/apply/bulk", { signatures: [sig("demo.add", [1, 1]), empty] }), 422, "invalid_signature", "signatures.1.kwargs.tasks");
   });
 });
 

@@ -201,3 +201,54 @@ describe("canvas limit: every planned run counts, callback copies included", () 
     expect(wireError(() => prepare(app, [item(group(200), "", { options: { link: [parseSignature(group(101))] } })], NOW)).status).toBe(422);
   });
 });
+
+describe("empty chains", () => {
+  const app = makeApp();
+  const chain = (...tasks: unknown[]) => ({ task: "celery.chain", kwargs: { tasks }, subtask_type: "chain" });
+  const group = (...tasks: unknown[]) => ({ task: "celery.group", kwargs: { tasks }, subtask_type: "group" });
+  const chord = (header: unknown[], body: unknown) => ({ task: "celery.chord", kwargs: { header, body }, subtask_type: "chord" });
+
+  it("where a result is needed: 422 invalid_signature at the chain's kwargs.tasks", () => {
+    const cases: Array<[unknown, string]> = [
+      [chain(), "kwargs.tasks"],
+      [chain(chain(), chain()), "kwargs.tasks"],
+      [group(t("demo.add", [1, 1]), chain()), "kwargs.tasks.1.kwargs.tasks"],
+      [chord([chain()], t("demo.xsum")), "kwargs.header.0.kwargs.tasks"],
+      [chord([t("demo.add", [1, 1])], chain()), "kwargs.body.kwargs.tasks"],
+      [chain({ ...chain(), options: { link: [t("demo.add", [1, 1])] } }), "kwargs.tasks.0.kwargs.tasks"],
+    ];
+    for (const [wire, path] of cases) {
+      const e = wireError(() => prepare(app, [item(wire)], NOW));
+      expect([e.code, e.status, e.path], JSON.stringify(wire)).toStrictEqual(["invalid_signature", 422, path]);
+    }
+  });
+
+  it("an empty chain flattened into a chain's steps is nothing: the others run", () => {
+    const p = prepare(app, [item(chain(t("demo.add", [1, 1]), chain(), t("demo.mul", [2])))], NOW);
+    expect(p.messages.map((m) => m.task)).toStrictEqual(["demo.add"]);
+    expect(p.messages[0]!.chain).toHaveLength(1);
+  });
+});
+
+describe("task ids within one apply", () => {
+  const app = makeApp();
+  const group = (...tasks: unknown[]) => ({ task: "celery.group", kwargs: { tasks }, subtask_type: "group" });
+
+  it("two tasks enqueued now with one id: 422 at the second's options.task_id, naming the first", () => {
+    const e = wireError(() => prepare(app, [item(group(t("demo.add", [1, 1], { task_id: "same" }), t("demo.add", [2, 2], { task_id: "same" })))], NOW));
+    expect([e.code, e.path]).toStrictEqual(["invalid_signature", "kwargs.tasks.1.options.task_id"]);
+    expect(e.message).toContain("kwargs.tasks.0");
+    const chordDup = { task: "celery.chord", kwargs: { header: [t("demo.add", [1, 1], { task_id: "h" }), t("demo.add", [1, 1], { task_id: "h" })], body: t("demo.xsum") } };
+    expect(wireError(() => prepare(app, [item(chordDup)], NOW)).path).toBe("kwargs.header.1.options.task_id");
+    const bulk = [0, 1].map((i) => item(t("demo.add", [i, i], { task_id: "b" }), `signatures.${i}`));
+    const b = wireError(() => prepare(app, bulk, NOW));
+    expect(b.path).toBe("signatures.1.options.task_id");
+    expect(b.message).toContain("signatures.0");
+  });
+
+  it("steps of a chain may share an id (each is enqueued after the one before it ends), and distinct ids pass", () => {
+    const chain = { task: "celery.chain", kwargs: { tasks: [t("demo.add", [1, 1], { task_id: "s" }), t("demo.mul", [2], { task_id: "s" })] } };
+    expect(prepare(app, [item(chain)], NOW).messages).toHaveLength(1);
+    expect(prepare(app, [item(group(t("demo.add", [1, 1], { task_id: "x" }), t("demo.add", [2, 2], { task_id: "y" })))], NOW).messages).toHaveLength(2);
+  });
+});
