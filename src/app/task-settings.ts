@@ -113,6 +113,9 @@ export function canvasExpiresS(app: App | undefined, node: Canvas, inherited?: n
       return canvasExpiresS(app, node.task, here);
     case "chain":
     case "group":
+      // An empty one (a group of nothing reads as a ready, empty GroupResult) lives as long as
+      // the app keeps results.
+      if (node.tasks.length === 0) return here ?? app?.defaults.result_expires ?? DEFAULT_RESULT_EXPIRES_S;
       return Math.max(0, ...node.tasks.map((t) => canvasExpiresS(app, t, here)));
     case "chord":
       return Math.max(canvasExpiresS(app, node.body, here), ...node.header.map((t) => canvasExpiresS(app, t, here)));

@@ -72,10 +72,18 @@ async function readCapped(req: Request): Promise<Uint8Array> {
   return buf;
 }
 
-/** The JSON body, or `undefined` for an empty one when `optional`. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** The JSON body, or `undefined` for an empty one when `optional`. @throws `invalid_json` for a body that is not UTF-8 JSON. */
 export async function readJson(req: Request, optional = false): Promise<unknown> {
   const buf = await readCapped(req);
-  const text = new TextDecoder().decode(buf);
+  let text: string;
+  try {
+    // JSON is UTF-8 (RFC 8259): bytes that are not were replaced by U+FFFD and reached the task.
+    text = UTF8.decode(buf);
+  } catch {
+    throw new WireError("invalid_json", "the body is not UTF-8 text");
+  }
   if (text.trim() === "") {
     if (optional) return undefined;
     throw new WireError("invalid_json", "the body is empty; a JSON object is expected");

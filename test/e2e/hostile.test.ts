@@ -3,7 +3,7 @@
 // kept exactly, a forged task message or queue setting at the broker endpoint is 422 and never
 // stored. After every test the server must still answer health.
 import { afterEach, describe, expect, it } from "vitest";
-import { api, expectError, expectHealthy, group, send, sig, uniq, uniqQueue, waitResult } from "./helpers";
+import { api, baseUrl, expectError, expectHealthy, group, send, sig, TOKEN, uniq, uniqQueue, waitResult } from "./helpers";
 import { message as taskMessage } from "../brokers/conformance";
 
 afterEach(async () => {
@@ -56,6 +56,24 @@ describe("deep or ill-typed input", () => {
     const ok = await api("POST", "/v1/tasks/demo.add?wait=20", { args: [1, 1], options: { rate_limit: "1000/s", queue } });
     expect(ok.status).toBe(200);
     expect(ok.json.result).toMatchObject({ state: "SUCCESS", result: 2 });
+  });
+
+  it("a body that is not UTF-8 is 400 invalid_json (its bytes reached the task as U+FFFD)", async () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('{"args":["'), 0xff, 0xfe, ...new TextEncoder().encode('"]}')]);
+    const res = await fetch(`${baseUrl()}/v1/tasks/demo.identity`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: bytes });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: "invalid_json" } });
+    // UTF-8 that is not ASCII is text like any other.
+    const ok = await api("POST", "/v1/tasks/demo.identity?wait=20", { args: ["héllo ✓ 😀"] });
+    expect(ok.json.result).toMatchObject({ state: "SUCCESS", result: "héllo ✓ 😀" });
+  });
+
+  it("an empty group reads as a ready, empty GroupResult (its record expired at once: 404)", async () => {
+    const h = await api("POST", "/v1/apply", { task: "celery.group", subtask_type: "group", kwargs: { tasks: [] } });
+    expect(h.status).toBe(202);
+    const g = await api("GET", `/v1/groups/${h.json.id}`);
+    expect(g.status).toBe(200);
+    expect(g.json).toMatchObject({ id: h.json.id, results: [], total: 0, ready: true, successful: true });
   });
 
   it("a countdown of 1e300 seconds is 422", async () => {

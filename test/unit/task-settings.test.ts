@@ -77,6 +77,14 @@ describe("canvasExpiresS", () => {
     const chord: Canvas = { kind: "chord", header: [task("short")], body: task("long"), args: [], kwargs: {}, options: {}, immutable: false };
     expect(canvasExpiresS(app, chord)).toBe(900);
   });
+
+  it("an empty group or chain lives as long as the app keeps results (was 0: its group record expired at once and read 404)", () => {
+    const empty = (kind: "group" | "chain", options = {}): Canvas => ({ kind, tasks: [], args: [], kwargs: {}, options, immutable: false });
+    expect(canvasExpiresS(app, empty("group"))).toBe(DEFAULT_RESULT_EXPIRES_S);
+    expect(canvasExpiresS(app, empty("chain"))).toBe(DEFAULT_RESULT_EXPIRES_S);
+    expect(canvasExpiresS(app, empty("group", { result_expires: 70 }))).toBe(70);
+    expect(canvasExpiresS(new App({ name: "d", defaults: { result_expires: 123 } }), empty("group"))).toBe(123);
+  });
 });
 
 describe("placementOf: task and app defaults reach the message", () => {
