@@ -201,8 +201,9 @@ function parseNode(value: unknown, path: string, depth: number, state: ParseStat
       if (primitive === "chunks") {
         const n = kwargs.n;
         if (typeof n !== "number" || !Number.isInteger(n) || n <= 0) fail(join(kw, "n"), "must be an integer >= 1");
-        state.tasks += Math.ceil(it.length / n);
-        if (state.tasks > MAX_CANVAS_TASKS) fail(path, `canvas larger than ${MAX_CANVAS_TASKS} tasks`);
+        // One task per chunk; the task signature, counted as it was parsed, is their template.
+        state.tasks += Math.ceil(it.length / n) - 1;
+        if (state.tasks > MAX_CANVAS_TASKS) fail(join(kw, "it"), `canvas larger than ${MAX_CANVAS_TASKS} tasks (${Math.ceil(it.length / n)} chunks here)`);
         return { kind: "chunks", task, it: it as unknown[][], n, args, kwargs: {}, options, immutable: true };
       }
       return { kind: primitive, task: task as TaskNode, it, args, kwargs: {}, options, immutable: true };

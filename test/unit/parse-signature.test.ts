@@ -272,6 +272,17 @@ describe("map, starmap, chunks", () => {
     }
   });
 
+  it("chunks count one task per chunk against the canvas limit, as a group of as many tasks does", () => {
+    const items = (k: number) => Array.from({ length: k }, (_, i) => [i]);
+    const group = (k: number) => ({ task: "celery.group", kwargs: { tasks: Array.from({ length: k }, () => t("demo.echo")) } });
+    expect(parseSignature({ task: "celery.chunks", kwargs: { task: t("demo.echo"), it: items(MAX_CANVAS_TASKS), n: 1 } })).toMatchObject({ kind: "chunks" });
+    expect(parseSignature(group(MAX_CANVAS_TASKS))).toMatchObject({ kind: "group" });
+    const e = expectInvalid({ task: "celery.chunks", kwargs: { task: t("demo.echo"), it: items(MAX_CANVAS_TASKS + 1), n: 1 } }, "kwargs.it");
+    expect(e.message).toContain(`${MAX_CANVAS_TASKS + 1} chunks`);
+    expectInvalid(group(MAX_CANVAS_TASKS + 1), `kwargs.tasks.${MAX_CANVAS_TASKS}`);
+    expect(parseSignature({ task: "celery.chunks", kwargs: { task: t("demo.echo"), it: [], n: 1 } })).toMatchObject({ kind: "chunks", it: [] });
+  });
+
   it("chunks n must be an integer >= 1 (kwargs.n)", () => {
     for (const n of [0, -1, 1.5, "2", undefined]) {
       expectInvalid({ task: "celery.chunks", kwargs: { task: t("demo.add"), it: [[1, 1]], n } }, "kwargs.n");
@@ -322,7 +333,7 @@ describe("limits", () => {
 
   it("chunks count their chunk tasks toward the size limit", () => {
     const it = Array.from({ length: MAX_CANVAS_TASKS + 1 }, (_, i) => [i]);
-    expectInvalid({ task: "celery.chunks", kwargs: { task: t("a"), it, n: 1 } }, undefined);
+    expectInvalid({ task: "celery.chunks", kwargs: { task: t("a"), it, n: 1 } }, "kwargs.it");
     expect(() => parseSignature({ task: "celery.chunks", kwargs: { task: t("a"), it, n: 2 } })).not.toThrow();
   });
 });
