@@ -68,6 +68,14 @@ describe("deep or ill-typed input", () => {
     expect(ok.json.result).toMatchObject({ state: "SUCCESS", result: "héllo ✓ 😀" });
   });
 
+  it("POST /v1/tasks/:name with a JSON null body is 422 as on /v1/apply (it was taken as {}); an empty body still means {}", async () => {
+    expectError(await api("POST", "/v1/tasks/demo.add", undefined, { rawBody: "null" }), 422, "invalid_signature");
+    expectError(await api("POST", "/v1/apply", undefined, { rawBody: "null" }), 422, "invalid_signature");
+    const empty = await api("POST", "/v1/tasks/demo.noop?wait=20", undefined, { rawBody: "" });
+    expect(empty.status).toBe(200);
+    expect(empty.json.result).toMatchObject({ state: "SUCCESS" });
+  });
+
   it("an empty group reads as a ready, empty GroupResult (its record expired at once: 404)", async () => {
     const h = await api("POST", "/v1/apply", { task: "celery.group", subtask_type: "group", kwargs: { tasks: [] } });
     expect(h.status).toBe(202);

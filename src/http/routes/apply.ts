@@ -50,7 +50,9 @@ function waitOf(c: Context<ApiEnv>): number | undefined {
 export function applyRoutes(api: Hono<ApiEnv>): void {
   api.post("/v1/tasks/:name", need("enqueue"), async (c) => {
     const wait = waitOf(c);
-    const body = asObject((await readJson(c.req.raw, true)) ?? {}, "invalid_signature");
+    // An empty body is `{}`; a JSON `null` is not an object (422, as on /v1/apply).
+    const raw = await readJson(c.req.raw, true);
+    const body = asObject(raw === undefined ? {} : raw, "invalid_signature");
     const item: ApplyItem = { canvas: parseSignature({ ...body, task: c.req.param("name") }), path: "" };
     const [handle] = await applyCanvases(c.env, c.get("app"), [item]);
     return answer(c, item, handle!, wait);
