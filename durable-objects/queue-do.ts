@@ -642,11 +642,6 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         effects.push(...endEffects(m, revokedOutcome(expired ? "expired" : "revoked", now)));
         continue;
       }
-      const lease = begunLease(now, item.timeLimitMs);
-      const key = `${lease.leaseEnd}:${lease.deadline}:${lease.limited}`;
-      const seqs = renew.get(key);
-      if (seqs) seqs.push(row.seq);
-      else renew.set(key, [row.seq]);
       if (item.trackStarted || announce) {
         const m = this.messageOf(row.seq, bodyOf(row.seq), now, effects);
         if (!m) {
@@ -656,6 +651,11 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         if (item.trackStarted) effects.push({ kind: "store", write: stateWrite(m, "STARTED", item.worker, { started_at: now }) });
         if (announce) begun.push({ m, worker: item.worker });
       }
+      const lease = begunLease(now, item.timeLimitMs);
+      const key = `${lease.leaseEnd}:${lease.deadline}:${lease.limited}`;
+      const seqs = renew.get(key);
+      if (seqs) seqs.push(row.seq);
+      else renew.set(key, [row.seq]);
       out.push({ lease: item.lease, action: "run" });
     }
     this.deleteSeqs(dropped);

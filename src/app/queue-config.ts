@@ -7,7 +7,7 @@
  * new App({ name: "shop", queues: { default: { shards: 16, locationHint: "weur" } } });
  * ```
  */
-import { MAX_QUEUE_SHARDS } from "../protocol/index.js";
+import { MAX_QUEUE_SHARDS, QUEUE_NAME } from "../protocol/index.js";
 
 /** Cloudflare's Durable Object location hints (`locationHint` of `namespace.get`). */
 export const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
@@ -36,9 +36,6 @@ export interface QueueLayout {
 
 /** The layout of a queue the config does not name: one object, placed where it is first used. */
 export const SINGLE_SHARD: QueueLayout = Object.freeze({ shards: 1 });
-
-/** The queue names a config may use (those of a signature's `options.queue`). */
-const QUEUE_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Checks the queues' config and resolves each to its layout.

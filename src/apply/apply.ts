@@ -195,7 +195,7 @@ class UniqueIds {
         continue;
       }
       // The paths are looked up only now: findNode walks the canvas.
-      const firstAt = first.canvas === canvas ? findNode(canvas, m.id, path)?.path : findNode(first.canvas, m.id, first.path)?.path;
+      const firstAt = findNode(first.canvas, m.id, first.path)?.path;
       const at = join([...nodesWithId(canvas, m.id, path)].at(-1)?.path ?? path, "options.task_id");
       throw new WireError("invalid_signature", `${at}: task id '${m.id}' is already the id of another task of this request (${firstAt || "the signature"}); each task needs its own id`, at);
     }

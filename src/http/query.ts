@@ -2,10 +2,7 @@
  * Query parameters shared by the operations routes: `limit` and `queue`, with the contract's
  * errors (422 `invalid_request` naming the parameter).
  */
-import { MAX_WAIT_S, WireError } from "../protocol/index.js";
-
-/** Queue names, as the queue routes accept them. */
-export const QUEUE_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
+import { MAX_WAIT_S, QUEUE_NAME, WireError } from "../protocol/index.js";
 
 /** `?limit=` as an integer in 1..max, `fallback` when absent. */
 export function limitParam(raw: string | undefined, fallback: number, max = 1000): number {

@@ -72,6 +72,8 @@ export const SQL_PARAM_BUDGET_BYTES = 1_000_000;
  * 2 MB limit of a bound string (see insertBatches in src/runtime/pack.ts).
  */
 export const SQL_BATCHED_ROW_MAX_CHARS = 64 * 1024;
+/** A queue name: 1 to 128 letters, digits and `. _ : -`. */
+export const QUEUE_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
 /**
  * Longest task, group or chord id (characters) a signature may give (`task_id`, `group_id`,
  * `chord_id`) and a peer's message may carry: an id longer than this names no task.

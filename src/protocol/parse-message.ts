@@ -6,7 +6,7 @@
  * by a queue, it would fail its delivery and then every alarm that reads it.
  */
 import { z } from "zod";
-import { MAX_ETA_EPOCH_MS, MAX_PRIORITY, MAX_TASK_ID_CHARS, MIN_PRIORITY } from "./constants.js";
+import { MAX_ETA_EPOCH_MS, MAX_PRIORITY, MAX_TASK_ID_CHARS, MIN_PRIORITY, QUEUE_NAME } from "./constants.js";
 import type { TaskMessage } from "./message.js";
 import { checkDepth, parseSignature } from "./parse-signature.js";
 import { toWire, type Canvas } from "./signature.js";
@@ -42,7 +42,7 @@ const messageSchema = z.looseObject({
   task: z.string().min(1).max(256),
   args: z.array(z.unknown()),
   kwargs: z.record(z.string(), z.unknown()),
-  queue: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "must be a queue name (letters, digits and . _ : - only)"),
+  queue: z.string().regex(QUEUE_NAME, "must be a queue name (letters, digits and . _ : - only)"),
   priority: z.number().int("must be an integer").min(MIN_PRIORITY).max(MAX_PRIORITY),
   eta: epochMs.max(MAX_ETA_EPOCH_MS, `must be no later than ${new Date(MAX_ETA_EPOCH_MS).toISOString()}`).nullable(),
   expires: epochMs.nullable(),

@@ -9,6 +9,7 @@
  */
 import { keepsOld, type ResultBackend, type StoredResult } from "./backend.js";
 import { newValueKey, valueKey, type PointerSigner, type R2Pointer } from "./pointer.js";
+import { utf8Bytes } from "../runtime/pack.js";
 
 /** R2 key prefix of whole results. */
 export const RESULT_PREFIX = "result/";
@@ -16,10 +17,8 @@ export const RESULT_PREFIX = "result/";
 /** The longest key R2 takes, in UTF-8 bytes. */
 export const R2_KEY_MAX_BYTES = 1024;
 
-const encoder = new TextEncoder();
-
 /** Whether R2 can hold a key this long (a longer one names no object: writing it would have failed). */
-const fitsR2 = (key: string): boolean => key.length <= R2_KEY_MAX_BYTES / 4 || encoder.encode(key).byteLength <= R2_KEY_MAX_BYTES;
+const fitsR2 = (key: string): boolean => utf8Bytes(key) <= R2_KEY_MAX_BYTES;
 
 /** Whole results in R2. */
 export class R2Backend implements ResultBackend {

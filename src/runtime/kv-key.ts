@@ -4,17 +4,15 @@
  * it (hex), so a key always fits. A name that fits is kept as it is, so every key written before
  * stays where it was.
  */
+import { utf8Bytes } from "./pack.js";
 
 /** The longest key KV takes, in UTF-8 bytes. */
 export const KV_KEY_MAX_BYTES = 512;
 
-const encoder = new TextEncoder();
-
 /** The part of a key that names `name` under `prefix`: `name` itself when the key fits, else `#<sha-256 hex>`. */
 export async function kvName(prefix: string, name: string): Promise<string> {
-  const bytes = encoder.encode(prefix + name);
-  if (bytes.byteLength <= KV_KEY_MAX_BYTES) return name;
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(name)));
+  if (utf8Bytes(prefix + name) <= KV_KEY_MAX_BYTES) return name;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(name)));
   return `#${Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
