@@ -27,7 +27,7 @@ import {
   type TaskErrorInfo,
 } from "../src/protocol/index.js";
 import { readStoredMessage, standInMessage, type TaskMessage, type WireLeasedTask } from "../src/protocol/message.js";
-import { sentMessage, type BeginItem, type DeadLetter, type DeadLetterEntry, type InspectedRow, type InspectKind, type QueueSettings, type RevokedId, type SentMessage, type SettleItem } from "../src/protocol/rpc.js";
+import { sentMessage, type BeginItem, type DeadLetter, type DeadLetterEntry, type EnqueueAnswer, type InspectedRow, type InspectKind, type QueueSettings, type RevokedId, type SentMessage, type SettleItem } from "../src/protocol/rpc.js";
 import { outcomeEffects, stateWrite, type Effect } from "../src/canvas/effects.js";
 import { retriedMessage } from "../src/worker/retry.js";
 import { invalidTaskEnding, payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
@@ -67,6 +67,13 @@ type DispatchPlan = { deliveries: SizedDelivery[]; direct: boolean; begun: Begun
 type Begun = { m: TaskMessage; worker: string };
 /** What a dispatch pass has to do (DISPATCH_DUE_SQL): each 1 or 0. */
 type DispatchDue = { waiting: number; delayed: number; expiring: number };
+
+/** Thrown inside an enqueue's transaction to roll it back: ids that had to be new and were held. */
+class HeldIds extends Error {
+  constructor(readonly ids: string[]) {
+    super("held ids");
+  }
+}
 
 /** One queue (or shard of one): messages, leases, the concurrency window and the outbox. */
 export class QueueDO extends CountedObject<EdgeryEnv> {
@@ -209,11 +216,11 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
    * `shards`: how many shards the queue spreads over (meta `shards`, when it changed).
    * Returns how many were added.
    */
-  async enqueue(messages: TaskMessage[], shards?: number): Promise<{ added: number; full?: string }> {
+  async enqueue(messages: TaskMessage[], shards?: number): Promise<EnqueueAnswer> {
     this.requests += 1;
     const first = messages[0];
     if (!first) return { added: 0 };
-    return this.add(first.queue, messages.map(sentMessage), shards);
+    return this.add(first.queue, messages.map((m) => sentMessage(m)), shards);
   }
 
   /**
@@ -221,14 +228,18 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
    * fields the queue reads and each message's JSON, stored as it is (see SentMessage). `queue`:
    * the queue they were sent to (every message's `queue`).
    */
-  async enqueueSent(queue: string, messages: SentMessage[], shards?: number): Promise<{ added: number; full?: string }> {
+  async enqueueSent(queue: string, messages: SentMessage[], shards?: number): Promise<EnqueueAnswer> {
     this.requests += 1;
     if (messages.length === 0) return { added: 0 };
     return this.add(queue, messages, shards);
   }
 
-  /** The one enqueue behind {@link enqueue} and {@link enqueueSent}. */
-  private async add(queue: string, messages: SentMessage[], shards: number | undefined): Promise<{ added: number; full?: string }> {
+  /**
+   * The one enqueue behind {@link enqueue} and {@link enqueueSent}. A message marked `unique` (a
+   * fresh send's canvas member: src/brokers/broker.ts) must be new here: when this queue still
+   * holds its id, nothing of the batch is taken and such ids are answered as `held`.
+   */
+  private async add(queue: string, messages: SentMessage[], shards: number | undefined): Promise<EnqueueAnswer> {
     this.noteShards(shards);
     await this.register(queue);
     // Back-pressure, in O(1): an upper bound on the rows held (heldAtMost) that leaves room needs
@@ -251,37 +262,55 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     }
     const now = Date.now();
     const effects: Effect[] = [];
-    let added = 0;
     const rows: Array<[string, number, string, number | null, number | null, number, string]> = [];
-    this.ctx.storage.transactionSync(() => {
-      for (const [id, priority, eta, expires, timeLimited, json] of messages) {
-        const revoked = this.isRevoked(id, now);
-        if (revoked || (expires !== null && expires <= now)) {
-          effects.push(...endEffects(JSON.parse(json) as TaskMessage, revokedOutcome(revoked ? "revoked" : "expired", now)));
-          continue;
+    const addedIds: string[] = [];
+    // The ids of the batch that must be new here (a fresh send's canvas members, SentMessage's
+    // `unique`): one this queue holds already rolls the whole batch back.
+    const mustBeNew: string[] = [];
+    try {
+      this.ctx.storage.transactionSync(() => {
+        for (const [id, priority, eta, expires, timeLimited, json, unique] of messages) {
+          const revoked = this.isRevoked(id, now);
+          if (revoked || (expires !== null && expires <= now)) {
+            effects.push(...endEffects(JSON.parse(json) as TaskMessage, revokedOutcome(revoked ? "revoked" : "expired", now)));
+            continue;
+          }
+          // The body as a JSON string (`->>`): SQLite stores it as is, instead of re-encoding an object.
+          rows.push([id, priority, eta !== null && eta > now ? "delayed" : "waiting", eta, expires, timeLimited, json]);
+          if (unique === 1) mustBeNew.push(id);
         }
-        // The body as a JSON string (`->>`): SQLite stores it as is, instead of re-encoding an object.
-        rows.push([id, priority, eta !== null && eta > now ? "delayed" : "waiting", eta, expires, timeLimited, json]);
-      }
-      // One statement for the whole batch (in order, so seq keeps FIFO); an id already here is
-      // skipped, and RETURNING counts what was really added.
-      // A bound string may be at most 2 MB in a Durable Object's SQLite: insert in slices of ~1 MB.
-      for (const slice of jsonSlices(rows, SQL_PARAM_BUDGET_BYTES)) {
-        added += this.sql
-          .exec(
+        // One statement for the whole batch (in order, so seq keeps FIFO); an id already here is
+        // skipped, and RETURNING names what was really added.
+        // A bound string may be at most 2 MB in a Durable Object's SQLite: insert in slices of ~1 MB.
+        for (const slice of jsonSlices(rows, SQL_PARAM_BUDGET_BYTES)) {
+          const cursor = this.sql.exec<{ id: string }>(
             `INSERT INTO messages (id, priority, state, eta, expires, time_limited, body)
              SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
              FROM json_each(?) WHERE true ORDER BY key
-             ON CONFLICT (id) DO NOTHING RETURNING seq`,
+             ON CONFLICT (id) DO NOTHING RETURNING id`,
             slice,
-          )
-          .toArray().length;
-      }
-      this.outbox.add(effects);
-    });
+          );
+          for (const r of cursor) addedIds.push(r.id);
+        }
+        if (addedIds.length < rows.length && mustBeNew.length > 0) {
+          const fresh = new Set(addedIds);
+          const held = mustBeNew.filter((id) => !fresh.has(id));
+          if (held.length > 0) throw new HeldIds(held);
+        }
+        this.outbox.add(effects);
+      });
+    } catch (err) {
+      // Thrown inside the transaction, which rolled back: nothing of the batch was taken.
+      if (err instanceof HeldIds) return { added: 0, held: err.ids };
+      throw err;
+    }
+    const added = addedIds.length;
     if (this.heldAtMost !== null) this.heldAtMost += added;
     await this.afterTransition();
-    return { added };
+    if (added === rows.length) return { added };
+    // Ids this queue already held (the same task sent again): not added, and not the sender's to cancel.
+    const fresh = new Set(addedIds);
+    return { added, skipped: rows.filter((r) => !fresh.has(r[0])).map((r) => r[0]) };
   }
 
   /** Removes waiting or delayed messages again (undo of a canvas that could not be fully enqueued). */

@@ -24,7 +24,7 @@ import { canvasExpiresS } from "../app/task-settings.js";
 import { groupBy } from "../runtime/group-by.js";
 import { chordStub, idempotencyStub, resultShard, shardOf } from "../runtime/stubs.js";
 import { registryOf, type BrokerRegistry } from "../brokers/registry.js";
-import type { Broker } from "../brokers/broker.js";
+import { skippedOf, TaskIdInUseError, type Broker } from "../brokers/broker.js";
 import { QUEUE_MAX_DELAY_S } from "../app/broker-config.js";
 import { checkSentArgs, hasSchemas, type SentArgs } from "./sent-args.js";
 import { jsonStringBytes } from "../runtime/pack.js";
@@ -276,7 +276,11 @@ export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]
   if (keys.every((k) => k === undefined)) {
     const prepared = prepare(app, items);
     await checkSentArgs(app, prepared.typed);
-    return applyPrepared(env, app, prepared);
+    try {
+      return await applyPrepared(env, app, prepared);
+    } catch (err) {
+      throw idInUse(err, items);
+    }
   }
   const each = items.map((item) => prepare(app, [item]));
   await checkSentArgs(app, each.flatMap((p) => p.typed));
@@ -314,7 +318,7 @@ export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]
     if (merged.messages.length > 0 || merged.chords.length > 0) await applyPrepared(env, app, merged);
   } catch (err) {
     await releaseClaims(env, taken);
-    throw err;
+    throw idInUse(err, items);
   }
   // The enqueue went through: from now on the keys answer these handles. A commit that fails
   // leaves its key pending, free again after IDEMPOTENCY_PENDING_S.
@@ -325,6 +329,28 @@ export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]
     if (key === undefined) return each[i]!.handles[0]!;
     return answers.get(key) ?? each[firstOf.get(key)!]!.handles[0]!;
   });
+}
+
+/**
+ * A TaskIdInUseError from an enqueue as the API answers it: `409 task_id_in_use` at the
+ * `options.task_id` of the first held id's node; any other error as it is.
+ */
+function idInUse(err: unknown, items: ApplyItem[]): unknown {
+  if (!(err instanceof TaskIdInUseError)) return err;
+  const id = err.ids[0]!;
+  let at: string | undefined;
+  for (const item of items) {
+    const found = findNode(withCallOptions(item.canvas, item.options), id, item.path);
+    if (found) {
+      at = join(found.path, "options.task_id");
+      break;
+    }
+  }
+  return new WireError(
+    "task_id_in_use",
+    `${at ? `${at}: ` : ""}task id '${id}' is held by its queue: a task sent earlier with this id has not ended, and a task of a canvas needs an id of its own (the queue would drop it, and the canvas would wait for the other task); nothing was enqueued`,
+    at,
+  );
 }
 
 /** Gives back the keys of an apply that did not go through. */
@@ -346,16 +372,27 @@ async function applyPrepared(env: EdgeryEnv, app: App, p: Prepared): Promise<Han
   const phases: Array<Array<[string, TaskMessage[]]>> = registry.map.size === 0 ? [byQueue] : [[], [], []];
   if (registry.map.size > 0) for (const g of byQueue) phases[phaseOf(registry, g[0])]!.push(g);
   const tried: Array<[string, TaskMessage[]]> = [];
+  // Ids a queue already held (a task sent again, see skippedOf), or held where they had to be new:
+  // the undo leaves them, since they are an earlier send's.
+  const notOurs = new Set<string>();
   let failed: unknown;
   for (const phase of phases) {
     if (phase.length === 0) continue;
-    failed = await enqueueGroups(registry, phase, tried);
+    failed = await enqueueGroups(registry, phase, tried, notOurs);
     if (failed !== undefined) break;
   }
   if (failed !== undefined) {
     // Every queue tried is undone, the failed ones too: an enqueue may fail after its commit
     // (the answer lost), and cancel of what was never taken is harmless.
-    const undone = await Promise.allSettled(tried.map(([queue, msgs]) => cancelOn(registry, queue, msgs)));
+    if (failed instanceof TaskIdInUseError) for (const id of failed.ids) notOurs.add(id);
+    const undone = await Promise.allSettled(
+      tried.map(([queue, msgs]) => {
+        const ours = notOurs.size > 0 ? msgs.filter((m) => !notOurs.has(m.id)) : msgs;
+        return ours.length > 0 ? cancelOn(registry, queue, ours) : Promise.resolve();
+      }),
+    );
+    // A held id is the caller's to change, not an outage: nothing of it was taken, nothing logged.
+    if (failed instanceof TaskIdInUseError && undone.every((u) => u.status === "fulfilled")) throw failed;
     console.error("edgery: enqueue failed; undone", failed);
     if (undone.some((u) => u.status === "rejected")) {
       throw new WireError("overloaded", "the queue could not take the tasks now, and some of them may have been enqueued: read their results before sending again");
@@ -385,8 +422,11 @@ function phaseOf(registry: BrokerRegistry, queue: string): number {
   return broker.cancellable ? 1 : 2;
 }
 
-/** Enqueues groups concurrently; records every group whose broker was asked in `tried`; returns the first failure. */
-async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, TaskMessage[]]>, tried: Array<[string, TaskMessage[]]>): Promise<unknown> {
+/**
+ * Enqueues groups concurrently; records every group whose broker was asked in `tried`, and the ids
+ * a broker answered as already held in `notOurs`; returns the first failure.
+ */
+async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, TaskMessage[]]>, tried: Array<[string, TaskMessage[]]>, notOurs: Set<string>): Promise<unknown> {
   const results = await Promise.allSettled(
     groups.map(([queue, msgs], i) => {
       let broker: Broker;
@@ -397,7 +437,10 @@ async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, Ta
         return Promise.reject(err);
       }
       tried.push(groups[i]!);
-      return broker.enqueue(msgs);
+      // An apply's sends are fresh: a canvas member whose id its queue still holds refuses it.
+      return broker.enqueue(msgs, { fresh: true }).then((answer) => {
+        for (const id of skippedOf(answer)) notOurs.add(id);
+      });
     }),
   );
   const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");

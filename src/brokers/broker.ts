@@ -29,9 +29,10 @@ export interface Broker {
   readonly cancellable: boolean;
   /**
    * Takes messages, all of one queue. Resolves once the broker holds them (they are durable);
-   * rejects when it cannot (the caller keeps them: the API answers 503, an outbox retries).
+   * rejects when it cannot (the caller keeps them: the API answers 503, an outbox retries). A
+   * broker that holds one message per id may answer the ids it already held (see {@link skippedOf}).
    */
-  enqueue(messages: TaskMessage[]): Promise<unknown>;
+  enqueue(messages: TaskMessage[], options?: EnqueueOptions): Promise<unknown>;
   /** Takes back messages this broker accepted and has not started (undo of a failed apply). */
   cancel?(messages: TaskMessage[]): Promise<unknown>;
   /** Revokes ids in a queue; returns the ids it ended now. */
@@ -39,6 +40,48 @@ export interface Broker {
   stats?(queue: string): Promise<QueueStats>;
   configure?(queue: string, settings: QueueSettings): Promise<QueueStats>;
   purge?(queue: string): Promise<{ purged: number }>;
+}
+
+/**
+ * The ids an enqueue's answer names as `skipped`: messages whose ids the queue already held (the
+ * same tasks sent again), which the sender did not add and must not take back. Pure.
+ */
+export function skippedOf(answer: unknown): string[] {
+  const skipped = (answer as { skipped?: unknown } | null | undefined)?.skipped;
+  return Array.isArray(skipped) ? skipped.filter((id): id is string => typeof id === "string") : [];
+}
+
+/** How an enqueue is meant. */
+export interface EnqueueOptions {
+  /**
+   * The messages are new sends of an API apply (not an outbox's follow-ups, which may be sent
+   * again). A message that is part of a canvas ({@link isCanvasMember}) must then be new to its
+   * queue: when the queue still holds its id, the broker takes none of the messages and rejects
+   * with {@link TaskIdInUseError}. A plain task whose id is held is skipped, as before (the same
+   * task sent again). Brokers without per-id messages (a Queue, another app) ignore it.
+   */
+  fresh?: boolean;
+}
+
+/**
+ * Whether a message is part of a canvas: a chord header member, a group member, a chain step with
+ * later steps, or a task with callbacks. Such a message, dropped because its queue already holds
+ * its id, would leave the canvas waiting for the other task's report (a chord that never fires) or
+ * run the other task's follow-ups in its place. Pure.
+ */
+export function isCanvasMember(m: TaskMessage): boolean {
+  return m.chord !== null || m.group_id !== null || m.chain.length > 0 || m.link.length > 0 || m.link_error.length > 0;
+}
+
+/**
+ * A fresh enqueue (see {@link EnqueueOptions.fresh}) with canvas members whose ids the queue still
+ * holds: nothing of it was taken. The API answers `409 task_id_in_use`.
+ */
+export class TaskIdInUseError extends Error {
+  override readonly name = "TaskIdInUseError";
+  constructor(readonly ids: string[]) {
+    super(`task id${ids.length > 1 ? "s" : ""} ${ids.map((id) => `'${id}'`).join(", ")} still held by the queue`);
+  }
 }
 
 /** A queue that holds as many messages as its `max_waiting` allows: send again later (503). */

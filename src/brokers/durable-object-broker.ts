@@ -9,7 +9,8 @@
  *
  * `enqueueSent` is the QueueDO's own RPC (`enqueue` for a shard that runs an older version); a
  * full shard (max_waiting) answers `full`, thrown here as QueueFullError (the API answers 503
- * overloaded, an outbox retries later).
+ * overloaded, an outbox retries later); a fresh send's canvas member whose id a shard still holds
+ * is answered as `held`, thrown as TaskIdInUseError (409 task_id_in_use).
  */
 import type { QueueStats } from "../protocol/index.js";
 import type { TaskMessage } from "../protocol/message.js";
@@ -18,7 +19,7 @@ import { isMissingRpcMethod, queueShardName, queueShardOf, queueShardStub } from
 import type { EdgeryEnv } from "../runtime/env.js";
 import { groupBy } from "../runtime/group-by.js";
 import { SINGLE_SHARD, type QueueLayout } from "../app/queue-config.js";
-import { QueueFullError, type Broker, type QueueSettings } from "./broker.js";
+import { isCanvasMember, QueueFullError, TaskIdInUseError, type Broker, type EnqueueOptions, type QueueSettings } from "./broker.js";
 
 const NOTHING = Promise.resolve();
 
@@ -54,26 +55,33 @@ export class DurableObjectBroker implements Broker {
     return { queue: first.queue, layout, groups: groupBy(messages, (m) => queueShardOf(m.id, layout.shards)) };
   }
 
-  async enqueue(messages: TaskMessage[]): Promise<unknown> {
+  async enqueue(messages: TaskMessage[], options: EnqueueOptions = {}): Promise<unknown> {
     const split = this.byShard(messages);
     if (!split) return NOTHING;
     const { queue, layout, groups } = split;
     // Each shard is told the shard count: it splits the queue's concurrency and max_waiting by it.
     // As SentMessages: a tuple and the JSON per message, far cheaper to copy than the objects.
-    const answers = await Promise.all([...groups].map(([k, msgs]) => this.enqueueShard(this.shard(queue, k, layout), queue, msgs, layout.shards)));
+    const answers = await Promise.all(
+      [...groups].map(([k, msgs]) => this.enqueueShard(this.shard(queue, k, layout), queue, msgs, layout.shards, options.fresh === true)),
+    );
     const full = answers.find((a) => a.full);
     if (full?.full) throw new QueueFullError(full.full);
-    return { added: answers.reduce((n, a) => n + a.added, 0) };
+    const held = answers.flatMap((a) => a.held ?? []);
+    if (held.length > 0) throw new TaskIdInUseError(held);
+    const skipped = answers.flatMap((a) => ("skipped" in a && a.skipped) || []);
+    return { added: answers.reduce((n, a) => n + a.added, 0), ...(skipped.length > 0 ? { skipped } : {}) };
   }
 
   /**
    * One shard's part of an enqueue, as SentMessages. A shard still running a version without
    * `enqueueSent` (mid-deploy, or held on the old version by a gradual deployment) is sent the
    * same messages through `enqueue`, which every version has: a deploy does not stop its queue.
+   * `fresh`: its canvas members are sent `unique` (the shard must not hold their ids yet, else it
+   * takes nothing and answers them as `held`; an older version does not check).
    */
-  private async enqueueShard(stub: ReturnType<typeof queueShardStub>, queue: string, messages: TaskMessage[], shards: number) {
+  private async enqueueShard(stub: ReturnType<typeof queueShardStub>, queue: string, messages: TaskMessage[], shards: number, fresh: boolean) {
     try {
-      return await stub.enqueueSent(queue, messages.map(sentMessage), shards);
+      return await stub.enqueueSent(queue, messages.map((m) => sentMessage(m, fresh && isCanvasMember(m))), shards);
     } catch (err) {
       if (!isMissingRpcMethod(err, "enqueueSent")) throw err;
       return await stub.enqueue(messages, shards);

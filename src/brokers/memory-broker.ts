@@ -1,13 +1,14 @@
 /**
  * The in-memory twin of a broker, for unit tests: the QueueDO's visible semantics without
- * Durable Objects. Messages by id (a replayed enqueue is skipped), delayed until their eta,
+ * Durable Objects. Messages by id (a replayed enqueue is skipped; a fresh send's canvas member
+ * whose id is held refuses the enqueue), delayed until their eta,
  * handed out highest priority first and FIFO within a priority, up to the concurrency window;
  * revoke ends waiting/delayed ones and remembers the id; `failing` makes every call reject, as
  * a far side that is down.
  */
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_WAITING, DEFAULT_PREFETCH, type QueueStats } from "../protocol/index.js";
 import type { TaskMessage } from "../protocol/message.js";
-import { BrokerUnavailableError, QueueFullError, type Broker, type QueueSettings } from "./broker.js";
+import { BrokerUnavailableError, isCanvasMember, QueueFullError, TaskIdInUseError, type Broker, type EnqueueOptions, type QueueSettings } from "./broker.js";
 
 interface Held {
   m: TaskMessage;
@@ -39,21 +40,26 @@ export class MemoryBroker implements Broker {
     return this.settings.get(queue) ?? { concurrency: DEFAULT_CONCURRENCY, paused: false, max_waiting: DEFAULT_MAX_WAITING, prefetch: DEFAULT_PREFETCH };
   }
 
-  async enqueue(messages: TaskMessage[]): Promise<void> {
+  async enqueue(messages: TaskMessage[], options: EnqueueOptions = {}): Promise<{ skipped: string[] } | undefined> {
     this.check();
+    const inUse = options.fresh ? messages.filter((m) => isCanvasMember(m) && this.held.has(m.id)).map((m) => m.id) : [];
+    if (inUse.length > 0) throw new TaskIdInUseError(inUse);
     const queue = messages[0]?.queue;
     if (queue !== undefined) {
       const holds = [...this.held.values()].filter((h) => h.m.queue === queue).length;
       const max = this.settingsOf(queue).max_waiting;
       if (holds + messages.length > max) throw new QueueFullError(`queue '${queue}' holds ${holds} messages; at most ${max} (max_waiting)`);
     }
+    const skipped: string[] = [];
     for (const m of messages) {
       if (this.revoked.has(m.id)) {
         this.ended.push(m.id);
         continue;
       }
-      if (!this.held.has(m.id)) this.held.set(m.id, { m: structuredClone(m), seq: this.seq++, leased: false });
+      if (this.held.has(m.id)) skipped.push(m.id);
+      else this.held.set(m.id, { m: structuredClone(m), seq: this.seq++, leased: false });
     }
+    return skipped.length > 0 ? { skipped } : undefined;
   }
 
   async cancel(messages: TaskMessage[]): Promise<void> {

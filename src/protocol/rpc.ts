@@ -45,11 +45,27 @@ export interface SettleItem extends EndStamp {
  * primitives and one string at a fraction of the cost of a message object (a structured clone of
  * its nested options, headers and canvas fields), and the queue no longer serializes it again.
  */
-export type SentMessage = readonly [id: string, priority: number, eta: number | null, expires: number | null, timeLimited: 0 | 1, json: string];
+export type SentMessage = readonly [id: string, priority: number, eta: number | null, expires: number | null, timeLimited: 0 | 1, json: string, unique?: 0 | 1];
 
-/** The {@link SentMessage} of a message. Pure. */
-export function sentMessage(m: TaskMessage): SentMessage {
-  return [m.id, m.priority, m.eta, m.expires, m.options.time_limit ? 1 : 0, JSON.stringify(m)];
+/**
+ * A QueueDO's answer to an enqueue: how many messages it added and, when it already held some of
+ * their ids (the same tasks sent again), those ids as `skipped`; or, taking nothing, `full` (why:
+ * max_waiting) or `held` (the ids that had to be new and were not).
+ */
+export interface EnqueueAnswer {
+  added: number;
+  skipped?: string[];
+  full?: string;
+  held?: string[];
+}
+
+/**
+ * The {@link SentMessage} of a message; `unique`: the queue must not hold its id yet (a fresh
+ * send's canvas member), else it takes nothing of the batch. Pure.
+ */
+export function sentMessage(m: TaskMessage, unique = false): SentMessage {
+  const timeLimited = m.options.time_limit ? 1 : 0;
+  return unique ? [m.id, m.priority, m.eta, m.expires, timeLimited, JSON.stringify(m), 1] : [m.id, m.priority, m.eta, m.expires, timeLimited, JSON.stringify(m)];
 }
 
 /** A consumer beginning a leased task (`QueueDO.begin`): the lease is renewed to the task's hard limit. */

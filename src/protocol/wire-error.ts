@@ -11,6 +11,8 @@ export const WIRE_ERRORS = {
   method_not_allowed: 405,
   /** A second apply with an `idempotency_key` whose first apply is still enqueueing. */
   idempotency_in_progress: 409,
+  /** A task of a canvas sent with a `task_id` its queue still holds (an earlier task's, not ended). */
+  task_id_in_use: 409,
   payload_too_large: 413,
   invalid_signature: 422,
   unknown_task: 422,

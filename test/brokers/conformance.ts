@@ -108,5 +108,29 @@ export function brokerConformance(name: string, make: () => Promise<BrokerHarnes
       expect(await h.seen(third.id)).toBe(false);
       await h.broker.configure(queue, { paused: false, max_waiting: 100 });
     });
+
+    it("refuses a fresh send whose canvas member reuses an id the queue holds, taking none of it (where queues hold ids)", async () => {
+      const h = await make();
+      if (!h.broker.configure || !h.broker.stats || h.broker.kind === "service" || h.broker.kind === "http") return;
+      const queue = `${h.queue}-held-${(counter++).toString(36)}`;
+      await h.broker.configure(queue, { paused: true });
+      const held = message(queue, h.task, ["first"]);
+      await h.broker.enqueue([held]);
+      const other = message(queue, h.task, ["other"]);
+      const member = message(queue, h.task, ["member"], { id: held.id, group_id: `g-${held.id}`, group_index: 0 });
+      await expect(h.broker.enqueue([other, member], { fresh: true })).rejects.toMatchObject({ name: "TaskIdInUseError", ids: [held.id] });
+      expect((await h.broker.stats(queue)).waiting).toBe(1);
+      // A chord header member, a chain step with later steps, a task with callbacks: each is refused.
+      for (const extra of [{ chord: { id: "c", index: 0 } }, { chain: [] as never[], link: [{ kind: "task", task: h.task, args: [], kwargs: {}, options: {} }] }]) {
+        await expect(h.broker.enqueue([message(queue, h.task, [], { id: held.id, ...extra } as Partial<TaskMessage>)], { fresh: true })).rejects.toMatchObject({ name: "TaskIdInUseError" });
+      }
+      // A plain task with the held id is the same task sent again: skipped, as is any resend
+      // that is not fresh (an outbox's follow-up sent again).
+      await h.broker.enqueue([message(queue, h.task, ["again"], { id: held.id }), other], { fresh: true });
+      await h.broker.enqueue([member]);
+      expect((await h.broker.stats(queue)).waiting).toBe(2);
+      await h.broker.cancel?.([held, other]);
+      await h.broker.configure(queue, { paused: false });
+    });
   });
 }

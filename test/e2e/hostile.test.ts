@@ -135,6 +135,43 @@ describe("names", () => {
     expect(first.json.result).toMatchObject({ state: "SUCCESS", result: 6 });
   });
 
+  it("a canvas member reusing the task_id of a task its queue still holds is 409 task_id_in_use (the chord was accepted and never fired); nothing is enqueued; once that task ended the chord runs", async () => {
+    const held = uniq("held");
+    const other = uniq("other");
+    const queue = uniqQueue();
+    // Held for 3 s: a countdown keeps it in its queue, delayed.
+    await send("demo.add", { args: [20, 22], options: { task_id: held, countdown: 3, queue } });
+    const chord = { task: "celery.chord", kwargs: { header: [sig("demo.add", [1, 1], { task_id: other, queue }), sig("demo.add", [2, 2], { task_id: held, queue })], body: sig("demo.xsum", [], { queue }) } };
+    const refused = await api("POST", "/v1/apply", chord);
+    expectError(refused, 409, "task_id_in_use", "kwargs.header.1.options.task_id");
+    expect(refused.json.error.message).toContain(held);
+    // In a group, a chain with later steps, as a task with a link, in a bulk: refused the same way.
+    expectError(await api("POST", "/v1/apply", group([sig("demo.add", [1, 1]), sig("demo.add", [2, 2], { task_id: held, queue })])), 409, "task_id_in_use", "kwargs.tasks.1.options.task_id");
+    expectError(await api("POST", "/v1/apply", { task: "celery.chain", subtask_type: "chain", kwargs: { tasks: [sig("demo.add", [1, 1], { task_id: held, queue }), sig("demo.add", [5])] } }), 409, "task_id_in_use", "kwargs.tasks.0.options.task_id");
+    expectError(await api("POST", "/v1/apply/bulk", { signatures: [sig("demo.add", [1, 1]), sig("demo.add", [3, 3], { task_id: held, queue, link: [sig("demo.add", [1])] })] }), 409, "task_id_in_use", "signatures.1.options.task_id");
+    // A plain task with the held id is still the same task sent again (not enqueued twice).
+    expect((await api("POST", "/v1/tasks/demo.add", { args: [0, 0], options: { task_id: held, queue } })).status).toBe(202);
+    expect((await waitResult(held)).result).toBe(42);
+    // The refused chord took nothing: its other member never ran, and now the whole chord runs.
+    expect((await api("GET", `/v1/results/${other}`)).json.state).toBe("PENDING");
+    const ran = await api("POST", "/v1/apply?wait=20", chord);
+    expect(ran.status).toBe(200);
+    expect(ran.json.result).toMatchObject({ state: "SUCCESS", result: 6 });
+  });
+
+  it("a refused apply leaves an earlier task whose id it repeated: its undo takes back only what it added (it deleted the earlier task)", async () => {
+    const full = uniqQueue();
+    const queue = uniqQueue();
+    const held = uniq("held");
+    await api("PUT", `/v1/queues/${full}`, { paused: true, max_waiting: 1 });
+    await send("demo.add", { options: { queue: full } });
+    await send("demo.add", { args: [20, 22], options: { task_id: held, countdown: 2, queue } });
+    // The same task sent again beside one that a full queue refuses: the whole bulk is undone.
+    expectError(await api("POST", "/v1/apply/bulk", { signatures: [sig("demo.add", [1, 1], { task_id: held, queue }), sig("demo.add", [0, 0], { queue: full })] }), 503, "overloaded");
+    expect((await waitResult(held, 20_000)).result).toBe(42);
+    await api("DELETE", `/v1/queues/${full}/messages`);
+  });
+
   it("an empty chain where its result is needed is 422 at its kwargs.tasks (was a 500), alone, in a group, a chord or a bulk", async () => {
     const empty = { task: "celery.chain", kwargs: { tasks: [] }, subtask_type: "chain" };
     expectError(await api("POST", "/v1/apply", empty), 422, "invalid_signature", "kwargs.tasks");

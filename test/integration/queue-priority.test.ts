@@ -136,7 +136,7 @@ describe("QueueDO enqueueSent (what the durable-object broker sends)", () => {
     const later = taskMessage(q, "demo.noop", { eta: Date.now() + 3_600_000 });
     const limited = taskMessage(q, "demo.noop", { options: { time_limit: 5 } });
     const gone = taskMessage(q, "demo.noop", { expires: Date.now() - 1000 });
-    const sent = [plain, later, limited, gone].map(sentMessage);
+    const sent = [plain, later, limited, gone].map((m) => sentMessage(m));
     expect(sent[2]).toEqual([limited.id, 0, null, null, 1, JSON.stringify(limited)]);
     expect((await stub.enqueueSent(q, sent)).added).toBe(3);
     const stored = new Map((await rows(q)).map((r) => [r.id, r]));

@@ -77,8 +77,11 @@ describe("queue shards", () => {
       expect(held.length).toBeGreaterThan(0);
     }
     expect(await b.stats(q)).toMatchObject({ name: q, waiting: 40, leased: 0, paused: true, shards: 4 });
-    // Sending the same ids again adds nothing (enqueue is by id, in the same shard).
-    expect(await b.enqueue(msgs)).toStrictEqual({ added: 0 });
+    // Sending the same ids again adds nothing (enqueue is by id, in the same shard), and names
+    // them as skipped: they are an earlier send's, not this one's to take back.
+    const again = (await b.enqueue(msgs)) as { added: number; skipped: string[] };
+    expect(again.added).toBe(0);
+    expect([...again.skipped].sort()).toStrictEqual(msgs.map((m) => m.id).sort());
   });
 
   it("splits concurrency over the shards: each leases at most ceil(concurrency / N)", async () => {
