@@ -914,6 +914,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   /** Drops every waiting message; delayed and leased ones are untouched. */
   async purge(name: string): Promise<{ purged: number }> {
     this.requests += 1;
+    // A queue never used holds nothing: purging it does not list it.
+    if (!this.meta("name")) return { purged: 0 };
     await this.register(name);
     const res = this.sql.exec("DELETE FROM messages WHERE state = 'waiting'");
     await this.scheduleAlarm();

@@ -24,10 +24,13 @@ export function queueName(name: string): string {
   return name;
 }
 
+/** A decimal number of seconds as JSON writes one, without a sign: not hex, binary, octal or spaces. */
+const SECONDS = /^\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
 /** `?wait=S` in ms (0 when absent), at most MAX_WAIT_S seconds. */
 export function waitMs(raw: string | undefined): number {
   if (raw === undefined || raw === "") return 0;
   const s = Number(raw);
-  if (!Number.isFinite(s) || s < 0) throw new WireError("invalid_request", "wait: must be a number of seconds >= 0", "wait");
+  if (!SECONDS.test(raw) || !Number.isFinite(s)) throw new WireError("invalid_request", "wait: must be a decimal number of seconds >= 0", "wait");
   return Math.min(s, MAX_WAIT_S) * 1000;
 }

@@ -121,6 +121,15 @@ describe("purge", () => {
     expect(res.status, describeRes(res)).toBe(200);
     expect(res.json).toEqual({ purged: 0 });
   });
+
+  it("of a queue never used purges 0 and does not list it (it did)", async () => {
+    const q = uniqQueue();
+    const res = await api<{ purged: number }>("DELETE", `/v1/queues/${q}/messages`);
+    expect(res.status, describeRes(res)).toBe(200);
+    expect(res.json).toEqual({ purged: 0 });
+    const listed = await api<{ queues: Array<{ name: string }> }>("GET", "/v1/queues");
+    expect(listed.json.queues.map((x) => x.name)).not.toContain(q);
+  });
 });
 
 describe("priority", () => {

@@ -35,8 +35,8 @@ describe("one round trip", () => {
     expect((await queueStats(q)).waiting).toBe(1);
   });
 
-  it("a wait that is not a number of seconds is 422 at `wait`, and nothing is sent", async () => {
-    for (const wait of ["soon", "-1", "NaN"]) {
+  it("a wait that is not a decimal number of seconds is 422 at `wait`, and nothing is sent (hex was read as 16 s)", async () => {
+    for (const wait of ["soon", "-1", "NaN", "0x10", "0b1", "0o7", "%201", "1_0", "Infinity", "1e999"]) {
       const id = uniqId();
       expectError(await api("POST", `/v1/tasks/demo.add?wait=${wait}`, { args: [1, 2], options: { task_id: id } }), 422, "invalid_request", "wait");
       expectError(await api("POST", `/v1/apply?wait=${wait}`, { task: "demo.add", args: [1, 2], options: { task_id: id } }), 422, "invalid_request", "wait");
