@@ -255,7 +255,7 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
     const json = `[${values.map((r) => r.value).join(",")}]`;
     const signer = PointerSigner.of(this.env);
     if (!signer) throw new Error("no secret to sign R2 pointers with (set EDGERY_TOKEN or EDGERY_SIGNING_KEY)");
-    const pointer = await offloadValue(bucket, signer, chordListKey(init.id), json, new TextEncoder().encode(json).length);
+    const pointer = await offloadValue(bucket, signer, await chordListKey(init.id), json, new TextEncoder().encode(json).length);
     const expiresS = canvasExpiresS(findApp(), init.body);
     this.sql.exec("INSERT OR REPLACE INTO r2_args (key, expires_at) VALUES (?, ?)", pointer[POINTER_KEY], Date.now() + expiresS * 1000);
     return effects.map((e) => (standsIn(e) && e.kind === "apply" ? { ...e, inherit: { ...e.inherit, prepend: [pointer] } } : e));

@@ -77,10 +77,22 @@ export interface StoredRow {
 }
 
 /**
- * Records, in the write's transaction: extended args/kwargs, the D1 write-behind of a final
- * result, and the R2 object of a pointer value. Returns true when a D1 push is due.
+ * The ids of writes whose value is a pointer under their own id's prefix (ownedBy), for
+ * {@link recordBackends}: asked before the write's transaction, since a long id's prefix is named
+ * by its hash. Most writes carry no pointer and cost one shape test.
  */
-export function recordBackends(sql: SqlStorage, row: StoredRow, w: ResultWrite, policy: ResultPolicy, ready: boolean): boolean {
+export async function ownPointerIds(writes: ResultWrite[]): Promise<Set<string>> {
+  const owned = new Set<string>();
+  for (const w of writes) if (isPointer(w.result) && (await ownedBy(w.result[POINTER_KEY], w.id))) owned.add(w.id);
+  return owned;
+}
+
+/**
+ * Records, in the write's transaction: extended args/kwargs, the D1 write-behind of a final
+ * result, and the R2 object of a pointer value its id owns (`ownPointer`, see ownPointerIds).
+ * Returns true when a D1 push is due.
+ */
+export function recordBackends(sql: SqlStorage, row: StoredRow, w: ResultWrite, policy: ResultPolicy, ready: boolean, ownPointer: boolean): boolean {
   if (w.args !== undefined || w.kwargs !== undefined) {
     sql.exec("INSERT OR REPLACE INTO extras (id, args, kwargs) VALUES (?, ?, ?)", row.id, JSON.stringify(w.args ?? []), JSON.stringify(w.kwargs ?? {}));
   }
@@ -88,7 +100,7 @@ export function recordBackends(sql: SqlStorage, row: StoredRow, w: ResultWrite, 
   // Only a key under this id's own prefix is listed for deletion: a pointer-shaped value a task
   // returned can name nothing else (its signature is checked on read; here a forged one can at
   // worst list this id's own value).
-  if (isPointer(w.result) && ownedBy(w.result[POINTER_KEY], row.id) && !policy.persistent && row.expires_at !== null) {
+  if (ownPointer && isPointer(w.result) && !policy.persistent && row.expires_at !== null) {
     sql.exec("INSERT OR REPLACE INTO r2_objects (key, id, expires_at) VALUES (?, ?, ?)", w.result[POINTER_KEY], row.id, row.expires_at);
   }
   if (!policy.toD1) return false;

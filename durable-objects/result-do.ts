@@ -25,6 +25,7 @@ import {
   backendRowsLeft,
   forgetBackends,
   pushToD1,
+  ownPointerIds,
   recordBackends,
   sweepExtras,
   sweepR2,
@@ -171,6 +172,7 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
     this.requests += 1;
     const slowMs = chaosHooks(this.env).slowResultsMs;
     if (slowMs > 0) await new Promise((resolve) => setTimeout(resolve, slowMs));
+    const ownPointers = await ownPointerIds(writes);
     const now = Date.now();
     if (notAfter !== undefined && now > notAfter) return { written: 0, late: true };
     const woken: TaskResult[] = [];
@@ -198,7 +200,7 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
         const row = mergedRow(w, old, now);
         stored.set(row.id, row);
         written += 1;
-        if (recordBackends(this.sql, row, w, policy, ready)) toD1 = true;
+        if (recordBackends(this.sql, row, w, policy, ready, ownPointers.has(row.id))) toD1 = true;
         deltas.push(...metricDeltas(row));
         // Later writes of the same id in this batch read what this one wrote.
         olds.set(row.id, row);

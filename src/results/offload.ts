@@ -62,7 +62,7 @@ export async function offloadResult(env: EdgeryEnv, policy: ResultPolicy, taskId
   if (bucket && signer) {
     for (let attempt = 1; attempt <= PUT_ATTEMPTS; attempt++) {
       try {
-        return { kind: "success", value: await offloadValue(bucket, signer, valueKey(taskId), big.json, big.bytes) };
+        return { kind: "success", value: await offloadValue(bucket, signer, await valueKey(taskId), big.json, big.bytes) };
       } catch (err) {
         lastErr = err;
         if (attempt < PUT_ATTEMPTS) await new Promise((r) => setTimeout(r, 100 * attempt * attempt));

@@ -16,6 +16,7 @@
  */
 import type { EdgeryEnv } from "../runtime/env.js";
 import { signingSecret } from "../runtime/tokens.js";
+import { fittedName, R2_KEY_MAX_BYTES } from "../runtime/kv-key.js";
 
 /** The pointer's marker key. */
 export const POINTER_KEY = "$edgery_r2";
@@ -41,14 +42,20 @@ export interface R2Pointer {
 /** R2 key prefix of the header lists of chords (never under a task id's prefix). */
 export const CHORD_LIST_PREFIX = "chord-header/";
 
-/** The R2 key prefix of every value written for task `ownerId`. */
-export function valueKey(ownerId: string): string {
-  return `${VALUE_PREFIX}${ownerId}/`;
+/** UTF-8 bytes a value key adds after its owner's name: `/` and a UUID (newValueKey). */
+const NONCE_BYTES = 37;
+
+/**
+ * The R2 key prefix of every value written for task `ownerId`: the id itself, or its hash when a
+ * key with it would pass R2's limit (src/runtime/kv-key.ts), so a value of any task id fits.
+ */
+export async function valueKey(ownerId: string): Promise<string> {
+  return `${VALUE_PREFIX}${await fittedName(VALUE_PREFIX, ownerId, R2_KEY_MAX_BYTES, NONCE_BYTES)}/`;
 }
 
-/** The R2 key prefix of chord `chordId`'s header lists. */
-export function chordListKey(chordId: string): string {
-  return `${CHORD_LIST_PREFIX}${chordId}/`;
+/** The R2 key prefix of chord `chordId`'s header lists (named as {@link valueKey} names a task). */
+export async function chordListKey(chordId: string): Promise<string> {
+  return `${CHORD_LIST_PREFIX}${await fittedName(CHORD_LIST_PREFIX, chordId, R2_KEY_MAX_BYTES, NONCE_BYTES)}/`;
 }
 
 /** A fresh key under `prefix`: each write has its own, so none overwrites another. */
@@ -57,8 +64,8 @@ export function newValueKey(prefix: string): string {
 }
 
 /** True when `key` is one of `ownerId`'s keys. */
-export function ownedBy(key: string, ownerId: string): boolean {
-  return key.startsWith(valueKey(ownerId));
+export async function ownedBy(key: string, ownerId: string): Promise<boolean> {
+  return key.startsWith(await valueKey(ownerId));
 }
 
 /** True when `v` has a pointer's shape (signature not checked: see {@link PointerSigner}). */

@@ -9,16 +9,15 @@
  */
 import { keepsOld, type ResultBackend, type StoredResult } from "./backend.js";
 import { newValueKey, valueKey, type PointerSigner, type R2Pointer } from "./pointer.js";
-import { utf8Bytes } from "../runtime/pack.js";
+import { fittedName, R2_KEY_MAX_BYTES } from "../runtime/kv-key.js";
 
 /** R2 key prefix of whole results. */
 export const RESULT_PREFIX = "result/";
 
-/** The longest key R2 takes, in UTF-8 bytes. */
-export const R2_KEY_MAX_BYTES = 1024;
-
-/** Whether R2 can hold a key this long (a longer one names no object: writing it would have failed). */
-const fitsR2 = (key: string): boolean => utf8Bytes(key) <= R2_KEY_MAX_BYTES;
+/** The R2 key of a whole result: `result/<id>`, or the id's hash where R2 could not hold the id. */
+export async function resultKey(id: string): Promise<string> {
+  return RESULT_PREFIX + (await fittedName(RESULT_PREFIX, id, R2_KEY_MAX_BYTES));
+}
 
 /** Whole results in R2. */
 export class R2Backend implements ResultBackend {
@@ -35,7 +34,7 @@ export class R2Backend implements ResultBackend {
         // First final result wins. Not atomic (R2 has no conditional write on content): two
         // concurrent final writes of one id may both land; the ResultDO is the arbiter of state.
         if (keepsOld(await this.get(r.id))) return;
-        await this.bucket.put(RESULT_PREFIX + r.id, JSON.stringify(r), {
+        await this.bucket.put(await resultKey(r.id), JSON.stringify(r), {
           httpMetadata: { contentType: "application/json" },
           customMetadata: { state: r.state, expires_at: String(r.expires_at ?? "") },
         });
@@ -44,17 +43,16 @@ export class R2Backend implements ResultBackend {
   }
 
   async get(id: string): Promise<StoredResult | null> {
-    const obj = await this.bucket.get(RESULT_PREFIX + id);
+    const obj = await this.bucket.get(await resultKey(id));
     if (!obj) return null;
     const r = (await obj.json()) as StoredResult;
     if (r.expires_at !== undefined && r.expires_at !== null && r.expires_at <= this.now()) return null;
     return r;
   }
 
-  /** Removes the whole result and every offloaded value of that id (a key R2 could not hold names nothing). */
+  /** Removes the whole result and every offloaded value of that id. */
   async forget(id: string): Promise<void> {
-    const keys = [RESULT_PREFIX + id, ...(fitsR2(valueKey(id)) ? await valueKeysOf(this.bucket, id) : [])].filter(fitsR2);
-    if (keys.length > 0) await this.bucket.delete(keys);
+    await this.bucket.delete([await resultKey(id), ...(await valueKeysOf(this.bucket, id))]);
   }
 }
 
@@ -73,7 +71,7 @@ export async function valueKeysOf(bucket: R2Bucket, ownerId: string): Promise<st
   const keys: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await bucket.list({ prefix: valueKey(ownerId), cursor });
+    const page = await bucket.list({ prefix: await valueKey(ownerId), cursor });
     keys.push(...page.objects.map((o) => o.key));
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);

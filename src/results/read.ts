@@ -135,7 +135,7 @@ export async function resolveResult<T extends TaskResult>(env: EdgeryEnv, r: T):
   if (!isPointer(r.result) || !env.RESULTS_R2 || !signer) return r;
   const bucket = env.RESULTS_R2;
   const key = r.result[POINTER_KEY];
-  if (!ownedBy(key, r.id) || !(await signer.verify(r.result))) return r;
+  if (!(await ownedBy(key, r.id)) || !(await signer.verify(r.result))) return r;
   try {
     return { ...r, result: await loadValue(bucket, key) };
   } catch (err) {

@@ -12,9 +12,13 @@ import { consumeDirect } from "../../src/worker/direct-consumer";
 import { CloudflareQueueBroker, type DirectBody } from "../../src/brokers/cloudflare-queue-broker";
 import { KvBackend, readCached } from "../../src/results/kv-backend";
 import { R2Backend } from "../../src/results/r2-backend";
+import { offloadResult } from "../../src/results/offload";
+import { resolveResult } from "../../src/results/read";
+import { isPointer } from "../../src/results/pointer";
+import { DEFAULT_POLICY } from "../../src/app/result-policy";
 import { KV_KEY_MAX_BYTES, kvKey } from "../../src/runtime/kv-key";
 import type { TaskResult } from "../../src/protocol";
-import { MAX_TASK_ID_CHARS } from "../../src/protocol";
+import { MAX_TASK_ID_CHARS, pendingResult } from "../../src/protocol";
 import { api, demoApp, queue, result, taskMessage } from "./helpers";
 
 const Q = "direct";
@@ -31,6 +35,9 @@ describe("KV keys of long task ids", () => {
     expect(await kvKey("result:", `${fits}y`)).toBe(long);
     expect(await kvKey("result:", `${fits}z`)).not.toBe(long);
     expect(bytes(await kvKey(`revoked:${"q".repeat(128)}:`, "✔".repeat(255)))).toBeLessThanOrEqual(KV_KEY_MAX_BYTES);
+    // A name that looks like a hash is hashed too: no id kept as it is names another id's key.
+    expect(await kvKey("result:", long.slice("result:".length))).not.toBe(long);
+    expect(await kvKey("result:", "#short")).toMatch(/^result:#[0-9a-f]{64}$/);
   });
 
   it("a cloudflare-queue revoke of a 255-character non-ASCII id (765 bytes) ends that task REVOKED when the consumer reaches it", async () => {
@@ -57,11 +64,22 @@ describe("KV keys of long task ids", () => {
     expect(await readCached(env, id)).toBeNull();
   });
 
-  it("forgetting in R2 an id whose keys R2 could not hold (255 four-byte characters) deletes what it can and does not throw", async () => {
-    const id = "😀".repeat(MAX_TASK_ID_CHARS);
+  it("an id of 255 four-byte characters (1,020 bytes: `result/` and `value/` keys past R2's 1,024) is stored, read and forgotten in R2 (the put threw), and its large value is offloaded and read back (it stayed inline after three failed puts)", async () => {
+    const id = `${"😀".repeat(MAX_TASK_ID_CHARS - 1)}${String.fromCodePoint(0x1f600 + Math.floor(Math.random() * 50))}`;
     const bucket = env.RESULTS_R2!;
     await bucket.put("result/short-neighbour", "{}");
-    await new R2Backend(bucket).forget(id);
+    const backend = new R2Backend(bucket);
+    await backend.put([{ id, state: "SUCCESS", result: 7, error: null, task: "demo.add", date_done: Date.now(), expires_at: null } as never]);
+    expect(await backend.get(id)).toMatchObject({ id, state: "SUCCESS", result: 7 });
+    const value = "v".repeat(DEFAULT_POLICY.r2Threshold + 10);
+    const out = (await offloadResult(env, DEFAULT_POLICY, id, { kind: "success", value })) as { kind: string; value: unknown };
+    expect(isPointer(out.value)).toBe(true);
+    expect(await bucket.head((out.value as { $edgery_r2: string }).$edgery_r2)).not.toBeNull();
+    const read = await resolveResult(env, { ...pendingResult(id), state: "SUCCESS", result: out.value });
+    expect(read.result).toBe(value);
+    await backend.forget(id);
+    expect(await backend.get(id)).toBeNull();
+    expect(await bucket.head((out.value as { $edgery_r2: string }).$edgery_r2)).toBeNull();
     expect(await bucket.head("result/short-neighbour")).not.toBeNull();
   });
 

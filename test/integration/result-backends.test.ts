@@ -129,7 +129,7 @@ describe("large results in R2", () => {
     const value = "y".repeat(DEFAULT_POLICY.r2Threshold + 10);
     const out = (await offloadResult(env, DEFAULT_POLICY, id, { kind: "success", value })) as { kind: string; value: R2Pointer };
     expect(out).toMatchObject({ kind: "success", value: { bytes: value.length + 2 } });
-    expect(out.value.$edgery_r2.startsWith(valueKey(id))).toBe(true);
+    expect(out.value.$edgery_r2.startsWith(await valueKey(id))).toBe(true);
     const small = await offloadResult(env, DEFAULT_POLICY, uid("small"), { kind: "success", value: "tiny" });
     expect(small).toEqual({ kind: "success", value: "tiny" });
     const m = taskMessage("q", "demo.identity", { args: [[1, out.value]], kwargs: { v: out.value } });
@@ -137,7 +137,7 @@ describe("large results in R2", () => {
     expect((m.args[0] as unknown[])[1]).toBe(value);
     expect(m.kwargs.v).toBe(value);
     // A pointer whose object is gone fails the task instead of running it with a pointer.
-    const gone = taskMessage("q", "demo.identity", { args: [await makePointer(newValueKey(valueKey(uid("none"))), 5)] });
+    const gone = taskMessage("q", "demo.identity", { args: [await makePointer(newValueKey(await valueKey(uid("none"))), 5)] });
     expect(await resolveArgs(env, gone, JSON.stringify(gone))).toMatchObject({ kind: "failure", error: { type: "ResultMissing" } });
   });
 
@@ -160,7 +160,7 @@ describe("large results in R2", () => {
   it("the shard's alarm deletes the R2 object of an expired (not persistent) large result", async () => {
     const id = uid("sweep");
     const stub = resultStub(env, id);
-    const key = newValueKey(valueKey(id));
+    const key = newValueKey(await valueKey(id));
     await bucket.put(key, JSON.stringify("v"));
     await stub.write([{ id, state: "SUCCESS", result: await makePointer(key, 3), error: null, task: "demo.identity", date_done: Date.now(), expires_s: 0 }]);
     expect(await bucket.head(key)).not.toBeNull();

@@ -23,7 +23,7 @@ describe("R2 pointer", () => {
   const makePointer = (key: string, bytes: number) => signer.sign(key, bytes);
 
   it("is a small signed object naming the key and the size, recognised exactly", async () => {
-    const p = await makePointer(valueKey("abc") + "n1", 2_000_002);
+    const p = await makePointer((await valueKey("abc")) + "n1", 2_000_002);
     expect(p).toMatchObject({ $edgery_r2: "value/abc/n1", bytes: 2_000_002 });
     expect(p.sig).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(JSON.stringify(p)).toContain(POINTER_MARK);
@@ -51,12 +51,27 @@ describe("R2 pointer", () => {
     }
   });
 
-  it("each write gets a key of its own, under its owner's prefix only", () => {
-    const a = newValueKey(valueKey("t1"));
-    expect(a).not.toBe(newValueKey(valueKey("t1")));
-    expect(ownedBy(a, "t1")).toBe(true);
-    expect(ownedBy(a, "t")).toBe(false);
-    expect(ownedBy(newValueKey(chordListKey("t1")), "t1")).toBe(false);
+  it("each write gets a key of its own, under its owner's prefix only", async () => {
+    const a = newValueKey(await valueKey("t1"));
+    expect(a).not.toBe(newValueKey(await valueKey("t1")));
+    expect(await ownedBy(a, "t1")).toBe(true);
+    expect(await ownedBy(a, "t")).toBe(false);
+    expect(await ownedBy(newValueKey(await chordListKey("t1")), "t1")).toBe(false);
+  });
+
+  it("a task or chord id too long for an R2 key (255 four-byte characters) is named by its hash: every key fits R2's 1,024 bytes, and stays its own (was the id, past the limit)", async () => {
+    const long = "😀".repeat(255);
+    const key = newValueKey(await valueKey(long));
+    expect(key).toMatch(/^value\/#[0-9a-f]{64}\/[0-9a-f-]{36}$/);
+    expect(await ownedBy(key, long)).toBe(true);
+    expect(await ownedBy(key, `${"😀".repeat(254)}😁`)).toBe(false);
+    expect(await ownedBy(key, "#" + key.split("/")[1]!.slice(1))).toBe(false);
+    expect(newValueKey(await chordListKey(long))).toMatch(/^chord-header\/#[0-9a-f]{64}\//);
+    // The longest id that fits keeps its name, so keys written before stay where they were.
+    const fits = "x".repeat(1024 - "value/".length - 37);
+    expect(new TextEncoder().encode(newValueKey(await valueKey(fits))).byteLength).toBe(1024);
+    expect(await valueKey(fits)).toBe(`value/${fits}/`);
+    expect(await valueKey(`${fits}y`)).toMatch(/^value\/#/);
   });
 
   it("largeJson: only values over the threshold (in UTF-8 bytes of JSON) are large", () => {
