@@ -24,7 +24,7 @@ import { canvasExpiresS } from "../app/task-settings.js";
 import { groupBy } from "../runtime/group-by.js";
 import { chordStub, idempotencyStub, resultShard, shardOf } from "../runtime/stubs.js";
 import { registryOf, type BrokerRegistry } from "../brokers/registry.js";
-import { skippedOf, TaskIdInUseError, type Broker } from "../brokers/broker.js";
+import { skippedOf, TaskIdInUseError, untouchedOf, type Broker } from "../brokers/broker.js";
 import { QUEUE_MAX_DELAY_S } from "../app/broker-config.js";
 import { checkSentArgs, hasSchemas, type SentArgs } from "./sent-args.js";
 import { jsonStringBytes } from "../runtime/pack.js";
@@ -287,6 +287,13 @@ export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]
   // Items of this request that share a key are one apply: the first one's.
   const firstOf = new Map<string, number>();
   keys.forEach((k, i) => k !== undefined && !firstOf.has(k) && firstOf.set(k, i));
+  // Each item was prepared alone: the items this request may enqueue (an item whose key an
+  // earlier item of it has is that apply) still need ids of their own across the request.
+  const ids = new UniqueIds();
+  each.forEach((p, i) => {
+    const key = keys[i];
+    if (key === undefined || firstOf.get(key) === i) ids.add(p.messages, withCallOptions(items[i]!.canvas, items[i]!.options), items[i]!.path);
+  });
   const taken: Claim[] = [];
   const answers = new Map<string, Handle>();
   const outcomes = await Promise.allSettled(
@@ -340,6 +347,11 @@ function idInUse(err: unknown, items: ApplyItem[]): unknown {
   const id = err.ids[0]!;
   let at: string | undefined;
   for (const item of items) {
+    // A call-time task_id (`POST /v1/apply {"signature", "options"}`) is at the body's `options`.
+    if (item.options?.task_id === id) {
+      at = "options.task_id";
+      break;
+    }
     const found = findNode(withCallOptions(item.canvas, item.options), id, item.path);
     if (found) {
       at = join(found.path, "options.task_id");
@@ -384,7 +396,7 @@ async function applyPrepared(env: EdgeryEnv, app: App, p: Prepared): Promise<Han
   if (failed !== undefined) {
     // Every queue tried is undone, the failed ones too: an enqueue may fail after its commit
     // (the answer lost), and cancel of what was never taken is harmless.
-    if (failed instanceof TaskIdInUseError) for (const id of failed.ids) notOurs.add(id);
+    for (const id of untouchedOf(failed)) notOurs.add(id);
     const undone = await Promise.allSettled(
       tried.map(([queue, msgs]) => {
         const ours = notOurs.size > 0 ? msgs.filter((m) => !notOurs.has(m.id)) : msgs;

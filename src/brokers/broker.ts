@@ -79,14 +79,38 @@ export function isCanvasMember(m: TaskMessage): boolean {
  */
 export class TaskIdInUseError extends Error {
   override readonly name = "TaskIdInUseError";
-  constructor(readonly ids: string[]) {
+  /** `untouched`: as on {@link QueueFullError}. */
+  constructor(
+    readonly ids: string[],
+    readonly untouched: string[] = ids,
+  ) {
     super(`task id${ids.length > 1 ? "s" : ""} ${ids.map((id) => `'${id}'`).join(", ")} still held by the queue`);
   }
+}
+
+/**
+ * The ids of an enqueue's messages that a refusal (QueueFullError, TaskIdInUseError) says the
+ * broker did not take, or had held already: the undo of the apply must leave them, since a
+ * message with such an id in the queue is an earlier send's. Empty for any other failure (its
+ * answer may be lost: the undo takes back every message by id).
+ */
+export function untouchedOf(err: unknown): string[] {
+  return err instanceof QueueFullError || err instanceof TaskIdInUseError ? err.untouched : [];
 }
 
 /** A queue that holds as many messages as its `max_waiting` allows: send again later (503). */
 export class QueueFullError extends Error {
   override readonly name = "QueueFullError";
+  /**
+   * `untouched`: ids of the refused enqueue that are not the sender's to take back: those the
+   * refusing queue (or shard) took nothing of, and those another shard already held.
+   */
+  constructor(
+    message: string,
+    readonly untouched: string[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /**

@@ -64,11 +64,16 @@ export class DurableObjectBroker implements Broker {
     const answers = await Promise.all(
       [...groups].map(([k, msgs]) => this.enqueueShard(this.shard(queue, k, layout), queue, msgs, layout.shards, options.fresh === true)),
     );
-    const full = answers.find((a) => a.full);
-    if (full?.full) throw new QueueFullError(full.full);
-    const held = answers.flatMap((a) => a.held ?? []);
-    if (held.length > 0) throw new TaskIdInUseError(held);
     const skipped = answers.flatMap((a) => ("skipped" in a && a.skipped) || []);
+    const full = answers.find((a) => a.full);
+    const held = answers.flatMap((a) => ("held" in a && a.held) || []);
+    if (full?.full || held.length > 0) {
+      // A shard that refused took nothing: its messages, and those other shards held already,
+      // are not the sender's to take back.
+      const untouched = [...groups.values()].flatMap((msgs, i) => (answers[i]!.full || ("held" in answers[i]! && answers[i]!.held) ? msgs.map((m) => m.id) : [])).concat(skipped);
+      if (full?.full) throw new QueueFullError(full.full, untouched);
+      throw new TaskIdInUseError(held, untouched);
+    }
     return { added: answers.reduce((n, a) => n + a.added, 0), ...(skipped.length > 0 ? { skipped } : {}) };
   }
 

@@ -43,12 +43,12 @@ export class MemoryBroker implements Broker {
   async enqueue(messages: TaskMessage[], options: EnqueueOptions = {}): Promise<{ skipped: string[] } | undefined> {
     this.check();
     const inUse = options.fresh ? messages.filter((m) => isCanvasMember(m) && this.held.has(m.id)).map((m) => m.id) : [];
-    if (inUse.length > 0) throw new TaskIdInUseError(inUse);
+    if (inUse.length > 0) throw new TaskIdInUseError(inUse, messages.map((m) => m.id));
     const queue = messages[0]?.queue;
     if (queue !== undefined) {
       const holds = [...this.held.values()].filter((h) => h.m.queue === queue).length;
       const max = this.settingsOf(queue).max_waiting;
-      if (holds + messages.length > max) throw new QueueFullError(`queue '${queue}' holds ${holds} messages; at most ${max} (max_waiting)`);
+      if (holds + messages.length > max) throw new QueueFullError(`queue '${queue}' holds ${holds} messages; at most ${max} (max_waiting)`, messages.map((m) => m.id));
     }
     const skipped: string[] = [];
     for (const m of messages) {

@@ -8,12 +8,12 @@
 import { z } from "zod";
 import { MAX_ETA_EPOCH_MS, MAX_PRIORITY, MAX_TASK_ID_CHARS, MIN_PRIORITY, QUEUE_NAME } from "./constants.js";
 import type { TaskMessage } from "./message.js";
-import { checkDepth, parseSignature } from "./parse-signature.js";
+import { checkDepth, parseSignature, storedName } from "./parse-signature.js";
 import { toWire, type Canvas } from "./signature.js";
 import { WireError } from "./wire-error.js";
 import { isRateLimit, RATE_LIMIT_RULE } from "./rate-limit.js";
 
-const id = z.string().min(1).max(MAX_TASK_ID_CHARS);
+const id = storedName(MAX_TASK_ID_CHARS);
 /** A time (epoch ms). */
 const epochMs = z.number().min(0, "must be a time (epoch ms)");
 const seconds = z.number().positive();
@@ -29,7 +29,7 @@ const messageOptions = z.looseObject({
   track_started: z.boolean().optional(),
   routing_key: z.string().max(256).optional(),
   rate_limit: z.union([z.number(), z.string()]).refine(isRateLimit, RATE_LIMIT_RULE).optional(),
-  rate_limit_key: z.string().min(1).max(128).optional(),
+  rate_limit_key: storedName(128).optional(),
   rate_slot: z.number().min(0).optional(),
 });
 

@@ -16,6 +16,16 @@ const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be 
 /** An `eta`: a date no later than a queue can hold. */
 const etaDate = isoDate.refine((s) => Date.parse(s) <= MAX_ETA_EPOCH_MS, `must be no later than ${new Date(MAX_ETA_EPOCH_MS).toISOString()}`);
 
+/** A lone UTF-16 surrogate: no character, and no UTF-8 form (a store keeps U+FFFD in its place). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * A string that names something stored (a task, group or chord id, a key): 1 to `max` characters
+ * of well-formed Unicode. An id with a lone surrogate was stored as U+FFFD by its queue's SQLite
+ * and so never matched its own lease again: the task held its place in the window for good.
+ */
+export const storedName = (max: number) => z.string().min(1).max(max).refine((s) => !LONE_SURROGATE.test(s), "must be well-formed Unicode (a lone surrogate names nothing)");
+
 /** The scalar options; `link`/`link_error` are parsed recursively by hand. */
 const optionsSchema = z.looseObject({
   queue: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, "letters, digits and . _ : - only").nullish(),
@@ -24,10 +34,10 @@ const optionsSchema = z.looseObject({
   countdown: z.number().min(0, "must not be negative").max(MAX_COUNTDOWN_S, `must be at most ${MAX_COUNTDOWN_S} seconds (100 years)`).nullish(),
   eta: etaDate.nullish(),
   expires: z.union([seconds, isoDate]).nullish(),
-  task_id: z.string().min(1).max(MAX_TASK_ID_CHARS).nullish(),
+  task_id: storedName(MAX_TASK_ID_CHARS).nullish(),
   // Ids the planner reads (a chord's join, a group's record): strings or nothing.
-  chord_id: z.string().min(1).max(MAX_TASK_ID_CHARS).nullish(),
-  group_id: z.string().min(1).max(MAX_TASK_ID_CHARS).nullish(),
+  chord_id: storedName(MAX_TASK_ID_CHARS).nullish(),
+  group_id: storedName(MAX_TASK_ID_CHARS).nullish(),
   soft_time_limit: seconds.positive().nullish(),
   time_limit: seconds.positive().nullish(),
   max_retries: z.number().int().min(0).max(1_000_000).nullish(),
@@ -36,9 +46,9 @@ const optionsSchema = z.looseObject({
   stamps: z.record(z.string(), z.unknown()).nullish(),
   ignore_result: z.boolean().nullish(),
   result_expires: seconds.positive().nullish(),
-  idempotency_key: z.string().min(1).max(256).nullish(),
+  idempotency_key: storedName(256).nullish(),
   rate_limit: z.union([z.number(), z.string()]).refine(isRateLimit, RATE_LIMIT_RULE).nullish(),
-  rate_limit_key: z.string().min(1).max(128).nullish(),
+  rate_limit_key: storedName(128).nullish(),
   track_started: z.boolean().nullish(),
 });
 

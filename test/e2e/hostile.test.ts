@@ -3,7 +3,7 @@
 // kept exactly, a forged task message or queue setting at the broker endpoint is 422 and never
 // stored. After every test the server must still answer health.
 import { afterEach, describe, expect, it } from "vitest";
-import { api, baseUrl, expectError, expectHealthy, group, send, sig, TOKEN, uniq, uniqQueue, waitResult } from "./helpers";
+import { api, baseUrl, expectError, expectHealthy, group, putQueue, queueStats, send, sig, TOKEN, uniq, uniqQueue, waitResult } from "./helpers";
 import { message as taskMessage } from "../brokers/conformance";
 
 afterEach(async () => {
@@ -170,6 +170,62 @@ describe("names", () => {
     expectError(await api("POST", "/v1/apply/bulk", { signatures: [sig("demo.add", [1, 1], { task_id: held, queue }), sig("demo.add", [0, 0], { queue: full })] }), 503, "overloaded");
     expect((await waitResult(held, 20_000)).result).toBe(42);
     await api("DELETE", `/v1/queues/${full}/messages`);
+  });
+
+  it("a plain task sent again into its full queue is 503 and the first send stays (the undo deleted it, and the task never ran)", async () => {
+    const queue = uniqQueue();
+    const id = uniq("full");
+    await api("PUT", `/v1/queues/${queue}`, { paused: true, max_waiting: 1 });
+    await send("demo.add", { args: [1, 1], options: { task_id: id, queue } });
+    expectError(await api("POST", "/v1/tasks/demo.add", { args: [1, 1], options: { task_id: id, queue } }), 503, "overloaded");
+    expect((await queueStats(queue)).waiting).toBe(1);
+    await putQueue(queue, { paused: false });
+    expect((await waitResult(id, 20_000)).result).toBe(2);
+  });
+
+  it("a bulk refused 409 leaves the earlier task it repeated as a plain task in the same queue (the undo deleted it)", async () => {
+    const queue = uniqQueue();
+    const [x, y] = [uniq("x"), uniq("y")];
+    await api("PUT", `/v1/queues/${queue}`, { paused: true });
+    await send("demo.add", { args: [1, 1], options: { task_id: x, queue } });
+    await send("demo.add", { args: [2, 2], options: { task_id: y, queue } });
+    const bulk = { signatures: [sig("demo.add", [1, 1], { task_id: x, queue }), group([sig("demo.add", [2, 2], { task_id: y, queue }), sig("demo.add", [3, 3], { queue })])] };
+    expectError(await api("POST", "/v1/apply/bulk", bulk), 409, "task_id_in_use", "signatures.1.kwargs.tasks.0.options.task_id");
+    expect((await queueStats(queue)).waiting).toBe(2);
+    await putQueue(queue, { paused: false });
+    expect((await waitResult(x, 20_000)).result).toBe(2);
+    expect((await waitResult(y, 20_000)).result).toBe(4);
+  });
+
+  it("a task_id with a lone surrogate is 422 at options.task_id (it was stored as U+FFFD, held its lease for good and stalled a queue of concurrency 1)", async () => {
+    const queue = uniqQueue();
+    await putQueue(queue, { concurrency: 1 });
+    expectError(await api("POST", "/v1/tasks/demo.add?wait=2", { args: [1, 2], options: { queue, task_id: "LS\ud800" } }), 422, "invalid_signature", "options.task_id");
+    expectError(await api("POST", "/v1/apply", group([sig("demo.add", [1, 2], { queue }), sig("demo.add", [1, 2], { queue, task_id: "\udc00x" })])), 422, "invalid_signature", "kwargs.tasks.1.options.task_id");
+    const ok = await api("POST", "/v1/tasks/demo.add?wait=20", { args: [2, 3], options: { queue, task_id: `ok-😀-${uniq("s")}` } });
+    expect(ok.json.result).toMatchObject({ state: "SUCCESS", result: 5 });
+    expect(await queueStats(queue)).toMatchObject({ waiting: 0, leased: 0 });
+  });
+
+  it("the same task id twice in a bulk is 422 also when an item has an idempotency_key (it was 202 and the second task was dropped)", async () => {
+    const id = uniq("dupkey");
+    const key = uniq("k");
+    const bulk = { signatures: [sig("demo.add", [1, 1], { task_id: id, idempotency_key: key }), sig("demo.add", [2, 2], { task_id: id })] };
+    expectError(await api("POST", "/v1/apply/bulk", bulk), 422, "invalid_signature", "signatures.1.options.task_id");
+    // Items that share a key are one apply: the repeat is that apply's handle, not a second task.
+    const same = await api("POST", "/v1/apply/bulk", { signatures: [sig("demo.add", [1, 1], { task_id: id, idempotency_key: key }), sig("demo.add", [1, 1], { task_id: id, idempotency_key: key })] });
+    expect(same.status).toBe(202);
+    expect(same.json.handles.map((h: { id: string }) => h.id)).toEqual([id, id]);
+    expect((await waitResult(id, 20_000)).result).toBe(2);
+  });
+
+  it("a held call-time task_id is 409 at the body's options.task_id, where a bad call-time option is 422", async () => {
+    const queue = uniqQueue();
+    const held = uniq("held");
+    await send("demo.add", { args: [1, 1], options: { task_id: held, queue, countdown: 30 } });
+    const body = { signature: { task: "demo.add", args: [1], options: { queue, link: [sig("demo.identity")] } }, args: [2], options: { task_id: held } };
+    expectError(await api("POST", "/v1/apply", body), 409, "task_id_in_use", "options.task_id");
+    await api("POST", `/v1/results/${held}/revoke`, {});
   });
 
   it("an empty chain where its result is needed is 422 at its kwargs.tasks (was a 500), alone, in a group, a chord or a bulk", async () => {

@@ -60,6 +60,8 @@ describe("parseTaskMessages", () => {
 
   const damaged: Array<[string, (m: Record<string, unknown>) => void, string]> = [
     ["no args", (m) => delete m.args, "messages.0.args"],
+    ["id with a lone surrogate", (m) => (m.id = "LS\ud800"), "messages.0.id"],
+    ["root_id with a lone surrogate", (m) => (m.root_id = "\udfff"), "messages.0.root_id"],
     ["kwargs a list", (m) => (m.kwargs = []), "messages.0.kwargs"],
     ["priority a word", (m) => (m.priority = "high"), "messages.0.priority"],
     ["priority 10", (m) => (m.priority = 10), "messages.0.priority"],

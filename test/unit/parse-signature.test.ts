@@ -137,6 +137,15 @@ describe("options", () => {
     expectInvalid({ task: "x", options: { expires: true } }, "options.expires");
   });
 
+  it("ids and keys with a lone surrogate are refused at their path (the queue stored U+FFFD and the task held its lease for good); a well-formed astral character is fine", () => {
+    for (const option of ["task_id", "group_id", "chord_id", "idempotency_key", "rate_limit_key"]) {
+      expectInvalid({ task: "x", options: { [option]: "LS\ud800" } }, `options.${option}`);
+      expectInvalid({ task: "x", options: { [option]: "\udc00" } }, `options.${option}`);
+      expect(() => parseSignature({ task: "x", options: { [option]: "ok-😀" } })).not.toThrow();
+    }
+    expectInvalid({ task: "celery.group", kwargs: { tasks: [{ task: "x", options: { task_id: "b\ud83dz" } }] } }, "kwargs.tasks.0.options.task_id");
+  });
+
   it("scalar option types", () => {
     expectInvalid({ task: "x", options: { queue: "" } }, "options.queue");
     expectInvalid({ task: "x", options: { queue: "has space" } }, "options.queue");
