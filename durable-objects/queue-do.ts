@@ -16,6 +16,7 @@
 import { CountedObject } from "./counted-object.js";
 import { Receipt } from "./hand-off-receipt.js";
 import {
+  APPLY_HOLD_MS,
   ALARM_MAX_EPOCH_MS,
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_WAITING,
@@ -80,6 +81,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
   private readonly outbox: QueueOutbox;
   private pumping: Promise<void> | null = null;
+  /** Whether rows may be held for their apply's release (unknown, so true, until a dispatch looks). */
+  private mayHold = true;
   /**
    * An upper bound on the rows of `messages` (null: not known): the last span of seq or exact
    * count, whichever was lower, plus the rows enqueued since (every other write keeps the number
@@ -228,10 +231,23 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
    * fields the queue reads and each message's JSON, stored as it is (see SentMessage). `queue`:
    * the queue they were sent to (every message's `queue`).
    */
-  async enqueueSent(queue: string, messages: SentMessage[], shards?: number): Promise<EnqueueAnswer> {
+  async enqueueSent(queue: string, messages: SentMessage[], shards?: number, holdMs?: number): Promise<EnqueueAnswer> {
     this.requests += 1;
     if (messages.length === 0) return { added: 0 };
-    return this.add(queue, messages, shards);
+    const hold = typeof holdMs === "number" && holdMs > 0 ? Math.min(holdMs, APPLY_HOLD_MS) : 0;
+    return this.add(queue, messages, shards, hold);
+  }
+
+  /**
+   * Releases messages an apply enqueued held (`enqueueSent`'s `holdMs`): the rest of its apply was
+   * enqueued, so they may be dispatched. Ids not held here change nothing.
+   */
+  async release(ids: string[]): Promise<{ released: number }> {
+    this.requests += 1;
+    if (!Array.isArray(ids) || ids.length === 0) return { released: 0 };
+    const res = this.sql.exec("UPDATE messages SET hold_until = NULL WHERE hold_until IS NOT NULL AND id IN (SELECT value FROM json_each(?))", JSON.stringify(ids));
+    await this.afterTransition();
+    return { released: res.rowsWritten };
   }
 
   /**
@@ -239,7 +255,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
    * fresh send's canvas member: src/brokers/broker.ts) must be new here: when this queue still
    * holds its id, nothing of the batch is taken and such ids are answered as `held`.
    */
-  private async add(queue: string, messages: SentMessage[], shards: number | undefined): Promise<EnqueueAnswer> {
+  private async add(queue: string, messages: SentMessage[], shards: number | undefined, holdMs = 0): Promise<EnqueueAnswer> {
     this.noteShards(shards);
     await this.register(queue);
     // Back-pressure, in O(1): an upper bound on the rows held (heldAtMost) that leaves room needs
@@ -284,11 +300,12 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         // A bound string may be at most 2 MB in a Durable Object's SQLite: insert in slices of ~1 MB.
         for (const slice of jsonSlices(rows, SQL_PARAM_BUDGET_BYTES)) {
           const cursor = this.sql.exec<{ id: string }>(
-            `INSERT INTO messages (id, priority, state, eta, expires, time_limited, body)
-             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
-             FROM json_each(?) WHERE true ORDER BY key
+            `INSERT INTO messages (id, priority, state, eta, expires, time_limited, body, hold_until)
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, ?2
+             FROM json_each(?1) WHERE true ORDER BY key
              ON CONFLICT (id) DO NOTHING RETURNING id`,
             slice,
+            holdMs > 0 ? now + holdMs : null,
           );
           for (const r of cursor) addedIds.push(r.id);
         }
@@ -306,11 +323,13 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     }
     const added = addedIds.length;
     if (this.heldAtMost !== null) this.heldAtMost += added;
+    if (holdMs > 0 && added > 0) this.mayHold = true;
     await this.afterTransition();
-    if (added === rows.length) return { added };
+    const staged = holdMs > 0 ? { staged: true } : {};
+    if (added === rows.length) return { added, ...staged };
     // Ids this queue already held (the same task sent again): not added, and not the sender's to cancel.
     const fresh = new Set(addedIds);
-    return { added, skipped: rows.filter((r) => !fresh.has(r[0])).map((r) => r[0]) };
+    return { added, skipped: rows.filter((r) => !fresh.has(r[0])).map((r) => r[0]), ...staged };
   }
 
   /** Removes waiting or delayed messages again (undo of a canvas that could not be fully enqueued). */
@@ -360,6 +379,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     const due = this.sql.exec<DispatchDue>(DISPATCH_DUE_SQL, now).one();
     if (!due.waiting && !due.delayed) return null;
     this.promoteAndExpire(now, due);
+    if (this.mayHold) this.releaseLapsedHolds(now);
     if (this.paused) return { deliveries: [], direct: false, begun: [] };
     // The delivery names this object, so the consumer begins and settles here, whatever shard
     // the task's id would hash to now (the queue's shard count may have changed since).
@@ -370,6 +390,15 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     if (!direct) return { deliveries: planned.deliveries, direct, begun: [] };
     const begun: Begun[] = [];
     return { deliveries: this.beginHandedOff(planned.deliveries, now, announce, begun), direct, begun };
+  }
+
+  /**
+   * Releases held rows whose apply did not release them in time (its Worker gone: the apply's
+   * messages run, as the first of them may already have), and learns whether any stay held.
+   */
+  private releaseLapsedHolds(now: number): void {
+    this.sql.exec("UPDATE messages SET hold_until = NULL WHERE hold_until IS NOT NULL AND hold_until <= ?", now);
+    this.mayHold = this.sql.exec<{ n: number }>("SELECT EXISTS (SELECT 1 FROM messages WHERE hold_until IS NOT NULL) AS n").one().n === 1;
   }
 
   /**
@@ -516,7 +545,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     const deadline = now + PICKUP_TIMEOUT_MS;
     const rows = this.sql
       .exec<{ seq: number; redelivered: number; body: string }>(
-        "SELECT seq, redelivered, body FROM messages WHERE state = 'waiting' ORDER BY priority DESC, seq LIMIT ?",
+        "SELECT seq, redelivered, body FROM messages WHERE state = 'waiting' AND hold_until IS NULL ORDER BY priority DESC, seq LIMIT ?",
         free,
       )
       .toArray();
@@ -1029,7 +1058,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       )
       .one().t;
     const retryAt = Number(this.meta("send_retry_at") ?? 0);
-    const due = [messages, this.outbox.nextDue(now), retryAt > 0 ? retryAt : null].filter((t): t is number => t !== null);
+    const held = this.mayHold ? this.sql.exec<{ t: number | null }>("SELECT MIN(hold_until) AS t FROM messages WHERE hold_until IS NOT NULL").one().t : null;
+    const due = [messages, held, this.outbox.nextDue(now), retryAt > 0 ? retryAt : null].filter((t): t is number => t !== null);
     if (due.length === 0) return;
     // A far-future eta is held as it is; the alarm goes off at the latest time it can be set to
     // and is set again from there (setAlarm throws past it).

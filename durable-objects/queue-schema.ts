@@ -94,6 +94,8 @@ const ADDED_COLUMNS: Array<{ name: string; add: string; backfill?: string }> = [
     backfill: "UPDATE messages SET lease_end = deadline WHERE state = 'leased' AND started = 1",
   },
   { name: "deliveries", add: "ALTER TABLE messages ADD COLUMN deliveries INTEGER NOT NULL DEFAULT 0" },
+  // Until when a row of a multi-object apply waits for its release (see QueueDO.release).
+  { name: "hold_until", add: "ALTER TABLE messages ADD COLUMN hold_until INTEGER" },
 ];
 
 /** Creates the schema, or upgrades the one an earlier version created (rows kept). */
@@ -105,6 +107,7 @@ export function applyQueueSchema(sql: SqlStorage): void {
     sql.exec(column.add);
     if (column.backfill) sql.exec(column.backfill);
   }
+  sql.exec("CREATE INDEX IF NOT EXISTS messages_held ON messages (hold_until) WHERE hold_until IS NOT NULL");
 }
 
 /** A row of the `messages` table. */
@@ -124,4 +127,5 @@ export type MessageRow = {
   body: string;
   lease_end: number | null;
   deliveries: number;
+  hold_until: number | null;
 };

@@ -24,7 +24,7 @@ import { canvasExpiresS } from "../app/task-settings.js";
 import { groupBy } from "../runtime/group-by.js";
 import { chordStub, idempotencyStub, resultShard, shardOf } from "../runtime/stubs.js";
 import { registryOf, type BrokerRegistry } from "../brokers/registry.js";
-import { skippedOf, TaskIdInUseError, untouchedOf, type Broker } from "../brokers/broker.js";
+import { skippedOf, stagedOf, TaskIdInUseError, untouchedOf, type Broker } from "../brokers/broker.js";
 import { QUEUE_MAX_DELAY_S } from "../app/broker-config.js";
 import { checkSentArgs, hasSchemas, type SentArgs } from "./sent-args.js";
 import { jsonStringBytes } from "../runtime/pack.js";
@@ -387,10 +387,14 @@ async function applyPrepared(env: EdgeryEnv, app: App, p: Prepared): Promise<Han
   // Ids a queue already held (a task sent again, see skippedOf), or held where they had to be new:
   // the undo leaves them, since they are an earlier send's.
   const notOurs = new Set<string>();
+  // An apply over several queues holds what each QueueDO takes until all took theirs (a queue
+  // that took its part would run it while another may still refuse); brokers say what they held.
+  const hold = byQueue.length > 1;
+  const staged: Array<[string, TaskMessage[]]> = [];
   let failed: unknown;
   for (const phase of phases) {
     if (phase.length === 0) continue;
-    failed = await enqueueGroups(registry, phase, tried, notOurs);
+    failed = await enqueueGroups(registry, phase, tried, { notOurs, hold, staged });
     if (failed !== undefined) break;
   }
   if (failed !== undefined) {
@@ -411,7 +415,18 @@ async function applyPrepared(env: EdgeryEnv, app: App, p: Prepared): Promise<Han
     }
     throw new WireError("overloaded", "the queue could not take the tasks now; nothing was enqueued, try again");
   }
+  await releaseStaged(registry, staged);
   return p.handles;
+}
+
+/**
+ * Releases what the brokers held for this apply, now that every queue took its part. A release
+ * that fails is logged: its messages wait out APPLY_HOLD_MS, then run.
+ */
+async function releaseStaged(registry: BrokerRegistry, staged: Array<[string, TaskMessage[]]>): Promise<void> {
+  if (staged.length === 0) return;
+  const released = await Promise.allSettled(staged.map(([queue, msgs]) => registry.brokerOf(queue).release?.(msgs)));
+  for (const r of released) if (r.status === "rejected") console.error("edgery: releasing an apply's held messages failed; they run once their hold lapses", r.reason);
 }
 
 /** Takes an enqueue back from a queue's broker (one without `cancel` cannot: it rejects). */
@@ -434,11 +449,21 @@ function phaseOf(registry: BrokerRegistry, queue: string): number {
   return broker.cancellable ? 1 : 2;
 }
 
+/** What an apply's enqueues learn from their brokers, and whether they ask them to hold. */
+interface EnqueueRecord {
+  /** Ids a broker answered as already held (see skippedOf). */
+  notOurs: Set<string>;
+  /** Ask brokers to hold the messages for a release (EnqueueOptions.hold). */
+  hold: boolean;
+  /** The groups a broker held (stagedOf), to release once the apply went through. */
+  staged: Array<[string, TaskMessage[]]>;
+}
+
 /**
- * Enqueues groups concurrently; records every group whose broker was asked in `tried`, and the ids
- * a broker answered as already held in `notOurs`; returns the first failure.
+ * Enqueues groups concurrently; records every group whose broker was asked in `tried`, and what
+ * the answers say in `record`; returns the first failure.
  */
-async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, TaskMessage[]]>, tried: Array<[string, TaskMessage[]]>, notOurs: Set<string>): Promise<unknown> {
+async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, TaskMessage[]]>, tried: Array<[string, TaskMessage[]]>, record: EnqueueRecord): Promise<unknown> {
   const results = await Promise.allSettled(
     groups.map(([queue, msgs], i) => {
       let broker: Broker;
@@ -450,8 +475,9 @@ async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, Ta
       }
       tried.push(groups[i]!);
       // An apply's sends are fresh: a canvas member whose id its queue still holds refuses it.
-      return broker.enqueue(msgs, { fresh: true }).then((answer) => {
-        for (const id of skippedOf(answer)) notOurs.add(id);
+      return broker.enqueue(msgs, { fresh: true, hold: record.hold }).then((answer) => {
+        for (const id of skippedOf(answer)) record.notOurs.add(id);
+        if (stagedOf(answer)) record.staged.push(groups[i]!);
       });
     }),
   );

@@ -33,7 +33,9 @@ export interface Broker {
    * broker that holds one message per id may answer the ids it already held (see {@link skippedOf}).
    */
   enqueue(messages: TaskMessage[], options?: EnqueueOptions): Promise<unknown>;
-  /** Takes back messages this broker accepted and has not started (undo of a failed apply). */
+  /** Releases messages it took held (EnqueueOptions.hold) once the rest of their apply is enqueued. */
+  release?(messages: TaskMessage[]): Promise<unknown>;
+    /** Takes back messages this broker accepted and has not started (undo of a failed apply). */
   cancel?(messages: TaskMessage[]): Promise<unknown>;
   /** Revokes ids in a queue; returns the ids it ended now. */
   revoke?(queue: string, ids: string[], terminate: boolean): Promise<{ revoked: string[] }>;
@@ -61,6 +63,18 @@ export interface EnqueueOptions {
    * task sent again). Brokers without per-id messages (a Queue, another app) ignore it.
    */
   fresh?: boolean;
+  /**
+   * With `fresh`: the apply spans several queues, so the messages are held back from dispatch
+   * until the apply calls {@link Broker.release} (or APPLY_HOLD_MS passes). A broker that spreads
+   * one enqueue over several objects (a sharded queue) holds a fresh send by itself. The answer
+   * says `staged: true` when it held them.
+   */
+  hold?: boolean;
+}
+
+/** Whether an enqueue's answer says its messages were held for a release (see EnqueueOptions.hold). Pure. */
+export function stagedOf(answer: unknown): boolean {
+  return (answer as { staged?: unknown } | null | undefined)?.staged === true;
 }
 
 /**

@@ -12,7 +12,7 @@
  * overloaded, an outbox retries later); a fresh send's canvas member whose id a shard still holds
  * is answered as `held`, thrown as TaskIdInUseError (409 task_id_in_use).
  */
-import type { QueueStats } from "../protocol/index.js";
+import { APPLY_HOLD_MS, type QueueStats } from "../protocol/index.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { sentMessage } from "../protocol/rpc.js";
 import { isMissingRpcMethod, queueShardName, queueShardOf, queueShardStub } from "../runtime/stubs.js";
@@ -61,8 +61,11 @@ export class DurableObjectBroker implements Broker {
     const { queue, layout, groups } = split;
     // Each shard is told the shard count: it splits the queue's concurrency and max_waiting by it.
     // As SentMessages: a tuple and the JSON per message, far cheaper to copy than the objects.
+    // A fresh send over several objects (shards here, or queues of one apply) is held until the
+    // apply releases it: a shard that takes its part must not run it while another may refuse.
+    const holdMs = options.fresh && (options.hold || groups.size > 1) ? APPLY_HOLD_MS : undefined;
     const answers = await Promise.all(
-      [...groups].map(([k, msgs]) => this.enqueueShard(this.shard(queue, k, layout), queue, msgs, layout.shards, options.fresh === true)),
+      [...groups].map(([k, msgs]) => this.enqueueShard(this.shard(queue, k, layout), queue, msgs, layout.shards, options.fresh === true, holdMs)),
     );
     const skipped = answers.flatMap((a) => ("skipped" in a && a.skipped) || []);
     const full = answers.find((a) => a.full);
@@ -74,7 +77,25 @@ export class DurableObjectBroker implements Broker {
       if (full?.full) throw new QueueFullError(full.full, untouched);
       throw new TaskIdInUseError(held, untouched);
     }
-    return { added: answers.reduce((n, a) => n + a.added, 0), ...(skipped.length > 0 ? { skipped } : {}) };
+    const staged = answers.some((a) => "staged" in a && a.staged);
+    return { added: answers.reduce((n, a) => n + a.added, 0), ...(skipped.length > 0 ? { skipped } : {}), ...(staged ? { staged } : {}) };
+  }
+
+  async release(messages: TaskMessage[]): Promise<unknown> {
+    const split = this.byShard(messages);
+    if (!split) return NOTHING;
+    const { queue, layout, groups } = split;
+    return Promise.all(
+      [...groups].map(async ([k, msgs]) => {
+        try {
+          return await this.shard(queue, k, layout).release(msgs.map((m) => m.id));
+        } catch (err) {
+          // A shard of an older version holds nothing back: there is nothing to release.
+          if (!isMissingRpcMethod(err, "release")) throw err;
+          return { released: 0 };
+        }
+      }),
+    );
   }
 
   /**
@@ -84,9 +105,9 @@ export class DurableObjectBroker implements Broker {
    * `fresh`: its canvas members are sent `unique` (the shard must not hold their ids yet, else it
    * takes nothing and answers them as `held`; an older version does not check).
    */
-  private async enqueueShard(stub: ReturnType<typeof queueShardStub>, queue: string, messages: TaskMessage[], shards: number, fresh: boolean) {
+  private async enqueueShard(stub: ReturnType<typeof queueShardStub>, queue: string, messages: TaskMessage[], shards: number, fresh: boolean, holdMs?: number) {
     try {
-      return await stub.enqueueSent(queue, messages.map((m) => sentMessage(m, fresh && isCanvasMember(m))), shards);
+      return await stub.enqueueSent(queue, messages.map((m) => sentMessage(m, fresh && isCanvasMember(m))), shards, holdMs);
     } catch (err) {
       if (!isMissingRpcMethod(err, "enqueueSent")) throw err;
       return await stub.enqueue(messages, shards);

@@ -106,6 +106,14 @@ export const DEFAULT_VISIBILITY_TIMEOUT_S = 30 * 60;
  * task's time limit. A QueueDO renews the lease at most every third of this.
  */
 export const WORKER_LEASE_MS = 30_000;
+
+/**
+ * How long the messages of an apply that spans several queue objects (queues, or shards of one)
+ * are held back from dispatch while the rest of the apply is enqueued: the apply releases them
+ * once every object took its part, or takes them back. Held rows whose apply was lost (its Worker
+ * gone) are dispatched when this has passed.
+ */
+export const APPLY_HOLD_MS = 30_000;
 /**
  * Most times an `acks_late` task is begun by a worker that is then lost. Past it the task is a
  * poison message (it kills its consumer, or keeps landing beside one that does): it fails with

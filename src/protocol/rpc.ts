@@ -55,6 +55,8 @@ export type SentMessage = readonly [id: string, priority: number, eta: number | 
 export interface EnqueueAnswer {
   added: number;
   skipped?: string[];
+  /** The messages were added held: they wait for a release (QueueDO.release) or APPLY_HOLD_MS. */
+  staged?: boolean;
   full?: string;
   held?: string[];
 }

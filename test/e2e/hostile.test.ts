@@ -228,6 +228,34 @@ describe("names", () => {
     await api("POST", `/v1/results/${held}/revoke`, {});
   });
 
+  it("a refused apply over a sharded queue or several queues runs none of its tasks (shards that took their part ran it at once)", async () => {
+    const held = uniq("held");
+    await send("demo.add", { args: [0, 0], options: { task_id: held, queue: "sharded", countdown: 600 } });
+    const members: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const ids = Array.from({ length: 20 }, () => uniq("m"));
+      members.push(...ids);
+      const refused = group([...ids.map((id) => sig("demo.add", [1, 1], { task_id: id, queue: "sharded" })), sig("demo.add", [2, 2], { task_id: held, queue: "sharded" })]);
+      expectError(await api("POST", "/v1/apply", refused), 409, "task_id_in_use", "kwargs.tasks.20.options.task_id");
+    }
+    // A second queue that is full refuses its part (503) after the first took its own.
+    const full = uniqQueue();
+    await api("PUT", `/v1/queues/${full}`, { paused: true, max_waiting: 1 });
+    await send("demo.add", { options: { queue: full } });
+    const other = uniq("other");
+    expectError(await api("POST", "/v1/apply", group([sig("demo.add", [3, 3], { task_id: other }), sig("demo.add", [4, 4], { queue: full })])), 503, "overloaded");
+    // A task sent after them, to the same queues, runs; the refused ones never did.
+    const after = await api("POST", "/v1/apply", group([sig("demo.add", [5, 5], { queue: "sharded" }), sig("demo.add", [6, 6])]));
+    expect(after.status).toBe(202);
+    // An accepted apply over two queues is released at once: both run (not after the hold).
+    const done = await Promise.all(after.json.results.map((h: { id: string }) => api("GET", `/v1/results/${h.id}?wait=5`)));
+    expect(done.map((d) => d.json.result)).toEqual([10, 12]);
+    const states = await Promise.all([...members, other].map(async (id) => (await api("GET", `/v1/results/${id}`)).json.state));
+    expect(states.filter((st) => st !== "PENDING")).toEqual([]);
+    await api("POST", `/v1/results/${held}/revoke`, {});
+    await api("DELETE", `/v1/queues/${full}/messages`);
+  });
+
   it("an empty chain where its result is needed is 422 at its kwargs.tasks (was a 500), alone, in a group, a chord or a bulk", async () => {
     const empty = { task: "celery.chain", kwargs: { tasks: [] }, subtask_type: "chain" };
     expectError(await api("POST", "/v1/apply", empty), 422, "invalid_signature", "kwargs.tasks");

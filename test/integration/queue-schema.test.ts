@@ -4,7 +4,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { QUEUE_SCHEMA, SEQ_SPAN_SQL } from "../../durable-objects/queue-schema";
+import { applyQueueSchema, QUEUE_SCHEMA, SEQ_SPAN_SQL } from "../../durable-objects/queue-schema";
 import type { QueueDO } from "../../durable-objects/queue-do";
 import { queue, taskMessage, uid } from "./helpers";
 
@@ -29,8 +29,25 @@ describe("QueueDO schema", () => {
       return { before, after: indexes(state) };
     });
     expect(names.before).toContain("messages_ready");
-    expect(names.after).toEqual(["messages_delayed", "messages_expiring", "messages_leased", "messages_waiting"]);
+    expect(names.after).toEqual(["messages_delayed", "messages_expiring", "messages_held", "messages_leased", "messages_waiting"]);
     expect(await stub.stats(q)).toMatchObject({ waiting: 1, delayed: 1, leased: 0, paused: true });
+  });
+
+  it("a queue from before held messages gains hold_until (NULL: nothing held) and its index, with its rows kept", async () => {
+    const q = uid("q-hold-upgrade");
+    const stub = queue(q);
+    await stub.configure(q, { paused: true });
+    await stub.enqueue([taskMessage(q, "demo.noop")]);
+    const got = await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec("DROP INDEX messages_held");
+      sql.exec("ALTER TABLE messages DROP COLUMN hold_until");
+      applyQueueSchema(sql);
+      return { rows: sql.exec<{ hold_until: number | null }>("SELECT hold_until FROM messages").toArray(), names: indexes(state) };
+    });
+    expect(got.rows).toEqual([{ hold_until: null }]);
+    expect(got.names).toContain("messages_held");
+    expect(await stub.stats(q)).toMatchObject({ waiting: 1 });
   });
 
   it("enqueue's back-pressure span reads the two ends of the rowid B-tree, not every row, and counts the rows held", async () => {
