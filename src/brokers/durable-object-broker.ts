@@ -67,17 +67,17 @@ export class DurableObjectBroker implements Broker {
     const answers = await Promise.all(
       [...groups].map(([k, msgs]) => this.enqueueShard(this.shard(queue, k, layout), queue, msgs, layout.shards, options.fresh === true, holdMs)),
     );
-    const skipped = answers.flatMap((a) => ("skipped" in a && a.skipped) || []);
-    const full = answers.find((a) => a.full);
-    const held = answers.flatMap((a) => ("held" in a && a.held) || []);
-    if (full?.full || held.length > 0) {
-      // A shard that refused took nothing: its messages, and those other shards held already,
-      // are not the sender's to take back.
-      const untouched = [...groups.values()].flatMap((msgs, i) => (answers[i]!.full || ("held" in answers[i]! && answers[i]!.held) ? msgs.map((m) => m.id) : [])).concat(skipped);
-      if (full?.full) throw new QueueFullError(full.full, untouched);
-      throw new TaskIdInUseError(held, untouched);
+    const skipped = answers.flatMap((a) => a.skipped ?? []);
+    // A shard that refused (full, or held ids that had to be new) took nothing.
+    const refused = answers.map((a) => a.full !== undefined || (a.held?.length ?? 0) > 0);
+    if (refused.includes(true)) {
+      // Its messages, and those other shards held already, are not the sender's to take back.
+      const untouched = [...groups.values()].flatMap((msgs, i) => (refused[i] ? msgs.map((m) => m.id) : [])).concat(skipped);
+      const full = answers.find((a) => a.full !== undefined)?.full;
+      if (full !== undefined) throw new QueueFullError(full, untouched);
+      throw new TaskIdInUseError(answers.flatMap((a) => a.held ?? []), untouched);
     }
-    const staged = answers.some((a) => "staged" in a && a.staged);
+    const staged = answers.some((a) => a.staged === true);
     return { added: answers.reduce((n, a) => n + a.added, 0), ...(skipped.length > 0 ? { skipped } : {}), ...(staged ? { staged } : {}) };
   }
 
