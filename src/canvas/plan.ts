@@ -6,7 +6,7 @@
  * and the next step is planned when that message succeeds. A chord opens a ChordDO and plans its
  * header; its body is planned by the ChordDO once every member has reported.
  */
-import type { Canvas, ChordNode, TaskNode, TaskOptions } from "../protocol/index.js";
+import { isoEpochMs, type Canvas, type ChordNode, type TaskNode, type TaskOptions } from "../protocol/index.js";
 import type { ChordRef, MessageOptions, TaskMessage } from "../protocol/message.js";
 import { accumulateId, chunkId, idOf, suffixIds } from "./ids.js";
 import { chainSteps, splitChunks } from "./flatten.js";
@@ -240,7 +240,7 @@ function withChordCallbacks(body: Canvas, options: TaskOptions): Canvas {
 
 function epochOf(value: number | string | undefined, now: number): number | null {
   if (value === undefined) return null;
-  return typeof value === "number" ? now + value * 1000 : Date.parse(value);
+  return typeof value === "number" ? now + value * 1000 : isoEpochMs(value);
 }
 
 const MESSAGE_OPTION_KEYS = [
@@ -263,7 +263,7 @@ function taskMessage(node: TaskNode, inh: Inherit, env: PlanEnv, routeAs = node.
   const callOptions: MessageOptions = {};
   for (const k of MESSAGE_OPTION_KEYS) if (o[k] !== undefined && o[k] !== null) (callOptions as Record<string, unknown>)[k] = o[k];
   const { queue, priority, options } = env.place(routeAs, { queue: o.queue, priority: o.priority }, callOptions);
-  const eta = o.countdown !== undefined ? env.now + o.countdown * 1000 : o.eta !== undefined ? Date.parse(o.eta) : null;
+  const eta = o.countdown !== undefined ? env.now + o.countdown * 1000 : o.eta !== undefined ? isoEpochMs(o.eta) : null;
   return {
     id,
     task: node.name,

@@ -2,7 +2,7 @@
  * `GET /v1/results?state=&task=&queue=&since=&limit=&cursor=`: the query string as a filter, with
  * the contract's errors (422 `invalid_request` whose `path` names the parameter).
  */
-import { READY_STATES, WireError } from "../protocol/index.js";
+import { isoEpochMs, READY_STATES, WireError } from "../protocol/index.js";
 import { limitParam, queueParam } from "./query.js";
 import { decodeCursor, type ResultFilter } from "../results/backend.js";
 
@@ -32,7 +32,7 @@ export function parseResultQuery(q: Record<string, string | undefined>): { filte
   if (queue !== undefined) filter.queue = queue;
   const since = get("since");
   if (since !== undefined) {
-    const t = /^\d+$/.test(since) ? Number(since) : /^\d{4}-\d{2}-\d{2}/.test(since) ? Date.parse(since) : NaN;
+    const t = /^\d+$/.test(since) ? Number(since) : (isoEpochMs(since) ?? NaN);
     if (!Number.isSafeInteger(t)) {
       throw new WireError("invalid_request", "since: must be an ISO 8601 date-time (2026-01-31T12:00:00Z) or epoch milliseconds", "since");
     }

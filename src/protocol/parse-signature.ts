@@ -8,13 +8,15 @@ import { PRIMITIVE_TASKS, type Canvas, type TaskNode, type TaskOptions } from ".
 import { WireError } from "./wire-error.js";
 import { isRateLimit, RATE_LIMIT_RULE } from "./rate-limit.js";
 import { EDGERY_OPTION_NAMES, isAcceptedOption } from "./option-names.js";
+import { isoEpochMs } from "./iso-time.js";
 
 /** A number of seconds: finite, at most MAX_OPTION_SECONDS (a larger one would overflow a date). */
 const seconds = z.number().max(MAX_OPTION_SECONDS, `must be at most ${MAX_OPTION_SECONDS} seconds`);
 
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO-8601 date");
+/** An ISO-8601 date-time (isoEpochMs: no other format, no day that does not exist). */
+const isoDate = z.string().refine((s) => isoEpochMs(s) !== null, "must be an ISO-8601 date-time (2026-01-31T12:00:00Z)");
 /** An `eta`: a date no later than a queue can hold. */
-const etaDate = isoDate.refine((s) => Date.parse(s) <= MAX_ETA_EPOCH_MS, `must be no later than ${new Date(MAX_ETA_EPOCH_MS).toISOString()}`);
+const etaDate = isoDate.refine((s) => (isoEpochMs(s) ?? 0) <= MAX_ETA_EPOCH_MS, `must be no later than ${new Date(MAX_ETA_EPOCH_MS).toISOString()}`);
 
 /** A lone UTF-16 surrogate: no character, and no UTF-8 form (a store keeps U+FFFD in its place). */
 const LONE_SURROGATE = /\p{Surrogate}/u;

@@ -10,6 +10,7 @@ export * from "./wire-error.js";
 export * from "./signature.js";
 export * from "./result.js";
 export * from "./rate-limit.js";
+export * from "./iso-time.js";
 export * from "./task-types.js";
 export * from "./option-names.js";
 export * from "./inspect.js";

@@ -87,6 +87,17 @@ describe("deep or ill-typed input", () => {
   it("a countdown of 1e300 seconds is 422", async () => {
     expectError(await api("POST", "/v1/tasks/demo.add", { args: [1, 1], options: { countdown: 1e300 } }), 422, "invalid_signature", "options.countdown");
   });
+
+  it("an eta or expires that is not ISO-8601 is 422 at its path, nothing enqueued ('2' was the year 2001: the task ended REVOKED at once); Python's str(datetime) form runs", async () => {
+    const q = uniqQueue();
+    for (const [option, value] of [["expires", "2"], ["eta", "1"], ["eta", "Tue, 01 Dec 2026 12:00:00 GMT"], ["expires", "2030-02-30T00:00:00Z"]] as const) {
+      expectError(await api("POST", "/v1/tasks/demo.add", { args: [1, 1], options: { queue: q, [option]: value } }), 422, "invalid_signature", `options.${option}`);
+    }
+    expect(await queueStats(q)).toMatchObject({ waiting: 0, delayed: 0, leased: 0 });
+    const past = new Date(Date.now() - 1000).toISOString().replace("T", " ").replace("Z", "+00:00");
+    const h = await send("demo.add", { args: [1, 2], options: { queue: q, eta: past } });
+    expect(await waitResult(h.id)).toMatchObject({ state: "SUCCESS", result: 3 });
+  });
 });
 
 describe("amplification", () => {

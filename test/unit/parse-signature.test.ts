@@ -137,6 +137,15 @@ describe("options", () => {
     expectInvalid({ task: "x", options: { expires: true } }, "options.expires");
   });
 
+  it("eta and expires are ISO-8601 only: a string Date.parse reads otherwise is refused at its path, not run at a time the caller did not mean", () => {
+    // "2" was the year 2001: an `expires: "2"` meant as two seconds ended its task REVOKED at once.
+    for (const text of ["1", "2", "Tue, 01 Dec 2026 12:00:00 GMT", "December 1, 2030", "2030-02-30T00:00:00Z"]) {
+      expectInvalid({ task: "x", options: { eta: text } }, "options.eta");
+      expectInvalid({ task: "x", options: { expires: text } }, "options.expires");
+    }
+    expect(parseSignature({ task: "x", options: { eta: "2030-01-01 12:00:00.123456+01:00" } }).options.eta).toBe("2030-01-01 12:00:00.123456+01:00");
+  });
+
   it("ids and keys with a lone surrogate are refused at their path (the queue stored U+FFFD and the task held its lease for good); a well-formed astral character is fine", () => {
     for (const option of ["task_id", "group_id", "chord_id", "idempotency_key", "rate_limit_key"]) {
       expectInvalid({ task: "x", options: { [option]: "LS\ud800" } }, `options.${option}`);
