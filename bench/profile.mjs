@@ -10,7 +10,8 @@
 //   BENCH_BASE_URL=http://127.0.0.1:8787 INSPECTOR_PORT=9230 node bench/profile.mjs
 //
 // WORKLOAD=latency profiles N sequential one-request round trips (`POST /v1/tasks/demo.noop?wait=10`)
-// instead, and prints workerd's CPU time per round trip.
+// instead, and prints workerd's CPU time per round trip; WORKLOAD=chord, N header members as
+// chords of 1,000 sent one after another (the bench's fan-in workload).
 //
 // Env: N (10000), WARM (2000), INTERVAL_US (sampling interval, 500), OUT (output directory,
 // $TMPDIR), ISOLATES (comma-separated inspector targets, "core:user:edgery,queues:queue"; the
@@ -69,9 +70,25 @@ async function roundTrips(n) {
   return Math.round((n / (performance.now() - t0)) * 1000);
 }
 
+/** N header members as chords of 1,000 demo.identity(1) (body demo.xsum), one at a time, each waited for: members per second. */
+async function chords(n) {
+  const t0 = performance.now();
+  for (let i = 0; i < Math.ceil(n / 1000); i++) {
+    const chord = { task: "celery.chord", kwargs: { header: Array.from({ length: 1000 }, () => ({ task: "demo.identity", args: [1] })), body: { task: "demo.xsum" } }, subtask_type: "chord" };
+    const { id } = await call("POST", "/v1/apply", chord);
+    for (;;) {
+      const r = await call("GET", `/v1/results/${id}?wait=30`);
+      if (r.state === "SUCCESS") break;
+      if (r.state === "FAILURE" || r.state === "REVOKED") throw new Error(`chord ${id}: ${r.state}`);
+    }
+  }
+  return Math.round((n / (performance.now() - t0)) * 1000);
+}
+
 const LATENCY = process.env.WORKLOAD === "latency";
-const workload = LATENCY ? roundTrips : throughput;
-const unit = LATENCY ? "round trips" : "tasks";
+const CHORD = process.env.WORKLOAD === "chord";
+const workload = LATENCY ? roundTrips : CHORD ? chords : throughput;
+const unit = LATENCY ? "round trips" : CHORD ? "chord members" : "tasks";
 
 /** One DevTools session per isolate. */
 async function session(target) {
@@ -138,7 +155,7 @@ const pid = process.env.WORKERD_PID;
 const cpu0 = pid ? workerdCpuMs(pid) : 0;
 const perS = await workload(N);
 const cpuUsPerTask = pid ? Math.round(((workerdCpuMs(pid) - cpu0) * 1000) / N) : null;
-console.log(`${LATENCY ? "latency" : "throughput"}: ${N} ${unit} at ${perS}/s (profiler on)${cpuUsPerTask === null ? "" : `; workerd CPU ${cpuUsPerTask} µs per ${LATENCY ? "round trip" : "task"}`}`);
+console.log(`${LATENCY ? "latency" : CHORD ? "chord" : "throughput"}: ${N} ${unit} at ${perS}/s (profiler on)${cpuUsPerTask === null ? "" : `; workerd CPU ${cpuUsPerTask} µs per ${LATENCY ? "round trip" : "task"}`}`);
 for (const s of sessions) {
   const { profile } = await s.send("Profiler.stop");
   const file = join(OUT, `edgery-${s.name.replace(/[^a-z0-9-]+/gi, "_")}-${Date.now()}.cpuprofile`);
