@@ -27,7 +27,7 @@ import { registryOf, type BrokerRegistry } from "../brokers/registry.js";
 import { skippedOf, stagedOf, TaskIdInUseError, untouchedOf, type Broker } from "../brokers/broker.js";
 import { QUEUE_MAX_DELAY_S } from "../app/broker-config.js";
 import { checkSentArgs, hasSchemas, type SentArgs } from "./sent-args.js";
-import { jsonStringBytes } from "../runtime/pack.js";
+import { oversizeBytes } from "../runtime/pack.js";
 
 /** One canvas to apply, with call-time values and the path of its body (for errors). */
 export interface ApplyItem {
@@ -155,13 +155,8 @@ export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepare
     const p = plan(canvas, rootInherit({ prepend: item.args ?? [], kwargs: item.kwargs ?? {}, parentId: item.sender?.id ?? null, rootId: item.sender?.rootId ?? null }), env);
     ids.add(p.messages, canvas, item.path);
     for (const m of p.messages) {
-      const json = JSON.stringify(m);
-      // Measured as it is sent: embedded in a delivery as a JSON string, in UTF-8. That is at
-      // most 3 bytes per UTF-16 unit of this JSON (JSON.stringify escapes every control
-      // character), so most messages need no counting.
-      if (json.length * 3 + 2 <= MAX_MESSAGE_BYTES) continue;
-      const bytes = jsonStringBytes(json);
-      if (bytes > MAX_MESSAGE_BYTES) {
+      const bytes = oversizeBytes(m);
+      if (bytes !== null) {
         throw new WireError("payload_too_large", `task '${m.task}' is ${bytes} bytes as sent; one message may be at most ${MAX_MESSAGE_BYTES}`, item.path || undefined);
       }
     }

@@ -15,7 +15,7 @@
  * QueueDO here, so a misrouted task fails visibly (NotRegistered) instead of looping.
  */
 import { Hono } from "hono";
-import { DEFAULT_QUEUE, MAX_CANVAS_TASKS, MAX_TASK_ID_CHARS, WireError, parseTaskMessages } from "../protocol/index.js";
+import { DEFAULT_QUEUE, MAX_CANVAS_TASKS, MAX_MESSAGE_BYTES, MAX_TASK_ID_CHARS, WireError, parseTaskMessages } from "../protocol/index.js";
 import { readResult } from "../results/read.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { directoryStub } from "../runtime/stubs.js";
@@ -27,6 +27,8 @@ import { queueOf } from "../app/task-settings.js";
 import type { Broker } from "../brokers/broker.js";
 import { registryOf } from "../brokers/registry.js";
 import { queueName, waitMs } from "./query.js";
+import { readJson } from "./body.js";
+import { oversizeBytes } from "../runtime/pack.js";
 import { parseQueueSettings } from "./queue-settings.js";
 import type { ApiEnv } from "./types.js";
 
@@ -44,10 +46,23 @@ function localBroker(env: EdgeryEnv, app: App, queue: string): Broker {
   return kind === "service" || kind === "http" ? registry.default : registry.brokerOf(queue);
 }
 
-/** The messages a peer app sent (parseTaskMessages: a message of another shape is never stored). */
+/**
+ * The messages a peer app sent (parseTaskMessages: a message of another shape is never stored),
+ * read as the API reads a body (readJson: at most MAX_BODY_BYTES, UTF-8 JSON), each at most
+ * MAX_MESSAGE_BYTES as sent, as an apply checks it: a larger one reached SQLite whole (500
+ * `SQLITE_TOOBIG` past about 2 MB) or failed PayloadTooLarge only once leased.
+ * @throws WireError `invalid_json` (400), `payload_too_large` (413) at `messages.<i>`, or `invalid_request`.
+ */
 async function messagesOf(request: Request): Promise<TaskMessage[]> {
-  const body = (await request.json().catch(() => null)) as { messages?: unknown } | null;
-  return parseTaskMessages(body?.messages);
+  const body = (await readJson(request)) as { messages?: unknown } | null;
+  const messages = parseTaskMessages(typeof body === "object" && body !== null ? body.messages : undefined);
+  messages.forEach((m, i) => {
+    const bytes = oversizeBytes(m);
+    if (bytes !== null) {
+      throw new WireError("payload_too_large", `messages.${i}: task '${m.task}' is ${bytes} bytes as sent; one message may be at most ${MAX_MESSAGE_BYTES}`, `messages.${i}`);
+    }
+  });
+  return messages;
 }
 
 /** Messages re-routed by this app, grouped by queue. */
@@ -108,7 +123,7 @@ export function brokerEndpoint(): Hono<ApiEnv> {
   b.post("/cancel", async (c) => c.json({ accepted: await enqueueLocally(c.env, c.get("app"), c.req.raw, true) }, 202));
 
   b.post("/revoke", async (c) => {
-    const { ids, terminate } = revokeOf(await c.req.raw.json().catch(() => null));
+    const { ids, terminate } = revokeOf(await readJson(c.req.raw));
     const app = c.get("app");
     // Their place here is unknown: the directory remembers them for a queue that joins later.
     const known = await directoryStub(c.env).rememberRevokes(ids);
@@ -133,7 +148,7 @@ export function brokerEndpoint(): Hono<ApiEnv> {
     const name = queueName(c.req.param("name"));
     const broker = localBroker(c.env, c.get("app"), name);
     if (!broker.configure) return missing(c);
-    const settings = parseQueueSettings(await c.req.raw.json().catch(() => null));
+    const settings = parseQueueSettings(await readJson(c.req.raw));
     return c.json(await broker.configure(name, settings));
   });
   b.delete("/queues/:name/messages", async (c) => {

@@ -5,6 +5,7 @@
  * V8 serialization instead, within a bound of those bytes (deliveryEncoding).
  */
 import {
+  MAX_MESSAGE_BYTES,
   QUEUE_BATCH_MAX,
   QUEUE_BODY_MAX_BYTES,
   QUEUE_MESSAGE_METADATA_BYTES,
@@ -12,7 +13,20 @@ import {
   SQL_BATCHED_ROW_MAX_CHARS,
   SQL_PARAM_BUDGET_BYTES,
 } from "../protocol/index.js";
-import type { DeliveryBody, WireLeasedTask } from "../protocol/message.js";
+import type { DeliveryBody, TaskMessage, WireLeasedTask } from "../protocol/message.js";
+
+/**
+ * The bytes of a task message as sent when they pass MAX_MESSAGE_BYTES (else null): its JSON,
+ * embedded in a delivery as a JSON string, in UTF-8. That is at most 3 bytes per UTF-16 unit of
+ * the JSON (JSON.stringify escapes every control character), so most messages need no counting.
+ * The one size rule of a message, for an apply and for a peer app's enqueue.
+ */
+export function oversizeBytes(m: TaskMessage): number | null {
+  const json = JSON.stringify(m);
+  if (json.length * 3 + 2 <= MAX_MESSAGE_BYTES) return null;
+  const bytes = jsonStringBytes(json);
+  return bytes > MAX_MESSAGE_BYTES ? bytes : null;
+}
 
 /**
  * UTF-8 bytes of `JSON.stringify(s)` (its quotes included), in one pass over `s` without

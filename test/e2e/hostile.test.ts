@@ -305,6 +305,25 @@ describe("forged internal shapes at the broker endpoint", () => {
     expect(r.result).toBe(3);
   });
 
+  it("a peer's message past 128,000 bytes is 413 at its path and never stored (3 MB was a 500 SQLITE_TOOBIG, 200 KB was taken and failed once leased); a body past 1 MiB is 413; a body that is not JSON is 400", async () => {
+    const id = uniq("big-peer");
+    const over = message(id, { args: ["é".repeat(64_000)] });
+    expectError(await api("POST", "/__edgery/broker/enqueue", { messages: [message(uniq("beside")), over] }), 413, "payload_too_large", "messages.1");
+    expectError(await api("POST", "/__edgery/broker/enqueue", { messages: [message(uniq("huge"), { args: ["x".repeat(3_000_000)] })] }), 413, "payload_too_large");
+    const active = await api("GET", "/v1/inspect/active");
+    expect((active.json.tasks as Array<{ id: string }>).some((t) => t.id === id)).toBe(false);
+    expect((await api("GET", `/v1/results/${id}`)).json.state).toBe("PENDING");
+    // Just under the limit: taken, and it runs.
+    const fits = uniq("fits-peer");
+    const ok = await api("POST", "/__edgery/broker/enqueue", { messages: [message(fits, { task: "demo.identity", args: ["x".repeat(120_000)] })] });
+    expect(ok.status).toBe(202);
+    expect((await waitResult(fits)).state).toBe("SUCCESS");
+    for (const [method, path] of [["POST", "/__edgery/broker/enqueue"], ["POST", "/__edgery/broker/cancel"], ["POST", "/__edgery/broker/revoke"], ["PUT", `/__edgery/broker/queues/${uniqQueue()}`]] as const) {
+      expectError(await api(method, path, undefined, { rawBody: "{not json" }), 400, "invalid_json");
+      expectError(await api(method, path, undefined, { rawBody: "" }), 400, "invalid_json");
+    }
+  });
+
   it("queue settings from a peer are checked as on /v1: 422, and the queue keeps its settings", async () => {
     const q = uniqQueue();
     for (const [body, path] of [
