@@ -54,6 +54,23 @@ describe("signatureOf", () => {
     expect(again).toMatchObject({ kind: "task", name: "demo.fail", args: ["x", 1], options: { queue: "math", priority: 7 } });
   });
 
+  it("leaves out the ids the first apply planned for its callbacks, at every depth: a replay's errback ran under the first errback's id (its result dropped, or the errback taken as a resend)", () => {
+    const planned: TaskMessage = {
+      ...base,
+      link: [parseSignature({ task: "demo.noop", options: { task_id: "cb-1", link: [{ task: "demo.noop", options: { task_id: "cb-1-1" } }] } })],
+      link_error: [
+        parseSignature({ task: "celery.chord", kwargs: { header: [{ task: "demo.identity", options: { task_id: "h-1" } }], body: { task: "demo.xsum", options: { task_id: "b-1" } } }, options: { chord_id: "c-1" }, subtask_type: "chord" }),
+        parseSignature({ task: "celery.chain", kwargs: { tasks: [{ task: "demo.echo", options: { task_id: "s-1", queue: "q" } }] }, options: { task_id: "ch-1" }, subtask_type: "chain" }),
+      ],
+    };
+    const s = signatureOf(planned);
+    expect(JSON.stringify(s)).not.toMatch(/"(task_id|chord_id)"/);
+    // Everything else is kept, and the replay parses.
+    const again = parseSignature(s);
+    expect(again.options.link?.[0]?.options.link?.[0]).toMatchObject({ kind: "task", name: "demo.noop" });
+    expect(again.options.link_error?.[1]).toMatchObject({ kind: "chain", tasks: [{ name: "demo.echo", options: { queue: "q" } }] });
+  });
+
   it("leaves out the queue's rate slot, which no signature may carry: the replay parses", () => {
     const limited: TaskMessage = { ...base, options: { rate_limit: "1/s", rate_slot: 1_700_000_000_000 } };
     const s = signatureOf(limited);
