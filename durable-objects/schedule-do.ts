@@ -10,7 +10,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { parseSignature } from "../src/protocol/index.js";
 import { applyCanvases } from "../src/apply/apply.js";
-import { firstRunAt, nextRunAt, type ScheduleDefinition, type ScheduleInfo } from "../src/schedule/schedule.js";
+import { firstRunAt, nextRunAt, rescheduledAt, scheduleSpec, type ScheduleDefinition, type ScheduleInfo } from "../src/schedule/schedule.js";
 import { getApp } from "../src/runtime/app-registry.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 
@@ -18,11 +18,15 @@ const SCHEDULE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS schedules (
   name TEXT PRIMARY KEY,
   last_run_at INTEGER,
-  next_run_at INTEGER
+  next_run_at INTEGER,
+  spec TEXT
 );
 `;
 
-type ScheduleRow = { name: string; last_run_at: number | null; next_run_at: number | null };
+/** `spec` (scheduleSpec) came after the first release: an older table gains it, NULL in its rows. */
+const ADD_SPEC = "ALTER TABLE schedules ADD COLUMN spec TEXT";
+
+type ScheduleRow = { name: string; last_run_at: number | null; next_run_at: number | null; spec: string | null };
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 
@@ -35,12 +39,17 @@ export class ScheduleDO extends DurableObject<EdgeryEnv> {
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => {
       this.sql.exec(SCHEDULE_SCHEMA);
+      const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(schedules)").toArray();
+      if (!columns.some((c) => c.name === "spec")) this.sql.exec(ADD_SPEC);
     });
   }
 
   /**
    * Brings the table in line with the app's schedules. Writes: a row (with its first run time)
-   * for a new schedule; deletes rows of schedules no longer registered. Returns the rows by name.
+   * for a new schedule; the next run of a schedule whose definition changed (rescheduledAt);
+   * deletes rows of schedules no longer registered. Returns the rows by name. A row from before
+   * `spec` was kept takes its schedule's spec as it is (its next run was computed by it, most
+   * likely).
    */
   private sync(defs: ScheduleDefinition[], now: number): Map<string, ScheduleRow> {
     const rows = new Map(this.sql.exec<ScheduleRow>("SELECT * FROM schedules").toArray().map((r) => [r.name, r]));
@@ -51,9 +60,17 @@ export class ScheduleDO extends DurableObject<EdgeryEnv> {
         rows.delete(name);
       }
       for (const def of defs) {
-        if (rows.has(def.name)) continue;
-        const row: ScheduleRow = { name: def.name, last_run_at: null, next_run_at: firstRunAt(def, now) };
-        this.sql.exec("INSERT INTO schedules (name, last_run_at, next_run_at) VALUES (?, ?, ?)", row.name, row.last_run_at, row.next_run_at);
+        const spec = scheduleSpec(def);
+        const old = rows.get(def.name);
+        if (old?.spec === spec) continue;
+        if (old) {
+          const row: ScheduleRow = { ...old, spec, next_run_at: old.spec === null ? old.next_run_at : rescheduledAt(def, old.last_run_at, now) };
+          this.sql.exec("UPDATE schedules SET next_run_at = ?, spec = ? WHERE name = ?", row.next_run_at, spec, def.name);
+          rows.set(def.name, row);
+          continue;
+        }
+        const row: ScheduleRow = { name: def.name, last_run_at: null, next_run_at: firstRunAt(def, now), spec };
+        this.sql.exec("INSERT INTO schedules (name, last_run_at, next_run_at, spec) VALUES (?, ?, ?, ?)", row.name, row.last_run_at, row.next_run_at, spec);
         rows.set(def.name, row);
       }
     });

@@ -2,7 +2,7 @@
  * Periodic tasks, as Celery beat's entries: a name, when (a cron expression or every N seconds)
  * and the signature to apply. Pure: when an entry is first due and when it is due next.
  */
-import type { WireSignature } from "../protocol/index.js";
+import { MAX_OPTION_SECONDS, type WireSignature } from "../protocol/index.js";
 import { nextCronTime, parseCron, type Cron } from "./cron.js";
 
 /**
@@ -57,6 +57,27 @@ export function nextRunAt(def: ScheduleDefinition, due: number, now: number): nu
 }
 
 /**
+ * What decides a schedule's run times, as one string (`cron <expression> <tz>` or `every <s>`):
+ * a schedule whose spec changed (a redeploy edited its `when`) has its next run computed again
+ * (see {@link rescheduledAt}). Pure.
+ */
+export function scheduleSpec(def: ScheduleDefinition): string {
+  return def.cron ? `cron ${def.cron.source} ${def.cron.tz ?? "UTC"}` : `every ${def.every ?? 60}`;
+}
+
+/**
+ * When a schedule whose definition changed runs next, as Celery beat judges an edited entry: by
+ * its new definition from its last run (a slot already past runs at the next tick, once), or as a
+ * new schedule when it never ran. The next run kept from the old definition would have held a
+ * schedule edited from yearly to every minute until the old yearly slot.
+ */
+export function rescheduledAt(def: ScheduleDefinition, lastRunAt: number | null, now: number): number | null {
+  if (lastRunAt === null) return firstRunAt(def, now);
+  if (def.cron) return nextCronTime(def.cron, lastRunAt);
+  return lastRunAt + (def.every ?? 60) * 1000;
+}
+
+/**
  * Checks a schedule's `when` and returns its definition.
  * @throws Error (a programmer error at registration) for a bad cron or interval.
  */
@@ -69,6 +90,8 @@ export function defineSchedule(name: string, when: ScheduleWhen, signature: Wire
   if (hasEvery) {
     const every = when.every as number;
     if (!Number.isFinite(every) || every < 1) throw new Error(`schedule '${name}': every must be at least 1 second, not ${every}`);
+    // Past it the run time is no date (GET /v1/schedules answered 500 for every: 1e13).
+    if (every > MAX_OPTION_SECONDS) throw new Error(`schedule '${name}': every must be at most ${MAX_OPTION_SECONDS} seconds (10 years), not ${every}`);
     return { name, cron: null, every, signature };
   }
   const cron = parseCron(when.cron as string, when.tz);

@@ -37,6 +37,34 @@ describe("ScheduleDO", () => {
     expect((await queue(q).stats(q)).waiting).toBe(1);
   });
 
+  it("a schedule whose definition changed runs by its new one from its last run (an edit from yearly to every hour waited for the old yearly slot); a row from before specs were kept keeps its next run", async () => {
+    const name = uid("edited");
+    const kept = uid("kept");
+    const task = uid("itest.edited");
+    getApp().task(task, () => null).schedule(name, { every: 3600 }, { task }).schedule(kept, { every: 60 }, { task });
+    const stub = scheduleStub(env)!;
+    const list = async () => (await stub.list()) as unknown as ScheduleInfo[];
+    await list();
+    const lastRun = Date.now() - 10_000;
+    const yearly = Date.parse("2099-01-01T00:00:00Z");
+    // As a deploy left them: `name` was last defined as a yearly cron and ran 10 s ago; `kept`
+    // has a row written before the spec column.
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE schedules SET spec = 'cron 0 0 1 1 * UTC', last_run_at = ?, next_run_at = ? WHERE name = ?", lastRun, yearly, name);
+      state.storage.sql.exec("UPDATE schedules SET spec = NULL, next_run_at = ? WHERE name = ?", yearly, kept);
+    });
+    const after = await list();
+    expect(Date.parse(after.find((s) => s.name === name)!.next_run_at!)).toBe(lastRun + 3_600_000);
+    expect(Date.parse(after.find((s) => s.name === kept)!.next_run_at!)).toBe(yearly);
+    // Listed again, the specs match: nothing moves.
+    const again = await list();
+    expect(Date.parse(again.find((s) => s.name === name)!.next_run_at!)).toBe(lastRun + 3_600_000);
+    const specs = await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec<{ name: string; spec: string }>("SELECT name, spec FROM schedules WHERE name IN (?, ?)", name, kept).toArray(),
+    );
+    expect(Object.fromEntries(specs.map((r) => [r.name, r.spec]))).toEqual({ [name]: "every 3600", [kept]: "every 60" });
+  });
+
   it("lists a cron schedule's time zone and runs it on that zone's wall clock (croner in workerd)", async () => {
     const name = uid("tz");
     const task = uid("itest.tz");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defineSchedule, firstRunAt, nextRunAt } from "../../src/schedule/schedule";
+import { defineSchedule, firstRunAt, nextRunAt, rescheduledAt, scheduleSpec } from "../../src/schedule/schedule";
 import { App } from "../../src/app/app";
 
 const t = (iso: string) => Date.parse(iso);
@@ -27,6 +27,27 @@ describe("schedule run times", () => {
     expect(firstRunAt(d, 1_000_000)).toBe(1_010_000);
     expect(nextRunAt(d, 1_010_000, 1_010_050)).toBe(1_020_000);
     expect(nextRunAt(d, 1_010_000, 1_100_000)).toBe(1_110_000);
+  });
+
+  it("rejects an interval past 10 years (its run time is no date: GET /v1/schedules answered 500 for every: 1e13)", () => {
+    expect(() => defineSchedule("x", { every: 1e13 }, sig)).toThrow(/at most 315360000 seconds/);
+    expect(defineSchedule("x", { every: 315_360_000 }, sig).every).toBe(315_360_000);
+  });
+
+  it("a spec names what decides the run times; an edited schedule runs by its new definition from its last run", () => {
+    const hourly = defineSchedule("x", { every: 3600 }, sig);
+    const nine = defineSchedule("x", { cron: "0 9 * * *", tz: "Asia/Kolkata" }, sig);
+    expect(scheduleSpec(hourly)).toBe("every 3600");
+    expect(scheduleSpec(nine)).toBe("cron 0 9 * * * Asia/Kolkata");
+    expect(scheduleSpec(defineSchedule("x", { cron: "0 9 * * *" }, sig))).toBe("cron 0 9 * * * UTC");
+    const last = Date.parse("2026-12-01T10:00:00Z");
+    const now = Date.parse("2026-12-01T10:30:00Z");
+    expect(rescheduledAt(hourly, last, now)).toBe(Date.parse("2026-12-01T11:00:00Z"));
+    // A slot already past (a day edited to a minute) runs at the next tick.
+    expect(rescheduledAt(defineSchedule("x", { cron: "* * * * *" }, sig), last, now)).toBe(Date.parse("2026-12-01T10:01:00Z"));
+    expect(rescheduledAt(nine, last, now)).toBe(Date.parse("2026-12-02T03:30:00Z"));
+    // Never ran: as a new schedule.
+    expect(rescheduledAt(hourly, null, now)).toBe(firstRunAt(hourly, now));
   });
 
   it("rejects a bad name, both or neither of cron and every, a short interval, a bad cron", () => {
