@@ -175,9 +175,31 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     return Number(this.meta("shards") ?? 1);
   }
 
-  /** Remembers the shard count a broker sent (written only when it changed). */
+  /**
+   * Remembers the shard count a broker sent (written only when it changed), and the most this
+   * object was ever told (`shards_seen`): a queue whose shards were lowered still has tasks in
+   * the dropped ones, and its operations must reach them (see shardsSeen).
+   */
   private noteShards(shards: number | undefined): void {
-    if (shards !== undefined && Number.isInteger(shards) && shards >= 1 && shards !== this.shards) this.setMeta("shards", shards);
+    if (shards === undefined || !Number.isInteger(shards) || shards < 1 || shards === this.shards) return;
+    const seen = Math.max(this.shardsSeenNow(), shards);
+    this.setMeta("shards", shards);
+    if (seen > shards) this.setMeta("shards_seen", seen);
+  }
+
+  private shardsSeenNow(): number {
+    return Math.max(Number(this.meta("shards_seen") ?? 1), this.shards);
+  }
+
+  /**
+   * The most shards this queue was ever told it has (its shard 0 is told by every configure and
+   * by each send that hashes to it): a queue's operations (stats, pause, purge, revoke, inspect,
+   * dead letters) ask that many, so that lowering a queue's `shards` does not strand the tasks of
+   * the dropped shards (src/runtime/queue-shards.ts).
+   */
+  async shardsSeen(): Promise<number> {
+    this.requests += 1;
+    return this.shardsSeenNow();
   }
 
   /** This shard's part of the concurrency window: ceil(concurrency / shards). */

@@ -16,6 +16,7 @@ import { APPLY_HOLD_MS, type QueueStats } from "../protocol/index.js";
 import type { TaskMessage } from "../protocol/message.js";
 import { sentMessage } from "../protocol/rpc.js";
 import { isMissingRpcMethod, queueShardName, queueShardOf, queueShardStub } from "../runtime/stubs.js";
+import { queueShardCount } from "../runtime/queue-shards.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import { groupBy } from "../runtime/group-by.js";
 import { SINGLE_SHARD, type QueueLayout } from "../app/queue-config.js";
@@ -41,10 +42,14 @@ export class DurableObjectBroker implements Broker {
     return queueShardStub(this.env, queue, shard, layout);
   }
 
-  /** Every shard's stub of a queue, in shard order. */
-  private shards(queue: string) {
+  /**
+   * Every shard's stub of a queue, in shard order: the layout's, and any the queue had before its
+   * `shards` was lowered (queueShardCount), whose tasks are still there.
+   */
+  private async shards(queue: string) {
     const layout = this.layoutOf(queue);
-    return Array.from({ length: layout.shards }, (_, k) => this.shard(queue, k, layout));
+    const n = await queueShardCount(this.env, queue, layout);
+    return Array.from({ length: n }, (_, k) => this.shard(queue, k, layout));
   }
 
   /** Messages of one queue grouped by the shard their id hashes to. */
@@ -123,32 +128,32 @@ export class DurableObjectBroker implements Broker {
   }
 
   async revoke(queue: string, ids: string[], terminate: boolean): Promise<{ revoked: string[] }> {
-    const answers = await Promise.all(this.shards(queue).map((s) => s.revoke(ids, terminate)));
+    const answers = await Promise.all((await this.shards(queue)).map((s) => s.revoke(ids, terminate)));
     return { revoked: answers.flatMap((a) => a.revoked) };
   }
 
   async stats(queue: string): Promise<QueueStats> {
-    return sumStats(await Promise.all(this.shards(queue).map((s) => s.stats(queue))));
+    return sumStats(await Promise.all((await this.shards(queue)).map((s) => s.stats(queue))));
   }
 
   /** Each shard's own stats, in shard order (for metrics and tests). */
-  shardStats(queue: string): Promise<QueueStats[]> {
-    return Promise.all(this.shards(queue).map((s) => s.stats(queue)));
+  async shardStats(queue: string): Promise<QueueStats[]> {
+    return Promise.all((await this.shards(queue)).map((s) => s.stats(queue)));
   }
 
   /** The requests each shard of a queue took since it started, by object name. */
   async shardRequests(queue: string): Promise<Array<{ object: string; requests: number }>> {
-    const counts = await Promise.all(this.shards(queue).map((s) => s.requestCount()));
+    const counts = await Promise.all((await this.shards(queue)).map((s) => s.requestCount()));
     return counts.map((requests, k) => ({ object: queueShardName(queue, k), requests }));
   }
 
   async configure(queue: string, settings: QueueSettings): Promise<QueueStats> {
     const n = this.layoutOf(queue).shards;
-    return sumStats(await Promise.all(this.shards(queue).map((s) => s.configure(queue, settings, n))));
+    return sumStats(await Promise.all((await this.shards(queue)).map((s) => s.configure(queue, settings, n))));
   }
 
   async purge(queue: string): Promise<{ purged: number }> {
-    const answers = await Promise.all(this.shards(queue).map((s) => s.purge(queue)));
+    const answers = await Promise.all((await this.shards(queue)).map((s) => s.purge(queue)));
     return { purged: answers.reduce((n, a) => n + a.purged, 0) };
   }
 }

@@ -195,6 +195,37 @@ describe("queue shards", () => {
     expect(await four.stats(q)).toMatchObject({ waiting: 0, leased: 0, completed: 15 });
   });
 
+  it("a queue lowered from 4 to 2 shards keeps reaching the dropped ones: stats, resume, revoke and purge cover their tasks (they were stranded, paused for good)", async () => {
+    const q = uid("q-shard-shrink");
+    const four = broker(4);
+    await four.configure(q, { paused: true });
+    const msgs = Array.from({ length: 40 }, (_, i) => taskMessage(q, "demo.add", { args: [i, 1] }));
+    await four.enqueue(msgs);
+    const dropped = msgs.filter((m) => queueShardOf(m.id, 4) >= 2);
+    expect(dropped.length).toBeGreaterThan(0);
+    // A deploy lowers the queue to 2 shards: shard 0 remembers it had 4.
+    const two = broker(2);
+    await two.configure(q, { paused: true });
+    expect(await shardStub(q, 0).shardsSeen()).toBe(4);
+    expect(await two.stats(q)).toMatchObject({ waiting: 40, paused: true });
+    // Revoke reaches a task of a dropped shard.
+    const gone = dropped[0]!;
+    expect((await two.revoke(q, [gone.id], false)).revoked).toStrictEqual([gone.id]);
+    // Resume reaches the dropped shards: their tasks are dispatched and run.
+    const sent = await recordSends(q, 4);
+    await two.configure(q, { paused: false });
+    for (let k = 0; k < 4; k++) expect((await shardStub(q, k).stats(q)).paused).toBe(false);
+    await Promise.all([0, 1, 2, 3].map((k) => shardStub(q, k).drain()));
+    for (const d of sent) await deliver(d);
+    await until(async () => ((await two.stats(q)).completed === 39 ? true : undefined));
+    for (const m of dropped.slice(1)) expect(await result(m.id)).toMatchObject({ state: "SUCCESS", result: (m.args[0] as number) + 1 });
+    // Purge reaches them too.
+    await two.configure(q, { paused: true });
+    const more = Array.from({ length: 12 }, () => taskMessage(q, "demo.noop"));
+    await four.enqueue(more);
+    expect(await two.purge(q)).toStrictEqual({ purged: 12 });
+  });
+
   it("counts the requests each shard takes", async () => {
     const q = uid("q-shard-count");
     const b = broker(2);

@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import { WireError, parseSignature } from "../../protocol/index.js";
 import { applyCanvases } from "../../apply/apply.js";
 import { directoryStub, queueShardName, queueShardStub } from "../../runtime/stubs.js";
+import { queueShardCount } from "../../runtime/queue-shards.js";
 import { fulfilled } from "../../runtime/settled.js";
 import { boundFor, decodeCursor, encodeCursor, type DeadLetterCursor } from "../../dead-letters/cursor.js";
 import type { DeadLetter, DeadLetterEntry } from "../../protocol/rpc.js";
@@ -42,7 +43,8 @@ async function letterOf(env: EdgeryEnv, app: App, s: Shard, id: string): Promise
 /** Every shard of the queues asked (one queue, or every listed one): each keeps its own dead letters. */
 async function shardsOf(env: EdgeryEnv, app: App, only: string | undefined): Promise<Shard[]> {
   const queues = only !== undefined ? [only] : await directoryStub(env).listQueues();
-  return queues.flatMap((queue) => Array.from({ length: app.queueLayout(queue).shards }, (_, shard) => ({ queue, shard, name: queueShardName(queue, shard) })));
+  const counts = await Promise.all(queues.map((q) => queueShardCount(env, q, app.queueLayout(q))));
+  return queues.flatMap((queue, i) => Array.from({ length: counts[i]! }, (_, shard) => ({ queue, shard, name: queueShardName(queue, shard) })));
 }
 
 /** Registers the dead-letter routes. */

@@ -9,6 +9,7 @@ import type { ActiveTask, ScheduledTask, TaskResult } from "../../protocol/index
 import type { GroupRef, InspectedRow, InspectKind } from "../../protocol/rpc.js";
 import { registeredTasks } from "../../app/registered.js";
 import { directoryStub, queueShardStub, resultShard, shardOf } from "../../runtime/stubs.js";
+import { queueShardCount } from "../../runtime/queue-shards.js";
 import { groupBy } from "../../runtime/group-by.js";
 import { fulfilled } from "../../runtime/settled.js";
 import type { EdgeryEnv } from "../../runtime/env.js";
@@ -25,9 +26,10 @@ const MAX_DATE_MS = 8.64e15;
 /** Up to `limit` rows of each queue shard asked (one failing shard is left out, and logged). */
 async function rowsOf(env: EdgeryEnv, app: App, only: string | undefined, kind: InspectKind, limit: number): Promise<InspectedRow[]> {
   const queues = only !== undefined ? [only] : await directoryStub(env).listQueues();
-  const shards = queues.flatMap((q) => {
+  const counts = await Promise.all(queues.map((q) => queueShardCount(env, q, app.queueLayout(q))));
+  const shards = queues.flatMap((q, i) => {
     const layout = app.queueLayout(q);
-    return Array.from({ length: layout.shards }, (_, k) => ({ q, k, stub: queueShardStub(env, q, k, layout) }));
+    return Array.from({ length: counts[i]! }, (_, k) => ({ q, k, stub: queueShardStub(env, q, k, layout) }));
   });
   const settled = await Promise.allSettled(shards.map(({ q, stub }) => stub.inspect(q, kind, limit)));
   return fulfilled(settled, (i, reason) => console.error(`edgery: queue '${shards[i]!.q}' (shard ${shards[i]!.k}) could not be inspected`, reason)).flat();
