@@ -6,14 +6,14 @@ import { MAX_WAIT_S, QUEUE_NAME, WireError } from "../protocol/index.js";
 
 /** `?limit=` as an integer in 1..max, `fallback` when absent. */
 export function limitParam(raw: string | undefined, fallback: number, max = 1000): number {
-  if (raw === undefined) return fallback;
+  if (raw === undefined || raw === "") return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw new WireError("invalid_request", `limit: must be an integer from 1 to ${max}`, "limit");
   return Number(raw);
 }
 
-/** `?queue=` as a queue name, undefined when absent. */
+/** `?queue=` as a queue name, undefined when absent or empty (as every list route reads an empty parameter). */
 export function queueParam(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
+  if (raw === undefined || raw === "") return undefined;
   if (!QUEUE_NAME.test(raw)) throw new WireError("invalid_request", `queue: '${raw}' is not a queue name (letters, digits and . _ : - only)`, "queue");
   return raw;
 }

@@ -222,6 +222,13 @@ describe("dead letters", () => {
     }
     expectError(await api("GET", "/v1/dead-letters?queue=bad%20name"), 422, "invalid_request", "queue");
   });
+
+  it("an empty ?limit= or ?queue= is absent, as on GET /v1/results (dead letters and inspect answered 422)", async () => {
+    for (const path of ["/v1/dead-letters?limit=&queue=", "/v1/inspect/active?limit=&queue=", "/v1/inspect/scheduled?queue=", "/v1/inspect/scheduled?limit=", "/v1/results?limit=&queue="]) {
+      const res = await api("GET", path);
+      expect(res.status, `${path}: ${res.text.slice(0, 200)}`).toBe(200);
+    }
+  });
 });
 
 describe("GET /v1/schedules", () => {
