@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import {
   api,
+  apply,
+  group,
   describeRes,
   getResult,
   pausedQueue,
@@ -111,6 +113,17 @@ describe("revoke", () => {
     const r = await getResult(h.id);
     expect(r.state).toBe("SUCCESS");
     expect(r.result).toBe("done");
+  });
+
+  it("a group id revoked again reads REVOKED, as the first answer did (it answered PENDING once every member was revoked)", async () => {
+    const q = await pausedQueue();
+    const g = await apply(group([sig("demo.noop", [], { queue: q }), sig("demo.noop", [], { queue: q })]));
+    const first = await api("POST", `/v1/results/${g.id}/revoke`, {});
+    expect(first.json).toMatchObject({ id: g.id, state: "REVOKED" });
+    const again = await api("POST", `/v1/results/${g.id}/revoke`, {});
+    expect(again.status, describeRes(again)).toBe(202);
+    expect(again.json).toMatchObject({ id: g.id, state: "REVOKED" });
+    await putQueue(q, { paused: false });
   });
 
   it("a revoked waiting task is not counted as completed or failed", async () => {

@@ -66,10 +66,17 @@ export function resultRoutes(api: Hono<ApiEnv>): void {
     // remembering it in every queue (and a peer app refuses it).
     if (id.length > MAX_TASK_ID_CHARS) return c.json({ id, state: "PENDING" }, 202);
     // A group id revokes every member, as Celery's GroupResult.revoke().
-    const members = (await resultStub(c.env, id).groupMembers(id)) ?? [id];
+    const group = await resultStub(c.env, id).groupMembers(id);
+    const members = group ?? [id];
     // Each queue through its broker: a queue of another app (service/http) is revoked there.
     const answers = await revokeEverywhere(c.env, c.get("app"), await revokeTargets(c.env, c.get("app"), members), members, terminate);
     const ended = answers.some((a) => a.revoked.length > 0);
+    if (group) {
+      // A group has no result of its own: it reads REVOKED once every member does (a revoke
+      // sent again answered PENDING for a group whose members were all revoked).
+      const revoked = ended || (await readGroup(c.env, id, 0))?.results.every((r) => r.state === "REVOKED") === true;
+      return c.json({ id, state: revoked ? "REVOKED" : "PENDING" }, 202);
+    }
     const now = (await resultStub(c.env, id).get(id)) as TaskResult | null;
     return c.json({ id, state: now?.state ?? (ended ? "REVOKED" : "PENDING") }, 202);
   });
