@@ -73,6 +73,23 @@ function checkCanvas(node: Record<string, unknown>, path: string): void {
 }
 
 /**
+ * The kwargs of a `celery.map` or `celery.starmap` message, as the planner writes them: the task
+ * to run (a task node) and the items (a list; of argument lists for a starmap). The built-in
+ * reads both as they are: `{}` failed at run time with a TypeError.
+ */
+function checkMapKwargs(kwargs: Record<string, unknown>, star: boolean, path: string): void {
+  const task = kwargs.task as Record<string, unknown> | undefined;
+  if (typeof task !== "object" || task === null || Array.isArray(task) || task.kind !== "task" || typeof task.name !== "string") {
+    throw new WireError("invalid_request", `${path}.task: must be the task node the map runs`, `${path}.task`);
+  }
+  checkCanvas(task, `${path}.task`);
+  const it = kwargs.it;
+  if (!Array.isArray(it) || (star && it.some((item) => !Array.isArray(item)))) {
+    throw new WireError("invalid_request", `${path}.it: must be a list${star ? " of argument lists" : ""}`, `${path}.it`);
+  }
+}
+
+/**
  * One task message at `path`, checked field by field (types, ranges, JSON depth) and each canvas
  * it carries parsed as a signature.
  * @throws WireError `invalid_request` naming the dotted path of the first problem.
@@ -92,6 +109,7 @@ export function parseTaskMessage(value: unknown, path: string): TaskMessage {
   }
   const m = parsed.data;
   for (const key of ["chain", "link", "link_error"] as const) m[key].forEach((node, i) => checkCanvas(node, `${path}.${key}.${i}`));
+  if (m.task === "celery.map" || m.task === "celery.starmap") checkMapKwargs(m.kwargs, m.task === "celery.starmap", `${path}.kwargs`);
   // The value as sent: every field was checked above, and one this version does not know is kept.
   return value as TaskMessage;
 }

@@ -53,6 +53,24 @@ describe("parseTaskMessages", () => {
     expect(n).toBe(8);
   });
 
+  it("a celery.map or celery.starmap message without the task node or items the built-in reads is refused at its path (kwargs {} failed at run time with a TypeError)", () => {
+    const map = JSON.parse(JSON.stringify(messagesOf({ task: "celery.map", kwargs: { task: t("demo.mul"), it: [1, 2] } })[0])) as Record<string, any>;
+    const star = JSON.parse(JSON.stringify(messagesOf({ task: "celery.chunks", kwargs: { task: t("demo.add"), it: [[1, 1]], n: 1 } })[0])) as Record<string, any>;
+    expect(star.task).toBe("celery.starmap");
+    for (const [m, kwargs, at] of [
+      [map, {}, "messages.0.kwargs.task"],
+      [map, { task: "demo.mul", it: [1] }, "messages.0.kwargs.task"],
+      [map, { task: { kind: "group", name: "x" }, it: [1] }, "messages.0.kwargs.task"],
+      [map, { task: { ...map.kwargs.task, options: { priority: "high" } }, it: [1] }, "messages.0.kwargs.task"],
+      [map, { task: map.kwargs.task, it: 5 }, "messages.0.kwargs.it"],
+      [star, { task: star.kwargs.task, it: [1, 2] }, "messages.0.kwargs.it"],
+    ] as const) {
+      const e = refusal(() => parseTaskMessages([{ ...m, kwargs }]));
+      expect(e.code).toBe("invalid_request");
+      expect(e.path).toBe(at);
+    }
+  });
+
   it("keeps a field this version does not know (a newer peer's message)", () => {
     const m = { ...base(), future_field: { x: 1 } };
     expect(parseTaskMessage(m, "messages.0")).toStrictEqual(m);
