@@ -10,7 +10,8 @@ import { decodeCursor, type ResultFilter } from "../results/backend.js";
 export const DEFAULT_RESULTS_LIMIT = 100;
 export const MAX_RESULTS_LIMIT = 1000;
 
-const TASK_NAME = /^[A-Za-z0-9._:-]{1,200}$/;
+/** A task name as a signature may give one: 1 to 256 characters (a lone surrogate names no stored task). */
+const isTaskName = (s: string): boolean => s.length <= 256 && !/\p{Surrogate}/u.test(s);
 
 /** Parses the query (a missing or empty parameter is absent, as the other list routes do). */
 export function parseResultQuery(q: Record<string, string | undefined>): { filter: ResultFilter; cursor: string | null } {
@@ -25,7 +26,7 @@ export function parseResultQuery(q: Record<string, string | undefined>): { filte
   }
   const task = get("task");
   if (task !== undefined) {
-    if (!TASK_NAME.test(task)) throw new WireError("invalid_request", `task: '${task}' is not a task name`, "task");
+    if (!isTaskName(task)) throw new WireError("invalid_request", "task: not a task name (1 to 256 characters of well-formed Unicode)", "task");
     filter.task = task;
   }
   const queue = queueParam(get("queue"));

@@ -150,10 +150,16 @@ describe("GET /v1/results query parameters", () => {
     expect(parseResultQuery({ state: "", task: "" })).toEqual({ filter: { limit: 100 }, cursor: null });
   });
 
+  it("filters on any name a task may have (1-256 characters: spaces, non-ASCII), not only [A-Za-z0-9._:-]", () => {
+    for (const task of ["a b", "rapports.é", "x".repeat(256), "emails/send"]) expect(parseResultQuery({ task }).filter.task).toBe(task);
+  });
+
   it("refuses bad values with 422 invalid_request naming the parameter", () => {
     bad({ state: "BOGUS" }, "state");
     bad({ state: "STARTED" }, "state");
-    bad({ task: "a b" }, "task");
+    bad({ task: "x".repeat(257) }, "task");
+    bad({ task: "demo.\ud800" }, "task");
+    bad({ since: "2026-02-30T00:00:00Z" }, "since");
     bad({ queue: "no spaces" }, "queue");
     bad({ since: "yesterday" }, "since");
     bad({ since: "2026-13-45T99:00:00Z" }, "since");
