@@ -70,10 +70,11 @@ describe("scoped tokens", () => {
   });
 
   it("the broker endpoint takes a peer (or admin) token only", async () => {
+    // Past auth, a POST with no body is read as the API reads one: 400 invalid_json.
     expect((await req("POST", "/__edgery/broker/enqueue", "tok-enq")).code).toBe("forbidden");
     expect((await req("POST", "/__edgery/broker/enqueue", "tok-read")).code).toBe("forbidden");
-    expect((await req("POST", "/__edgery/broker/enqueue", "tok-peer")).code).toBe("invalid_request");
-    expect((await req("POST", "/__edgery/broker/enqueue", "tok-admin")).code).toBe("invalid_request");
+    expect((await req("POST", "/__edgery/broker/enqueue", "tok-peer")).code).toBe("invalid_json");
+    expect((await req("POST", "/__edgery/broker/enqueue", "tok-admin")).code).toBe("invalid_json");
     expect((await req("POST", "/__edgery/broker/enqueue")).code).toBe("unauthorized");
   });
 

@@ -47,11 +47,14 @@ describe("405 from the router", () => {
 });
 
 describe("one error mapper", () => {
-  it("the broker endpoint answers the contract's JSON errors (401 without a token, 422 for a bad body)", async () => {
+  it("the broker endpoint answers the contract's JSON errors (401 without a token, 400 for a body that is not JSON, 422 for a bad one)", async () => {
     const no = await api.request("/__edgery/broker/enqueue", { method: "POST", body: "{}" }, env);
     expect(no.status).toBe(401);
     expect(await no.json()).toMatchObject({ error: { code: "unauthorized" } });
-    const bad = await api.request("/__edgery/broker/enqueue", { method: "POST", headers: auth, body: "not json" }, env);
+    const notJson = await api.request("/__edgery/broker/enqueue", { method: "POST", headers: auth, body: "not json" }, env);
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ error: { code: "invalid_json" } });
+    const bad = await api.request("/__edgery/broker/enqueue", { method: "POST", headers: auth, body: "{}" }, env);
     expect(bad.status).toBe(422);
     expect(await bad.json()).toMatchObject({ error: { code: "invalid_request", path: "messages" } });
   });
