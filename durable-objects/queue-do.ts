@@ -57,7 +57,12 @@ import { inspectRows } from "./queue-inspect.js";
 
 /** How long a dispatched lease may wait for its consumer to begin it. */
 const PICKUP_TIMEOUT_MS = 30_000;
-
+/**
+ * When the alarm checks on waiting messages the pump should already have dispatched: the pump
+ * runs after the commit, in memory, so an object lost in between (a crash, a restart, an
+ * eviction) would otherwise leave them waiting until the next request reached this queue.
+ */
+const DISPATCH_SAFETY_MS = 5_000;
 
 /**
  * A dispatch's deliveries, planned in its transaction and sent after the commit: `direct` ones
@@ -1067,7 +1072,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
 
   /**
    * Sets the alarm to the earliest due time (each term is one indexed MIN; the outbox's and a
-   * send backoff's too), clamped to what an alarm can hold; moves it only earlier.
+   * send backoff's too; waiting messages of a queue not paused, DISPATCH_SAFETY_MS from now),
+   * clamped to what an alarm can hold; moves it only earlier.
    */
   private async scheduleAlarm(): Promise<void> {
     const now = Date.now();
@@ -1076,7 +1082,10 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         `SELECT MIN(t) AS t FROM (
            SELECT MIN(eta) AS t FROM messages WHERE state = 'delayed'
            UNION ALL SELECT MIN(deadline) FROM messages WHERE state = 'leased'
-           UNION ALL SELECT MIN(expires) FROM messages WHERE state = 'waiting' AND expires IS NOT NULL)`,
+           UNION ALL SELECT MIN(expires) FROM messages WHERE state = 'waiting' AND expires IS NOT NULL
+           UNION ALL SELECT ? WHERE EXISTS (SELECT 1 FROM messages WHERE state = 'waiting'))`,
+        // A paused queue dispatches nothing: its waiting messages wait for the resume.
+        this.paused ? null : now + DISPATCH_SAFETY_MS,
       )
       .one().t;
     const retryAt = Number(this.meta("send_retry_at") ?? 0);
