@@ -140,7 +140,7 @@ export async function until<T>(check: () => Promise<T | undefined>, pauseMs = 20
 
 import { App } from "../../src/app/app";
 import { registerDemoTasks } from "../../src/demo/tasks";
-import { prepare } from "../../src/apply/apply";
+import { prepare } from "../../src/apply/prepare";
 import { parseSignature } from "../../src/protocol";
 
 /** An app with the demo tasks always on, for the planner. */

@@ -7,7 +7,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { App } from "../../src/app/app";
-import { prepare } from "../../src/apply/apply";
+import { prepare } from "../../src/apply/prepare";
 import { parseSignature, type TaskOptions } from "../../src/protocol";
 import type { TaskMessage } from "../../src/protocol/message";
 import { beginItem, onlyLease, queue, result, row, rows, sql, uid } from "./helpers";

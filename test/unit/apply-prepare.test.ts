@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { wireError } from "./wire-error.js";
 import { MAX_MESSAGE_BYTES, WireError, parseSignature } from "../../src/protocol/index.js";
 import { App } from "../../src/app/app.js";
-import { checkTasks, prepare, type ApplyItem } from "../../src/apply/apply.js";
+import { checkTasks } from "../../src/apply/checks.js";
+import { prepare } from "../../src/apply/prepare.js";
+import type { ApplyItem } from "../../src/apply/apply-item.js";
 
 const NOW = Date.UTC(2030, 0, 1);
 

@@ -12,7 +12,8 @@ import { delayOf, packDirect } from "../../src/brokers/cloudflare-queue-broker.j
 import type { TaskMessage } from "../../src/protocol/message.js";
 import type { SentMessage } from "../../src/protocol/rpc.js";
 import { App } from "../../src/app/app.js";
-import { applyCanvases, prepare } from "../../src/apply/apply.js";
+import { applyCanvases } from "../../src/apply/apply.js";
+import { prepare } from "../../src/apply/prepare.js";
 import { parseSignature, WireError } from "../../src/protocol/index.js";
 import type { EdgeryEnv } from "../../src/runtime/env.js";
 import { brokerConformance, message, type BrokerHarness } from "../brokers/conformance.js";

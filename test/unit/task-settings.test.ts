@@ -146,7 +146,7 @@ describe("routing_key", () => {
 
 describe("routing_key reaches delivery_info", () => {
   it("a task routed with a routing_key sees it in ctx.deliveryInfo", async () => {
-    const { prepare } = await import("../../src/apply/apply.js");
+    const { prepare } = await import("../../src/apply/prepare.js");
     const { runTask, TaskAbort } = await import("../../src/worker/execute.js");
     const { parseSignature } = await import("../../src/protocol/index.js");
     const app = new App({ name: "t", routes: { "mail.*": { queue: "mail", routing_key: "mail.out" } } }).task("mail.send", (c) => c.deliveryInfo);

@@ -4,7 +4,8 @@
  */
 import type { Context, Hono } from "hono";
 import { MAX_BULK, WireError, checkDepth, isReady, parseOptions, parseSignature, type Handle } from "../../protocol/index.js";
-import { applyCanvases, idempotencyKeyOf, type ApplyItem } from "../../apply/apply.js";
+import { applyCanvases } from "../../apply/apply.js";
+import { idempotencyKeyOf, type ApplyItem } from "../../apply/apply-item.js";
 import { readResult } from "../../results/read.js";
 import { asObject, readJson } from "../body.js";
 import { waitMs } from "../query.js";

@@ -1,0 +1,68 @@
+/**
+ * An apply prepared: every canvas checked and planned (ids assigned, messages built and sized,
+ * chords and groups listed), before anything is sent. Pure but for the clock and the ids.
+ */
+import { MAX_MESSAGE_BYTES, WireError, type Handle } from "../protocol/index.js";
+import type { TaskMessage } from "../protocol/message.js";
+import { assignIds } from "../canvas/ids.js";
+import { groupsOf, handleOf } from "../canvas/handle.js";
+import { plan, rootInherit, type ChordInit } from "../canvas/plan.js";
+import type { App } from "../app/app.js";
+import { planEnvOf } from "../app/plan-env.js";
+import { canvasExpiresS } from "../app/task-settings.js";
+import { oversizeBytes } from "../runtime/pack.js";
+import { hasSchemas, type SentArgs } from "./sent-args.js";
+import { withCallOptions, type ApplyItem } from "./apply-item.js";
+import { checkChains, checkDelays, checkRuns, checkTasks, findNode, UniqueIds } from "./checks.js";
+
+/** What an apply comes to, before anything is sent. */
+export interface Prepared {
+  handles: Handle[];
+  messages: TaskMessage[];
+  chords: ChordInit[];
+  groups: Array<{ id: string; members: string[] }>;
+  /**
+   * Seconds the group records are kept: the longest `result_expires` of the canvases that have
+   * groups, so that a group lives as long as its longest-lived member's result, not a fixed day.
+   */
+  groupsExpireS: number;
+  /** The messages of typed tasks, whose arguments are checked before anything is sent. */
+  typed: SentArgs[];
+}
+
+/** An apply with nothing in it, to merge prepared items into. */
+export function emptyPrepared(): Prepared {
+  return { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0, typed: [] };
+}
+
+/** Validates and plans (pure but for the clock and ids). */
+export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepared {
+  const env = planEnvOf(app, now);
+  const out = emptyPrepared();
+  for (const item of items) {
+    checkTasks(app, item.canvas, item.path);
+    checkChains(item.canvas, item.path);
+  }
+  checkRuns(items);
+  const ids = new UniqueIds();
+  for (const item of items) {
+    const canvas = assignIds(withCallOptions(item.canvas, item.options));
+    const p = plan(canvas, rootInherit({ prepend: item.args ?? [], kwargs: item.kwargs ?? {}, parentId: item.sender?.id ?? null, rootId: item.sender?.rootId ?? null }), env);
+    ids.add(p.messages, canvas, item.path);
+    for (const m of p.messages) {
+      const bytes = oversizeBytes(m);
+      if (bytes !== null) {
+        throw new WireError("payload_too_large", `task '${m.task}' is ${bytes} bytes as sent; one message may be at most ${MAX_MESSAGE_BYTES}`, item.path || undefined);
+      }
+    }
+    if (app.brokers.size > 0) checkDelays(app, canvas, p.messages, item.path, now);
+    for (const m of p.messages) if (hasSchemas(app, m)) out.typed.push({ message: m, path: findNode(canvas, m.id, item.path)?.path ?? item.path });
+    out.handles.push(handleOf(canvas));
+    out.messages.push(...p.messages);
+    out.chords.push(...p.chords);
+    const groups = groupsOf(canvas);
+    if (groups.length > 0) out.groupsExpireS = Math.max(out.groupsExpireS, canvasExpiresS(app, canvas));
+    out.groups.push(...groups);
+  }
+  return out;
+}
