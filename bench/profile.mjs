@@ -11,9 +11,9 @@
 //
 // WORKLOAD=latency profiles N sequential one-request round trips (`POST /v1/tasks/demo.noop?wait=10`)
 // instead, and prints workerd's CPU time per round trip; WORKLOAD=chord, N header members as
-// chords of 1,000 sent one after another (the bench's fan-in workload).
+// chords of CHORD_K (1,000) sent one after another (the bench's fan-in workload).
 //
-// Env: N (10000), WARM (2000), INTERVAL_US (sampling interval, 500), OUT (output directory,
+// Env: N (10000), CHORD_K (1000), WARM (2000), INTERVAL_US (sampling interval, 500), OUT (output directory,
 // $TMPDIR), ISOLATES (comma-separated inspector targets, "core:user:edgery,queues:queue"; the
 // second is Miniflare's Queue broker), WORKERD_PID (also print workerd's CPU time per task, all
 // its threads, from /proc). Counts are samples, not time deltas: workerd runs every isolate on one
@@ -35,6 +35,8 @@ if (!BASE || !PORT) {
 const N = Number(process.env.N || 10000);
 const WARM = Number(process.env.WARM ?? 2000);
 const OUT = process.env.OUT || tmpdir();
+/** WORKLOAD=chord: the members of each chord. */
+const CHORD_K = Number(process.env.CHORD_K || 1000);
 const ISOLATES = (process.env.ISOLATES || "core:user:edgery,queues:queue").split(",");
 /** The methods a sample is charged to: the outermost of these on its stack. */
 const ENTRIES = new Set(["applyCanvases", "readResult", "lookup", "wait", "run", "enqueue", "dispatch", "begin", "settle", "heartbeat", "write", "flushOnce", "consume", "deliver", "queue", "fetch", "stats", "alarm", "report", "scheduleAlarm"]);
@@ -70,11 +72,11 @@ async function roundTrips(n) {
   return Math.round((n / (performance.now() - t0)) * 1000);
 }
 
-/** N header members as chords of 1,000 demo.identity(1) (body demo.xsum), one at a time, each waited for: members per second. */
+/** N header members as chords of CHORD_K demo.identity(1) (body demo.xsum), one at a time, each waited for: members per second. */
 async function chords(n) {
   const t0 = performance.now();
-  for (let i = 0; i < Math.ceil(n / 1000); i++) {
-    const chord = { task: "celery.chord", kwargs: { header: Array.from({ length: 1000 }, () => ({ task: "demo.identity", args: [1] })), body: { task: "demo.xsum" } }, subtask_type: "chord" };
+  for (let i = 0; i < Math.ceil(n / CHORD_K); i++) {
+    const chord = { task: "celery.chord", kwargs: { header: Array.from({ length: CHORD_K }, () => ({ task: "demo.identity", args: [1] })), body: { task: "demo.xsum" } }, subtask_type: "chord" };
     const { id } = await call("POST", "/v1/apply", chord);
     for (;;) {
       const r = await call("GET", `/v1/results/${id}?wait=30`);
