@@ -71,6 +71,18 @@ const RESULTS_IN_R2 = "$edgery_chord_results";
  */
 const CARRY_SAFETY_MS = 30_000;
 
+/**
+ * The reports that name a member of a header of `size` (an integer index from 0 to size - 1, a
+ * string member id); any other is logged and left out. A peer app's message may carry any chord
+ * ref, and a report past the header counted as a member: the chord fired early, without a real
+ * member's result. Pure but for the log.
+ */
+export function headerReports(reports: ChordReport[], size: number): ChordReport[] {
+  const inHeader = reports.filter((r) => Number.isInteger(r.index) && r.index >= 0 && r.index < size && typeof r.memberId === "string");
+  if (inHeader.length < reports.length) console.error(`edgery: ${reports.length - inHeader.length} chord report(s) outside the header of ${size}; left out`);
+  return inHeader;
+}
+
 /** One chord's join counter. */
 export class ChordDO extends CountedObject<EdgeryEnv> {
   private readonly sql: SqlStorage;
@@ -111,13 +123,19 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
     // The members this report adds, counted into `reported` only once its transaction committed.
     const added = this.ctx.storage.transactionSync(() => {
       const spec = this.sql.exec<{ init: string; fired: number; pending: number }>("SELECT init, fired, effects IS NOT NULL AS pending FROM spec").toArray()[0];
-      if (!spec) throw new Error("chord reported before it was opened");
-      const inserted = this.insertMembers(reports);
+      if (!spec) {
+        // Every chord is opened before its members are enqueued (src/apply/enqueue-prepared.ts,
+        // src/apply/run-effects.ts), so no retry opens this one: a forged ref, or a chord whose
+        // join has expired. Dropped here, not thrown back to the outbox to be tried ten times.
+        console.error(`edgery: ${reports.length} report(s) to a chord that was never opened (or has expired); dropped`);
+        return 0;
+      }
+      const init = JSON.parse(spec.init) as ChordInit;
+      const inserted = this.insertMembers(headerReports(reports, init.size));
       if (spec.fired) {
         pending = spec.pending === 1;
         return inserted;
       }
-      const init = JSON.parse(spec.init) as ChordInit;
       const failed = this.sql.exec<{ member_id: string; value: string }>(FIRST_FAILED_SQL).toArray()[0];
       if (failed) effects = this.failEffects(init, failed.member_id, JSON.parse(failed.value) as TaskErrorInfo);
       else if (this.reported + inserted >= init.size) effects = this.bodyEffects(init);

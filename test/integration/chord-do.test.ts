@@ -158,6 +158,27 @@ describe("ChordDO: header results too large for a task message", () => {
   });
 });
 
+describe("ChordDO forged reports", () => {
+  it("a report at an index outside the header (size, -1, 1.5) is not counted: the chord fires on its real members, with only their results", async () => {
+    const { stub, bodyId, bodyQ, members } = await openChord(2);
+    const [m0, m1] = members as [TaskMessage, TaskMessage];
+    expect(await stub.report([ok(m0, "zero")])).toEqual({ fired: false });
+    // A peer's message may carry any chord ref: before, each of these counted as a member.
+    const forged = [2, -1, 1.5, 1e9].map((index) => ({ index, memberId: "forged", ok: true, value: "forged" }));
+    expect(await stub.report(forged)).toEqual({ fired: false });
+    expect(await rows(bodyQ)).toEqual([]);
+    expect(await stub.report([ok(m1, "one")])).toEqual({ fired: true });
+    const body = await rows(bodyQ);
+    expect(body.map((r) => r.id)).toEqual([bodyId]);
+    expect((JSON.parse(body[0]!.body) as TaskMessage).args[0]).toEqual(["zero", "one"]);
+  });
+
+  it("a report to a chord that was never opened answers not fired (it threw, and the queue's outbox retried it ten times)", async () => {
+    const stub = chordStub(env, uid("never-opened"));
+    expect(await stub.report([{ index: 0, memberId: "m", ok: true, value: 1 }])).toEqual({ fired: false });
+  });
+});
+
 describe("ChordDO report cost", () => {
   it("a report reads the members it adds, not every member so far (no SCAN of members), and still fires on the last", async () => {
     const n = 200;
