@@ -82,13 +82,18 @@ export function checkRuns(items: ApplyItem[]): void {
 }
 
 /**
- * The ids of the tasks an apply enqueues now, each once: a queue holds one message per id (a
- * repeated send of a held id is taken as the same task sent again), so a second task of the same
- * request with that id would be dropped, and a chord waiting for it would never fire. A repeat is
- * refused with the paths of both.
+ * One id per task across a request: a queue holds one message per id (a repeated send of a held
+ * id is taken as the same task sent again), so a second task of the same request with that id
+ * would be dropped, or merged into the first when a later step or callback is enqueued, and a
+ * chord or chain waiting for it would never go on. Checked over the tasks enqueued now and over
+ * every task given an id of its own (`options.task_id`) anywhere in the canvas: chain steps,
+ * chord bodies, callbacks. Errbacks may share one (only a failure runs one, and Celery gives every
+ * step of a chain the same errback). A repeat is refused with the paths of both.
  */
 export class UniqueIds {
   private readonly seen = new Map<string, { canvas: Canvas; path: string }>();
+  /** The ids given in the canvases so far (not errbacks), with the path of their node. */
+  private readonly given = new Map<string, string>();
 
   /** @throws WireError `invalid_signature` at the second task's `options.task_id`. */
   add(messages: TaskMessage[], canvas: Canvas, path: string): void {
@@ -100,10 +105,22 @@ export class UniqueIds {
       }
       // The paths are looked up only now: findNode walks the canvas.
       const firstAt = findNode(first.canvas, m.id, first.path)?.path;
-      const at = join([...nodesWithId(canvas, m.id, path)].at(-1)?.path ?? path, "options.task_id");
-      throw new WireError("invalid_signature", `${at}: task id '${m.id}' is already the id of another task of this request (${firstAt || "the signature"}); each task needs its own id`, at);
+      throw repeated(m.id, [...nodesWithId(canvas, m.id, path)].at(-1)?.path ?? path, firstAt);
+    }
+    for (const { node, path: at } of canvasNodes(canvas, path, false)) {
+      const id = node.options.task_id;
+      if (id === undefined || node.kind === "group" || node.kind === "chain") continue;
+      const firstAt = this.given.get(id);
+      if (firstAt !== undefined) throw repeated(id, at, firstAt);
+      this.given.set(id, at);
     }
   }
+}
+
+/** The error for a task id a request gives twice: at the second node's `options.task_id`. */
+function repeated(id: string, nodePath: string, firstAt: string | undefined): WireError {
+  const at = join(nodePath, "options.task_id");
+  return new WireError("invalid_signature", `${at}: task id '${id}' is already the id of another task of this request (${firstAt || "the signature"}); each task needs its own id`, at);
 }
 
 /**
@@ -132,10 +149,18 @@ export function findNode(node: Canvas, id: string, path: string): { node: Canvas
 
 /** Every node of a canvas (callbacks included) that has task id `id`, not a group or chain, with its path, in canvas order. */
 export function* nodesWithId(node: Canvas, id: string, path: string): Generator<{ node: Canvas; path: string }> {
-  if (node.options.task_id === id && node.kind !== "group" && node.kind !== "chain") yield { node, path };
+  for (const hit of canvasNodes(node, path, true)) if (hit.node.options.task_id === id && hit.node.kind !== "group" && hit.node.kind !== "chain") yield hit;
+}
+
+/**
+ * Every node of a canvas with its path, in canvas order (a node, then its callbacks, then its
+ * members); the errbacks (`link_error`) and what they hold only when `errbacks`.
+ */
+function* canvasNodes(node: Canvas, path: string, errbacks: boolean): Generator<{ node: Canvas; path: string }> {
+  yield { node, path };
   const kids: Array<[Canvas, string]> = [];
   node.options.link?.forEach((c, i) => kids.push([c, join(join(path, "options.link"), i)]));
-  node.options.link_error?.forEach((c, i) => kids.push([c, join(join(path, "options.link_error"), i)]));
+  if (errbacks) node.options.link_error?.forEach((c, i) => kids.push([c, join(join(path, "options.link_error"), i)]));
   switch (node.kind) {
     case "chain":
     case "group":
@@ -153,5 +178,5 @@ export function* nodesWithId(node: Canvas, id: string, path: string): Generator<
     case "task":
       break;
   }
-  for (const [kid, p] of kids) yield* nodesWithId(kid, id, p);
+  for (const [kid, p] of kids) yield* canvasNodes(kid, p, errbacks);
 }

@@ -140,6 +140,16 @@ describe("names", () => {
       "kwargs.header.1.options.task_id",
     );
     expectError(await api("POST", "/v1/apply/bulk", { signatures: [sig("demo.add", [1, 1], { task_id: id }), sig("demo.add", [2, 2], { task_id: id })] }), 422, "invalid_signature", "signatures.1.options.task_id");
+    // Tasks enqueued later too: a chord body (it was taken as its header member, and the chord's
+    // result read the member's), a later chain step, a link (each was 202).
+    expectError(
+      await api("POST", "/v1/apply", { task: "celery.chord", kwargs: { header: [sig("demo.add", [1, 1], { task_id: id }), sig("demo.add", [2, 2])], body: sig("demo.xsum", [], { task_id: id }) } }),
+      422,
+      "invalid_signature",
+      "kwargs.body.options.task_id",
+    );
+    expectError(await api("POST", "/v1/apply", { task: "celery.chain", kwargs: { tasks: [sig("demo.add", [1, 1], { task_id: id }), sig("demo.add", [5], { task_id: id })] } }), 422, "invalid_signature", "kwargs.tasks.1.options.task_id");
+    expectError(await api("POST", "/v1/apply", sig("demo.add", [1, 1], { task_id: id, link: [sig("demo.add", [2], { task_id: id })] })), 422, "invalid_signature", "options.link.0.options.task_id");
     expect((await api("GET", `/v1/results/${id}`)).json.state).toBe("PENDING");
     // Nothing of the refused requests was enqueued: the id is free, and a send of it runs.
     const first = await api("POST", `/v1/tasks/demo.add?wait=20`, { args: [3, 3], options: { task_id: id } });

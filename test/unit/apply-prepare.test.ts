@@ -248,9 +248,46 @@ describe("task ids within one apply", () => {
     expect(b.message).toContain("signatures.0");
   });
 
-  it("steps of a chain may share an id (each is enqueued after the one before it ends), and distinct ids pass", () => {
-    const chain = { task: "celery.chain", kwargs: { tasks: [t("demo.add", [1, 1], { task_id: "s" }), t("demo.mul", [2], { task_id: "s" })] } };
-    expect(prepare(app, [item(chain)], NOW).messages).toHaveLength(1);
+  // Steps of a chain sharing an id were taken (each is enqueued after the one before it ends), but
+  // the second step's result was lost (the first final result wins) and the id was its own
+  // child: now refused, see "two steps of a chain" below.
+  it("distinct ids pass", () => {
     expect(prepare(app, [item(group(t("demo.add", [1, 1], { task_id: "x" }), t("demo.add", [2, 2], { task_id: "y" })))], NOW).messages).toHaveLength(2);
+  });
+});
+
+describe("one id per task across the whole canvas, not only the tasks enqueued now", () => {
+  const app = makeApp();
+  const X = "same-id";
+  const chord = (header: unknown[], body: unknown) => ({ task: "celery.chord", kwargs: { header, body } });
+  const chain = (...tasks: unknown[]) => ({ task: "celery.chain", kwargs: { tasks } });
+
+  // Each was 202: one of the two tasks' results was lost, or the canvas waited for good.
+  it.each([
+    ["a chord's body with a header member's id", chord([t("demo.add", [1, 1], { task_id: X }), t("demo.add", [2, 2])], t("demo.xsum", [], { task_id: X })), "kwargs.body.options.task_id"],
+    ["two steps of a chain", chain(t("demo.add", [1, 1], { task_id: X }), t("demo.add", [5], { task_id: X }), t("demo.add", [100])), "kwargs.tasks.1.options.task_id"],
+    ["two later steps of a chain", chain(t("demo.add", [1, 1]), t("demo.add", [5], { task_id: X }), t("demo.add", [100], { task_id: X })), "kwargs.tasks.2.options.task_id"],
+    ["a link with its parent's id", t("demo.add", [1, 1], { task_id: X, link: [t("demo.add", [2], { task_id: X })] }), "options.link.0.options.task_id"],
+    ["links of two steps", chain(t("demo.add", [1, 1], { link: [t("demo.add", [2], { task_id: X })] }), t("demo.add", [5], { link: [t("demo.add", [3], { task_id: X })] })), "kwargs.tasks.1.options.link.0.options.task_id"],
+  ])("%s: 422 at the second", (_name, wire, path) => {
+    const e = wireError(() => prepare(app, [item(wire)], NOW));
+    expect([e.code, e.status, e.path]).toStrictEqual(["invalid_signature", 422, path]);
+    expect(e.message).toContain(X);
+  });
+
+  it("across the items of a bulk: a plain task and a later chain step", () => {
+    const items = [item(t("demo.add", [1, 1], { task_id: X }), "signatures.0"), item(chain(t("demo.add", [2, 2]), t("demo.add", [100], { task_id: X }), t("demo.add", [1000])), "signatures.1")];
+    expect(wireError(() => prepare(app, items, NOW)).path).toBe("signatures.1.kwargs.tasks.1.options.task_id");
+  });
+
+  it("an errback may share an id with another errback (only a failure runs it; Celery gives every step of a chain the same errback)", () => {
+    const onError = t("demo.add", [0], { task_id: X });
+    const p = prepare(app, [item(chain(t("demo.add", [1, 1], { link_error: [onError] }), t("demo.add", [5], { link_error: [onError] })))], NOW);
+    expect(p.messages).toHaveLength(1);
+  });
+
+  it("ids of their own everywhere are taken", () => {
+    const p = prepare(app, [item(chord([t("demo.add", [1, 1], { task_id: "a" }), t("demo.add", [2, 2], { task_id: "b" })], chain(t("demo.xsum", [], { task_id: "c" }), t("demo.add", [1], { task_id: "d", link: [t("demo.add", [0], { task_id: "e" })] }))))], NOW);
+    expect(p.messages.map((m) => m.id).sort()).toEqual(["a", "b"]);
   });
 });
