@@ -359,6 +359,12 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     return { added, skipped: rows.filter((r) => !fresh.has(r[0])).map((r) => r[0]), ...staged };
   }
 
+  /** The ids among `ids` this object holds (a message sent and not ended: waiting, delayed or leased). */
+  async holding(ids: string[]): Promise<string[]> {
+    this.requests += 1;
+    return this.sql.exec<{ id: string }>("SELECT id FROM messages WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(ids)).toArray().map((r) => r.id);
+  }
+
   /** Removes waiting or delayed messages again (undo of a canvas that could not be fully enqueued). */
   async cancel(ids: string[]): Promise<{ removed: number }> {
     this.requests += 1;

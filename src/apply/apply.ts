@@ -78,6 +78,7 @@ export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]
     merged.messages.push(...p.messages);
     merged.chords.push(...p.chords);
     merged.groups.push(...p.groups);
+    merged.later.push(...p.later);
   });
   try {
     if (merged.messages.length > 0 || merged.chords.length > 0) await enqueuePrepared(env, app, merged);

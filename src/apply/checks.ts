@@ -117,6 +117,16 @@ export class UniqueIds {
   }
 }
 
+/**
+ * The ids a canvas gives its tasks itself (`options.task_id` of a task node, errbacks included):
+ * what may collide with a task a queue still holds. Groups and chains name no task.
+ */
+export function givenTaskIds(canvas: Canvas): Set<string> {
+  const out = new Set<string>();
+  for (const { node } of canvasNodes(canvas, "", true)) if (node.kind === "task" && node.options.task_id !== undefined) out.add(node.options.task_id);
+  return out;
+}
+
 /** The error for a task id a request gives twice: at the second node's `options.task_id`. */
 function repeated(id: string, nodePath: string, firstAt: string | undefined): WireError {
   const at = join(nodePath, "options.task_id");

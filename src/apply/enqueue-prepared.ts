@@ -15,6 +15,7 @@ import type { Prepared } from "./prepare.js";
 
 /** Records groups, opens chords and enqueues a prepared apply (all or none). */
 export async function enqueuePrepared(env: EdgeryEnv, app: App, p: Prepared): Promise<Handle[]> {
+  if (p.later.length > 0) await refuseHeldLater(registryOf(env, app), p.later);
   if (p.groups.length > 0) {
     await Promise.all([...groupBy(p.groups, (g) => shardOf(env, g.id))].map(([shard, gs]) => resultShard(env, shard).recordGroups(gs, p.groupsExpireS)));
   }
@@ -126,4 +127,26 @@ async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, Ta
   );
   const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   return failure ? (failure.reason ?? new Error("enqueue failed")) : undefined;
+}
+
+/**
+ * Refuses an apply, before anything of it is written, when a task it enqueues later was given
+ * the id of a task its queue still holds (see Prepared.later): TaskIdInUseError with those ids.
+ * A task that takes the id in the meantime is not seen (the later task is then taken as it).
+ */
+async function refuseHeldLater(registry: BrokerRegistry, later: Prepared["later"]): Promise<void> {
+  const answers = await Promise.all(
+    [...groupBy(later, (t) => t.queue)].map(([queue, tasks]) => {
+      let broker: Broker;
+      try {
+        broker = registry.brokerOf(queue);
+      } catch {
+        // No broker for it (a missing binding): the enqueue of its turn fails as it would have.
+        return Promise.resolve([]);
+      }
+      return broker.holding?.(queue, tasks.map((t) => t.id)) ?? Promise.resolve([]);
+    }),
+  );
+  const held = answers.flat();
+  if (held.length > 0) throw new TaskIdInUseError(held);
 }

@@ -6,14 +6,14 @@ import { MAX_MESSAGE_BYTES, WireError, type Handle } from "../protocol/index.js"
 import type { TaskMessage } from "../protocol/message.js";
 import { assignIds } from "../canvas/ids.js";
 import { groupsOf, handleOf } from "../canvas/handle.js";
-import { plan, rootInherit, type ChordInit } from "../canvas/plan.js";
+import { plan, rootInherit, type ChordInit, type Plan, type PlanEnv } from "../canvas/plan.js";
 import type { App } from "../app/app.js";
 import { planEnvOf } from "../app/plan-env.js";
 import { canvasExpiresS } from "../app/task-settings.js";
 import { oversizeBytes } from "../runtime/pack.js";
 import { hasSchemas, type SentArgs } from "./sent-args.js";
 import { withCallOptions, type ApplyItem } from "./apply-item.js";
-import { checkChains, checkDelays, checkRuns, checkTasks, findNode, UniqueIds } from "./checks.js";
+import { checkChains, checkDelays, checkRuns, checkTasks, findNode, givenTaskIds, UniqueIds } from "./checks.js";
 
 /** What an apply comes to, before anything is sent. */
 export interface Prepared {
@@ -28,11 +28,17 @@ export interface Prepared {
   groupsExpireS: number;
   /** The messages of typed tasks, whose arguments are checked before anything is sent. */
   typed: SentArgs[];
+  /**
+   * Tasks enqueued later (a chain's later steps, a chord's body, callbacks) whose id the caller
+   * gave, with the queue each will go to: a queue that still holds such an id would take the task
+   * as that one, and its canvas would wait for good, so the apply is refused (409) instead.
+   */
+  later: Array<{ id: string; queue: string }>;
 }
 
 /** An apply with nothing in it, to merge prepared items into. */
 export function emptyPrepared(): Prepared {
-  return { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0, typed: [] };
+  return { handles: [], messages: [], chords: [], groups: [], groupsExpireS: 0, typed: [], later: [] };
 }
 
 /** Validates and plans (pure but for the clock and ids). */
@@ -57,6 +63,9 @@ export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepare
     }
     if (app.brokers.size > 0) checkDelays(app, canvas, p.messages, item.path, now);
     for (const m of p.messages) if (hasSchemas(app, m)) out.typed.push({ message: m, path: findNode(canvas, m.id, item.path)?.path ?? item.path });
+    const given = givenTaskIds(withCallOptions(item.canvas, item.options));
+    for (const m of p.messages) given.delete(m.id);
+    if (given.size > 0) out.later.push(...laterTasks(p, given, env));
     out.handles.push(handleOf(canvas));
     out.messages.push(...p.messages);
     out.chords.push(...p.chords);
@@ -65,4 +74,23 @@ export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepare
     out.groups.push(...groups);
   }
   return out;
+}
+
+/**
+ * Where the tasks named by `ids` will be enqueued when their turn comes: the plan's follow-ups
+ * (each message's next chain step, its callbacks and errbacks; each chord's body) planned as the
+ * outbox will plan them (src/canvas/effects.ts), and theirs in turn, until every id is found.
+ */
+function laterTasks(first: Plan, ids: Set<string>, env: PlanEnv): Array<{ id: string; queue: string }> {
+  const found: Array<{ id: string; queue: string }> = [];
+  const todo: Plan[] = [first];
+  for (let p = todo.pop(); p !== undefined && ids.size > 0; p = todo.pop()) {
+    for (const m of p.messages) {
+      if (ids.delete(m.id)) found.push({ id: m.id, queue: m.queue });
+      if (m.chain.length > 0) todo.push(plan({ kind: "chain", tasks: m.chain, args: [], kwargs: {}, options: {}, immutable: false }, rootInherit({ chord: m.chord }), env));
+      for (const cb of [...m.link, ...m.link_error]) todo.push(plan(cb, rootInherit(), env));
+    }
+    for (const c of p.chords) todo.push(plan(c.body, c.inherit, env));
+  }
+  return found;
 }

@@ -37,6 +37,8 @@ export interface Broker {
   release?(messages: TaskMessage[]): Promise<unknown>;
     /** Takes back messages this broker accepted and has not started (undo of a failed apply). */
   cancel?(messages: TaskMessage[]): Promise<unknown>;
+  /** The ids among `ids` the queue still holds (sent and not ended), for a broker that holds one message per id. */
+  holding?(queue: string, ids: string[]): Promise<string[]>;
   /** Revokes ids in a queue; returns the ids it ended now. */
   revoke?(queue: string, ids: string[], terminate: boolean): Promise<{ revoked: string[] }>;
   stats?(queue: string): Promise<QueueStats>;

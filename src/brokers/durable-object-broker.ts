@@ -127,6 +127,26 @@ export class DurableObjectBroker implements Broker {
     return { removed: answers.reduce((n, a) => n + a.removed, 0) };
   }
 
+  /**
+   * Asks the shard each id hashes to (one call per shard). A shard of an older version, without
+   * the call, is taken to hold none of them: the apply goes on as before the check existed.
+   */
+  async holding(queue: string, ids: string[]): Promise<string[]> {
+    const layout = this.layoutOf(queue);
+    const answers = await Promise.all(
+      [...groupBy(ids, (id) => queueShardOf(id, layout.shards))].map(async ([k, list]) => {
+        const stub = this.shard(queue, k, layout);
+        try {
+          return await stub.holding(list);
+        } catch (err) {
+          if (isMissingRpcMethod(err, "holding")) return [];
+          throw err;
+        }
+      }),
+    );
+    return answers.flat();
+  }
+
   async revoke(queue: string, ids: string[], terminate: boolean): Promise<{ revoked: string[] }> {
     const answers = await Promise.all((await this.shards(queue)).map((s) => s.revoke(ids, terminate)));
     return { revoked: answers.flatMap((a) => a.revoked) };

@@ -180,6 +180,29 @@ describe("names", () => {
     expect(ran.json.result).toMatchObject({ state: "SUCCESS", result: 6 });
   });
 
+  it("a task enqueued later (a chain's later step, a chord's body, a link) with the task_id of a task its queue still holds is 409 too (it was 202, taken as the held task, and the canvas waited for good); nothing is enqueued", async () => {
+    const held = uniq("held");
+    const first = uniq("first");
+    const queue = uniqQueue();
+    await send("demo.add", { args: [20, 22], options: { task_id: held, countdown: 3, queue } });
+    const chain = { task: "celery.chain", kwargs: { tasks: [sig("demo.add", [1, 1], { task_id: first, queue }), sig("demo.add", [10], { task_id: held, queue }), sig("demo.add", [100], { queue })] } };
+    const refused = await api("POST", "/v1/apply", chain);
+    expectError(refused, 409, "task_id_in_use", "kwargs.tasks.1.options.task_id");
+    expect(refused.json.error.message).toContain(held);
+    const chord = { task: "celery.chord", kwargs: { header: [sig("demo.add", [1, 1], { queue }), sig("demo.add", [2, 2], { queue })], body: sig("demo.xsum", [], { task_id: held, queue }) } };
+    expectError(await api("POST", "/v1/apply", chord), 409, "task_id_in_use", "kwargs.body.options.task_id");
+    expectError(await api("POST", "/v1/apply", sig("demo.add", [1, 1], { queue, link: [sig("demo.add", [2], { task_id: held, queue })] })), 409, "task_id_in_use", "options.link.0.options.task_id");
+    // Nothing was enqueued: the queue holds the one task, and the chain's first step never ran.
+    expect(await queueStats(queue)).toMatchObject({ waiting: 0, delayed: 1, leased: 0 });
+    expect((await api("GET", `/v1/results/${first}`)).json.state).toBe("PENDING");
+    // Once the held task ended, the chain runs whole: its step with that id runs again under it
+    // (its result stays the first final one, 42), and the chain goes on from that step's run.
+    expect((await waitResult(held)).result).toBe(42);
+    const ran = await api("POST", "/v1/apply?wait=20", chain);
+    expect(ran.status).toBe(200);
+    expect(ran.json.result).toMatchObject({ state: "SUCCESS", result: 112 });
+  });
+
   it("a refused apply leaves an earlier task whose id it repeated: its undo takes back only what it added (it deleted the earlier task)", async () => {
     const full = uniqQueue();
     const queue = uniqQueue();

@@ -291,3 +291,28 @@ describe("one id per task across the whole canvas, not only the tasks enqueued n
     expect(p.messages.map((m) => m.id).sort()).toEqual(["a", "b"]);
   });
 });
+
+describe("tasks enqueued later with an id of the caller's (checked against their queues before the apply)", () => {
+  const app = makeApp();
+  const chord = (header: unknown[], body: unknown, options: Record<string, unknown> = {}) => ({ task: "celery.chord", kwargs: { header, body }, options });
+  const chain = (tasks: unknown[], options: Record<string, unknown> = {}) => ({ task: "celery.chain", kwargs: { tasks }, options });
+
+  it("lists each with the queue it will go to: inherited from its canvas, routed, or its own", () => {
+    const p = prepare(
+      app,
+      [
+        item(chain([t("demo.add", [1, 1], { task_id: "now" }), t("demo.add", [2], { task_id: "step" }), chord([t("demo.add", [1, 1])], t("demo.mul", [2], { task_id: "body" }))], { queue: "q1" })),
+        item(t("demo.add", [1, 1], { link: [t("demo.add", [3], { task_id: "cb", queue: "q2" })], link_error: [t("demo.add", [0], { task_id: "eb" })] })),
+      ],
+      NOW,
+    );
+    // "now" is enqueued now (its queue checks it as it takes it). The chain's queue is a call-time
+    // option its steps inherit, the chord's body too, and it wins over demo.mul's route ("math").
+    expect(Object.fromEntries(p.later.map((l) => [l.id, l.queue]))).toEqual({ step: "q1", body: "q1", cb: "q2", eb: "default" });
+  });
+
+  it("is empty when no task enqueued later has an id of its own (no check, no extra request)", () => {
+    const p = prepare(app, [item(chain([t("demo.add", [1, 1], { task_id: "a" }), t("demo.add", [2])])), item(chord([t("demo.add", [1, 1])], t("demo.xsum")))], NOW);
+    expect(p.later).toEqual([]);
+  });
+});

@@ -47,6 +47,13 @@ describe("enqueue to a QueueDO of an older version", () => {
     }
   });
 
+  it("an object without holding is taken to hold none of the ids (the apply goes on as before the check); another failure reaches the caller", async () => {
+    const envOf = (err: unknown) => ({ QUEUE_DO: { idFromName: (n: string) => n, get: () => ({ holding: async () => { throw err; } }) } }) as unknown as EdgeryEnv;
+    await expect(new DurableObjectBroker(envOf(missing("holding"))).holding("q", ["a", "b"])).resolves.toStrictEqual([]);
+    const boom = new TypeError("boom");
+    await expect(new DurableObjectBroker(envOf(boom)).holding("q", ["a"])).rejects.toBe(boom);
+  });
+
   it("isMissingRpcMethod names only workerd's TypeError for that method", () => {
     expect(isMissingRpcMethod(missing("enqueueSent"), "enqueueSent")).toBe(true);
     expect(isMissingRpcMethod(missing("enqueueSent"), "enqueue")).toBe(false);
