@@ -7,6 +7,7 @@ import { MAX_CANVAS_TASKS, WireError, type Canvas, type TaskOptions } from "../p
 import type { TaskMessage } from "../protocol/message.js";
 import { plannedRuns } from "../canvas/runs.js";
 import { chainSteps, flattensInto } from "../canvas/flatten.js";
+import { givenIdsPlaced } from "../canvas/ids.js";
 import type { App } from "../app/app.js";
 import { QUEUE_MAX_DELAY_S } from "../app/broker-config.js";
 import { joinPath as join, withCallOptions, type ApplyItem } from "./apply-item.js";
@@ -109,7 +110,8 @@ export class UniqueIds {
     }
     for (const { node, path: at } of canvasNodes(canvas, path, false)) {
       const id = node.options.task_id;
-      if (id === undefined || node.kind === "group" || node.kind === "chain") continue;
+      // A group's id names the group; a chain's and a chord's went to a task (givenIdsPlaced).
+      if (id === undefined || node.kind === "group" || node.kind === "chain" || node.kind === "chord") continue;
       const firstAt = this.given.get(id);
       if (firstAt !== undefined) throw repeated(id, at, firstAt);
       this.given.set(id, at);
@@ -118,12 +120,13 @@ export class UniqueIds {
 }
 
 /**
- * The ids a canvas gives its tasks itself (`options.task_id` of a task node, errbacks included):
- * what may collide with a task a queue still holds. Groups and chains name no task.
+ * The ids a canvas gives its tasks itself (`options.task_id` of a task node, errbacks included,
+ * and of a chain or chord, given to its last step or body): what may collide with a task a queue
+ * still holds. A group's id names no task.
  */
 export function givenTaskIds(canvas: Canvas): Set<string> {
   const out = new Set<string>();
-  for (const { node } of canvasNodes(canvas, "", true)) if (node.kind === "task" && node.options.task_id !== undefined) out.add(node.options.task_id);
+  for (const { node } of canvasNodes(givenIdsPlaced(canvas), "", true)) if (node.kind === "task" && node.options.task_id !== undefined) out.add(node.options.task_id);
   return out;
 }
 

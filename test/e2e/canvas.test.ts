@@ -41,6 +41,17 @@ describe("chain", () => {
     expect((await getResult(b)).parent_id).toBe(a);
   });
 
+  it("options.task_id of a chain names its last step, of a chord its body (Celery's apply_async(task_id=...)): the handle and the result are found by it", async () => {
+    const [x, y] = [uniqId(), uniqId()];
+    const h = await apply(chain([sig("demo.add", [2, 2]), sig("demo.add", [4])], { task_id: x }));
+    expect(h.id).toBe(x);
+    expect(h.parent!.id).not.toBe(x);
+    expect((await waitResult(x)).result).toBe(8);
+    const c = await apply(chord([sig("demo.add", [1, 1]), sig("demo.add", [2, 2])], sig("demo.xsum"), { task_id: y }));
+    expect(c.id).toBe(y);
+    expect((await waitResult(y)).result).toBe(6);
+  });
+
   it("an immutable step ignores its parent's result", async () => {
     const h = await apply(chain([sig("demo.add", [1, 1]), isig("demo.echo", ["alone"])]));
     expect((await waitResult(h.id)).result).toEqual({ args: ["alone"], kwargs: {} });

@@ -316,3 +316,38 @@ describe("tasks enqueued later with an id of the caller's (checked against their
     expect(p.later).toEqual([]);
   });
 });
+
+describe("options.task_id of a chain or a chord (Celery: the id of the chain's last task, of the chord's body)", () => {
+  const app = makeApp();
+  const chord = (header: unknown[], body: unknown, options: Record<string, unknown> = {}) => ({ task: "celery.chord", kwargs: { header, body }, options });
+  const chain = (tasks: unknown[], options: Record<string, unknown> = {}) => ({ task: "celery.chain", kwargs: { tasks }, options });
+  const group = (tasks: unknown[]) => ({ task: "celery.group", kwargs: { tasks } });
+
+  // Each was ignored: the handle named a fresh id, and a client could not find its result by X.
+  it("a chain's names its last step (the handle's id), not the first", () => {
+    const p = prepare(app, [item(chain([t("demo.add", [1, 1]), t("demo.add", [2])], { task_id: "X" }))], NOW);
+    expect(p.handles[0]!.id).toBe("X");
+    expect(p.messages[0]!.id).not.toBe("X");
+    expect((p.messages[0]!.chain[0]!.options as { task_id?: string }).task_id).toBe("X");
+  });
+
+  it("a chord's names its body; in a chain ending in a chord, the chord's body; a chain ending in a group, the group", () => {
+    expect(prepare(app, [item(chord([t("demo.add", [1, 1])], t("demo.xsum"), { task_id: "X" }))], NOW).handles[0]!.id).toBe("X");
+    expect(prepare(app, [item(chain([t("demo.add", [1, 1]), chord([t("demo.add", [2])], t("demo.xsum"))], { task_id: "Y" }))], NOW).handles[0]!.id).toBe("Y");
+    expect(prepare(app, [item(chain([t("demo.add", [1, 1]), group([t("demo.add", [2]), t("demo.add", [3])])], { task_id: "Z" }))], NOW).handles[0]!.id).toBe("Z");
+  });
+
+  it("given at call time (`{signature, options: {task_id}}`) too", () => {
+    const p = prepare(app, [item(chain([t("demo.add", [1, 1]), t("demo.add", [2])]), "signature", { options: { task_id: "X" } })], NOW);
+    expect(p.handles[0]!.id).toBe("X");
+  });
+
+  it("a last step with an id of its own keeps it (Celery's freeze keeps a set id)", () => {
+    expect(prepare(app, [item(chain([t("demo.add", [1, 1]), t("demo.add", [2], { task_id: "own" })], { task_id: "X" }))], NOW).handles[0]!.id).toBe("own");
+    expect(prepare(app, [item(chord([t("demo.add", [1, 1])], t("demo.xsum", [], { task_id: "own" }), { task_id: "X" }))], NOW).handles[0]!.id).toBe("own");
+  });
+
+  it("is one of the request's ids: a step with the same id is 422", () => {
+    expect(wireError(() => prepare(app, [item(chain([t("demo.add", [1, 1], { task_id: "X" }), t("demo.add", [2])], { task_id: "X" }))], NOW)).code).toBe("invalid_signature");
+  });
+});
