@@ -72,9 +72,23 @@ export class EventsDO extends DurableObject<EdgeryEnv> {
    * subscriber arriving before it lapses tells that queue.
    */
   async interest(queueId: string): Promise<FeedAnswer> {
+    // A queue of another app (its own QUEUE_DO namespace, reaching this feed through a binding
+    // with script_name) cannot be told when a subscriber arrives: it is answered as a Worker
+    // isolate is, its "no" holding UNTOLD_ANSWER_MS, and nothing is remembered.
+    if (!this.reachable(queueId)) return this.answer(UNTOLD_ANSWER_MS);
     const answer = this.answer(FEED_ANSWER_MS);
     if (answer.listeningUntil === 0) await this.ctx.storage.put(`${TOLD_NO}${queueId}`, answer.answerUntil);
     return answer;
+  }
+
+  /** Whether a queue object id is of this Worker's QUEUE_DO namespace (so it can be told). */
+  private reachable(queueId: string): boolean {
+    try {
+      this.env.QUEUE_DO.idFromString(queueId);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -132,7 +146,9 @@ export class EventsDO extends DurableObject<EdgeryEnv> {
     const namespace = this.env.QUEUE_DO;
     await Promise.all(
       [...told]
-        .filter(([, answerUntil]) => answerUntil > now)
+        // An id of another namespace (remembered by an earlier version) cannot be told: the
+        // lookup threw, and the subscriber's request failed with it (500).
+        .filter(([key, answerUntil]) => answerUntil > now && this.reachable(key.slice(TOLD_NO.length)))
         .map(([key]) =>
           namespace
             .get(namespace.idFromString(key.slice(TOLD_NO.length)))
