@@ -29,15 +29,28 @@ export async function resolveArgs(env: EdgeryEnv, m: TaskMessage, rawJson = args
   if (!rawJson.includes(POINTER_MARK)) return null;
   const bucket = env.RESULTS_R2;
   const signer = PointerSigner.of(env);
-  if (!bucket || !signer) return null;
+  // Without the key nothing can be told from plain data: the value stays as it is.
+  if (!signer) return null;
   try {
-    const load = (key: string) => loadValue(bucket, key);
+    // A signed pointer this Worker cannot read (no bucket bound) fails the task: it would run on
+    // the pointer instead of the value (an app of several without RESULTS_R2 did).
+    const load = bucket
+      ? (key: string) => loadValue(bucket, key)
+      : () => Promise.reject(new NoBucket());
     m.args = (await resolvePointers(m.args, signer, load)) as unknown[];
     m.kwargs = (await resolvePointers(m.kwargs, signer, load)) as Record<string, unknown>;
     return null;
   } catch (err) {
     if (err instanceof ValueMissing) return { kind: "failure", state: "FAILURE", error: { type: "ResultMissing", message: err.message } };
+    if (err instanceof NoBucket) return { kind: "failure", state: "FAILURE", error: { type: "ResultBackendError", message: err.message } };
     return { kind: "retry", countdownS: BACKEND_RETRY_S, error: { type: "ResultBackendError", message: `reading a large argument from R2 failed: ${String(err)}` } };
+  }
+}
+
+/** A large argument held in R2, read by a Worker that binds no bucket (RESULTS_R2). */
+class NoBucket extends Error {
+  constructor() {
+    super("an argument is a large value kept in R2, and this Worker binds no R2 bucket (RESULTS_R2) to read it");
   }
 }
 

@@ -141,6 +141,16 @@ describe("large results in R2", () => {
     expect(await resolveArgs(env, gone, JSON.stringify(gone))).toMatchObject({ kind: "failure", error: { type: "ResultMissing" } });
   });
 
+  it("a consumer with the signing key but no R2 bucket fails a task passed a signed pointer (it ran on the pointer); an unsigned pointer-shaped value stays data", async () => {
+    const noBucket = { ...env, RESULTS_R2: undefined };
+    const signed = taskMessage("q", "demo.identity", { args: [await makePointer(newValueKey(await valueKey(uid("big"))), 2_000_000)] });
+    expect(await resolveArgs(noBucket, signed, JSON.stringify(signed))).toMatchObject({ kind: "failure", state: "FAILURE", error: { type: "ResultBackendError" } });
+    const forged = { $edgery_r2: "value/x/y", bytes: 3, sig: "not-a-signature" };
+    const plain = taskMessage("q", "demo.identity", { args: [forged] });
+    expect(await resolveArgs(noBucket, plain, JSON.stringify(plain))).toBeNull();
+    expect(plain.args[0]).toEqual(forged);
+  });
+
   it("GET /v1/results/:id returns the real value; forget removes it from the shard, D1 and R2", async () => {
     const id = uid("blob-api");
     const value = "z".repeat(1_100_000);
