@@ -8,7 +8,8 @@ import type { EdgeryEnv } from "../runtime/env.js";
 import { getApp } from "../runtime/app-registry.js";
 import type { App } from "../app/app.js";
 import { peerToken } from "../runtime/tokens.js";
-import type { Broker } from "./broker.js";
+import { emptyStats, type Broker } from "./broker.js";
+import type { QueueStats } from "../protocol/index.js";
 import { brokerEnvProblem, type BrokerMap, type BrokerSpec } from "../app/broker-config.js";
 import { DurableObjectBroker } from "./durable-object-broker.js";
 import { SINGLE_SHARD } from "../app/queue-config.js";
@@ -178,4 +179,13 @@ export async function revokeEverywhere(env: EdgeryEnv, app: App, queues: string[
 /** A queue's stats from its broker (a remote app's own, forwarded). */
 export function brokerOfQueue(env: EdgeryEnv, app: App, queue: string): Broker {
   return registryOf(env, app).brokerOf(queue);
+}
+
+/**
+ * A queue's stats where the queue is: its broker's (another app's queue asked there); all zeros
+ * for a broker that keeps none (a Cloudflare Queue).
+ */
+export function queueStatsOf(env: EdgeryEnv, app: App, queue: string): Promise<QueueStats> {
+  const broker = brokerOfQueue(env, app, queue);
+  return broker.stats ? broker.stats(queue) : Promise.resolve(emptyStats(queue));
 }

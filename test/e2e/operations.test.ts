@@ -67,6 +67,18 @@ describe("GET /v1/metrics", () => {
   });
 });
 
+describe("GET /v1/metrics of another app's queue", () => {
+  it("reads the billing queue where it is, in the billing app (it read an empty copy of the queue here: 0 delayed, not paused)", async () => {
+    const h = await send("billing.charge", { args: [1], options: { countdown: 600 } });
+    const stats = await api("GET", "/v1/queues/billing");
+    expect(stats.json.delayed, describeRes(stats)).toBeGreaterThanOrEqual(1);
+    const { series, text } = await metrics();
+    expect(series.get('edgery_queue_messages{queue="billing",state="delayed"}'), text).toBe(stats.json.delayed);
+    // Not left to run in 10 minutes.
+    expect((await api("POST", `/v1/results/${h.id}/revoke`, {})).status).toBe(202);
+  });
+});
+
 describe("GET /v1/events", () => {
   it("streams task-succeeded for a task sent after subscribing", async () => {
     const controller = new AbortController();

@@ -1,12 +1,12 @@
 /**
- * `GET /v1/metrics`: Prometheus text. Queue lengths come from every queue's stats (all its
- * shards); task counters from the result shards, which keep them as they store results (summed
+ * `GET /v1/metrics`: Prometheus text. Queue lengths come from every queue's stats where the
+ * queue is (all its shards; another app's queue from that app); task counters from the result shards, which keep them as they store results (summed
  * here, on read); and the requests each queue shard, result shard and the directory took.
  */
 import type { Hono } from "hono";
 import { DEFAULT_QUEUE } from "../../protocol/index.js";
 import { allResultShards, directoryStub } from "../../runtime/stubs.js";
-import { registryOf } from "../../brokers/registry.js";
+import { brokerOfQueue, queueStatsOf, registryOf } from "../../brokers/registry.js";
 import { PROMETHEUS_CONTENT_TYPE, formatMetrics, type ObjectRequests } from "../../metrics/prometheus.js";
 import { sumMetrics } from "../../metrics/task-metrics.js";
 import { need } from "../auth.js";
@@ -18,12 +18,15 @@ export function metricsRoutes(api: Hono<ApiEnv>): void {
   api.get("/v1/metrics", need("read"), async (c) => {
     const known = await directoryStub(c.env).listQueues();
     const names = [...new Set([DEFAULT_QUEUE, ...c.get("app").routedQueues(), ...known])];
-    const queues = registryOf(c.env, c.get("app")).default;
+    const app = c.get("app");
+    const queues = registryOf(c.env, app).default;
+    // The request counts are of this app's own QueueDOs: another app's queue is not here.
+    const own = names.filter((n) => brokerOfQueue(c.env, app, n) === queues);
     const results = allResultShards(c.env);
     const [settled, shards, counted, resultCounts, directoryCount] = await Promise.all([
-      Promise.allSettled(names.map((n) => queues.stats(n))),
+      Promise.allSettled(names.map((n) => queueStatsOf(c.env, app, n))),
       Promise.all(results.map((r) => r.metrics())),
-      Promise.allSettled(names.map((n) => queues.shardRequests(n))),
+      Promise.allSettled(own.map((n) => queues.shardRequests(n))),
       Promise.all(results.map((r) => r.requestCount())),
       directoryStub(c.env).requestCount(),
     ]);

@@ -4,10 +4,7 @@
 import type { Hono } from "hono";
 import { DEFAULT_QUEUE, WireError } from "../../protocol/index.js";
 import { directoryStub } from "../../runtime/stubs.js";
-import { brokerOfQueue } from "../../brokers/registry.js";
-import { emptyStats } from "../../brokers/broker.js";
-import type { EdgeryEnv } from "../../runtime/env.js";
-import type { App } from "../../app/app.js";
+import { brokerOfQueue, queueStatsOf } from "../../brokers/registry.js";
 import { readJson } from "../body.js";
 import { parseQueueSettings } from "../queue-settings.js";
 import { queueName } from "../query.js";
@@ -15,11 +12,6 @@ import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 import { fulfilled } from "../../runtime/settled.js";
 
-/** A queue's stats from its broker (another app's queue: asked there). */
-function statsOf(env: EdgeryEnv, app: App, name: string) {
-  const broker = brokerOfQueue(env, app, name);
-  return broker.stats ? broker.stats(name) : Promise.resolve(emptyStats(name));
-}
 
 /** Registers the queue routes. */
 export function queueRoutes(api: Hono<ApiEnv>): void {
@@ -27,14 +19,14 @@ export function queueRoutes(api: Hono<ApiEnv>): void {
     const known = await directoryStub(c.env).listQueues();
     const names = [...new Set([DEFAULT_QUEUE, ...c.get("app").routedQueues(), ...known])].sort();
     // One unreachable remote app must not hide every other queue: its queues are left out.
-    const settled = await Promise.allSettled(names.map((n) => statsOf(c.env, c.get("app"), n)));
+    const settled = await Promise.allSettled(names.map((n) => queueStatsOf(c.env, c.get("app"), n)));
     const queues = fulfilled(settled, (i, reason) => console.error(`edgery: stats of queue '${names[i]}' unavailable`, reason));
     return c.json({ queues });
   });
 
   api.get("/v1/queues/:name", need("read"), async (c) => {
     const name = queueName(c.req.param("name"));
-    return c.json(await statsOf(c.env, c.get("app"), name));
+    return c.json(await queueStatsOf(c.env, c.get("app"), name));
   });
 
   api.put("/v1/queues/:name", need("admin"), async (c) => {
