@@ -22,6 +22,7 @@ import {
   DEFAULT_MAX_WAITING,
   DEFAULT_PREFETCH,
   QUEUE_BODY_MAX_BYTES,
+  RETRY_PACE_MS,
   REVOKED_MEMORY_S,
   SQL_PARAM_BUDGET_BYTES,
   type QueueStats,
@@ -832,7 +833,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         accepted.push(item.id);
         const o = item.outcome;
         if (o.kind === "retry") {
-          const retried = retriedMessage(m, o.countdownS, now);
+          // A retry due at once waits RETRY_PACE_MS for the alarm (see there).
+          const retried = retriedMessage(m, Math.max(o.countdownS, RETRY_PACE_MS / 1000), now);
           this.deleteSeqs([row.seq]);
           this.sql.exec(
             "INSERT INTO messages (id, priority, state, eta, expires, time_limited, body) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -141,6 +141,14 @@ export const DEFAULT_MAX_RETRIES = 3;
 /** Default retry countdown in seconds, as Celery's `default_retry_delay`. */
 export const DEFAULT_RETRY_DELAY_S = 180;
 /**
+ * How long a QueueDO holds a retry due at once (`countdown: 0`) before it dispatches it again:
+ * the retry waits for the queue's alarm, a timer, instead of going straight back to a consumer.
+ * A task retrying itself at once, thousands of times, otherwise kept workerd's event loop busy
+ * with the loop's own calls, and no other request of the local server was answered until the
+ * loop ended (a revoke included; measured: 2,000 retries, 45 s with nothing answered).
+ */
+export const RETRY_PACE_MS = 10;
+/**
  * Number of ResultDO shards results are spread over (by a hash of the task id) unless the
  * deployment sets `EDGERY_RESULT_SHARDS` (see `resultShardCount` in src/runtime/stubs.ts).
  */

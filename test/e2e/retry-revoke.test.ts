@@ -55,6 +55,23 @@ describe("retry", () => {
   });
 });
 
+describe("a task that retries itself at once, again and again", () => {
+  it("leaves the server answering other requests meanwhile, and a revoke stops it (every request waited for the loop to end, and it began again after a restart)", async () => {
+    const q = uniqQueue();
+    const h = await send("demo.retry_until", { args: [2_000], options: { queue: q, max_retries: 10_000 } });
+    await waitQueue(q, (s) => s.leased + s.delayed + s.waiting === 1);
+    // Requests sent while it loops are answered before it ends (before the fix, each waited
+    // for the whole loop, and the result read SUCCESS by then).
+    expect((await api("GET", "/v1/health")).status).toBe(200);
+    const during = await getResult(h.id);
+    expect(["RETRY", "STARTED", "PENDING"]).toContain(during.state);
+    const res = await api("POST", `/v1/results/${h.id}/revoke`, {});
+    expect(res.status, describeRes(res)).toBe(202);
+    const r = await waitResult(h.id);
+    expect(r.state, JSON.stringify(r)).toBe("REVOKED");
+  });
+});
+
 describe("revoke", () => {
   it("a task waiting in a paused queue → REVOKED, and it never runs", async () => {
     const q = await pausedQueue();

@@ -159,7 +159,8 @@ describe("poison messages", () => {
     await stub.configure(q, { paused: true });
     const now = Date.now();
     await stub.settle([{ lease, id: m.id, outcome: { kind: "retry", countdownS: 0, error: { type: "E", message: "again" } }, worker: "itest", startedAt: now, doneAt: now, resultExpires: 60 }]);
-    expect(await row(q, m.id)).toMatchObject({ state: "waiting", deliveries: 0 });
+    // Due at once, it waits RETRY_PACE_MS (delayed) before the queue dispatches it again.
+    expect(await row(q, m.id)).toMatchObject({ state: "delayed", deliveries: 0 });
   });
 });
 
