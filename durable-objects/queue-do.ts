@@ -652,7 +652,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   /**
    * Rate limit (Celery's `rate_limit`) at dispatch: a message whose bucket's turn has not come
    * goes back to `delayed` until the slot it is given (its slot is kept, so it does not queue
-   * again when it comes back). Returns true when the message was held back.
+   * again when it comes back). A shard of a queue of N keeps one in N of the rate (its tasks are
+   * one in N of the queue's, by their ids' hash). Returns true when the message was held back.
    */
   private rateLimited(seq: number, body: string, now: number): boolean {
     // A message that cannot be read is not held back: whatever reads it next ends it (messageOf).
@@ -666,7 +667,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       const stored = this.sql.exec<{ next_at: number }>("SELECT next_at FROM rate_clocks WHERE bucket = ?", bucket).toArray()[0];
       if (stored) this.rateClocks.set(bucket, stored.next_at);
     }
-    const at = takeTurn(this.rateClocks, bucket, interval, now);
+    // A shard takes its part of the queue's rate, as of its window: one in `shards` of the slots.
+    const at = takeTurn(this.rateClocks, bucket, interval * this.shards, now);
     this.sql.exec(
       "INSERT INTO rate_clocks (bucket, next_at) VALUES (?, ?) ON CONFLICT (bucket) DO UPDATE SET next_at = excluded.next_at",
       bucket,

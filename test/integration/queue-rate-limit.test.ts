@@ -32,6 +32,19 @@ describe("QueueDO rate limits", () => {
     expect((await stub.stats(q)).delayed).toBe(3);
   });
 
+  it("a shard of a queue of 4 shards spaces a bucket 4 times as far apart: the queue as a whole keeps its rate (each shard kept the whole rate: 4 times it)", async () => {
+    const q = uid("q-rate-shard");
+    const stub = queue(q);
+    await stub.configure(q, { paused: true }, 4);
+    const limited = [0, 1, 2].map(() => taskMessage(q, "demo.noop", { options: { rate_limit: "1/h" } }));
+    await stub.enqueue(limited, 4);
+    await stub.configure(q, { paused: false }, 4);
+    const byId = new Map((await rows(q)).map((r) => [r.id, r]));
+    expect(limited.map((m) => byId.get(m.id)?.state)).toStrictEqual(["leased", "delayed", "delayed"]);
+    const etas = limited.slice(1).map((m) => byId.get(m.id)!.eta!);
+    expect(etas[1]! - etas[0]!).toBe(4 * 3_600_000);
+  });
+
   it("a bucket's clock outlives the object's memory: after an eviction the next task still waits its turn", async () => {
     const q = uid("q-rate-evict");
     const stub = queue(q);
