@@ -5,7 +5,7 @@
  * message (src/worker/direct-consumer.ts).
  */
 import type { LeasedTask } from "../protocol/message.js";
-import type { RunResult } from "../protocol/outcome.js";
+import { revokedEnding, type RunResult } from "../protocol/outcome.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
 import { resultPolicyOf } from "../app/result-policy.js";
@@ -31,7 +31,11 @@ export interface Ran {
 export async function runDelivered(env: EdgeryEnv, app: App, leased: LeasedTask, controller: TaskAbort, hooks: ConsumerHooks, rawJson?: string, settings?: RunSettings): Promise<Ran> {
   const m = leased.message;
   const startedAt = Date.now();
-  const ran = (await resolveArgs(env, m, rawJson)) ?? (await runTask(app, leased, controller, {
+  const resolved = await resolveArgs(env, m, rawJson);
+  // Celery checks `expires` as a task is about to run: a delivery's tasks were begun together,
+  // and CPU-bound ones run one after another, so a later one may reach its turn past its expiry.
+  if (!resolved && m.expires !== null && Date.now() > m.expires) return { result: revokedEnding("expired"), startedAt, doneAt: Date.now() };
+  const ran = resolved ?? (await runTask(app, leased, controller, {
     updateState: hooks.updateState,
     acknowledge: hooks.acknowledge,
     apply(s) {
