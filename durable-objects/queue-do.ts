@@ -28,7 +28,7 @@ import {
   type QueueStats,
   type TaskErrorInfo,
 } from "../src/protocol/index.js";
-import { readStoredMessage, standInMessage, type TaskMessage, type WireLeasedTask } from "../src/protocol/message.js";
+import { hasExpired, readStoredMessage, standInMessage, type TaskMessage, type WireLeasedTask } from "../src/protocol/message.js";
 import { sentMessage, type BeginItem, type DeadLetter, type DeadLetterEntry, type EnqueueAnswer, type InspectedRow, type InspectKind, type QueueSettings, type RevokedId, type SentMessage, type SettleItem } from "../src/protocol/rpc.js";
 import { outcomeEffects, stateWrite, type Effect } from "../src/canvas/effects.js";
 import { retriedMessage } from "../src/worker/retry.js";
@@ -315,7 +315,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       this.ctx.storage.transactionSync(() => {
         for (const [id, priority, eta, expires, timeLimited, json, unique] of messages) {
           const revoked = this.isRevoked(id, now);
-          if (revoked || (expires !== null && expires <= now)) {
+          if (revoked || hasExpired(expires, now)) {
             effects.push(...endEffects(JSON.parse(json) as TaskMessage, revokedOutcome(revoked ? "revoked" : "expired", now)));
             continue;
           }
@@ -727,7 +727,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         out.push({ lease: item.lease, action: "skip" });
         continue;
       }
-      const expired = row.expires !== null && row.expires <= now;
+      const expired = hasExpired(row.expires, now);
       if (expired || this.isRevoked(item.id, now)) {
         const m = this.messageOf(row.seq, bodyOf(row.seq), now, effects);
         out.push({ lease: item.lease, action: "skip" });

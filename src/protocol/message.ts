@@ -56,6 +56,15 @@ export interface TaskMessage {
   link_error: Canvas[];
 }
 
+/**
+ * Whether a task whose `expires` is this (epoch ms; null: never) has expired at `now`: from that
+ * instant on. The one rule of every check of it (enqueue, begin, dispatch's SQL `expires <= ?`,
+ * the consumers as a task is about to run). Pure.
+ */
+export function hasExpired(expires: number | null, now: number): boolean {
+  return expires !== null && expires <= now;
+}
+
 /** A leased task as it travels in a Queue message (the message as stored, JSON text). */
 export interface WireLeasedTask {
   /** Lease id and fencing token: a settle with a stale token is refused. */

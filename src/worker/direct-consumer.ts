@@ -16,7 +16,7 @@
  * Delivery is at least once: if this throws, the Queue delivers the whole message again and
  * its tasks may run twice (results are first-final-wins, enqueues of follow-ups are by id).
  */
-import type { TaskMessage } from "../protocol/message.js";
+import { hasExpired, type TaskMessage } from "../protocol/message.js";
 import { outcomeEffects, stateWrite, type Effect } from "../canvas/effects.js";
 import { queueEnded, revokedEnding, stamped } from "../protocol/outcome.js";
 import { runEffects } from "../apply/run-effects.js";
@@ -63,7 +63,7 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
   let skipped = 0;
   for (const m of tasks) {
     const expires = runSettingsOf(app, m).resultExpiresS;
-    if (m.expires !== null && m.expires <= now) {
+    if (hasExpired(m.expires, now)) {
       effects.push(...outcomeEffects(m, queueEnded(revokedEnding("expired"), now), expires));
       skipped += 1;
     } else if (await isRevokedIn(revokedIds, body.queue, m.id)) {

@@ -4,7 +4,7 @@
  * QueueDO (src/worker/consumer.ts), the direct one writes results itself and acks the Queue
  * message (src/worker/direct-consumer.ts).
  */
-import type { LeasedTask } from "../protocol/message.js";
+import { hasExpired, type LeasedTask } from "../protocol/message.js";
 import { revokedEnding, type RunResult } from "../protocol/outcome.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
@@ -34,7 +34,7 @@ export async function runDelivered(env: EdgeryEnv, app: App, leased: LeasedTask,
   const resolved = await resolveArgs(env, m, rawJson);
   // Celery checks `expires` as a task is about to run: a delivery's tasks were begun together,
   // and CPU-bound ones run one after another, so a later one may reach its turn past its expiry.
-  if (!resolved && m.expires !== null && Date.now() > m.expires) return { result: revokedEnding("expired"), startedAt, doneAt: Date.now() };
+  if (!resolved && hasExpired(m.expires, Date.now())) return { result: revokedEnding("expired"), startedAt, doneAt: Date.now() };
   const ran = resolved ?? (await runTask(app, leased, controller, {
     updateState: hooks.updateState,
     acknowledge: hooks.acknowledge,
