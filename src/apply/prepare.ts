@@ -7,6 +7,9 @@ import type { TaskMessage } from "../protocol/message.js";
 import { assignIds } from "../canvas/ids.js";
 import { groupsOf, handleOf } from "../canvas/handle.js";
 import { plan, rootInherit, type ChordInit, type Plan, type PlanEnv } from "../canvas/plan.js";
+import { outcomeEffects } from "../canvas/effects.js";
+import { queueEnded, revokedEnding, stamped } from "../protocol/outcome.js";
+import { batchEffects } from "./run-effects.js";
 import type { App } from "../app/app.js";
 import { planEnvOf } from "../app/plan-env.js";
 import { canvasExpiresS } from "../app/task-settings.js";
@@ -77,18 +80,19 @@ export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepare
 }
 
 /**
- * Where the tasks named by `ids` will be enqueued when their turn comes: the plan's follow-ups
- * (each message's next chain step, its callbacks and errbacks; each chord's body) planned as the
- * outbox will plan them (src/canvas/effects.ts), and theirs in turn, until every id is found.
+ * Where the tasks named by `ids` will be enqueued when their turn comes: what the outbox starts
+ * after each message, whether it succeeds (its chain's next step, its links) or fails (its
+ * errbacks), taken from outcomeEffects and planned by batchEffects as the outbox does, and each
+ * chord's body as the ChordDO applies it; then theirs in turn, until every id is found.
  */
 function laterTasks(first: Plan, ids: Set<string>, env: PlanEnv): Array<{ id: string; queue: string }> {
+  const ends = [stamped({ kind: "success", value: null }, { worker: null, startedAt: null, doneAt: env.now }), queueEnded(revokedEnding("revoked"), env.now)];
   const found: Array<{ id: string; queue: string }> = [];
-  const todo: Plan[] = [first];
+  const todo: Array<Pick<Plan, "messages" | "chords">> = [first];
   for (let p = todo.pop(); p !== undefined && ids.size > 0; p = todo.pop()) {
     for (const m of p.messages) {
       if (ids.delete(m.id)) found.push({ id: m.id, queue: m.queue });
-      if (m.chain.length > 0) todo.push(plan({ kind: "chain", tasks: m.chain, args: [], kwargs: {}, options: {}, immutable: false }, rootInherit({ chord: m.chord }), env));
-      for (const cb of [...m.link, ...m.link_error]) todo.push(plan(cb, rootInherit(), env));
+      todo.push(batchEffects(ends.flatMap((end) => outcomeEffects(m, end, 0)), env));
     }
     for (const c of p.chords) todo.push(plan(c.body, c.inherit, env));
   }
