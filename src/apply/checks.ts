@@ -120,14 +120,19 @@ export class UniqueIds {
 }
 
 /**
- * The ids a canvas gives its tasks itself (`options.task_id` of a task node, errbacks included,
+ * The ids a canvas gives its tasks itself (`options.task_id` of a task, map or starmap node, errbacks included,
  * and of a chain or chord, given to its last step or body): what may collide with a task a queue
  * still holds. A group's id names no task.
  */
 export function givenTaskIds(canvas: Canvas): Set<string> {
   const out = new Set<string>();
-  for (const { node } of canvasNodes(givenIdsPlaced(canvas), "", true)) if (node.kind === "task" && node.options.task_id !== undefined) out.add(node.options.task_id);
+  for (const { node } of canvasNodes(givenIdsPlaced(canvas), "", true)) if (runsAsOneTask(node) && node.options.task_id !== undefined) out.add(node.options.task_id);
   return out;
+}
+
+/** Whether a node is enqueued as one message under its own `task_id`: a task, a map, a starmap (a chunks node is a group of them). */
+function runsAsOneTask(node: Canvas): boolean {
+  return node.kind === "task" || node.kind === "map" || node.kind === "starmap";
 }
 
 /** The error for a task id a request gives twice: at the second node's `options.task_id`. */

@@ -311,6 +311,13 @@ describe("tasks enqueued later with an id of the caller's (checked against their
     expect(Object.fromEntries(p.later.map((l) => [l.id, l.queue]))).toEqual({ step: "q1", body: "q1", cb: "q2", eb: "default" });
   });
 
+  it("a map or starmap step is one task too: its id is listed (it was left out, and a held one was taken as the held task)", () => {
+    const map = { task: "celery.map", kwargs: { task: t("demo.add", [1]), it: [1, 2] }, options: { task_id: "m" } };
+    const starmap = { task: "celery.starmap", kwargs: { task: t("demo.add"), it: [[1, 2]] }, options: { task_id: "s" } };
+    const p = prepare(app, [item(chain([t("demo.add", [1, 1]), map, starmap]))], NOW);
+    expect(p.later.map((l) => l.id).sort()).toEqual(["m", "s"]);
+  });
+
   it("is empty when no task enqueued later has an id of its own (no check, no extra request)", () => {
     const p = prepare(app, [item(chain([t("demo.add", [1, 1], { task_id: "a" }), t("demo.add", [2])])), item(chord([t("demo.add", [1, 1])], t("demo.xsum")))], NOW);
     expect(p.later).toEqual([]);
