@@ -87,10 +87,9 @@ export class AsyncResult<T = unknown> implements ResultNode {
     return (await this.fetch()).state === "SUCCESS";
   }
 
-  /** True when the task failed (or was revoked). */
+  /** True when the task ended `FAILURE`, as Celery's `failed()` (a `REVOKED` task is not failed). */
   async failed(): Promise<boolean> {
-    const { state } = await this.fetch();
-    return state === "FAILURE" || state === "REVOKED";
+    return (await this.fetch()).state === "FAILURE";
   }
 
   /**

@@ -89,7 +89,7 @@ export class GroupResult<T = unknown> implements ResultNode {
     return (await this.fetch()).successful;
   }
 
-  /** True when any member failed. */
+  /** True when any member ended `FAILURE` (a `REVOKED` member makes the group not successful, not failed). */
   async failed(): Promise<boolean> {
     return (await this.fetch()).failed;
   }

@@ -195,6 +195,7 @@ export async function readGroup(env: EdgeryEnv, id: string, waitMs: number, dept
     completed,
     ready: results.every((r) => isReady(r.state)),
     successful: results.every((r) => r.state === "SUCCESS"),
-    failed: results.some((r) => r.state === "FAILURE" || r.state === "REVOKED"),
+    // Celery's GroupResult.failed(): some member is FAILURE (a REVOKED one is not failed).
+    failed: results.some((r) => r.state === "FAILURE"),
   };
 }

@@ -128,6 +128,13 @@ describe("group", () => {
     expect(g.results[0]!.result).toBe(2);
   });
 
+  it("a revoked member makes the group not successful but not failed (Celery's failed() counts FAILURE only)", async () => {
+    const h = await apply(group([sig("demo.add", [1, 1]), sig("demo.noop", [], { expires: "2001-01-01T00:00:00Z" })]));
+    const g = await waitGroup(h.id);
+    expect(g.results[1]!.state).toBe("REVOKED");
+    expect(g).toMatchObject({ total: 2, completed: 1, ready: true, successful: false, failed: false });
+  });
+
   it("before it is ready, a plain GET answers ready false", async () => {
     const h = await apply(group([sig("demo.sleep", [1500]), sig("demo.noop")]));
     const res = await api("GET", `/v1/groups/${h.id}`);

@@ -113,6 +113,14 @@ describe("AsyncResult", () => {
     expect(await client.result("t1").failed()).toBe(true);
   });
 
+  it("failed() of a revoked task is false, as Celery's (it is ready and not successful)", async () => {
+    const { client } = fakeClient(() => ({ body: taskResult("t1", "REVOKED", { error: { type: "TaskRevokedError", message: "the task was revoked" } }) }));
+    const r = client.result("t1");
+    expect(await r.failed()).toBe(false);
+    expect(await r.ready()).toBe(true);
+    expect(await r.successful()).toBe(false);
+  });
+
   it("forget() DELETEs and the next read asks again", async () => {
     const { client, requests } = fakeClient((req) => (req.method === "DELETE" ? { status: 204 } : { body: taskResult("t1", "SUCCESS") }));
     const r = client.result("t1");

@@ -11,7 +11,7 @@ const group = (results: TaskResult[]): GroupResult => ({
   completed: results.filter((r) => r.state === "SUCCESS").length,
   ready: results.every((r) => ["SUCCESS", "FAILURE", "REVOKED"].includes(r.state)),
   successful: results.every((r) => r.state === "SUCCESS"),
-  failed: results.some((r) => r.state === "FAILURE" || r.state === "REVOKED"),
+  failed: results.some((r) => r.state === "FAILURE"),
 });
 
 describe("groupAsResult", () => {
