@@ -33,7 +33,7 @@ import { sentMessage, type BeginItem, type DeadLetter, type DeadLetterEntry, typ
 import { outcomeEffects, stateWrite, type Effect } from "../src/canvas/effects.js";
 import { retriedMessage } from "../src/worker/retry.js";
 import { invalidTaskEnding, payloadTooLargeEnding, queueEnded, stamped, timeLimitEnding, workerLostEnding } from "../src/protocol/outcome.js";
-import { acksLateOf, endEffects, extendedResult, hardLimitS, revokedOutcome } from "./queue-endings.js";
+import { acksLateOf, begunEndEffects, endEffects, extendedResult, hardLimitS, revokedOutcome } from "./queue-endings.js";
 import { runEffects } from "../src/apply/run-effects.js";
 import { jsonSlices, planDeliveries, type DeliveryPlan, type SizedDelivery } from "../src/runtime/pack.js";
 import { sendDeliveries, type Unsent } from "../src/runtime/deliver.js";
@@ -952,7 +952,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         if (!m) continue;
         this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
         const outcome = revokedOutcome(row.state === "leased" ? "terminated" : "revoked", now);
-        effects.push(...endEffects(m, outcome));
+        // A begun task may have finished, its result written ahead: the ending is claimed.
+        effects.push(...(row.started === 1 ? begunEndEffects(m, outcome) : endEffects(m, outcome)));
         revoked.push(id);
       }
       this.outbox.add(effects);
@@ -1062,7 +1063,9 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         }
         const ending = action === "time-limit" ? timeLimitEnding(hardLimitS(m)) : workerLostEnding(action === "poison" ? row.deliveries : undefined);
         this.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
-        effects.push(...endEffects(m, recordDeadLetter(this.sql, m, queueEnded(ending, now))));
+        const outcome = recordDeadLetter(this.sql, m, queueEnded(ending, now));
+        // A lost worker may have finished the task, its result written ahead: the ending is claimed.
+        effects.push(...(action === "time-limit" ? endEffects(m, outcome) : begunEndEffects(m, outcome)));
         failed += 1;
       }
       this.sql.exec("DELETE FROM revoked WHERE until <= ?", now);

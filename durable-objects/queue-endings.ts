@@ -4,7 +4,7 @@
  */
 import type { TaskMessage } from "../src/protocol/message.js";
 import { queueEnded, revokedEnding, type Outcome, type REVOKED_MESSAGES } from "../src/protocol/outcome.js";
-import { outcomeEffects, type Effect } from "../src/canvas/effects.js";
+import { claimedEnding, outcomeEffects, type Effect } from "../src/canvas/effects.js";
 import { findApp, getApp } from "../src/runtime/app-registry.js";
 import { runSettingsOf } from "../src/app/task-settings.js";
 import { resultPolicyOf } from "../src/app/result-policy.js";
@@ -35,6 +35,15 @@ export function acksLateOf(m: TaskMessage): boolean {
  */
 export function endEffects(m: TaskMessage, outcome: Outcome): Effect[] {
   return outcomeEffects(m, outcome, runSettingsOf(findApp(), m).resultExpiresS, extendedResult(m.task));
+}
+
+/**
+ * The effects of a message that ends here while a consumer held it begun (terminated, its worker
+ * lost): claimed, as that consumer may have written its own final result ahead (see
+ * EndingEffect in src/canvas/effects.ts).
+ */
+export function begunEndEffects(m: TaskMessage, outcome: Outcome): Effect[] {
+  return claimedEnding(m, outcome, runSettingsOf(findApp(), m).resultExpiresS, extendedResult(m.task));
 }
 
 /** REVOKED at `now`, by the queue, for a task no worker finished. */

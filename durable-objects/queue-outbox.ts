@@ -7,7 +7,7 @@
  */
 import { OUTBOX_MAX_ATTEMPTS, SQL_PARAM_BUDGET_BYTES } from "../src/protocol/index.js";
 import type { TaskMessage } from "../src/protocol/message.js";
-import type { Effect } from "../src/canvas/effects.js";
+import { unclaimedEffects, type Effect } from "../src/canvas/effects.js";
 import { enqueueFailedEnding, queueEnded, type Outcome } from "../src/protocol/outcome.js";
 import { plan as planCanvas, type Plan, type PlanEnv } from "../src/canvas/plan.js";
 import { runEffects } from "../src/apply/run-effects.js";
@@ -143,7 +143,8 @@ export class QueueOutbox {
   private async giveUp(row: OutboxRow, attempts: number, now: number): Promise<void> {
     const planEnv = planEnvOf(getApp(), now);
     const stuck: Array<{ effect: Effect; err: unknown }> = [];
-    for (const effect of JSON.parse(row.effect) as Effect[]) {
+    // An ending that cannot be claimed still ends its task: its own result and follow-ups.
+    for (const effect of (JSON.parse(row.effect) as Effect[]).flatMap((e) => (e.kind === "ending" ? unclaimedEffects(e) : [e]))) {
       try {
         await runEffects(this.env, [effect], planEnv);
       } catch (err) {

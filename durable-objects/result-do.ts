@@ -8,7 +8,7 @@
 import { CountedObject } from "./counted-object.js";
 import { DEFAULT_RESULT_EXPIRES_S, isReady, type TaskResult } from "../src/protocol/index.js";
 import type { ResultWrite } from "../src/canvas/effects.js";
-import type { GroupRef } from "../src/protocol/rpc.js";
+import type { GroupRef, ResultWriteAnswer } from "../src/protocol/rpc.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 import { eventsStub } from "../src/runtime/stubs.js";
 import { chaosHooks } from "../src/runtime/chaos.js";
@@ -166,9 +166,11 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
    * `notAfter` (epoch ms): a write that arrives later writes nothing and answers `late` (a
    * consumer's write ahead of its settle, src/worker/pre-write.ts, valid only while its lease
    * surely holds; this object's clock is read as the call arrives, so a stalled caller cannot
-   * vouch for itself).
+   * vouch for itself). `kept`: the final results kept over a final write (the first
+   * final result wins), for a queue's ending that a consumer's write ahead may overrule
+   * (src/apply/run-effects.ts, claimEndings).
    */
-  async write(writes: ResultWrite[], notAfter?: number): Promise<{ written: number; late?: true }> {
+  async write(writes: ResultWrite[], notAfter?: number): Promise<ResultWriteAnswer> {
     this.requests += 1;
     const slowMs = chaosHooks(this.env).slowResultsMs;
     if (slowMs > 0) await new Promise((resolve) => setTimeout(resolve, slowMs));
@@ -180,6 +182,7 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
     const events: TaskEvent[] = [];
     let written = 0;
     let toD1 = false;
+    const kept: TaskResult[] = [];
     this.ctx.storage.transactionSync(() => {
       // One read for the batch; metric deltas are summed per (task, key) and written once each.
       const olds = new Map(
@@ -192,7 +195,10 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
       const stored = new Map<string, ResultRow>();
       for (const w of writes) {
         const old = olds.get(w.id);
-        if (old && isReady(old.state)) continue;
+        if (old && isReady(old.state)) {
+          if (isReady(w.state)) kept.push(rowToResult(old));
+          continue;
+        }
         const policy = policyOf(w.task ?? old?.task);
         // Backend `none` (ignore_result): nothing is stored, the id reads PENDING.
         if (policy.backend === "none") continue;
@@ -244,7 +250,7 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
     }
     await this.scheduleSweep();
     if (toD1) await this.pushSoon();
-    return { written };
+    return kept.length > 0 ? { written, kept } : { written };
   }
 
   /**

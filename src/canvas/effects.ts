@@ -5,7 +5,7 @@
  * Pure: a QueueDO writes these effects into its outbox in the same transaction that settles the
  * task, and carries them out afterwards (again after a crash), so none is ever lost.
  */
-import type { Canvas, TaskErrorInfo } from "../protocol/index.js";
+import type { Canvas, TaskErrorInfo, TaskResult } from "../protocol/index.js";
 import type { ChordRef, TaskMessage } from "../protocol/message.js";
 import type { Outcome } from "../protocol/outcome.js";
 import { leafIds, startIds } from "./handle.js";
@@ -54,11 +54,29 @@ export interface ChordReport {
   error?: TaskErrorInfo;
 }
 
+/**
+ * A task its queue ended while a consumer held it begun (revoked with terminate, its worker
+ * taken for lost). That consumer may have finished it and written its own final result ahead of
+ * its settle (src/worker/pre-write.ts), and a result shard keeps the first final result of an
+ * id: so the ending's own result is written first, as a claim, and then come the follow-ups of
+ * the result the shard kept, this ending's or the one written ahead (endingEffects). Never the
+ * follow-ups of one outcome beside the stored result of another (a SUCCESS result whose chain
+ * was failed REVOKED).
+ */
+export interface EndingEffect {
+  kind: "ending";
+  message: TaskMessage;
+  outcome: Outcome;
+  resultExpires: number;
+  extended: boolean;
+}
+
 /** Something to do after a task settles. */
 export type Effect =
   | { kind: "store"; write: ResultWrite }
   | { kind: "apply"; canvas: Canvas; inherit: Inherit }
-  | { kind: "chord"; chordId: string; report: ChordReport };
+  | { kind: "chord"; chordId: string; report: ChordReport }
+  | EndingEffect;
 
 
 /** The result write for a finished message. */
@@ -159,4 +177,40 @@ export function failureEffects(node: FailedNode, state: "FAILURE" | "REVOKED", e
     effects.push({ kind: "apply", canvas: errback, inherit: { ...node.inherit, prepend: [{ id: node.id }, error] } });
   }
   return effects;
+}
+
+/**
+ * The effects of a queue's ending of a begun task (see EndingEffect): one `ending` effect, claimed
+ * when carried out; or, when nothing is stored for the task (`ignore_result`, so nothing was
+ * written ahead either), the ending's effects as they are.
+ */
+export function claimedEnding(msg: TaskMessage, outcome: Outcome, resultExpires: number, extended = false): Effect[] {
+  if (ownResultWrite(msg, outcome, resultExpires, extended) === null) return outcomeEffects(msg, outcome, resultExpires, extended);
+  return [{ kind: "ending", message: msg, outcome, resultExpires, extended }];
+}
+
+/**
+ * An ending's effects once its claim is answered: `kept`, the final result its shard kept over
+ * the ending's write (null: the ending's own result stands). Its result is not written again.
+ */
+export function endingEffects(e: EndingEffect, kept: TaskResult | null): Effect[] {
+  return outcomeEffects(e.message, kept ? outcomeOfResult(kept, e.outcome) : e.outcome, e.resultExpires, e.extended, true);
+}
+
+/** An ending's effects unclaimed: its own result and follow-ups, as any other ending's. */
+export function unclaimedEffects(e: EndingEffect): Effect[] {
+  return outcomeEffects(e.message, e.outcome, e.resultExpires, e.extended);
+}
+
+/** The outcome a stored final result tells (stamped as `fallback` where it says nothing). */
+function outcomeOfResult(r: TaskResult, fallback: Outcome): Outcome {
+  const doneAt = r.date_done ? Date.parse(r.date_done) : NaN;
+  const stamp = {
+    worker: r.worker ?? fallback.worker,
+    startedAt: r.started_at ? Date.parse(r.started_at) : fallback.startedAt,
+    doneAt: Number.isFinite(doneAt) ? doneAt : fallback.doneAt,
+  };
+  if (r.state === "SUCCESS") return { kind: "success", value: r.result, ...stamp };
+  const state = r.state === "REVOKED" ? "REVOKED" : "FAILURE";
+  return { kind: "failure", state, error: r.error ?? { type: "Error", message: "" }, ...stamp };
 }

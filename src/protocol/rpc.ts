@@ -6,6 +6,7 @@
 import type { EndStamp, RunResult } from "./outcome.js";
 import type { DeadLetter } from "./dead-letter.js";
 import type { TaskMessage } from "./message.js";
+import type { TaskResult } from "./result.js";
 
 /** Settings a queue accepts (`PUT /v1/queues/:name`); every broker that manages queues takes these. */
 export interface QueueSettings {
@@ -71,6 +72,17 @@ export function sentMessage(m: TaskMessage, unique = false): SentMessage {
 }
 
 /** A consumer beginning a leased task (`QueueDO.begin`): the lease is renewed to the task's hard limit. */
+/**
+ * What a ResultDO's `write` answers: how many writes it stored; `late`, a write ahead that came
+ * past its horizon (nothing stored); `kept`, the final results it kept over final writes of the
+ * same ids (the first final result of an id wins).
+ */
+export interface ResultWriteAnswer {
+  written: number;
+  late?: true;
+  kept?: TaskResult[];
+}
+
 export interface BeginItem {
   lease: string;
   id: string;

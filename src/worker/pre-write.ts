@@ -23,14 +23,17 @@
  *   may take the worker for lost) leaves the result to its settle, which the lease fences.
  * A settle refused for a lease no longer held anyway (revoked with terminate meanwhile, or a
  * stall between the write and the settle) leaves the written result: the task did finish, and the
- * first final result wins, as when two copies of a delivery race. A write that fails, or does not answer within
+ * first final result wins, as when two copies of a delivery race. The queue's own ending of such a
+ * task (terminated, its worker taken for lost) is claimed (EndingEffect, src/canvas/effects.ts):
+ * its follow-ups are those of the result the shard kept, so a chain goes on after a SUCCESS
+ * written ahead, rather than failing REVOKED beside it. A write that fails, or does not answer within
  * {@link PRE_WRITE_WAIT_MS}, is left to the settle, whose outbox writes it as before (a result
  * shard keeps the first final write of an id, so a late duplicate changes nothing and is not
  * announced twice).
  */
 import type { TaskMessage } from "../protocol/message.js";
 import { stamped } from "../protocol/outcome.js";
-import type { SettleItem } from "../protocol/rpc.js";
+import type { ResultWriteAnswer, SettleItem } from "../protocol/rpc.js";
 import { ownResultWrite, type ResultWrite } from "../canvas/effects.js";
 import { resultPolicyOf } from "../app/result-policy.js";
 import type { RunSettings } from "../app/task-settings.js";
@@ -82,7 +85,7 @@ export async function preWrite(env: EdgeryEnv, app: App, finished: Finished[], c
         const write = resultShard(env, shard).write(
           list.map((t) => t.write),
           confirmedAt + WRITE_AHEAD_HORIZON_MS,
-        );
+        ) as Promise<ResultWriteAnswer>;
         const slow = new Promise<"slow">((resolve) => (timer = setTimeout(() => resolve("slow"), PRE_WRITE_WAIT_MS)));
         const answer = await Promise.race([write, slow]);
         if (answer === "slow") {

@@ -6,6 +6,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { resultShard, resultStub } from "../../src/runtime/stubs";
 import type { TaskResult } from "../../src/protocol";
+import type { ResultWriteAnswer } from "../../src/protocol/rpc";
 import { queue, uid } from "./helpers";
 import { EXPIRED_GROUPS_SQL, ROWS_LEFT_SQL } from "../../durable-objects/result-do";
 import { FORGET_R2_SQL } from "../../durable-objects/result-backend-store";
@@ -17,7 +18,11 @@ describe("ResultDO", () => {
     const id = uid("res-final");
     const stub = shardOf(id);
     expect(await stub.write([{ id, state: "FAILURE", error: { type: "DemoError", message: "first" }, result: null, task: "demo.fail" }])).toEqual({ written: 1 });
-    expect(await stub.write([{ id, state: "SUCCESS", result: 99, error: null }])).toEqual({ written: 0 });
+    // The answer names the final result kept over the later one (a queue's claimed ending reads it).
+    const again = (await stub.write([{ id, state: "SUCCESS", result: 99, error: null }])) as ResultWriteAnswer;
+    expect(again.written).toBe(0);
+    expect(again.kept).toHaveLength(1);
+    expect(again.kept![0]).toMatchObject({ id, state: "FAILURE", error: { type: "DemoError", message: "first" } });
     expect(await stub.write([{ id, state: "PROGRESS", meta: { current: 1 } }])).toEqual({ written: 0 });
     const r = (await stub.get(id)) as TaskResult | null;
     expect(r).toMatchObject({ id, state: "FAILURE", result: null, error: { type: "DemoError", message: "first" }, task: "demo.fail", meta: null });
