@@ -71,7 +71,6 @@ export function sentMessage(m: TaskMessage, unique = false): SentMessage {
   return unique ? [m.id, m.priority, m.eta, m.expires, timeLimited, JSON.stringify(m), 1] : [m.id, m.priority, m.eta, m.expires, timeLimited, JSON.stringify(m)];
 }
 
-/** A consumer beginning a leased task (`QueueDO.begin`): the lease is renewed to the task's hard limit. */
 /**
  * What a ResultDO's `write` answers: how many writes it stored; `late`, a write ahead that came
  * past its horizon (nothing stored); `kept`, the final results it kept over final writes of the
@@ -83,6 +82,7 @@ export interface ResultWriteAnswer {
   kept?: TaskResult[];
 }
 
+/** A consumer beginning a leased task (`QueueDO.begin`): the lease is renewed to the task's hard limit. */
 export interface BeginItem {
   lease: string;
   id: string;
