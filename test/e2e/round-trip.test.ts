@@ -27,6 +27,18 @@ describe("one round trip", () => {
     expect(res.json.result).toMatchObject({ state: "FAILURE", error: { type: "DemoError", message: "boom" } });
   });
 
+  it("a group (no result of its own): 202 with the handle as soon as every member is ready, not after the whole wait", async () => {
+    // Two in a row, each with the longest wait: waited out in full they would pass the test's timeout.
+    for (let i = 0; i < 2; i++) {
+      const res = await api("POST", "/v1/apply?wait=30", { task: "celery.group", subtask_type: "group", kwargs: { tasks: [sig("demo.add", [i, 1]), sig("demo.add", [i, 2])] } });
+      expect(res.status, describeRes(res)).toBe(202);
+      expect(res.json.kind).toBe("group");
+      const g = await api("GET", `/v1/groups/${res.json.id}`);
+      expect(g.json).toMatchObject({ ready: true, successful: true, completed: 2 });
+      expect(g.json.results.map((r: { result: number }) => r.result)).toEqual([i + 1, i + 2]);
+    }
+  });
+
   it("not ready within S seconds: 202 with the handle alone, enqueued as without wait", async () => {
     const q = await pausedQueue();
     const res = await api("POST", "/v1/tasks/demo.add?wait=1", { args: [1, 2], options: { queue: q } });

@@ -6,7 +6,7 @@ import type { Context, Hono } from "hono";
 import { MAX_BULK, WireError, checkDepth, isReady, parseOptions, parseSignature, type Handle } from "../../protocol/index.js";
 import { applyCanvases } from "../../apply/apply.js";
 import { idempotencyKeyOf, type ApplyItem } from "../../apply/apply-item.js";
-import { readResult } from "../../results/read.js";
+import { readGroup, readResult } from "../../results/read.js";
 import { asObject, readJson } from "../body.js";
 import { waitMs } from "../query.js";
 import { need } from "../auth.js";
@@ -30,12 +30,15 @@ function callArgs(body: Record<string, unknown>): Pick<ApplyItem, "args" | "kwar
 /**
  * The answer to a send: `202` with the handle; with `?wait=S` (checked before anything is sent),
  * `200` with the handle plus `result` when the task its handle names is ready within S seconds,
- * read as `GET /v1/results/:id?wait=S` reads it. A send without an idempotency key made the task
+ * read as `GET /v1/results/:id?wait=S` reads it (a group handle: `202` once the group is ready). A send without an idempotency key made the task
  * itself: only its result shard can hold its result yet, and nothing else is asked (readResult's
  * `fresh`); a replayed key may name an older task, read as any other.
  */
 async function answer(c: Context<ApiEnv>, item: ApplyItem, handle: Handle, wait: number | undefined): Promise<Response> {
   if (wait === undefined) return c.json(handle, 202);
+  // A group has no result of its own (its id reads PENDING): the wait ends when its members are
+  // all ready (GET /v1/groups/:id then reads it ready) or S is up, and the answer is the handle.
+  if (handle.kind === "group") return (await readGroup(c.env, handle.id, wait), c.json(handle, 202));
   const fresh = idempotencyKeyOf(item) === undefined;
   const result = await readResult(c.env, handle.id, wait, (p) => c.executionCtx.waitUntil(p), { fresh });
   return isReady(result.state) ? c.json({ ...handle, result }, 200) : c.json(handle, 202);
