@@ -11,7 +11,8 @@
 //
 // WORKLOAD=latency profiles N sequential one-request round trips (`POST /v1/tasks/demo.noop?wait=10`)
 // instead, and prints workerd's CPU time per round trip; WORKLOAD=chord, N header members as
-// chords of CHORD_K (1,000) sent one after another (the bench's fan-in workload).
+// chords of CHORD_K (1,000) sent one after another (the bench's fan-in workload); WORKLOAD=apply,
+// the same chords sent to a paused queue (the apply alone).
 //
 // Env: N (10000), CHORD_K (1000), WARM (2000), INTERVAL_US (sampling interval, 500), OUT (output directory,
 // $TMPDIR), ISOLATES (comma-separated inspector targets, "core:user:edgery,queues:queue"; the
@@ -87,10 +88,28 @@ async function chords(n) {
   return Math.round((n / (performance.now() - t0)) * 1000);
 }
 
+/**
+ * N header members as chords of CHORD_K sent one after another to a paused queue, so that only the
+ * apply is measured (parse, checks, plan, the chord's opening and the enqueue); purged after.
+ */
+async function applies(n) {
+  const q = `profile-apply-${Date.now()}`;
+  await call("PUT", `/v1/queues/${q}`, { paused: true });
+  const t0 = performance.now();
+  for (let i = 0; i < Math.ceil(n / CHORD_K); i++) {
+    const header = Array.from({ length: CHORD_K }, () => ({ task: "demo.identity", args: [1], options: { queue: q } }));
+    await call("POST", "/v1/apply", { task: "celery.chord", kwargs: { header, body: { task: "demo.xsum", options: { queue: q } } }, subtask_type: "chord" });
+  }
+  const rate = Math.round((n / (performance.now() - t0)) * 1000);
+  await call("DELETE", `/v1/queues/${q}/messages`);
+  return rate;
+}
+
 const LATENCY = process.env.WORKLOAD === "latency";
 const CHORD = process.env.WORKLOAD === "chord";
-const workload = LATENCY ? roundTrips : CHORD ? chords : throughput;
-const unit = LATENCY ? "round trips" : CHORD ? "chord members" : "tasks";
+const APPLY = process.env.WORKLOAD === "apply";
+const workload = LATENCY ? roundTrips : CHORD ? chords : APPLY ? applies : throughput;
+const unit = LATENCY ? "round trips" : CHORD ? "chord members" : APPLY ? "chord members applied" : "tasks";
 
 /** One DevTools session per isolate. */
 async function session(target) {
