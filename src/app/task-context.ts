@@ -14,7 +14,7 @@ export interface DeliveryInfo {
 
 /** What `ctx.retry()` takes. */
 export interface RetryOptions {
-  /** Seconds before the retry runs; default: backoff if configured, else `default_retry_delay`. */
+  /** Seconds before the retry runs; default: `default_retry_delay` (backoff is for `autoretry_for`'s retries, as in Celery). */
   countdown?: number;
   /** The error that caused the retry: raised instead of MaxRetriesExceededError at the end. */
   exc?: unknown;

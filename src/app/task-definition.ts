@@ -21,13 +21,17 @@ export interface TaskDefaults {
   time_limit?: number;
   max_retries?: number | null;
   default_retry_delay?: number;
-  /** Exponential backoff for retries without a countdown: true (factor 1 s) or the factor in s. */
+  /** Exponential backoff for the automatic retries of `autoretry_for`: true (factor 1 s) or the factor in s. */
   retry_backoff?: boolean | number;
   /** Cap of the backoff, in seconds (Celery's default 600). */
   retry_backoff_max?: number;
   /** Full jitter on the backoff (Celery's default true). */
   retry_jitter?: boolean;
-  /** Error names (types) that retry the task automatically. */
+  /**
+   * Errors that retry the task automatically, by name: an error's own name or that of any class
+   * it inherits from (`"Error"`: every Error), as Celery matches subclasses; `"Exception"`
+   * (Celery's base class): anything thrown.
+   */
   autoretry_for?: string[];
   acks_late?: boolean;
   ignore_result?: boolean;

@@ -17,7 +17,7 @@ import type { BeginItem } from "../protocol/rpc.js";
 import { notRegisteredEnding, timeLimitEnding, timeLimitError, type RunResult } from "../protocol/outcome.js";
 import type { App } from "../app/app.js";
 import { maxRetriesOf, runSettingsOf, type RunSettings } from "../app/task-settings.js";
-import { Retry, decideRetry, retryCountdown } from "./retry.js";
+import { Retry, autoretries, decideRetry, retryCountdown } from "./retry.js";
 import type { TaskContext } from "../app/task-context.js";
 
 
@@ -193,10 +193,10 @@ export async function runTask(app: App, leased: LeasedTask, controller: TaskAbor
   } catch (err) {
     if (hardFired || (hardMs !== null && Date.now() - started > hardMs)) return timeLimitEnding(hardMs === null ? null : hardMs / 1000);
     if (err instanceof TaskRevokedError) return { kind: "failure", state: "REVOKED", error: serializeError(err) };
-    if (err instanceof Retry) return retryOf(m.task, m.id, m.retries, settings, err);
+    if (err instanceof Retry) return retryOf(m.task, m.id, m.retries, settings, err, false);
     const info = serializeError(err);
-    if (defaults.autoretry_for?.includes(info.type)) {
-      return retryOf(m.task, m.id, m.retries, settings, new Retry({ exc: err }));
+    if (autoretries(defaults.autoretry_for, err, info)) {
+      return retryOf(m.task, m.id, m.retries, settings, new Retry({ exc: err }), true);
     }
     return { kind: "failure", state: "FAILURE", error: info };
   } finally {
@@ -204,13 +204,14 @@ export async function runTask(app: App, leased: LeasedTask, controller: TaskAbor
   }
 }
 
-function retryOf(task: string, id: string, retries: number, settings: RunSettings, r: Retry): RunResult {
+/** A retry asked for by the task (`auto` false) or by `autoretry_for` (`auto` true), decided. */
+function retryOf(task: string, id: string, retries: number, settings: RunSettings, r: Retry, auto: boolean): RunResult {
   const decision = decideRetry({
     task,
     id,
     retries,
     maxRetries: maxRetriesOf(settings, r.options.maxRetries),
-    countdownS: retryCountdown(settings.defaults, retries, r.options.countdown),
+    countdownS: retryCountdown(settings.defaults, retries, r.options.countdown, auto),
     exc: r.options.exc === undefined ? null : serializeError(r.options.exc),
   });
   return decision.kind === "retry" ? { kind: "retry", countdownS: decision.countdownS, error: decision.error } : { kind: "failure", state: "FAILURE", error: decision.error };

@@ -14,10 +14,16 @@ export class Retry extends Error {
   }
 }
 
-/** Seconds to wait before retry number `retries + 1`. `random` is injectable for tests. */
-export function retryCountdown(defaults: TaskDefaults, retries: number, requested: number | undefined, random: () => number = Math.random): number {
+/**
+ * Seconds to wait before retry number `retries + 1`: the requested countdown; else, for an
+ * automatic retry (`auto`: an error named by `autoretry_for`), the exponential backoff when
+ * `retry_backoff` is set; else `default_retry_delay`. As in Celery, backoff is a setting of
+ * automatic retries only: a `ctx.retry()` without a countdown waits `default_retry_delay`.
+ * `random` is injectable for tests.
+ */
+export function retryCountdown(defaults: TaskDefaults, retries: number, requested: number | undefined, auto: boolean, random: () => number = Math.random): number {
   if (requested !== undefined) return Math.max(0, requested);
-  const backoff = defaults.retry_backoff;
+  const backoff = auto ? defaults.retry_backoff : undefined;
   if (backoff) {
     const factor = typeof backoff === "number" ? backoff : 1;
     const cap = defaults.retry_backoff_max ?? 600;
@@ -55,4 +61,20 @@ export function decideRetry(opts: {
 export function retriedMessage(m: TaskMessage, countdownS: number, now: number): TaskMessage {
   const { rate_slot: _slot, ...options } = m.options;
   return { ...m, options, retries: m.retries + 1, eta: countdownS > 0 ? now + countdownS * 1000 : null };
+}
+
+/**
+ * True when `autoretry_for` names the thrown error: by its type (`info.type`, the name it is
+ * serialized with) or by any class it inherits from, as Celery's `except autoretry_for` matches
+ * subclasses: `["Error"]` retries on every Error, `["Exception"]` (Celery's base class) on
+ * anything thrown.
+ */
+export function autoretries(autoretryFor: readonly string[] | undefined, err: unknown, info: TaskErrorInfo): boolean {
+  if (!autoretryFor || autoretryFor.length === 0) return false;
+  if (autoretryFor.includes("Exception") || autoretryFor.includes(info.type)) return true;
+  for (let p = err !== null && typeof err === "object" ? (Object.getPrototypeOf(err) as object | null) : null; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    const name = (p as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof name === "string" && autoretryFor.includes(name)) return true;
+  }
+  return false;
 }

@@ -159,3 +159,39 @@ describe("routing_key reaches delivery_info", () => {
     expect(ran).toMatchObject({ kind: "success", value: { exchange: "", routing_key: "mail.out", priority: 0, redelivered: false } });
   });
 });
+
+describe("automatic and asked-for retries through runTask", () => {
+  async function run(app: App, task: string) {
+    const { prepare } = await import("../../src/apply/prepare.js");
+    const { runTask, TaskAbort } = await import("../../src/worker/execute.js");
+    const { parseSignature } = await import("../../src/protocol/index.js");
+    const [m] = prepare(app, [{ canvas: parseSignature({ task }), path: "" }]).messages;
+    return runTask(app, { lease: "", deadline: 0, redelivered: false, message: m! }, new TaskAbort(), {
+      updateState: async () => undefined,
+      acknowledge: async () => undefined,
+      apply: async () => expect.unreachable(),
+    });
+  }
+
+  it("autoretry_for ['Error'] retries a TypeError (a subclass), with the backoff", async () => {
+    const app = new App({ name: "t" }).task(
+      "t.flaky",
+      () => {
+        throw new TypeError("boom");
+      },
+      { autoretry_for: ["Error"], retry_backoff: 2, retry_jitter: false },
+    );
+    expect(await run(app, "t.flaky")).toMatchObject({ kind: "retry", countdownS: 2, error: { type: "TypeError", message: "boom" } });
+  });
+
+  it("ctx.retry() without a countdown on a task with retry_backoff waits default_retry_delay", async () => {
+    const app = new App({ name: "t" }).task(
+      "t.asks",
+      (c) => {
+        throw c.retry();
+      },
+      { retry_backoff: 1, retry_jitter: false, default_retry_delay: 4 },
+    );
+    expect(await run(app, "t.asks")).toMatchObject({ kind: "retry", countdownS: 4 });
+  });
+});
