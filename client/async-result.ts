@@ -43,13 +43,16 @@ export class AsyncResult<T = unknown> implements ResultNode {
    * Reads the result (a ready result is read once, then kept). With `wait`, the server holds the
    * answer up to that many seconds (at most 30) until the task is ready.
    */
-  async fetch(wait?: number): Promise<TaskResult> {
+  async fetch(wait?: number, signal?: AbortSignal): Promise<TaskResult> {
     if (this.last && isReady(this.last.state)) return this.last;
-    const result = await this.requester.request<TaskResult>({
-      method: "GET",
-      path: `/v1/results/${encodeURIComponent(this.id)}`,
-      query: { wait },
-    });
+    const result = await this.requester.request<TaskResult>(
+      {
+        method: "GET",
+        path: `/v1/results/${encodeURIComponent(this.id)}`,
+        query: { wait },
+      },
+      signal,
+    );
     this.prime(result);
     return result;
   }
@@ -101,7 +104,7 @@ export class AsyncResult<T = unknown> implements ResultNode {
   /** As above, but a failure is returned (not thrown) as its error object. */
   get(options: TaskGetOptions & { propagate: false }): Promise<T | TaskFailedError>;
   async get(options: TaskGetOptions = {}): Promise<T | TaskFailedError> {
-    const result = options.onProgress ? await this.watchToEnd(options.onProgress, options) : await pollUntilReady((wait) => this.fetch(wait), (r) => isReady(r.state), options, `task ${this.id}`);
+    const result = options.onProgress ? await this.watchToEnd(options.onProgress, options) : await pollUntilReady((wait, signal) => this.fetch(wait, signal), (r) => isReady(r.state), options, `task ${this.id}`);
     if (result.state === "SUCCESS") return result.result as T;
     const error = taskErrorFrom(result.error, this.id, result.state);
     if (options.propagate === false) return error;
@@ -114,7 +117,7 @@ export class AsyncResult<T = unknown> implements ResultNode {
    * @throws TimeoutError when `timeout` seconds pass before it is ready.
    */
   watch(options: WaitOptions = {}): AsyncGenerator<TaskResult, void, undefined> {
-    return watchChanges(() => this.fetch(), (r) => `${r.state}\u0000${JSON.stringify(r.meta ?? null)}`, (r) => isReady(r.state), options, `task ${this.id}`);
+    return watchChanges((signal) => this.fetch(undefined, signal), (r) => `${r.state}\u0000${JSON.stringify(r.meta ?? null)}`, (r) => isReady(r.state), options, `task ${this.id}`);
   }
 
   private async watchToEnd(onProgress: (meta: unknown, result: TaskResult) => void, options: WaitOptions): Promise<TaskResult> {

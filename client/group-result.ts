@@ -41,12 +41,15 @@ export class GroupResult<T = unknown> implements ResultNode {
    * hands each member its result.
    * @throws EdgeryHttpError `not_found` for an unknown group id.
    */
-  async fetch(wait?: number): Promise<GroupResultJSON> {
-    const answer = await this.requester.request<GroupResultJSON>({
-      method: "GET",
-      path: `/v1/groups/${encodeURIComponent(this.id)}`,
-      query: { wait },
-    });
+  async fetch(wait?: number, signal?: AbortSignal): Promise<GroupResultJSON> {
+    const answer = await this.requester.request<GroupResultJSON>(
+      {
+        method: "GET",
+        path: `/v1/groups/${encodeURIComponent(this.id)}`,
+        query: { wait },
+      },
+      signal,
+    );
     if (this.members.length === 0) this.members = answer.results.map((r) => new AsyncResult<T>(r.id, this.requester));
     const byId = new Map(answer.results.map((r) => [r.id, r]));
     for (const member of this.results) {
@@ -65,7 +68,7 @@ export class GroupResult<T = unknown> implements ResultNode {
   /** As above, but failed members give their error objects in place. */
   get(options: GetOptions & { propagate: false }): Promise<Array<T | TaskFailedError>>;
   async get(options: GetOptions = {}): Promise<Array<T | TaskFailedError>> {
-    const answer = await pollUntilReady((wait) => this.fetch(wait), (g) => g.ready, options, `group ${this.id}`);
+    const answer = await pollUntilReady((wait, signal) => this.fetch(wait, signal), (g) => g.ready, options, `group ${this.id}`);
     return answer.results.map((r) => {
       if (r.state === "SUCCESS") return r.result as T;
       const error = taskErrorFrom(r.error, r.id, r.state);
@@ -94,8 +97,13 @@ export class GroupResult<T = unknown> implements ResultNode {
     return (await this.fetch()).failed;
   }
 
-  /** Revokes every member (`POST /v1/results/:id/revoke` each); returns their states now, in member order. */
+  /**
+   * Revokes every member (`POST /v1/results/:id/revoke` each); returns their states now, in member
+   * order. A group known by its id alone is read first, to learn its members.
+   * @throws EdgeryHttpError `not_found` for an unknown group id.
+   */
   async revoke(options: { terminate?: boolean } = {}): Promise<TaskState[]> {
+    if (this.members.length === 0) await this.fetch();
     return (await Promise.all(this.members.map((member) => member.revoke(options)))).flat();
   }
 }

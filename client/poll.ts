@@ -8,28 +8,74 @@ import { sleep } from "./sleep.js";
 
 /** How long to wait for a result. */
 export interface WaitOptions {
-  /** Seconds to wait in all before throwing {@link TimeoutError} (default: no limit). */
+  /**
+   * Seconds to wait in all before throwing {@link TimeoutError} (default: no limit), whatever the
+   * network does: a request the server has not answered by then is given up.
+   */
   timeout?: number;
   /** Seconds to pause between two polls that came back not ready (default 0.5, as Celery). */
   interval?: number;
+  /** Ends the wait: the call rejects with the signal's reason, and the request in flight is aborted. */
+  signal?: AbortSignal;
 }
 
 /**
- * Calls `poll(waitSeconds)` until `isReady` holds for its answer, and returns that answer.
- * @throws TimeoutError when `timeout` passes first.
+ * How long past the caller's deadline a poll that has not answered is given up: a `?wait` poll
+ * is answered by the server at its own end, which is the deadline.
  */
-export async function pollUntilReady<R>(poll: (waitS: number) => Promise<R>, isReady: (answer: R) => boolean, options: WaitOptions, what: string): Promise<R> {
-  const { timeout, interval = 0.5 } = options;
+const ANSWER_GRACE_MS = 1000;
+
+/** The `?wait=` of a poll: the time left, in seconds to the millisecond, at most MAX_WAIT_S. */
+function waitLeft(deadline: number): number {
+  return Math.max(0, Math.min(MAX_WAIT_S, Math.round(deadline - Date.now()) / 1000));
+}
+
+/**
+ * Runs one request with a signal that aborts when `outer` does or at `until` (epoch ms; then with
+ * `late()`, a TimeoutError), and rejects with that reason even if the fetch in use ignores signals.
+ */
+async function bounded<R>(call: (signal: AbortSignal | undefined) => Promise<R>, until: number, outer: AbortSignal | undefined, late: () => Error): Promise<R> {
+  outer?.throwIfAborted();
+  if (until === Number.POSITIVE_INFINITY && !outer) return call(undefined);
+  const ctrl = new AbortController();
+  const timer = until === Number.POSITIVE_INFINITY ? undefined : setTimeout(() => ctrl.abort(late()), Math.max(0, until - Date.now()));
+  const onOuter = () => ctrl.abort(outer?.reason);
+  outer?.addEventListener("abort", onOuter, { once: true });
+  const aborted = new Promise<never>((_, reject) => ctrl.signal.addEventListener("abort", () => reject(ctrl.signal.reason), { once: true }));
+  aborted.catch(() => undefined);
+  try {
+    return await Promise.race([call(ctrl.signal), aborted]);
+  } catch (err) {
+    throw ctrl.signal.aborted ? ctrl.signal.reason : err;
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener("abort", onOuter);
+  }
+}
+
+/** Pauses `ms` between polls; rejects with the signal's reason when it aborts. */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!(await sleep(ms, signal))) signal?.throwIfAborted();
+}
+
+/**
+ * Calls `poll(waitSeconds, signal)` until `isReady` holds for its answer, and returns that answer.
+ * @throws TimeoutError when `timeout` passes first (a poll still unanswered is aborted).
+ * @throws the reason of `options.signal` when it aborts.
+ */
+export async function pollUntilReady<R>(poll: (waitS: number, signal: AbortSignal | undefined) => Promise<R>, isReady: (answer: R) => boolean, options: WaitOptions, what: string): Promise<R> {
+  const { timeout, interval = 0.5, signal } = options;
   if (timeout !== undefined && !(timeout >= 0)) throw new TypeError(`timeout must be a number of seconds >= 0, got ${String(timeout)}`);
   if (!(interval >= 0)) throw new TypeError(`interval must be a number of seconds >= 0, got ${String(interval)}`);
   const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout * 1000;
+  const late = () => new TimeoutError(`${what} was not ready within ${timeout}s`);
   for (;;) {
-    const waitS = Math.max(0, Math.min(MAX_WAIT_S, Math.ceil((deadline - Date.now()) / 1000)));
-    const answer = await poll(waitS);
+    const waitS = waitLeft(deadline);
+    const answer = await bounded((s) => poll(waitS, s), deadline + ANSWER_GRACE_MS, signal, late);
     if (isReady(answer)) return answer;
     const left = deadline - Date.now();
-    if (left <= 0) throw new TimeoutError(`${what} was not ready within ${timeout}s`);
-    await sleep(Math.min(interval * 1000, left));
+    if (left <= 0) throw late();
+    await pause(Math.min(interval * 1000, left), signal);
   }
 }
 
@@ -38,14 +84,15 @@ export async function pollUntilReady<R>(poll: (waitS: number) => Promise<R>, isR
  * yielded (the first always), until one `isReady` (yielded, then the end).
  * @throws TimeoutError when `timeout` passes first.
  */
-export async function* watchChanges<R>(poll: () => Promise<R>, key: (answer: R) => string, isReady: (answer: R) => boolean, options: WaitOptions, what: string): AsyncGenerator<R, void, undefined> {
-  const { timeout, interval = 0.5 } = options;
+export async function* watchChanges<R>(poll: (signal: AbortSignal | undefined) => Promise<R>, key: (answer: R) => string, isReady: (answer: R) => boolean, options: WaitOptions, what: string): AsyncGenerator<R, void, undefined> {
+  const { timeout, interval = 0.5, signal } = options;
   if (timeout !== undefined && !(timeout >= 0)) throw new TypeError(`timeout must be a number of seconds >= 0, got ${String(timeout)}`);
   if (!(interval >= 0)) throw new TypeError(`interval must be a number of seconds >= 0, got ${String(interval)}`);
   const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout * 1000;
+  const late = () => new TimeoutError(`${what} was not ready within ${timeout}s`);
   let last: string | undefined;
   for (;;) {
-    const answer = await poll();
+    const answer = await bounded(poll, deadline + ANSWER_GRACE_MS, signal, late);
     const k = key(answer);
     if (k !== last) {
       last = k;
@@ -53,8 +100,8 @@ export async function* watchChanges<R>(poll: () => Promise<R>, key: (answer: R) 
     }
     if (isReady(answer)) return;
     const left = deadline - Date.now();
-    if (left <= 0) throw new TimeoutError(`${what} was not ready within ${timeout}s`);
-    await sleep(Math.min(interval * 1000, left));
+    if (left <= 0) throw late();
+    await pause(Math.min(interval * 1000, left), signal);
   }
 }
 

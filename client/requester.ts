@@ -19,7 +19,7 @@ export interface FetchInit {
   method: string;
   headers: Record<string, string>;
   body?: string;
-  /** Ends the request (only `stream` passes one). */
+  /** Ends the request (a wait's timeout or the caller's signal, an event feed's end). */
   signal?: AbortSignal;
 }
 
@@ -39,7 +39,8 @@ export interface ApiRequest {
 
 /** Sends API calls; resolves to the parsed JSON answer (`undefined` for `204`). */
 export interface Requester {
-  request<T>(req: ApiRequest): Promise<T>;
+  /** Sends one call; aborting `signal` ends it. */
+  request<T>(req: ApiRequest, signal?: AbortSignal): Promise<T>;
   /**
    * Sends a call whose answer is a stream (`GET /v1/events`) and resolves to its body once the
    * answer is a 2xx; aborting `signal` ends it. Optional: a requester without it cannot read events.
@@ -77,8 +78,8 @@ export function createRequester(config: RequesterConfig): Requester {
     return res;
   };
   return {
-    async request<T>(req: ApiRequest): Promise<T> {
-      const res = await send(req, "application/json");
+    async request<T>(req: ApiRequest, signal?: AbortSignal): Promise<T> {
+      const res = await send(req, "application/json", signal);
       if (res.status === 204) return undefined as T;
       const text = await res.text();
       return (text ? JSON.parse(text) : undefined) as T;
