@@ -22,7 +22,7 @@ import { GroupResult } from "./group-result.js";
 import { resultFromHandle } from "./handles.js";
 import { toWireOptions } from "./options.js";
 import { createRequester, type Requester, type RequesterConfig } from "./requester.js";
-import type { TaskCall, TaskCallArgs, TaskName } from "./task-call.js";
+import type { TaskCall, TaskCallArgs, TaskCallWaitArgs, TaskName } from "./task-call.js";
 
 /** How to reach the API: `url`, `token` and optionally a `fetch` (e.g. a service binding's). */
 export type ClientConfig = RequesterConfig;
@@ -85,14 +85,17 @@ export class EdgeryClient<T extends TaskMap = UntypedTasks> implements Signature
    * makes no further request; otherwise it reads on as `send`'s result does.
    * @example const sum = await (await edgery.call<number>("demo.add", { args: [2, 2] })).get();
    */
-  async call<T = unknown>(name: string, call: CallOptions = {}, wait: number = MAX_WAIT_S): Promise<AsyncResult<T>> {
+  call<R = unknown>(this: EdgeryClient<UntypedTasks>, name: string, call?: CallOptions, wait?: number): Promise<AsyncResult<R>>;
+  /** Sends task `name` of the client's task map and waits for it: its arguments and options are checked, its result typed. */
+  call<N extends TaskName<T>>(name: N, ...call: TaskCallWaitArgs<T[N]>): Promise<AsyncResult<T[N]["result"]>>;
+  async call(name: string, call: CallOptions | TaskCall<TaskTypes<readonly unknown[], object, unknown>> = {}, wait: number = MAX_WAIT_S): Promise<AsyncResult<unknown>> {
     const { result, ...handle } = await this.requester.request<Handle & { result?: TaskResult }>({
       method: "POST",
       path: `/v1/tasks/${encodeURIComponent(name)}`,
       query: { wait: Math.min(Math.max(wait, 0), MAX_WAIT_S) },
       body: callBody(call),
     });
-    const r = resultFromHandle(handle, this.requester) as AsyncResult<T>;
+    const r = resultFromHandle(handle, this.requester) as AsyncResult<unknown>;
     if (result) r.prime(result);
     return r;
   }

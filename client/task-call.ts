@@ -17,3 +17,8 @@ export type TaskCall<S extends TaskTypes<readonly unknown[], object, unknown>> =
 
 /** `send`'s arguments after the name: the call may be left out when nothing in it is required. */
 export type TaskCallArgs<S extends TaskTypes<readonly unknown[], object, unknown>> = {} extends TaskCall<S> ? [call?: TaskCall<S>] : [call: TaskCall<S>];
+
+/** `call`'s arguments after the name: as {@link TaskCallArgs}, then the seconds to wait. */
+export type TaskCallWaitArgs<S extends TaskTypes<readonly unknown[], object, unknown>> = {} extends TaskCall<S>
+  ? [call?: TaskCall<S>, wait?: number]
+  : [call: TaskCall<S>, wait?: number];

@@ -39,11 +39,26 @@ export async function typed(): Promise<void> {
   // @ts-expect-error the result is a number, not a string
   const wrong: string = await (await edgery.send("math.add", { args: [1, 2] })).get();
   void wrong;
+
+  // call (one round trip) is checked and typed as send is.
+  const called: number = await (await edgery.call("math.add", { args: [1, 2] }, 5)).get();
+  const calledEcho: number = await (await edgery.call("untyped.echo")).get();
+  void [called, calledEcho];
+  // @ts-expect-error a misspelled task name
+  await edgery.call("math.ad", { args: [1, 2] });
+  // @ts-expect-error a wrong argument type
+  await edgery.call("math.add", { args: ["x", 2] });
+  // @ts-expect-error args are required when the task takes some
+  await edgery.call("math.add");
+  // @ts-expect-error the result is a number, not a string
+  const wrongCall: string = await (await edgery.call("math.add", { args: [1, 2] })).get();
+  void wrongCall;
 }
 
 export async function untyped(): Promise<void> {
   // Without a task map: any name and arguments (options are still checked: test/types/option-names.ts), the result typed by the caller.
   const edgery = createClient({ url: "http://127.0.0.1:8787", token: "dev-token" });
   const n: AsyncResult<number> = await edgery.send<number>("anything.at.all", { args: [1], options: { routing_key: "r" } });
-  void n;
+  const m: AsyncResult<number> = await edgery.call<number>("anything.at.all", { args: [1] }, 2.5);
+  void [n, m];
 }
