@@ -102,3 +102,13 @@ export function asObject(value: unknown, code: "invalid_signature" | "invalid_re
   }
   return value as Record<string, unknown>;
 }
+
+/**
+ * Refuses a field of a request body that the route does not take (`422 invalid_request` at it):
+ * a misspelled field (`terminat`) must not be ignored in silence.
+ */
+export function onlyFields(body: Record<string, unknown>, fields: readonly string[], what: string): void {
+  for (const key of Object.keys(body)) {
+    if (!fields.includes(key)) throw new WireError("invalid_request", `${key}: unknown field; ${what} takes ${fields.map((f) => `'${f}'`).join(", ")}`, key);
+  }
+}

@@ -55,7 +55,7 @@ const optionsSchema = z.looseObject({
 });
 
 const baseSchema = z.looseObject({
-  task: z.string({ error: "is required: a task name" }).min(1, "is required: a task name").max(256),
+  task: z.string({ error: "is required: a task name" }).min(1, "is required: a task name").max(256, "a task name is at most 256 characters"),
   args: z.array(z.unknown()).nullish(),
   kwargs: z.record(z.string(), z.unknown()).nullish(),
   options: z.record(z.string(), z.unknown()).nullish(),
@@ -103,12 +103,14 @@ export function parseSignature(value: unknown, path = ""): Canvas {
 
 /**
  * Refuses JSON nested deeper than MAX_JSON_DEPTH (walked with an explicit stack: the check itself
- * must not overflow). Names the path of the first value too deep.
+ * must not overflow), and a number too large for a double (`1e400` parses to Infinity, which JSON
+ * writes as null: the task would get null). Names the path of the first such value.
  */
 export function checkDepth(value: unknown, path: string): void {
   const stack: Array<[unknown, number, string]> = [[value, 1, path]];
   while (stack.length > 0) {
     const [v, depth, at] = stack.pop()!;
+    if (typeof v === "number" && !Number.isFinite(v)) fail(at, "a number too large to be carried (it would arrive as null)");
     if (typeof v !== "object" || v === null) continue;
     if (depth > MAX_JSON_DEPTH) fail(at, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
     if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, depth + 1, join(at, i)]));

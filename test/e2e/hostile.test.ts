@@ -3,7 +3,7 @@
 // kept exactly, a forged task message or queue setting at the broker endpoint is 422 and never
 // stored. After every test the server must still answer health.
 import { afterEach, describe, expect, it } from "vitest";
-import { api, baseUrl, expectError, expectHealthy, group, putQueue, queueStats, send, sig, TOKEN, uniq, uniqQueue, waitResult } from "./helpers";
+import { api, baseUrl, expectError, expectHealthy, getResult, group, pausedQueue, putQueue, queueStats, send, sig, TOKEN, uniq, uniqQueue, waitResult } from "./helpers";
 import { message as taskMessage } from "../brokers/conformance";
 
 afterEach(async () => {
@@ -42,6 +42,36 @@ describe("deep or ill-typed input", () => {
     expect(res.json.error.code).toBe("invalid_signature");
     const wrapped = await api("POST", "/v1/apply", { signature: sig("demo.add"), args: [deep(4000)] });
     expect(wrapped.status).toBe(422);
+  });
+
+  it("a number too large for a double (1e400 parses to Infinity, which JSON writes as null) is 422 at its path, nothing enqueued", async () => {
+    const queue = await pausedQueue();
+    const bodies = [
+      [`/v1/tasks/demo.add`, `{"args": [1, 1e400], "options": {"queue": "${queue}"}}`, "args.1"],
+      [`/v1/apply`, `{"task": "demo.add", "args": [1], "kwargs": {"x": {"y": -1e999}}, "options": {"queue": "${queue}"}}`, "kwargs.x.y"],
+      [`/v1/apply/bulk`, `{"signatures": [{"task": "demo.add", "args": [2e308, 1], "options": {"queue": "${queue}"}}]}`, "signatures.0.args.0"],
+    ] as const;
+    for (const [path, rawBody, at] of bodies) expectError(await api("POST", path, undefined, { rawBody }), 422, "invalid_signature", at);
+    expect((await queueStats(queue)).waiting).toBe(0);
+    const ok = await api("POST", "/v1/tasks/demo.add?wait=20", undefined, { rawBody: `{"args": [1.7976931348623157e308, 0]}` });
+    expect(ok.json.result).toMatchObject({ state: "SUCCESS", result: 1.7976931348623157e308 });
+  });
+
+  it("a misspelled field of a revoke or a bulk body is 422 at it, not ignored (a 'terminat' revoke did not terminate)", async () => {
+    const queue = await pausedQueue();
+    const h = await send("demo.add", { args: [1, 1], options: { queue } });
+    expectError(await api("POST", `/v1/results/${h.id}/revoke`, { terminat: true }), 422, "invalid_request", "terminat");
+    expect((await getResult(h.id)).state).toBe("PENDING");
+    expect((await queueStats(queue)).waiting).toBe(1);
+    expectError(await api("POST", "/v1/apply/bulk", { signatures: [sig("demo.add", [1, 1], { queue })], options: { priority: 9 } }), 422, "invalid_request", "options");
+    expect((await queueStats(queue)).waiting).toBe(1);
+    expect((await api("POST", `/v1/results/${h.id}/revoke`, { terminate: false })).status).toBe(202);
+  });
+
+  it("a task name over 256 characters is 422 saying so (it read 'is required')", async () => {
+    const res = await api("POST", "/v1/apply", { task: "x".repeat(257) });
+    expectError(res, 422, "invalid_signature", "task");
+    expect(res.json.error.message).toContain("at most 256");
   });
 
   it("options.chord_id {} is 422 at its path", async () => {

@@ -7,7 +7,7 @@ import { MAX_BULK, WireError, checkDepth, isReady, parseOptions, parseSignature,
 import { applyCanvases } from "../../apply/apply.js";
 import { idempotencyKeyOf, type ApplyItem } from "../../apply/apply-item.js";
 import { readGroup, readResult } from "../../results/read.js";
-import { asObject, readJson } from "../body.js";
+import { asObject, onlyFields, readJson } from "../body.js";
 import { waitMs } from "../query.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
@@ -73,6 +73,7 @@ export function applyRoutes(api: Hono<ApiEnv>): void {
 
   api.post("/v1/apply/bulk", need("enqueue"), async (c) => {
     const body = asObject(await readJson(c.req.raw), "invalid_request");
+    onlyFields(body, ["signatures"], "a bulk apply");
     const sigs = body.signatures;
     if (!Array.isArray(sigs)) throw new WireError("invalid_request", "signatures: must be a list of signatures", "signatures");
     if (sigs.length < 1 || sigs.length > MAX_BULK) {

@@ -11,7 +11,7 @@ import { parseResultQuery } from "../result-query.js";
 import { D1Backend } from "../../results/d1-backend.js";
 import { encodeCursor, epochOf } from "../../results/backend.js";
 import { isPointer } from "../../results/pointer.js";
-import { asObject, readJson } from "../body.js";
+import { asObject, onlyFields, readJson } from "../body.js";
 import { waitMs } from "../query.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
@@ -60,6 +60,7 @@ export function resultRoutes(api: Hono<ApiEnv>): void {
   api.post("/v1/results/:id/revoke", need("admin"), async (c) => {
     const id = c.req.param("id");
     const body = asObject((await readJson(c.req.raw, true)) ?? {}, "invalid_request");
+    onlyFields(body, ["terminate"], "a revoke");
     if (body.terminate !== undefined && typeof body.terminate !== "boolean") throw new WireError("invalid_request", "terminate: must be a boolean", "terminate");
     const terminate = body.terminate === true;
     // An id longer than any task or group id names nothing: as an unknown id, without
