@@ -109,10 +109,10 @@ export function ownResultWrite(msg: TaskMessage, outcome: Outcome, resultExpires
   // ignore_result: nothing is stored, whatever the outcome (the id reads PENDING), as in Celery.
   if (msg.options.ignore_result) return null;
   const write = finalWrite(msg, outcome, resultExpires, extended);
-  if (outcome.kind === "success") {
-    const children = [...(msg.chain[0] ? startIds(msg.chain[0]) : []), ...msg.link.flatMap(startIds)];
-    if (children.length > 0) write.children = children;
-  }
+  // Celery's children: what the task sent itself, then (on success) its chain's next step and links.
+  const started = outcome.kind === "success" ? [...(msg.chain[0] ? startIds(msg.chain[0]) : []), ...msg.link.flatMap(startIds)] : [];
+  const children = [...(outcome.children ?? []), ...started];
+  if (children.length > 0) write.children = children;
   return write;
 }
 

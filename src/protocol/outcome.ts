@@ -6,10 +6,12 @@
  */
 import type { TaskErrorInfo } from "./task-error.js";
 
-/** A final ending: success, or failure/revocation with its error. */
-export type Ending =
-  | { kind: "success"; value: unknown }
-  | { kind: "failure"; state: "FAILURE" | "REVOKED"; error: TaskErrorInfo };
+/**
+ * A final ending: success, or failure/revocation with its error. `children`: the ids of the
+ * tasks and groups the task sent itself while it ran (`ctx.send`, `ctx.apply`), which its result
+ * lists among its children, as Celery's `trail`.
+ */
+export type Ending = ({ kind: "success"; value: unknown } | { kind: "failure"; state: "FAILURE" | "REVOKED"; error: TaskErrorInfo }) & { children?: string[] };
 
 /** How a run ended, as a consumer reports it before the queue settles it: an ending or a retry. */
 export type RunResult = Ending | { kind: "retry"; countdownS: number; error: TaskErrorInfo };

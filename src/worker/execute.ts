@@ -125,6 +125,9 @@ export async function runTask(app: App, leased: LeasedTask, controller: TaskAbor
   if (!def) return notRegisteredEnding(m.task);
   const { softMs, hardMs, defaults } = settings;
   const started = Date.now();
+  // The ids of what the task sends itself (its result's children, as Celery's trail).
+  const spawned: string[] = [];
+  const sent = (handle: Handle): Handle => (spawned.push(handle.id), handle);
   // Methods, not arrow-valued properties: a bundle built with keepNames (wrangler's default) names
   // every arrow function assigned to a property or variable, a call per function per task.
   const ctx: TaskContext = {
@@ -159,10 +162,10 @@ export async function runTask(app: App, leased: LeasedTask, controller: TaskAbor
       if (controller.aborted) throw controller.reason;
     },
     send(name, call = {}) {
-      return awaitable(controller, softMs, started, () => hooks.apply({ task: name, args: call.args, kwargs: call.kwargs, options: call.options }));
+      return awaitable(controller, softMs, started, () => hooks.apply({ task: name, args: call.args, kwargs: call.kwargs, options: call.options }).then(sent));
     },
     apply(signature) {
-      return awaitable(controller, softMs, started, () => hooks.apply(signature));
+      return awaitable(controller, softMs, started, () => hooks.apply(signature).then(sent));
     },
   };
   const timers: Array<ReturnType<typeof setTimeout>> = [];
@@ -189,7 +192,7 @@ export async function runTask(app: App, leased: LeasedTask, controller: TaskAbor
     const value = await Promise.race([Promise.resolve().then(() => def.fn(ctx, m.args, m.kwargs)), hard, terminated]);
     // A busy loop cannot be interrupted: past the hard limit its result is dropped.
     if (hardMs !== null && Date.now() - started > hardMs) return timeLimitEnding(hardMs / 1000);
-    return { kind: "success", value: value === undefined ? null : value };
+    return { kind: "success", value: value === undefined ? null : value, ...(spawned.length > 0 ? { children: spawned } : {}) };
   } catch (err) {
     if (hardFired || (hardMs !== null && Date.now() - started > hardMs)) return timeLimitEnding(hardMs === null ? null : hardMs / 1000);
     if (err instanceof TaskRevokedError) return { kind: "failure", state: "REVOKED", error: serializeError(err) };
@@ -198,7 +201,7 @@ export async function runTask(app: App, leased: LeasedTask, controller: TaskAbor
     if (autoretries(defaults.autoretry_for, err, info)) {
       return retryOf(m.task, m.id, m.retries, settings, new Retry({ exc: err }), true);
     }
-    return { kind: "failure", state: "FAILURE", error: info };
+    return { kind: "failure", state: "FAILURE", error: info, ...(spawned.length > 0 ? { children: spawned } : {}) };
   } finally {
     for (const t of timers) clearTimeout(t);
   }

@@ -104,6 +104,17 @@ describe("chain", () => {
   });
 });
 
+describe("subtasks a task sends itself", () => {
+  it("are among its children (Celery's trail), each with the task as its parent", async () => {
+    const res = await api("POST", "/v1/tasks/demo.spawn?wait=20", { args: [2, 3] });
+    expect(res.status, describeRes(res)).toBe(200);
+    const childId = res.json.result.result as string;
+    expect(res.json.result.children).toEqual([childId]);
+    const child = await waitResult(childId);
+    expect(child).toMatchObject({ state: "SUCCESS", result: 5, parent_id: res.json.id });
+  });
+});
+
 describe("group", () => {
   it("answers a group handle with member handles in order; /v1/groups/:id in member order", async () => {
     const ids = [uniqId(), uniqId(), uniqId()];

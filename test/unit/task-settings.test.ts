@@ -173,6 +173,26 @@ describe("automatic and asked-for retries through runTask", () => {
     });
   }
 
+  it("what a task sends itself is in its ending's children, also when it then fails", async () => {
+    const { prepare } = await import("../../src/apply/prepare.js");
+    const { runTask, TaskAbort } = await import("../../src/worker/execute.js");
+    const { parseSignature } = await import("../../src/protocol/index.js");
+    const app = new App({ name: "t" })
+      .task("t.fan", async (c) => {
+        await c.send("t.fan");
+        await c.apply({ task: "t.fan" });
+        throw new Error("after sending two");
+      });
+    const [m] = prepare(app, [{ canvas: parseSignature({ task: "t.fan" }), path: "" }]).messages;
+    let n = 0;
+    const ran = await runTask(app, { lease: "", deadline: 0, redelivered: false, message: m! }, new TaskAbort(), {
+      updateState: async () => undefined,
+      acknowledge: async () => undefined,
+      apply: async () => ({ id: `child-${++n}`, kind: "task" as const }),
+    });
+    expect(ran).toMatchObject({ kind: "failure", state: "FAILURE", children: ["child-1", "child-2"] });
+  });
+
   it("autoretry_for ['Error'] retries a TypeError (a subclass), with the backoff", async () => {
     const app = new App({ name: "t" }).task(
       "t.flaky",
