@@ -848,7 +848,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
             row.time_limited,
             JSON.stringify(retried),
           );
-          effects.push({ kind: "store", write: stateWrite(retried, "RETRY", item.worker, { error: o.error, result: null }) });
+          effects.push({ kind: "store", write: stateWrite(m, "RETRY", item.worker, { error: o.error, result: null }) });
           continue;
         }
         done.push(row.seq);

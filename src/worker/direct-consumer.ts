@@ -94,7 +94,7 @@ export async function consumeDirect(env: EdgeryEnv, app: App, body: DirectBody, 
       if (o.kind === "retry") {
         const retried = retriedMessage(m, o.countdownS, ran.doneAt);
         later.push(retried);
-        effects.push({ kind: "store", write: stateWrite(retried, "RETRY", app.name, { error: o.error, result: null }) });
+        effects.push({ kind: "store", write: stateWrite(m, "RETRY", app.name, { error: o.error, result: null }) });
         return;
       }
       const outcome = stamped(o, { worker: app.name, startedAt: ran.startedAt, doneAt: ran.doneAt });

@@ -164,14 +164,15 @@ describe("consumer retries and revocation", () => {
     const { q, m, body } = await enqueueOne("demo.retry_until", [3]);
     await deliver(body);
     const first = await result(m.id, q);
-    expect(first).toMatchObject({ state: "RETRY", retries: 1 });
+    // As Celery's RETRY record: the retries of the attempt that asked for the retry (0 the first time).
+    expect(first).toMatchObject({ state: "RETRY", retries: 0 });
     // Countdown 0: the retry waits RETRY_PACE_MS for the queue's alarm, then is leased again, same id.
     const again = await releasedRetry(q);
     expect(again.id).toBe(m.id);
     expect(again.lease).not.toBe(body.tasks[0]!.lease);
     expect(JSON.parse(again.body).retries).toBe(1);
     await deliver(await deliveryOf(q));
-    expect(await result(m.id, q)).toMatchObject({ state: "RETRY", retries: 2 });
+    expect(await result(m.id, q)).toMatchObject({ state: "RETRY", retries: 1 });
     await releasedRetry(q);
     await deliver(await deliveryOf(q));
     expect(await result(m.id, q)).toMatchObject({ state: "SUCCESS", result: 2, retries: 2 });
