@@ -103,6 +103,8 @@ export class AsyncResult<T = unknown> implements ResultNode {
   get(options?: TaskGetOptions & { propagate?: true }): Promise<T>;
   /** As above, but a failure is returned (not thrown) as its error object. */
   get(options: TaskGetOptions & { propagate: false }): Promise<T | TaskFailedError>;
+  /** With options computed at run time (`propagate` a boolean): the value, or the error when not propagated. */
+  get(options: TaskGetOptions): Promise<T | TaskFailedError>;
   async get(options: TaskGetOptions = {}): Promise<T | TaskFailedError> {
     const result = options.onProgress ? await this.watchToEnd(options.onProgress, options) : await pollUntilReady((wait, signal) => this.fetch(wait, signal), (r) => isReady(r.state), options, `task ${this.id}`);
     if (result.state === "SUCCESS") return result.result as T;

@@ -5,6 +5,7 @@ import {
   type ActiveTask,
   type DeadLetter,
   type Handle,
+  type QueueSettings,
   type QueueStats,
   type RegisteredTask,
   type ScheduledTask,
@@ -27,13 +28,8 @@ import type { TaskCall, TaskCallArgs, TaskCallWaitArgs, TaskName } from "./task-
 /** How to reach the API: `url`, `token` and optionally a `fetch` (e.g. a service binding's). */
 export type ClientConfig = RequesterConfig;
 
-/** Settings of a queue (`PUT /v1/queues/:name`). */
-export interface QueueSettings {
-  /** How many of the queue's tasks may run at once (>= 1). */
-  concurrency?: number;
-  /** A paused queue keeps its messages but starts none. */
-  paused?: boolean;
-}
+/** Settings of a queue (`PUT /v1/queues/:name`): the protocol's, one definition for both sides. */
+export type { QueueSettings };
 
 /** One page of dead letters, newest first; `cursor` reads the next page (null: none). */
 export interface DeadLetterPage {

@@ -9,21 +9,24 @@ import type { TaskErrorInfo, WireErrorCode } from "../src/protocol/shared.js";
 export class EdgeryHttpError extends Error {
   override readonly name = "EdgeryHttpError";
   /**
-   * @param status - The HTTP status (`401`, `422`, ...).
-   * @param code - The contract's error code (a newer server may add codes), or `http_error` when the
-   *   body was not an edgery error.
+   * @param status - The HTTP status (`401`, `422`, ...); 0 when no answer came (`network_error`).
+   * @param code - The contract's error code (a newer server may add codes); `http_error` when the
+   *   answer was not an edgery one (an error page, a 2xx without edgery's JSON); `network_error`
+   *   when the request failed before any answer (connection refused, DNS, reset).
    * @param message - The server's message.
    * @param path - The dotted path of the field at fault, when one is (`options.priority`).
    * @param retryAfter - Seconds to wait before retrying, from `Retry-After` (for `503`).
+   * @param options - `cause`: the underlying error, for `network_error`.
    */
   constructor(
     readonly status: number,
-    readonly code: WireErrorCode | "http_error" | (string & {}),
+    readonly code: WireErrorCode | "http_error" | "network_error" | (string & {}),
     message: string,
     readonly path?: string,
     readonly retryAfter?: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

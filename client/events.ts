@@ -109,9 +109,12 @@ export async function* readEvents(requester: Requester, options: EventsOptions =
   }
 }
 
-/** Whether a reconnect may fix what ended a stream: anything but an error answer below 500. */
+/**
+ * Whether a reconnect may fix what ended a stream: anything but an error answer below 500 (a
+ * `network_error`, status 0, had no answer: the server may be back).
+ */
 function retriable(err: unknown): boolean {
-  return !(err instanceof EdgeryHttpError && err.status < 500);
+  return !(err instanceof EdgeryHttpError && err.status > 0 && err.status < 500);
 }
 
 /** One stream of the feed, every event in it (filters are the caller's); ends with the stream or `signal`. */

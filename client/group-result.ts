@@ -67,6 +67,8 @@ export class GroupResult<T = unknown> implements ResultNode {
   get(options?: GetOptions & { propagate?: true }): Promise<T[]>;
   /** As above, but failed members give their error objects in place. */
   get(options: GetOptions & { propagate: false }): Promise<Array<T | TaskFailedError>>;
+  /** With options computed at run time (`propagate` a boolean): values, and errors where not propagated. */
+  get(options: GetOptions): Promise<Array<T | TaskFailedError>>;
   async get(options: GetOptions = {}): Promise<Array<T | TaskFailedError>> {
     const answer = await pollUntilReady((wait, signal) => this.fetch(wait, signal), (g) => g.ready, options, `group ${this.id}`);
     return answer.results.map((r) => {

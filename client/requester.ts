@@ -73,7 +73,14 @@ export function createRequester(config: RequesterConfig): Requester {
       headers["content-type"] = "application/json";
       init.body = JSON.stringify(req.body);
     }
-    const res = await doFetch(base + req.path + queryString(req.query), init);
+    let res: FetchResponse;
+    try {
+      res = await doFetch(base + req.path + queryString(req.query), init);
+    } catch (err) {
+      // An abort is the caller's (its reason stands); anything else is the network's.
+      if (signal?.aborted) throw err;
+      throw new EdgeryHttpError(0, "network_error", `${req.method} ${req.path}: the request failed: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, { cause: err });
+    }
     await checkResponse(res);
     return res;
   };
@@ -82,7 +89,17 @@ export function createRequester(config: RequesterConfig): Requester {
       const res = await send(req, "application/json", signal);
       if (res.status === 204) return undefined as T;
       const text = await res.text();
-      return (text ? JSON.parse(text) : undefined) as T;
+      // A 2xx that is not edgery's JSON (a proxy's or captive portal's page, an empty body) is no answer.
+      let answer: unknown;
+      try {
+        answer = text ? JSON.parse(text) : undefined;
+      } catch {
+        answer = undefined;
+      }
+      if (answer === undefined || answer === null) {
+        throw new EdgeryHttpError(res.status, "http_error", `${req.method} ${req.path}: HTTP ${res.status} without an edgery JSON answer${text ? `: ${text.slice(0, 200)}` : ""}`, undefined, undefined);
+      }
+      return answer as T;
     },
     async stream(req: ApiRequest, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
       const res = await send(req, "text/event-stream", signal);
@@ -108,10 +125,18 @@ export async function checkResponse(res: FetchResponse): Promise<void> {
   if (res.ok) return;
   const text = await res.text().catch(() => "");
   const retryHeader = res.headers.get("retry-after");
-  const retryAfter = retryHeader !== null && retryHeader !== "" && Number.isFinite(Number(retryHeader)) ? Number(retryHeader) : undefined;
+  const retryAfter = retryAfterS(retryHeader);
   const wire = parseWireError(text);
   if (wire) throw new EdgeryHttpError(res.status, wire.code, wire.message, wire.path, retryAfter);
   throw new EdgeryHttpError(res.status, "http_error", `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`, undefined, retryAfter);
+}
+
+/** `Retry-After` in seconds: delta-seconds, or an HTTP-date (RFC 9110) as seconds from now (at least 0). */
+function retryAfterS(header: string | null): number | undefined {
+  if (header === null || header.trim() === "") return undefined;
+  if (/^\s*\d+\s*$/.test(header)) return Number(header);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 function parseWireError(text: string): { code: string; message: string; path?: string } | undefined {

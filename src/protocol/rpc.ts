@@ -8,17 +8,7 @@ import type { DeadLetter } from "./dead-letter.js";
 import type { TaskMessage } from "./message.js";
 import type { TaskResult } from "./result.js";
 
-/** Settings a queue accepts (`PUT /v1/queues/:name`); every broker that manages queues takes these. */
-export interface QueueSettings {
-  /** How many of the queue's tasks may run at once (>= 1). */
-  concurrency?: number;
-  /** A paused queue keeps its messages but starts none. */
-  paused?: boolean;
-  /** Back-pressure: enqueue is refused (the API answers 503 overloaded) past this many messages. */
-  max_waiting?: number;
-  /** How many of the queue's tasks one delivery may carry (1-100; Celery's prefetch). */
-  prefetch?: number;
-}
+export type { QueueSettings } from "./result.js";
 
 export type { RunResult } from "./outcome.js";
 

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { App, type TasksOf } from "edgery";
-import { createClient, type AsyncResult } from "edgery/client";
+import { createClient, type AsyncResult, type TaskFailedError, type TaskGetOptions } from "edgery/client";
 
 const app = new App({ name: "types" })
   .task("emails.send", {
@@ -53,6 +53,21 @@ export async function typed(): Promise<void> {
   // @ts-expect-error the result is a number, not a string
   const wrongCall: string = await (await edgery.call("math.add", { args: [1, 2] })).get();
   void wrongCall;
+}
+
+export async function options(): Promise<void> {
+  const edgery = createClient({ url: "http://127.0.0.1:8787", token: "dev-token" });
+  // Options computed at run time, and the exported option types, are accepted by get().
+  const opts: TaskGetOptions = { timeout: 1 };
+  const propagate = Math.random() > 0.5;
+  const a: unknown = await edgery.result<number>("x").get(opts);
+  const b: number | TaskFailedError = await edgery.result<number>("x").get({ propagate });
+  const c: Array<number | TaskFailedError> = await edgery.groupResult<number>("g").get({ propagate, timeout: 2 });
+  // Every queue setting the API takes is typed.
+  await edgery.setQueue("math", { concurrency: 2, paused: false, prefetch: 10, max_waiting: 1000 });
+  // @ts-expect-error not a queue setting
+  await edgery.setQueue("math", { prefetc: 10 });
+  void [a, b, c];
 }
 
 export async function untyped(): Promise<void> {

@@ -155,7 +155,9 @@ describe("client.events()", () => {
       reconnect: true,
       signal: controller.signal,
       onOpen: () => opened++,
-      onReconnect: (attempt, delayMs, cause) => waits.push([attempt, delayMs, cause === null ? "ended" : cause instanceof EdgeryHttpError ? `http ${cause.status}` : "network"]),
+      // A failed request is an EdgeryHttpError too: code network_error, status 0, the fetch error its cause.
+      onReconnect: (attempt, delayMs, cause) =>
+        waits.push([attempt, delayMs, cause === null ? "ended" : cause instanceof EdgeryHttpError ? (cause.code === "network_error" && cause.status === 0 && cause.cause instanceof TypeError ? "network" : `http ${cause.status}`) : "other"]),
     });
     for await (const e of feed) {
       seen.push(e.data.id);

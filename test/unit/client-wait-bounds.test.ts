@@ -2,7 +2,7 @@
 // the server never answers, get({ signal }) ends at once, sub-second timeouts are asked for as
 // such (?wait to the millisecond), and a group known by its id alone is read before it is revoked.
 import { describe, expect, it } from "vitest";
-import { createClient, TimeoutError, type FetchInit, type FetchLike } from "../../client/index.js";
+import { createClient, EdgeryHttpError, TimeoutError, type FetchInit, type FetchLike } from "../../client/index.js";
 import { fakeClient, taskResult } from "./client-fake-fetch.js";
 
 /** A fetch that accepts every request and never answers: it rejects only when its signal aborts. */
@@ -74,5 +74,34 @@ describe("GroupResult by id", () => {
     const { client, requests } = fakeClient((req) => (req.method === "GET" ? { body: group } : { status: 202, body: { id: req.path.split("/")[3], state: "REVOKED" } }));
     expect(await client.groupResult("g").revoke()).toEqual(["REVOKED", "REVOKED"]);
     expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v1/groups/g", "POST /v1/results/m1/revoke", "POST /v1/results/m2/revoke"]);
+  });
+});
+
+describe("answers that are not edgery's", () => {
+  it("a 2xx with an HTML page or an empty body is an EdgeryHttpError http_error, not a SyntaxError or TypeError", async () => {
+    for (const text of ["<html>captive portal</html>", ""]) {
+      const { client } = fakeClient(() => ({ status: 200, text }));
+      const err = await client.result("t1").state().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(EdgeryHttpError);
+      expect(err).toMatchObject({ status: 200, code: "http_error" });
+    }
+  });
+
+  it("a request that fails before any answer (connection refused) is an EdgeryHttpError network_error with the cause", async () => {
+    const refused = new TypeError("fetch failed");
+    const client = createClient({ url: "http://edgery.test", fetch: async () => Promise.reject(refused) });
+    const err = await client.send("demo.add").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EdgeryHttpError);
+    expect(err).toMatchObject({ status: 0, code: "network_error" });
+    expect((err as Error).cause).toBe(refused);
+  });
+
+  it("Retry-After as an HTTP-date is read as seconds from now", async () => {
+    const at = new Date(Date.now() + 120_000).toUTCString();
+    const { client } = fakeClient(() => ({ status: 503, body: { error: { code: "overloaded", message: "full" } }, headers: { "retry-after": at } }));
+    const err = (await client.send("demo.add").catch((e: unknown) => e)) as EdgeryHttpError;
+    expect(err).toBeInstanceOf(EdgeryHttpError);
+    expect(err.retryAfter).toBeGreaterThan(100);
+    expect(err.retryAfter).toBeLessThanOrEqual(120);
   });
 });
