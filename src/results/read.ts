@@ -144,16 +144,31 @@ export async function resolveResult<T extends TaskResult>(env: EdgeryEnv, r: T):
   }
 }
 
-/** Forgets a result everywhere: the shard, KV, D1 and R2 (whole result and large value). */
-export async function forgetResult(env: EdgeryEnv, id: string): Promise<void> {
+/** How many members of a forgotten group are forgotten at once. */
+const FORGET_CONCURRENCY = 16;
+
+/**
+ * Forgets a result everywhere: the shard, KV, D1 and R2 (whole result and large value). A group
+ * id forgets its members too, nested groups included, as Celery's `GroupResult.forget()`.
+ */
+export async function forgetResult(env: EdgeryEnv, id: string, depth = 0): Promise<void> {
   // No result is stored under an id longer than any task or group id.
   if (id.length > MAX_TASK_ID_CHARS) return;
+  // Read before the group record goes with the rest.
+  const members = depth <= MAX_CANVAS_DEPTH ? await resultStub(env, id).groupMembers(id) : null;
   // The shard first: it drops the id's pending D1 write before D1 is cleared.
   await new KvBackend(env).forget(id);
   await Promise.all([
     env.RESULTS_DB ? new D1Backend(env.RESULTS_DB).forget(id) : undefined,
     env.RESULTS_R2 ? new R2Backend(env.RESULTS_R2).forget(id) : undefined,
   ]);
+  if (!members) return;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(FORGET_CONCURRENCY, members.length) }, async () => {
+      while (next < members.length) await forgetResult(env, members[next++]!, depth + 1);
+    }),
+  );
 }
 
 /**

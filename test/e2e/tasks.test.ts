@@ -6,10 +6,13 @@ import {
   apply,
   describeRes,
   getResult,
+  group,
   send,
+  sig,
   uniqId,
   uniqQueue,
   waitQueue,
+  waitGroup,
   waitResult,
   type Result,
 } from "./helpers";
@@ -160,6 +163,18 @@ describe("results", () => {
     const del = await api("DELETE", `/v1/results/${h.id}`);
     expect(del.status, describeRes(del)).toBe(204);
     expect((await getResult(h.id)).state).toBe("PENDING");
+  });
+
+  it("DELETE of a group id forgets its members too, a nested group's included (Celery's GroupResult.forget())", async () => {
+    const h = await apply(group([sig("demo.add", [1, 1]), group([sig("demo.add", [2, 2]), sig("demo.add", [3, 3])])]));
+    const g = await waitGroup(h.id);
+    expect(g.ready).toBe(true);
+    const ids = [h.results![0]!.id, ...h.results![1]!.results!.map((r) => r.id)];
+    for (const id of ids) expect((await getResult(id)).state).toBe("SUCCESS");
+    expect((await api("DELETE", `/v1/results/${h.id}`)).status).toBe(204);
+    for (const id of ids) expect((await getResult(id)).state).toBe("PENDING");
+    expect((await api("GET", `/v1/groups/${h.id}`)).status).toBe(404);
+    expect((await api("GET", `/v1/groups/${h.results![1]!.id}`)).status).toBe(404);
   });
 
   it("ignore_result: the task runs but its id stays PENDING", async () => {
