@@ -124,7 +124,8 @@ describe("results written ahead of the settle (direct hand-off)", () => {
     // Two retries (countdown 0, each run handed over directly again), then SUCCESS: none ahead.
     expect(await result(m.id)).toBeNull();
     const states = storesOf(await outboxEffects(q), m.id).map((e) => (e.kind === "store" ? [e.write.state, e.write.retries] : null));
-    expect(states).toEqual([["RETRY", 1], ["RETRY", 2], ["SUCCESS", 2]]);
+    // Each RETRY record carries the retries of the attempt that asked for it (Celery's).
+    expect(states).toEqual([["RETRY", 0], ["RETRY", 1], ["SUCCESS", 2]]);
     await outboxStopped(q, false);
     expect(await result(m.id, q)).toMatchObject({ state: "SUCCESS", result: 2, retries: 2 });
   });
