@@ -189,3 +189,11 @@ export const BACKEND_KINDS = ["kv", "d1", "r2", "none"] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
 /** Default `result_r2_threshold`: values larger than this (bytes of JSON) go to R2. */
 export const DEFAULT_R2_THRESHOLD = 1024 * 1024;
+/**
+ * A result that is passed on (prepended to the args of its chain's next step or of its link
+ * callbacks) goes to R2 past this many bytes of JSON, whatever `result_r2_threshold` says: the
+ * message that carries it must fit a Queue message (MAX_MESSAGE_BYTES), where it is escaped once
+ * more (at most twice as long), beside the step's own arguments. Without R2 it stays inline, and
+ * a step it does not fit ends PayloadTooLarge.
+ */
+export const PASS_ON_R2_THRESHOLD = 32 * 1024;

@@ -12,6 +12,7 @@ import type { EdgeryEnv } from "../runtime/env.js";
 import type { RunResult } from "../protocol/rpc.js";
 import { largeJson, MAX_INLINE_BYTES, POINTER_MARK, PointerSigner, resolvePointers, valueKey } from "./pointer.js";
 import type { ResultPolicy } from "../app/result-policy.js";
+import { PASS_ON_R2_THRESHOLD } from "../protocol/index.js";
 import { loadValue, offloadValue, ValueMissing } from "./r2-backend.js";
 
 /** Seconds before a task whose R2 read or write failed is tried again. */
@@ -61,13 +62,14 @@ function argsJson(m: TaskMessage): string {
 
 /**
  * A success whose value is too large to settle inline becomes a success carrying a pointer, once
- * the value is in R2. If R2 is missing or keeps refusing, a value that fits a Durable Object row
- * stays inline; a larger one ends the run as a retry (the task runs again later): a result the
- * task produced is never acknowledged without being stored.
+ * the value is in R2: past the policy's threshold, or past PASS_ON_R2_THRESHOLD when the value is
+ * `passedOn` to a next step or callback (see there). If R2 is missing or keeps refusing, a value
+ * that fits a Durable Object row stays inline; a larger one ends the run as a retry (the task runs
+ * again later): a result the task produced is never acknowledged without being stored.
  */
-export async function offloadResult(env: EdgeryEnv, policy: ResultPolicy, taskId: string, outcome: RunResult): Promise<RunResult> {
+export async function offloadResult(env: EdgeryEnv, policy: ResultPolicy, taskId: string, outcome: RunResult, passedOn = false): Promise<RunResult> {
   if (outcome.kind !== "success") return outcome;
-  const big = largeJson(outcome.value, policy.r2Threshold);
+  const big = largeJson(outcome.value, passedOn ? Math.min(policy.r2Threshold, PASS_ON_R2_THRESHOLD) : policy.r2Threshold);
   if (!big) return outcome;
   const signer = PointerSigner.of(env);
   const bucket = signer ? env.RESULTS_R2 : undefined;
@@ -75,7 +77,7 @@ export async function offloadResult(env: EdgeryEnv, policy: ResultPolicy, taskId
   if (bucket && signer) {
     for (let attempt = 1; attempt <= PUT_ATTEMPTS; attempt++) {
       try {
-        return { kind: "success", value: await offloadValue(bucket, signer, await valueKey(taskId), big.json, big.bytes) };
+        return { ...outcome, value: await offloadValue(bucket, signer, await valueKey(taskId), big.json, big.bytes) };
       } catch (err) {
         lastErr = err;
         if (attempt < PUT_ATTEMPTS) await new Promise((r) => setTimeout(r, 100 * attempt * attempt));

@@ -42,6 +42,7 @@ export async function runDelivered(env: EdgeryEnv, app: App, leased: LeasedTask,
       return applyWire(env, app, s, { id: m.id, rootId: m.root_id });
     },
   }, settings));
-  const result = await offloadResult(env, resultPolicyOf(app, m.task), m.id, ran);
+  // A value its chain's next step or its callbacks receive must fit their messages.
+  const result = await offloadResult(env, resultPolicyOf(app, m.task), m.id, ran, m.chain.length > 0 || m.link.length > 0);
   return { result, startedAt, doneAt: Date.now() };
 }

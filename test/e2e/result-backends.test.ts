@@ -5,7 +5,7 @@
  * bad query parameters answer 422 naming the parameter.
  */
 import { describe, expect, it } from "vitest";
-import { api, chain, describeRes, expectError, pausedQueue, send, sig, sleep, uniq, waitResult, type Result } from "./helpers";
+import { api, chain, describeRes, expectError, group, pausedQueue, send, sig, sleep, uniq, waitResult, type Result } from "./helpers";
 
 /** Lists GET /v1/results until `pred` holds on the first page (the D1 write is behind the result). */
 async function listUntil(query: string, pred: (rs: Result[]) => boolean, timeoutMs = 30_000): Promise<{ results: Result[]; cursor: string | null }> {
@@ -77,6 +77,29 @@ describe("result backends", () => {
     expect(seen).toEqual([...ids].reverse());
     const since = await api("GET", `/v1/results?queue=${queue}&state=SUCCESS&since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`);
     expect(since.json).toEqual({ results: [], cursor: null });
+  });
+
+  it("a result under the R2 threshold but too large for a message (200,000 bytes) reaches its chain's next step, its link and a group after it (each failed PayloadTooLarge)", async () => {
+    const c = await api("POST", "/v1/apply", chain([sig("demo.blob", [200_000]), sig("demo.identity")]));
+    expect(c.status, describeRes(c)).toBe(202);
+    const last = await waitResult(c.json.id);
+    expect(last.state, JSON.stringify(last.error)).toBe("SUCCESS");
+    expect(last.result.length).toBe(200_000);
+    // The first step's own result reads back as the value.
+    expect((await waitResult(c.json.parent.id)).result.length).toBe(200_000);
+    const linked = await send("demo.blob", { args: [200_000], options: { link: [sig("demo.identity")] } });
+    const first = await waitResult(linked.id);
+    expect(first.children).toHaveLength(1);
+    const callback = await waitResult(first.children[0]!);
+    expect(callback.state, JSON.stringify(callback.error)).toBe("SUCCESS");
+    expect(callback.result.length).toBe(200_000);
+    const fan = await api("POST", "/v1/apply", chain([sig("demo.blob", [150_000]), group([sig("demo.identity"), sig("demo.identity")])]));
+    expect(fan.status, describeRes(fan)).toBe(202);
+    for (const member of fan.json.results) {
+      const r = await waitResult(member.id);
+      expect(r.state, JSON.stringify(r.error)).toBe("SUCCESS");
+      expect(r.result.length).toBe(150_000);
+    }
   });
 
   it("demo.blob(2_000_000) goes through R2 and reads back whole; as a chain argument too", async () => {
