@@ -205,21 +205,22 @@ export function sendBatches<T extends { bytes: number }>(messages: T[]): T[][] {
 }
 
 /**
- * `items` as JSON arrays of at most ~`budget` characters each, in order. Each slice is one
- * `JSON.stringify` of its items: in V8, joining the items' separate JSON texts costs several
- * times more than encoding them (a batch of 1,000 queue rows: ~8 ms against ~1 ms). When the
- * whole list fits, it is encoded once and nothing is measured.
+ * `items` as JSON arrays of at most ~`budget` UTF-8 bytes each, in order (a bound string is
+ * limited in bytes: 1M characters of `€` are 3 MB). Each slice is one `JSON.stringify` of its
+ * items: in V8, joining the items' separate JSON texts costs several times more than encoding
+ * them (a batch of 1,000 queue rows: ~8 ms against ~1 ms). When the whole list fits, it is
+ * encoded once, and measured only when its characters could be more bytes than the budget.
  */
 export function jsonSlices(items: unknown[], budget: number): string[] {
   if (items.length === 0) return [];
   const whole = JSON.stringify(items);
-  // The slices below hold `[`, `]`, and each item with one comma: the length of `whole` plus one.
-  if (items.length === 1 || whole.length + 1 <= budget) return [whole];
+  // The slices below hold `[`, `]`, and each item with one comma: the size of `whole` plus one.
+  if (items.length === 1 || whole.length * 3 + 1 <= budget || utf8Bytes(whole) + 1 <= budget) return [whole];
   const out: string[] = [];
   let start = 0;
   let size = 2;
   for (let i = 0; i < items.length; i++) {
-    const length = JSON.stringify(items[i]).length;
+    const length = utf8Bytes(JSON.stringify(items[i]));
     if (i > start && size + length + 1 > budget) {
       out.push(JSON.stringify(items.slice(start, i)));
       start = i;

@@ -156,32 +156,42 @@ describe("jsonSlices", () => {
     expect(slices.flatMap((s) => JSON.parse(s) as unknown[])).toStrictEqual(items);
   });
 
+  it("the budget is in UTF-8 bytes, not characters: multi-byte text is cut three times as often (1M characters of '€' were one 3 MB slice, past SQLite's 2 MB)", () => {
+    const items = Array.from({ length: 30 }, () => "€".repeat(100));
+    const slices = jsonSlices(items, 1000);
+    expect(slices.length).toBeGreaterThanOrEqual(9);
+    for (const s of slices) expect(new TextEncoder().encode(s).length).toBeLessThanOrEqual(1000);
+    expect(slices.flatMap((s) => JSON.parse(s) as unknown[])).toStrictEqual(items);
+  });
+
   it("an item larger than the budget goes alone; no items → no slices", () => {
     expect(jsonSlices([{ big: "y".repeat(100) }, 1], 50).map((s) => JSON.parse(s))).toStrictEqual([[{ big: "y".repeat(100) }], [1]]);
     expect(jsonSlices([], 50)).toStrictEqual([]);
   });
 
   it("cuts where joining each item's JSON would, for any budget (the whole list when it fits)", () => {
-    // The slicing by separately encoded items, joined: what jsonSlices returned before it encoded slices whole.
+    // The slicing by separately encoded items, joined: what jsonSlices returned before it encoded
+    // slices whole; sizes in UTF-8 bytes (TextEncoder), the budget's unit.
+    const bytes = (text: string) => new TextEncoder().encode(text).length;
     const joined = (items: unknown[], budget: number): string[] => {
       const out: string[] = [];
       let parts: string[] = [];
       let size = 2;
       for (const item of items) {
         const text = JSON.stringify(item);
-        if (parts.length > 0 && size + text.length + 1 > budget) {
+        if (parts.length > 0 && size + bytes(text) + 1 > budget) {
           out.push(`[${parts.join(",")}]`);
           parts = [];
           size = 2;
         }
         parts.push(text);
-        size += text.length + 1;
+        size += bytes(text) + 1;
       }
       if (parts.length > 0) out.push(`[${parts.join(",")}]`);
       return out;
     };
     const items = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? ["a\"\u00e9", i, null] : { i, pad: "x".repeat((i * 7) % 23) }));
-    const whole = JSON.stringify(items).length;
+    const whole = bytes(JSON.stringify(items));
     const budgets = [...Array.from({ length: Math.ceil(whole / 7) }, (_, i) => 1 + i * 7), whole - 1, whole, whole + 1, whole + 2];
     for (const budget of budgets) {
       expect(jsonSlices(items, budget), `budget ${budget}`).toStrictEqual(joined(items, budget));
