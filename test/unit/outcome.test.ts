@@ -1,7 +1,7 @@
 // Unit tests of src/protocol/outcome.ts: the one conversion and the builders of the endings
 // edgery makes itself, which the queue and the consumers share.
 import { describe, expect, it } from "vitest";
-import { serializeError, TaskRevokedError, TimeLimitExceeded } from "../../src/protocol/index.js";
+import { MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_TYPE_CHARS, serializeError, TaskRevokedError, TimeLimitExceeded } from "../../src/protocol/index.js";
 import {
   notRegisteredEnding,
   queueEnded,
@@ -55,5 +55,23 @@ describe("builders", () => {
     const lost = workerLostEnding(5);
     expect(lost.kind === "failure" && lost.error.message).toContain("5 times");
     expect(notRegisteredEnding("x.y")).toStrictEqual({ kind: "failure", state: "FAILURE", error: { type: "NotRegistered", message: "'x.y'" } });
+  });
+});
+
+describe("serializeError limits", () => {
+  it("a message past MAX_ERROR_MESSAGE_CHARS is cut, saying how long it was (a 2.5 MB one failed its task's settle: WorkerLostError)", () => {
+    const e = serializeError(new Error("x".repeat(2_500_000)));
+    expect(e.message.startsWith("x".repeat(MAX_ERROR_MESSAGE_CHARS))).toBe(true);
+    expect(e.message.endsWith("… (cut: 2500000 characters)")).toBe(true);
+    expect(e.message.length).toBeLessThan(MAX_ERROR_MESSAGE_CHARS + 40);
+    expect(serializeError({ type: "T".repeat(1000), message: "m" }).type.length).toBeLessThan(MAX_ERROR_TYPE_CHARS + 40);
+  });
+
+  it("a cut never splits a surrogate pair, and a message at the limit is kept whole", () => {
+    const text = "a".repeat(MAX_ERROR_MESSAGE_CHARS - 1) + "😀" + "b".repeat(10);
+    const cut = serializeError(new Error(text)).message;
+    expect(cut.startsWith("a".repeat(MAX_ERROR_MESSAGE_CHARS - 1) + "…")).toBe(true);
+    const exact = "c".repeat(MAX_ERROR_MESSAGE_CHARS);
+    expect(serializeError(new Error(exact)).message).toBe(exact);
   });
 });
