@@ -16,6 +16,8 @@ import { eventOfState, eventOfWrite, type TaskEvent } from "../src/events/task-e
 import { metricDeltas, sumMetrics, type MetricDelta } from "../src/metrics/task-metrics.js";
 import { insertBatches } from "../src/runtime/pack.js";
 import { rowToResult, type ResultRow } from "../src/results/stored-row.js";
+import { isPointer } from "../src/results/pointer.js";
+import { resolveResult } from "../src/results/read.js";
 
 import { getApp } from "../src/runtime/app-registry.js";
 import { DEFAULT_POLICY, resultPolicyOf, type ResultPolicy } from "../src/app/result-policy.js";
@@ -280,14 +282,15 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
 
   /**
    * Sends events to the feed, one batch after another: a task's events leave this shard in the
-   * order they happened (the feed's writes to each stream keep that order). Not awaited.
+   * order they happened (the feed's writes to each stream keep that order). A value kept in R2 is
+   * sent as `GET /v1/results/:id` reads it (resolveResult), never as its signed pointer. Not awaited.
    */
   private forward(events: TaskEvent[]): void {
     if (events.length === 0) return;
     const feed = eventsStub(this.env);
     if (!feed) return;
     this.publishing = this.publishing
-      .then(() => feed.publish(events))
+      .then(async () => feed.publish(events.some((e) => isPointer(e.data.result)) ? await Promise.all(events.map(async (e) => (isPointer(e.data.result) ? { ...e, data: await resolveResult(this.env, e.data) } : e))) : events))
       .then(
         () => undefined,
         (err: unknown) => console.error("edgery: publishing task events failed", err),

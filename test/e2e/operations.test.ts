@@ -163,6 +163,20 @@ describe("GET /v1/events: every event of a task, in order", () => {
     ]);
   });
 
+  it("a value kept in R2 comes in its event as GET /v1/results/:id reads it, not as the signed pointer", async () => {
+    let h: Handle | undefined;
+    const seen = await watchEvents(
+      async () => {
+        h = await send("demo.blob", { args: [1_100_000] });
+      },
+      (name, data) => name === "task-succeeded" && data.id === h?.id,
+    );
+    const done = seen.find((e) => e.name === "task-succeeded" && e.data.id === h!.id)!;
+    expect(typeof done.data.result).toBe("string");
+    expect(done.data.result.length).toBe(1_100_000);
+    expect(JSON.stringify(done.data)).not.toContain("$edgery_r2");
+  });
+
   it("a failed task: received, started, failed", async () => {
     let h: Handle | undefined;
     const seen = await watchEvents(
