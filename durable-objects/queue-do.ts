@@ -130,7 +130,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   constructor(ctx: DurableObjectState, env: EdgeryEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.outbox = new QueueOutbox(this.sql, env, ctx.storage, endEffects);
+    this.outbox = new QueueOutbox(this.sql, env, ctx.storage, endEffects, (id, now) => this.isRevoked(id, now));
     this.listing = new QueueListing(
       env,
       this.sql,

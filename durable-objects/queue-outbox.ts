@@ -8,7 +8,7 @@
 import { OUTBOX_MAX_ATTEMPTS, SQL_PARAM_BUDGET_BYTES } from "../src/protocol/index.js";
 import type { TaskMessage } from "../src/protocol/message.js";
 import { unclaimedEffects, type Effect } from "../src/canvas/effects.js";
-import { enqueueFailedEnding, queueEnded, type Outcome } from "../src/protocol/outcome.js";
+import { enqueueFailedEnding, queueEnded, revokedEnding, type Outcome } from "../src/protocol/outcome.js";
 import { plan as planCanvas, type Plan, type PlanEnv } from "../src/canvas/plan.js";
 import { runEffects } from "../src/apply/run-effects.js";
 import { PayloadTooLargeError } from "../src/brokers/broker.js";
@@ -67,11 +67,16 @@ export class QueueOutbox {
    */
   private empty = false;
 
+  /**
+   * @param revoked - True when this queue knows the id revoked (its `revoked` table): a follow-up
+   *   given up ends REVOKED then, as it would have wherever it landed, not EnqueueError.
+   */
   constructor(
     private readonly sql: SqlStorage,
     private readonly env: EdgeryEnv,
     private readonly storage: DurableObjectStorage,
     private readonly endEffects: EndEffects,
+    private readonly revoked: (id: string, now: number) => boolean,
   ) {}
 
   /** True when the table is known to be empty (see `empty`): there is nothing to carry out. */
@@ -167,6 +172,11 @@ export class QueueOutbox {
         const ended = queueEnded(enqueueFailedEnding(reason, attempts, refused !== null), now);
         for (const m of plan.messages) {
           if (refused && !refused.has(m.id)) continue;
+          // A revoked task ends REVOKED, not as a dead letter: it would never have run anyway.
+          if (this.revoked(m.id, now)) {
+            follow.push(...this.endEffects(m, queueEnded(revokedEnding("revoked"), now)));
+            continue;
+          }
           const outcome = recordDeadLetter(this.sql, m, ended);
           follow.push(...this.endEffects(m, outcome));
         }

@@ -106,6 +106,29 @@ describe("QueueDO outbox bounds", () => {
     expect(await outboxRows(q)).toStrictEqual([]);
   });
 
+  it("a follow-up given up that this queue knows revoked ends REVOKED, not EnqueueError, and is no dead letter", async () => {
+    const q = uid("q-outbox-revoked");
+    const full = uid("q-full");
+    const stub = queue(q);
+    await stub.configure(q, { paused: true });
+    await queue(full).configure(full, { paused: true, max_waiting: 1 });
+    await queue(full).enqueue([taskMessage(full, "demo.noop")]);
+    const id = uid("next");
+    await runInDurableObject(stub, async (instance, state) => {
+      outboxOf(instance).add([followUp(id, "demo.identity", [1], full)]);
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    // Revoked while its place was unknown: every listed queue is asked, this one too.
+    await stub.revoke([id], false);
+    await sql(q, "UPDATE outbox SET attempts = ?, not_before = 0", OUTBOX_MAX_ATTEMPTS - 1);
+    await runInDurableObject(stub, async (_instance, state) => state.storage.setAlarm(Date.now() + 60_000));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await result(id, q)).toMatchObject({ state: "REVOKED", error: { type: "TaskRevokedError" } });
+    expect(await stub.deadLetter(q, id)).toBeNull();
+    expect(await outboxRows(q)).toStrictEqual([]);
+  });
+
   it("the alarm is due when a backed-off row's next try is, not every few seconds", async () => {
     const q = uid("q-outbox-alarm");
     const stub = queue(q);
