@@ -10,7 +10,7 @@ import type { App } from "../app/app.js";
 import { groupBy } from "../runtime/group-by.js";
 import { chordStub, resultShard, shardOf } from "../runtime/stubs.js";
 import { registryOf, type BrokerRegistry } from "../brokers/registry.js";
-import { skippedOf, stagedOf, TaskIdInUseError, untouchedOf, type Broker } from "../brokers/broker.js";
+import { BrokerUnavailableError, skippedOf, stagedOf, TaskIdInUseError, untouchedOf, type Broker } from "../brokers/broker.js";
 import type { Prepared } from "./prepare.js";
 
 /** Records groups, opens chords and enqueues a prepared apply (all or none). */
@@ -119,10 +119,18 @@ async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, Ta
       }
       tried.push(groups[i]!);
       // An apply's sends are fresh: a canvas member whose id its queue still holds refuses it.
-      return broker.enqueue(msgs, { fresh: true, hold: record.hold }).then((answer) => {
-        for (const id of skippedOf(answer)) record.notOurs.add(id);
-        if (stagedOf(answer)) record.staged.push(groups[i]!);
-      });
+      return broker.enqueue(msgs, { fresh: true, hold: record.hold }).then(
+        (answer) => {
+          for (const id of skippedOf(answer)) record.notOurs.add(id);
+          if (stagedOf(answer)) record.staged.push(groups[i]!);
+        },
+        (err: unknown) => {
+          // A far side that answered it took nothing has nothing to undo (its cancel would fail
+          // alike, and the apply would say some tasks may have been enqueued).
+          if (err instanceof BrokerUnavailableError && err.refused) tried.splice(tried.indexOf(groups[i]!), 1);
+          throw err;
+        },
+      );
     }),
   );
   const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");

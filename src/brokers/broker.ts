@@ -147,6 +147,17 @@ export class PayloadTooLargeError extends Error {
 /** A broker that could not take or answer a request (its far side failed or timed out). */
 export class BrokerUnavailableError extends Error {
   override readonly name = "BrokerUnavailableError";
+  /**
+   * @param refused - True when the far side answered that it took nothing (a 4xx: a wrong token,
+   *   a refused body): there is nothing of the request to take back. False when it may have
+   *   taken it (a 5xx, a timeout, a lost connection).
+   */
+  constructor(
+    message: string,
+    readonly refused = false,
+  ) {
+    super(message);
+  }
 }
 
 /** Stats of a queue whose broker keeps no counts (cloudflare-queue): all zero. */

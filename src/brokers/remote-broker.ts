@@ -43,7 +43,7 @@ export class RemoteBroker implements Broker {
       throw new BrokerUnavailableError(`${this.kind} broker: ${method} ${path} failed: ${(err as Error)?.message ?? err}`);
     }
     const text = await res.text();
-    if (!res.ok) throw new BrokerUnavailableError(`${this.kind} broker: ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+    if (!res.ok) throw new BrokerUnavailableError(`${this.kind} broker: ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`, res.status >= 400 && res.status < 500);
     try {
       return (text ? JSON.parse(text) : null) as T;
     } catch {

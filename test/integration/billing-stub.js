@@ -5,6 +5,7 @@ const held = new Map();
 const revoked = new Set();
 const ended = new Set();
 let failing = false;
+let refusing = false;
 
 export default {
   async fetch(request) {
@@ -12,6 +13,10 @@ export default {
     if (url.pathname === "/__test/fail") {
       failing = (await request.json()).on === true;
       return Response.json({ failing });
+    }
+    if (url.pathname === "/__test/refuse") {
+      refusing = (await request.json()).on === true;
+      return Response.json({ refusing });
     }
     if (url.pathname === "/__test/seen") {
       const ids = (url.searchParams.get("ids") || "").split(",").filter(Boolean);
@@ -23,7 +28,8 @@ export default {
       }
       return Response.json(out);
     }
-    if (request.headers.get("authorization") !== "Bearer test-peer-token") return Response.json({ error: { code: "unauthorized" } }, { status: 401 });
+    // Refusing: every call answered 401, as with a token the far side does not know.
+    if (refusing || request.headers.get("authorization") !== "Bearer test-peer-token") return Response.json({ error: { code: "unauthorized" } }, { status: 401 });
     if (failing) return new Response("billing is down", { status: 503 });
     if (request.method === "POST" && url.pathname === "/__edgery/broker/enqueue") {
       const { messages } = await request.json();

@@ -105,6 +105,25 @@ describe("brokers through the API", () => {
     expect((await stubSeen([up.json.id]))[up.json.id]?.args).toEqual([7]);
   });
 
+  it("when the other app refuses (401: it took nothing), the 503 says nothing was enqueued (it said some may have been: the undo was refused too)", async () => {
+    await e.BILLING.fetch("https://stub/__test/refuse", { method: "POST", body: JSON.stringify({ on: true }) });
+    const localId = `local-refused-${Date.now()}`;
+    let down;
+    try {
+      down = await call("POST", "/v1/apply", {
+        task: "celery.group",
+        subtask_type: "group",
+        kwargs: { tasks: [{ task: "demo.echo", args: ["local"], options: { task_id: localId } }, { task: "billing.charge", args: [3] }] },
+      });
+    } finally {
+      await e.BILLING.fetch("https://stub/__test/refuse", { method: "POST", body: JSON.stringify({ on: false }) });
+    }
+    expect(down.status).toBe(503);
+    expect(down.json.error).toMatchObject({ code: "overloaded" });
+    expect(down.json.error.message).toContain("nothing was enqueued");
+    expect(await resultOf(localId, 1500)).toBeNull();
+  });
+
   it("a task on the cloudflare-queue route runs and its result is readable", async () => {
     const r = await call("POST", "/v1/tasks/demo.add", { args: [20, 22], options: { queue: "direct" } });
     expect(r.status).toBe(202);
