@@ -1,5 +1,6 @@
 /** Celery's `chord`: a header run as a group, whose results (in header order) go to the body. */
 import { CanvasSignature } from "./canvas-signature.js";
+import { Group } from "./group.js";
 import { withHookStamps } from "./stamping.js";
 import type { StampContext, Stamps, WireOptions } from "./types.js";
 
@@ -29,12 +30,20 @@ export class Chord<T = unknown> extends CanvasSignature<T> {
     return new Chord<T>(this.header, this.body, options) as this;
   }
 
-  /** @internal */
+  /**
+   * @internal A visitor without `onChordHeaderStart`/`onChordHeaderEnd` has its `onGroupStart`/
+   * `onGroupEnd` called with the header as a group, as Celery's StampingVisitor defaults do (a
+   * chord's header is a group).
+   */
   override stampWith(headers: Readonly<Stamps>, ctx: StampContext): this {
-    const inner = withHookStamps(headers, ctx.visitor?.onChordHeaderStart?.(this, headers));
+    const v = ctx.visitor;
+    const asGroup = () => new Group(this.header);
+    const started = v?.onChordHeaderStart ? v.onChordHeaderStart(this, headers) : v?.onGroupStart?.(asGroup(), headers);
+    const inner = withHookStamps(headers, started);
     const options = this.stampCallbacks(this.options, inner, ctx);
     const header = this.header.map((member) => member.stampWith(inner, ctx));
-    ctx.visitor?.onChordHeaderEnd?.(this, inner);
+    if (v?.onChordHeaderEnd) v.onChordHeaderEnd(this, inner);
+    else v?.onGroupEnd?.(asGroup(), inner);
     const bodyHeaders = withHookStamps(inner, ctx.visitor?.onChordBody?.(this, inner));
     const body = this.body.stampWith(bodyHeaders, ctx);
     return new Chord<T>(header, body, options) as this;

@@ -160,6 +160,22 @@ describe("StampingVisitor", () => {
     expect(calls).toEqual(["chain", "group", "sig:g1", "header", "sig:h1", "body", "sig:body", "sig:last", "callback:cb", "sig:cb", "errback", "sig:eb"]);
   });
 
+  it("a visitor without chord hooks stamps a chord's header through onGroupStart/onGroupEnd, given the header as a group (Celery's defaults)", () => {
+    const seen: string[] = [];
+    const visitor: StampingVisitor = {
+      onGroupStart: (g) => {
+        seen.push(`start:${(g as unknown as { tasks: CanvasSignature[] }).tasks.map((t) => t.task).join(",")}`);
+        return { in_group: true };
+      },
+      onGroupEnd: () => void seen.push("end"),
+    };
+    const c = chord([sig("h1"), sig("h2")], sig("body")).stamp(visitor).toJSON();
+    for (const member of c.kwargs.header as SignatureJSON[]) expect(member.options.stamps).toEqual({ in_group: true });
+    // As in Celery, the header's stamps reach the body too.
+    expect((c.kwargs.body as SignatureJSON).options.stamps).toEqual({ in_group: true });
+    expect(seen).toEqual(["start:h1,h2", "end"]);
+  });
+
   it("a visitor returning nothing leaves the canvas as it was", () => {
     const c = group(sig("a"), sig("b"));
     expect(c.stamp({ onSignature: () => undefined }).toJSON()).toStrictEqual(c.toJSON());
