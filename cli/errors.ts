@@ -26,6 +26,8 @@ export class ConnectError extends Error {
 export function reportOf(err: unknown): { code: number; message: string } {
   if (err instanceof UsageError) return { code: EXIT.usage, message: `${err.message}\nRun 'edgery --help' for usage.` };
   if (err instanceof ConnectError) return { code: EXIT.unreachable, message: err.message };
+  // The client reports a request that got no answer as network_error, its fetch's error the cause.
+  if (err instanceof EdgeryHttpError && err.code === "network_error") return { code: EXIT.unreachable, message: err.cause instanceof ConnectError ? err.cause.message : err.message };
   if (err instanceof EdgeryHttpError) return { code: EXIT.failed, message: `error: ${err.code} (HTTP ${err.status}): ${err.message}${err.path ? ` [at ${err.path}]` : ""}` };
   if (err instanceof TaskFailedError) return { code: EXIT.failed, message: `task ${err.taskId} ${err.state}: ${err.type}: ${err.message}` };
   if (err instanceof TimeoutError) return { code: EXIT.failed, message: `timeout: ${err.message}` };
