@@ -8,7 +8,10 @@ import { WireError, type Handle } from "../protocol/index.js";
 import type { EdgeryEnv } from "../runtime/env.js";
 import type { App } from "../app/app.js";
 import { canvasExpiresS } from "../app/task-settings.js";
-import { idempotencyStub } from "../runtime/stubs.js";
+import { idempotencyStub, resultShard, shardOf } from "../runtime/stubs.js";
+import { groupBy } from "../runtime/group-by.js";
+import { registryOf } from "../brokers/registry.js";
+import type { SentTask } from "../protocol/rpc.js";
 import { TaskIdInUseError } from "../brokers/broker.js";
 import { checkSentArgs } from "./sent-args.js";
 import { idempotencyKeyOf, joinPath as join, withCallOptions, type ApplyItem } from "./apply-item.js";
@@ -59,7 +62,10 @@ export async function applyCanvases(env: EdgeryEnv, app: App, items: ApplyItem[]
       const item = items[i]!;
       const handle = each[i]!.handles[0]!;
       const ttl = canvasExpiresS(app, withCallOptions(item.canvas, item.options));
-      const got = await idempotencyStub(env, key).claim(handle, ttl);
+      const sent: SentTask[] = each[i]!.messages.map((m) => [m.id, m.queue]);
+      let got = await idempotencyStub(env, key).claim(handle, ttl, sent);
+      // An apply with this key crashed while pending: its tasks answer whether it went through.
+      if (got.kind === "stale") got = await idempotencyStub(env, key).settleStale(got.handle.id, await anyExists(env, app, got.sent as SentTask[]), handle, ttl, sent);
       if (got.kind === "fresh") taken.push({ key, handleId: handle.id });
       else if (got.kind === "done") answers.set(key, got.handle as Handle);
       else throw new WireError("idempotency_in_progress", `an apply with idempotency_key '${key}' is still being enqueued; try again`, join(item.path, "options.idempotency_key"));
@@ -122,6 +128,32 @@ function idInUse(err: unknown, items: ApplyItem[]): unknown {
     `${at ? `${at}: ` : ""}task id '${id}' is held by its queue: a task sent earlier with this id has not ended, and a task of a canvas needs an id of its own (the queue would drop it, and the canvas would wait for the other task); nothing was enqueued`,
     at,
   );
+}
+
+/**
+ * True when any of these tasks exists: held by its queue (its broker's `holding`), or known to
+ * its result shard (a state of its own: it ran or is running). An apply that took a key and
+ * crashed went through when they do: they must not be sent again.
+ */
+async function anyExists(env: EdgeryEnv, app: App, sent: SentTask[]): Promise<boolean> {
+  if (sent.length === 0) return false;
+  const registry = registryOf(env, app);
+  const held = await Promise.all(
+    [...groupBy(sent, ([, queue]) => queue)].map(async ([queue, tasks]) => {
+      let broker;
+      try {
+        broker = registry.brokerOf(queue);
+      } catch {
+        return false;
+      }
+      return ((await broker.holding?.(queue, tasks.map(([id]) => id))) ?? []).length > 0;
+    }),
+  );
+  if (held.some(Boolean)) return true;
+  const known = await Promise.all(
+    [...groupBy(sent.map(([id]) => id), (id) => shardOf(env, id))].map(async ([shard, ids]) => ((await resultShard(env, shard).waitMany(ids, 0)) as unknown[]).some((r) => r !== null)),
+  );
+  return known.some(Boolean);
 }
 
 /** Gives back the keys of an apply that did not go through. */

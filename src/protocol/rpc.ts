@@ -72,6 +72,9 @@ export interface ResultWriteAnswer {
   kept?: TaskResult[];
 }
 
+/** A task an apply sent, as an idempotency claim keeps it: its id and its queue. */
+export type SentTask = [id: string, queue: string];
+
 /** A consumer beginning a leased task (`QueueDO.begin`): the lease is renewed to the task's hard limit. */
 export interface BeginItem {
   lease: string;
