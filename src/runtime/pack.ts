@@ -58,6 +58,13 @@ export function jsonStringBytes(s: string): number {
   return n;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** UTF-8 bytes of `s`: its length when it is ASCII (one native scan), else counted (utf8Bytes). */
+function byteLength(s: string): number {
+  return NON_ASCII.test(s) ? utf8Bytes(s) : s.length;
+}
+
 /** UTF-8 bytes of `s` (a lone surrogate counts 3, as TextEncoder writes U+FFFD), without encoding it. */
 export function utf8Bytes(s: string): number {
   let n = s.length;
@@ -215,12 +222,12 @@ export function jsonSlices(items: unknown[], budget: number): string[] {
   if (items.length === 0) return [];
   const whole = JSON.stringify(items);
   // The slices below hold `[`, `]`, and each item with one comma: the size of `whole` plus one.
-  if (items.length === 1 || whole.length * 3 + 1 <= budget || utf8Bytes(whole) + 1 <= budget) return [whole];
+  if (items.length === 1 || whole.length * 3 + 1 <= budget || (whole.length + 1 <= budget && byteLength(whole) + 1 <= budget)) return [whole];
   const out: string[] = [];
   let start = 0;
   let size = 2;
   for (let i = 0; i < items.length; i++) {
-    const length = utf8Bytes(JSON.stringify(items[i]));
+    const length = byteLength(JSON.stringify(items[i]));
     if (i > start && size + length + 1 > budget) {
       out.push(JSON.stringify(items.slice(start, i)));
       start = i;
