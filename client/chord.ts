@@ -44,7 +44,7 @@ export class Chord<T = unknown> extends CanvasSignature<T> {
     const header = this.header.map((member) => member.stampWith(inner, ctx));
     if (v?.onChordHeaderEnd) v.onChordHeaderEnd(this, inner);
     else v?.onGroupEnd?.(asGroup(), inner);
-    const bodyHeaders = withHookStamps(inner, ctx.visitor?.onChordBody?.(this, inner));
+    const bodyHeaders = withHookStamps(inner, v?.onChordBody?.(this, inner));
     const body = this.body.stampWith(bodyHeaders, ctx);
     return new Chord<T>(header, body, options) as this;
   }

@@ -59,16 +59,25 @@ async function pause(ms: number, signal: AbortSignal | undefined): Promise<void>
 }
 
 /**
+ * A wait's options checked, with its deadline (epoch ms; Infinity without a timeout) and the
+ * error it ends with when the deadline passes.
+ * @throws TypeError for a negative or non-numeric timeout or interval.
+ */
+function waitPlan(options: WaitOptions, what: string): { interval: number; signal: AbortSignal | undefined; deadline: number; late: () => TimeoutError } {
+  const { timeout, interval = 0.5, signal } = options;
+  if (timeout !== undefined && !(timeout >= 0)) throw new TypeError(`timeout must be a number of seconds >= 0, got ${String(timeout)}`);
+  if (!(interval >= 0)) throw new TypeError(`interval must be a number of seconds >= 0, got ${String(interval)}`);
+  const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout * 1000;
+  return { interval, signal, deadline, late: () => new TimeoutError(`${what} was not ready within ${timeout}s`) };
+}
+
+/**
  * Calls `poll(waitSeconds, signal)` until `isReady` holds for its answer, and returns that answer.
  * @throws TimeoutError when `timeout` passes first (a poll still unanswered is aborted).
  * @throws the reason of `options.signal` when it aborts.
  */
 export async function pollUntilReady<R>(poll: (waitS: number, signal: AbortSignal | undefined) => Promise<R>, isReady: (answer: R) => boolean, options: WaitOptions, what: string): Promise<R> {
-  const { timeout, interval = 0.5, signal } = options;
-  if (timeout !== undefined && !(timeout >= 0)) throw new TypeError(`timeout must be a number of seconds >= 0, got ${String(timeout)}`);
-  if (!(interval >= 0)) throw new TypeError(`interval must be a number of seconds >= 0, got ${String(interval)}`);
-  const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout * 1000;
-  const late = () => new TimeoutError(`${what} was not ready within ${timeout}s`);
+  const { interval, signal, deadline, late } = waitPlan(options, what);
   for (;;) {
     const waitS = waitLeft(deadline);
     const answer = await bounded((s) => poll(waitS, s), deadline + ANSWER_GRACE_MS, signal, late);
@@ -85,11 +94,7 @@ export async function pollUntilReady<R>(poll: (waitS: number, signal: AbortSigna
  * @throws TimeoutError when `timeout` passes first.
  */
 export async function* watchChanges<R>(poll: (signal: AbortSignal | undefined) => Promise<R>, key: (answer: R) => string, isReady: (answer: R) => boolean, options: WaitOptions, what: string): AsyncGenerator<R, void, undefined> {
-  const { timeout, interval = 0.5, signal } = options;
-  if (timeout !== undefined && !(timeout >= 0)) throw new TypeError(`timeout must be a number of seconds >= 0, got ${String(timeout)}`);
-  if (!(interval >= 0)) throw new TypeError(`interval must be a number of seconds >= 0, got ${String(interval)}`);
-  const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout * 1000;
-  const late = () => new TimeoutError(`${what} was not ready within ${timeout}s`);
+  const { interval, signal, deadline, late } = waitPlan(options, what);
   let last: string | undefined;
   for (;;) {
     const answer = await bounded(poll, deadline + ANSWER_GRACE_MS, signal, late);

@@ -31,7 +31,6 @@ CREATE TABLE IF NOT EXISTS claim (
 );
 `;
 
-
 /**
  * What a claim answers: go on and enqueue, the committed handle, still pending elsewhere, or a
  * stale claim (its apply crashed while pending) with the tasks that apply sent, to look for.

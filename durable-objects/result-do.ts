@@ -290,11 +290,17 @@ export class ResultDO extends CountedObject<EdgeryEnv> {
     const feed = eventsStub(this.env);
     if (!feed) return;
     this.publishing = this.publishing
-      .then(async () => feed.publish(events.some((e) => isPointer(e.data.result)) ? await Promise.all(events.map(async (e) => (isPointer(e.data.result) ? { ...e, data: await resolveResult(this.env, e.data) } : e))) : events))
+      .then(async () => feed.publish(await this.withValues(events)))
       .then(
         () => undefined,
         (err: unknown) => console.error("edgery: publishing task events failed", err),
       );
+  }
+
+  /** Events with each value kept in R2 read back (resolveResult); the batch as it is when none is. */
+  private async withValues(events: TaskEvent[]): Promise<TaskEvent[]> {
+    if (!events.some((e) => isPointer(e.data.result))) return events;
+    return Promise.all(events.map(async (e) => (isPointer(e.data.result) ? { ...e, data: await resolveResult(this.env, e.data) } : e)));
   }
 
   /** The stored result, or null (unknown, forgotten or expired: the API answers PENDING). */

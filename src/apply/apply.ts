@@ -17,7 +17,7 @@ import { checkSentArgs } from "./sent-args.js";
 import { idempotencyKeyOf, joinPath as join, withCallOptions, type ApplyItem } from "./apply-item.js";
 import { findNode, UniqueIds } from "./checks.js";
 import { emptyPrepared, prepare } from "./prepare.js";
-import { enqueuePrepared } from "./enqueue-prepared.js";
+import { enqueuePrepared, heldIds } from "./enqueue-prepared.js";
 
 /** An idempotency key this apply took: to be committed once its enqueue went through, else released. */
 interface Claim {
@@ -137,19 +137,7 @@ function idInUse(err: unknown, items: ApplyItem[]): unknown {
  */
 async function anyExists(env: EdgeryEnv, app: App, sent: SentTask[]): Promise<boolean> {
   if (sent.length === 0) return false;
-  const registry = registryOf(env, app);
-  const held = await Promise.all(
-    [...groupBy(sent, ([, queue]) => queue)].map(async ([queue, tasks]) => {
-      let broker;
-      try {
-        broker = registry.brokerOf(queue);
-      } catch {
-        return false;
-      }
-      return ((await broker.holding?.(queue, tasks.map(([id]) => id))) ?? []).length > 0;
-    }),
-  );
-  if (held.some(Boolean)) return true;
+  if ((await heldIds(registryOf(env, app), sent.map(([id, queue]) => ({ id, queue })))).length > 0) return true;
   const known = await Promise.all(
     [...groupBy(sent.map(([id]) => id), (id) => shardOf(env, id))].map(async ([shard, ids]) => ((await resultShard(env, shard).waitMany(ids, 0)) as unknown[]).some((r) => r !== null)),
   );

@@ -143,18 +143,25 @@ async function enqueueGroups(registry: BrokerRegistry, groups: Array<[string, Ta
  * A task that takes the id in the meantime is not seen (the later task is then taken as it).
  */
 async function refuseHeldLater(registry: BrokerRegistry, later: Prepared["later"]): Promise<void> {
+  const held = await heldIds(registry, later);
+  if (held.length > 0) throw new TaskIdInUseError(held);
+}
+
+/**
+ * Which of these tasks' ids their queues hold (each queue asked once, through its broker's
+ * `holding`). A queue without a broker (a missing binding) or a broker that cannot tell holds none.
+ */
+export async function heldIds(registry: BrokerRegistry, tasks: Array<{ id: string; queue: string }>): Promise<string[]> {
   const answers = await Promise.all(
-    [...groupBy(later, (t) => t.queue)].map(([queue, tasks]) => {
+    [...groupBy(tasks, (t) => t.queue)].map(([queue, ofQueue]) => {
       let broker: Broker;
       try {
         broker = registry.brokerOf(queue);
       } catch {
-        // No broker for it (a missing binding): the enqueue of its turn fails as it would have.
         return Promise.resolve([]);
       }
-      return broker.holding?.(queue, tasks.map((t) => t.id)) ?? Promise.resolve([]);
+      return broker.holding?.(queue, ofQueue.map((t) => t.id)) ?? Promise.resolve([]);
     }),
   );
-  const held = answers.flat();
-  if (held.length > 0) throw new TaskIdInUseError(held);
+  return answers.flat();
 }
