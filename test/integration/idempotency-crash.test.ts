@@ -24,17 +24,20 @@ async function crashedApply(key: string, q: string, enqueued: boolean) {
   return m;
 }
 
+/** The resend of the crashed apply: the same call with the same key. */
+const resend = (key: string, q: string) => api("POST", "/v1/tasks/demo.add", { args: [1, 2], options: { queue: q, idempotency_key: key } });
+
 describe("an idempotency key whose apply crashed while pending", () => {
   it("its tasks were enqueued: the resend answers the first handle and sends nothing (it ran them twice)", async () => {
     const key = uid("crashed-key");
     const q = uid("q-idem");
     const m = await crashedApply(key, q, true);
-    const res = await api("POST", "/v1/tasks/demo.add", { args: [1, 2], options: { queue: q, idempotency_key: key } });
+    const res = await resend(key, q);
     expect(res.status).toBe(202);
     expect(res.body.id).toBe(m.id);
     expect((await rows(q)).map((r) => r.id)).toEqual([m.id]);
     // The key is committed now: another resend answers the same.
-    const again = await api("POST", "/v1/tasks/demo.add", { args: [1, 2], options: { queue: q, idempotency_key: key } });
+    const again = await resend(key, q);
     expect(again.body.id).toBe(m.id);
     expect((await rows(q)).map((r) => r.id)).toEqual([m.id]);
   });
@@ -43,7 +46,7 @@ describe("an idempotency key whose apply crashed while pending", () => {
     const key = uid("crashed-key");
     const q = uid("q-idem");
     const m = await crashedApply(key, q, false);
-    const res = await api("POST", "/v1/tasks/demo.add", { args: [1, 2], options: { queue: q, idempotency_key: key } });
+    const res = await resend(key, q);
     expect(res.status).toBe(202);
     expect(res.body.id).not.toBe(m.id);
     expect((await rows(q)).map((r) => r.id)).toEqual([res.body.id]);
@@ -56,7 +59,7 @@ describe("an idempotency key whose apply crashed while pending", () => {
     const m = await crashedApply(key, q, false);
     await resultStub(env, m.id).write([{ id: m.id, state: "SUCCESS", result: 3, task: "demo.add", queue: q }]);
     expect(await rows(q)).toEqual([]);
-    const res = await api("POST", "/v1/tasks/demo.add", { args: [1, 2], options: { queue: q, idempotency_key: key } });
+    const res = await resend(key, q);
     expect(res.body.id).toBe(m.id);
     expect(await rows(q)).toEqual([]);
   });

@@ -79,12 +79,15 @@ describe("QueueDO outbox bounds", () => {
     expect(await outboxRows(q)).toStrictEqual([]);
   });
 
-  it(`a follow-up that keeps failing is given up after ${OUTBOX_MAX_ATTEMPTS} attempts: FAILURE EnqueueError, a dead letter, an empty outbox`, async () => {
-    const q = uid("q-outbox-bounded");
+  /**
+   * A paused queue whose outbox holds one follow-up bound for a queue that refuses every enqueue
+   * (it holds one message and takes one at most), tried once by the alarm.
+   */
+  async function followUpToFullQueue(prefix: string) {
+    const q = uid(prefix);
     const full = uid("q-full");
     const stub = queue(q);
     await stub.configure(q, { paused: true });
-    // A queue that holds one message at most, and holds one: every enqueue to it is refused.
     await queue(full).configure(full, { paused: true, max_waiting: 1 });
     await queue(full).enqueue([taskMessage(full, "demo.noop")]);
     const id = uid("next");
@@ -93,6 +96,11 @@ describe("QueueDO outbox bounds", () => {
       await state.storage.setAlarm(Date.now() + 60_000);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
+    return { q, id, stub };
+  }
+
+  it(`a follow-up that keeps failing is given up after ${OUTBOX_MAX_ATTEMPTS} attempts: FAILURE EnqueueError, a dead letter, an empty outbox`, async () => {
+    const { q, id, stub } = await followUpToFullQueue("q-outbox-bounded");
     const first = await outboxRows(q);
     expect(first.map((r) => r.attempts)).toStrictEqual([1]);
     // Its backoff doubles each time; skip the waits: the row is due again now, with one attempt left.
@@ -107,18 +115,7 @@ describe("QueueDO outbox bounds", () => {
   });
 
   it("a follow-up given up that this queue knows revoked ends REVOKED, not EnqueueError, and is no dead letter", async () => {
-    const q = uid("q-outbox-revoked");
-    const full = uid("q-full");
-    const stub = queue(q);
-    await stub.configure(q, { paused: true });
-    await queue(full).configure(full, { paused: true, max_waiting: 1 });
-    await queue(full).enqueue([taskMessage(full, "demo.noop")]);
-    const id = uid("next");
-    await runInDurableObject(stub, async (instance, state) => {
-      outboxOf(instance).add([followUp(id, "demo.identity", [1], full)]);
-      await state.storage.setAlarm(Date.now() + 60_000);
-    });
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const { q, id, stub } = await followUpToFullQueue("q-outbox-revoked");
     // Revoked while its place was unknown: every listed queue is asked, this one too.
     await stub.revoke([id], false);
     await sql(q, "UPDATE outbox SET attempts = ?, not_before = 0", OUTBOX_MAX_ATTEMPTS - 1);
