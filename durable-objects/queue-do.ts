@@ -51,7 +51,7 @@ import { runSettingsOf } from "../src/app/task-settings.js";
 import { beginItemOf } from "../src/worker/execute.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 import { applyQueueSchema, DISPATCH_DUE_SQL, SEQ_SPAN_SQL, type MessageRow } from "./queue-schema.js";
-import { begunLease, expiredLease, renewLeases } from "./queue-leases.js";
+import { begunLease, expiredLease, HANDED_OFF, renewLeases } from "./queue-leases.js";
 import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter } from "./dead-letter-store.js";
 import { QueueOutbox } from "./queue-outbox.js";
 import { inspectRows } from "./queue-inspect.js";
@@ -438,7 +438,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   /**
    * Begins the tasks of deliveries about to be handed straight to a consumer, with the settings
    * their consumer would begin them with (runSettingsOf: the hard limit's lease, track_started),
-   * and returns the deliveries marked `begun`, without the tasks begin dropped (revoked
+   * as handed off (`started` 2: the consumer confirms them before it runs them, see
+   * confirmHandOff), and returns the deliveries marked `begun`, without the tasks begin dropped (revoked
    * meanwhile) and without those left empty. Inside the dispatch's transaction.
    */
   private beginHandedOff(deliveries: SizedDelivery[], now: number, announce: boolean, begun: Begun[]): SizedDelivery[] {
@@ -452,7 +453,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         return m ? [beginItemOf(t.lease, m, runSettingsOf(app, m), worker)] : [];
       }),
     );
-    const run = new Set(this.beginLeased(items, now, announce, effects, begun).filter((b) => b.action === "run").map((b) => b.lease));
+    const run = new Set(this.beginLeased(items, now, announce, effects, begun, HANDED_OFF).filter((b) => b.action === "run").map((b) => b.lease));
     this.outbox.add(effects);
     return deliveries
       .map((d) => ({ ...d, body: { ...d.body, begun: now, tasks: d.body.tasks.filter((t) => run.has(t.lease)) } }))
@@ -490,7 +491,11 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
    */
   private handDirect(target: DeliveryTarget, delivery: SizedDelivery): void {
     this.dispatched.direct += 1;
-    const receipt = new Receipt(() => (this.dispatched.received += 1));
+    const leases = delivery.body.tasks.map((t) => t.lease);
+    const receipt = new Receipt(() => {
+      this.dispatched.received += 1;
+      return this.confirmHandOff(leases);
+    });
     let call: Promise<void>;
     try {
       call = target.run(delivery.body, receipt);
@@ -513,6 +518,51 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
   }
 
   /**
+   * A direct hand-off's consumer confirms its delivery before it runs anything (its Receipt):
+   * the delivery's tasks still handed off (`started` 2) become begun (1), and their leases are
+   * answered: the consumer runs those only. A task revoked since the hand-off ends REVOKED here
+   * instead (it never ran); one whose lease is gone (terminated, or given back at its deadline)
+   * is not answered. The answer is given once the change is on disk (storage.sync), so a task
+   * runs only once its queue knows it began: a crash before then leaves it handed off, and its
+   * lease's end gives it back to run, not WorkerLostError.
+   * Reads/writes the delivery's rows (and the outbox, for a revoked one).
+   */
+  private async confirmHandOff(leases: string[]): Promise<string[]> {
+    const now = Date.now();
+    const effects: Effect[] = [];
+    const answer = this.ctx.storage.transactionSync(() => {
+      const rows = this.sql
+        .exec<Pick<MessageRow, "seq" | "id" | "lease" | "body">>(
+          "SELECT seq, id, lease, body FROM messages WHERE state = 'leased' AND started = ? AND lease IN (SELECT value FROM json_each(?))",
+          HANDED_OFF,
+          JSON.stringify(leases),
+        )
+        .toArray();
+      const confirmed: number[] = [];
+      const dropped: number[] = [];
+      for (const row of rows) {
+        if (!this.isRevoked(row.id, now)) {
+          confirmed.push(row.seq);
+          continue;
+        }
+        const m = this.messageOf(row.seq, row.body, now, effects);
+        if (!m) continue;
+        dropped.push(row.seq);
+        effects.push(...endEffects(m, revokedOutcome("revoked", now)));
+      }
+      this.deleteSeqs(dropped);
+      this.sql.exec("UPDATE messages SET started = 1 WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(confirmed));
+      this.outbox.add(effects);
+      const kept = new Set(confirmed);
+      return rows.filter((r) => kept.has(r.seq)).map((r) => r.lease!);
+    });
+    await this.ctx.storage.sync();
+    // A revoked task ended here: its follow-ups are carried out, and its room in the window used.
+    if (effects.length > 0) void this.afterTransition();
+    return answer;
+  }
+
+  /**
    * Sends the tasks of a hand-off no consumer got to the Queue, as dispatch would: this queue
    * began them for it (leaseDue), so they are first given back (not begun, the delivery not
    * counted); then every task of the delivery still leased goes, under the same lease, in a body
@@ -524,8 +574,9 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     const unbegun = new Set(
       this.ctx.storage.transactionSync(() => {
         this.sql.exec(
-          "UPDATE messages SET started = 0, deliveries = deliveries - 1, lease_end = NULL, deadline = ? WHERE state = 'leased' AND started = 1 AND lease IN (SELECT value FROM json_each(?))",
+          "UPDATE messages SET started = 0, deliveries = deliveries - 1, lease_end = NULL, deadline = ? WHERE state = 'leased' AND started = ? AND lease IN (SELECT value FROM json_each(?))",
           Date.now() + PICKUP_TIMEOUT_MS,
+          HANDED_OFF,
           leases,
         );
         return this.sql
@@ -713,7 +764,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
    * `effects`), a lease no longer held is `skip`. Tasks to announce (track_started, or while the
    * feed listens) are pushed to `effects` and `begun`.
    */
-  private beginLeased(items: BeginItem[], now: number, announce: boolean, effects: Effect[], begun: Begun[]): Array<{ lease: string; action: "run" | "skip" }> {
+  private beginLeased(items: BeginItem[], now: number, announce: boolean, effects: Effect[], begun: Begun[], started: 1 | typeof HANDED_OFF = 1): Array<{ lease: string; action: "run" | "skip" }> {
     const out: Array<{ lease: string; action: "run" | "skip" }> = [];
     // The bodies are read only for the rare tasks that need them (revoked, expired,
     // track_started, and while the event feed listens).
@@ -755,9 +806,11 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     this.deleteSeqs(dropped);
     for (const [key, seqs] of renew) {
       const [leaseEnd, deadline, limited] = key.split(":").map(Number);
-      // A first begin counts a delivery (a repeated begin of the same lease does not).
+      // A first begin counts a delivery (a repeated begin of the same lease does not, nor the
+      // consumer's begin of a task its queue handed off).
       this.sql.exec(
-        "UPDATE messages SET deliveries = deliveries + 1 - started, started = 1, lease_end = ?, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))",
+        "UPDATE messages SET deliveries = deliveries + (started = 0), started = ?, lease_end = ?, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))",
+        started,
         leaseEnd,
         deadline,
         limited,
@@ -1058,7 +1111,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
         if (!m) continue;
         const action = expiredLease(row, acksLateOf(m));
         if (action === "return" || action === "redeliver") {
-          this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, lease_end = NULL, started = 0, redelivered = 1 WHERE seq = ?", row.seq);
+          this.sql.exec("UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL, lease_end = NULL, deliveries = deliveries - (started = ?), started = 0, redelivered = 1 WHERE seq = ?", HANDED_OFF, row.seq);
           continue;
         }
         const ending = action === "time-limit" ? timeLimitEnding(hardLimitS(m)) : workerLostEnding(action === "poison" ? row.deliveries : undefined);

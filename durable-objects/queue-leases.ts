@@ -11,6 +11,12 @@
 import { DEFAULT_VISIBILITY_TIMEOUT_S, MAX_DELIVERIES, WORKER_LEASE_MS } from "../src/protocol/index.js";
 import type { MessageRow } from "./queue-schema.js";
 
+/**
+ * The `started` of a row its queue began for a direct hand-off whose consumer has not confirmed
+ * it yet (0: not begun, 1: begun; see MessageRow.started). Such a task has run nothing.
+ */
+export const HANDED_OFF = 2;
+
 /** A heartbeat renews a lease only once less than this is left (most heartbeats write nothing). */
 const RENEW_BELOW_MS = (WORKER_LEASE_MS * 2) / 3;
 
@@ -38,7 +44,7 @@ export function renewLeases(sql: SqlStorage, rows: Array<Pick<MessageRow, "seq" 
 
 /** What the alarm does with a leased row whose deadline passed. */
 export type ExpiredLease =
-  /** Never begun (its delivery was not picked up): back to waiting. */
+  /** Never begun, or handed straight to a consumer that never confirmed it: back to waiting. */
   | "return"
   /** Its worker was alive to its hard limit: FAILURE TimeLimitExceeded. */
   | "time-limit"
@@ -51,7 +57,7 @@ export type ExpiredLease =
 
 /** The alarm's decision for an expired lease (pure). */
 export function expiredLease(row: Pick<MessageRow, "started" | "time_limited" | "deadline" | "lease_end" | "acked" | "deliveries">, acksLate: boolean): ExpiredLease {
-  if (row.started === 0) return "return";
+  if (row.started === 0 || row.started === HANDED_OFF) return "return";
   const aliveToEnd = row.lease_end === null || (row.deadline !== null && row.deadline >= row.lease_end);
   if (aliveToEnd && row.time_limited === 1) return "time-limit";
   // Lost (or, without a time limit, past its visibility timeout: as Celery, the same as lost).

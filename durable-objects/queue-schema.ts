@@ -120,6 +120,11 @@ export type MessageRow = {
   expires: number | null;
   lease: string | null;
   deadline: number | null;
+  /**
+   * 0: leased, not begun (its delivery not yet picked up); 1: begun (its consumer runs it);
+   * HANDED_OFF (queue-leases.ts): begun by its queue for a direct hand-off whose consumer has not
+   * confirmed it yet: it has run nothing, so a lease that ends so is given back.
+   */
   started: number;
   acked: number;
   redelivered: number;

@@ -72,8 +72,8 @@ export class EdgeryDelivery extends WorkerEntrypoint<EdgeryEnv> {
    * path); the call rejects only when the hand-off failed. Under the fault harness the delivery is
    * processed twice at once, as a Queue message would be. The queue of a direct hand-off is nearly
    * idle, so its results are written ahead of the settle (src/worker/pre-write.ts). `receipt`:
-   * the QueueDO's (src/runtime/direct-dispatch.ts), told before anything runs that this
-   * invocation got the delivery; the QueueDO began its tasks as it handed them over.
+   * the QueueDO's (src/runtime/direct-dispatch.ts), asked before anything runs which of the
+   * delivery's tasks this invocation may run; the QueueDO began them as it handed them over.
    * @throws TypeError for a body of another shape.
    */
   async run(body: unknown, receipt?: unknown): Promise<void> {
@@ -84,27 +84,31 @@ export class EdgeryDelivery extends WorkerEntrypoint<EdgeryEnv> {
 /**
  * A delivery handed to EdgeryDelivery, consumed `copies` times at once (a module function: an
  * entrypoint's methods are all callable by RPC); `handedOff` as in ConsumeOptions; `receipt`
- * (a HandOffReceipt) is told first. Never rejects once started.
+ * (a HandOffReceipt) is asked first. Never rejects once a task may have run.
  * @throws TypeError for a body of another shape.
  */
 function consumed(env: EdgeryEnv, body: unknown, copies: number, handedOff: boolean, receipt: unknown): Promise<void> {
   if (!isDeliveryBody(body)) throw new TypeError("edgery: not a delivery body");
-  acknowledge(receipt);
   const app = getApp();
   app.enableOptional(optionalPolicy.get(app)?.(env) ?? false);
-  const runs = Array.from({ length: copies }, () => consume(env, app, body, { handedOff }).catch((err) => console.error("edgery: delivery failed", err)));
-  return Promise.all(runs).then(() => undefined);
+  // A receipt that fails rejects the hand-off before anything ran: its QueueDO gives the tasks back.
+  return confirmedLeases(receipt).then((confirmed) => {
+    const runs = Array.from({ length: copies }, () => consume(env, app, body, { handedOff, confirmed }).catch((err) => console.error("edgery: delivery failed", err)));
+    return Promise.all(runs).then(() => undefined);
+  });
 }
 
 /**
- * Tells a direct hand-off's QueueDO that its consumer got the delivery (HandOffReceipt, over the
- * hand-off's own RPC session): not awaited, and a receipt that fails is only logged (the QueueDO
- * then treats a failed hand-off as one no consumer got).
+ * Asks a direct hand-off's QueueDO (HandOffReceipt, over the hand-off's own RPC session) which of
+ * its tasks this consumer may run; undefined without a receipt (the consumer then begins them
+ * itself, as for a Queue message). @throws what the receipt's call throws.
  */
-function acknowledge(receipt: unknown): void {
+async function confirmedLeases(receipt: unknown): Promise<string[] | undefined> {
   const r = receipt as Partial<HandOffReceipt> | null | undefined;
-  if (typeof r?.received !== "function") return;
-  Promise.resolve(r.received()).catch((err: unknown) => console.error("edgery: acknowledging a direct hand-off failed", err));
+  if (typeof r?.received !== "function") return undefined;
+  const leases: unknown = await r.received();
+  if (!Array.isArray(leases) || !leases.every((l): l is string => typeof l === "string")) throw new TypeError("edgery: a hand-off receipt answered no leases");
+  return leases;
 }
 
 /**

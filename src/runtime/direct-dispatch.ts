@@ -19,12 +19,14 @@ import { IntSetting } from "./int-setting.js";
 export const DEFAULT_DIRECT_DISPATCH_LIMIT = 8;
 
 /**
- * What a direct hand-off's consumer acknowledges as it starts, before it runs anything: the
- * QueueDO began the delivery's tasks itself (`DeliveryBody.begun`), and a hand-off that fails
- * before its consumer got it gives them back (durable-objects/hand-off-receipt.ts).
+ * What a direct hand-off's consumer confirms as it starts, before it runs anything: the QueueDO
+ * began the delivery's tasks itself (`DeliveryBody.begun`) as handed off, and `received()`
+ * answers the leases the consumer may run (those still held, now begun). A hand-off that fails
+ * before its consumer got it gives them back (durable-objects/hand-off-receipt.ts), and so does
+ * a lease that ends before its consumer confirmed it: a task runs only once its queue knows.
  */
 export interface HandOffReceipt {
-  received(): void;
+  received(): string[] | Promise<string[]>;
 }
 
 /** What a delivery is handed to: this Worker's EdgeryDelivery entrypoint (src/index.ts). */
@@ -33,7 +35,7 @@ export interface DeliveryTarget {
   deliver(body: DeliveryBody): Promise<void>;
   /**
    * Runs one delivery to its end; rejects only when the hand-off itself failed. Calls
-   * `receipt.received()` first, when given.
+   * `receipt.received()` first, when given, and runs only the tasks it answers.
    */
   run(body: DeliveryBody, receipt?: HandOffReceipt): Promise<void>;
 }

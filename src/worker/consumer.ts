@@ -36,15 +36,20 @@ export interface ConsumeOptions {
   /**
    * The delivery came straight from its QueueDO (direct dispatch, EdgeryDelivery.run), whose
    * queue is nearly idle:
-   * - its tasks were begun by the QueueDO as it handed them over when the body says so
-   *   (`DeliveryBody.begun`): they run without a begin of their own (a body from the Queue is
-   *   always begun by its consumer, whatever it says);
+   * - its tasks were begun by the QueueDO as it handed them over (`DeliveryBody.begun`), and
+   *   those in `confirmed` run without a begin of their own;
    * - finished tasks' results are written to their result shards before they are settled
    *   (src/worker/pre-write.ts), so that a waiting client learns the result one call after the
    *   task ends. A delivery from the Queue (a busy queue) leaves its results to the QueueDO's
    *   outbox, which batches them across settles.
    */
   handedOff?: boolean;
+  /**
+   * A direct hand-off's tasks its QueueDO confirmed (their leases, answered by its receipt: see
+   * src/runtime/direct-dispatch.ts): only these run, without a begin of their own. Without it a
+   * delivery's tasks are begun here, whatever the body says.
+   */
+  confirmed?: string[];
 }
 
 /** Runs one delivery to the end. */
@@ -65,13 +70,14 @@ export async function consume(env: EdgeryEnv, app: App, body: DeliveryBody, opti
   if (delivered.length === 0) return;
   // When the QueueDO last confirmed the leases: the send of the begin (or the QueueDO's own begin
   // of a direct hand-off), then of each heartbeat answered.
-  const begunAt = options.handedOff ? body.begun : undefined;
+  const begunAt = options.confirmed ? body.begun : undefined;
   let confirmedAt = begunAt ?? Date.now();
-  // A direct hand-off's tasks were begun by the QueueDO as it handed them over.
-  const begun = begunAt !== undefined
-    ? delivered.map(({ task }) => ({ lease: task.lease, action: "run" as const }))
-    : await retrying("begin", () => queue.begin(delivered.map(({ task, settings }) => beginItemOf(task.lease, task.message, settings, app.name))));
-  const run = new Set(begun.filter((b) => b.action === "run").map((b) => b.lease));
+  // A direct hand-off's tasks were begun by the QueueDO as it handed them over, and confirmed.
+  const run = new Set(
+    options.confirmed && begunAt !== undefined
+      ? options.confirmed
+      : (await retrying("begin", () => queue.begin(delivered.map(({ task, settings }) => beginItemOf(task.lease, task.message, settings, app.name))))).filter((b) => b.action === "run").map((b) => b.lease),
+  );
   const tasks = delivered.filter((d) => run.has(d.task.lease));
   if (tasks.length === 0) return;
 

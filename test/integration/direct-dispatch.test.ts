@@ -6,14 +6,16 @@
  * consumes the Queue and direct dispatch is off (EDGERY_DIRECT_DISPATCH "0"): each test sets the
  * limit of its own queue's object and puts a recording consumer in place of EdgeryDelivery.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { DeliveryBody } from "../../src/protocol/message";
 import { directDispatchLimit, type HandOffReceipt } from "../../src/runtime/direct-dispatch";
 import { WORKER_LEASE_MS } from "../../src/protocol";
 import { leaseMsOf } from "../../src/worker/execute";
-import { queue, result, rows, taskMessage, uid, until } from "./helpers";
+import { queue, result, rows, sql, taskMessage, uid, until } from "./helpers";
 import { fakeProducer } from "./fake-producer";
+import { EdgeryDelivery } from "../../src/index";
+import { HANDED_OFF } from "../../durable-objects/queue-leases";
 
 /** A stand-in for the Worker's EdgeryDelivery entrypoint, as a QueueDO calls it. */
 interface FakeConsumer {
@@ -74,8 +76,9 @@ describe("direct dispatch", () => {
     expect(ran).toStrictEqual([{ queue: q, object: stub.id.toString(), begun: begunAt, tasks: [{ lease: row!.lease, deadline: ran[0]!.tasks[0]!.deadline, redelivered: false, body: row!.body }] }]);
     expect(ran[0]!.tasks.map((t) => JSON.parse(t.body).id)).toStrictEqual([m.id]);
     // Begun here, as a consumer's begin would: one delivery counted, the worker's liveness lease
-    // from then, and the visibility timeout for its end (no hard limit).
-    expect([row!.state, row!.started, row!.deliveries, row!.deadline]).toStrictEqual(["leased", 1, 1, begunAt + WORKER_LEASE_MS]);
+    // from then, and the visibility timeout for its end (no hard limit); handed off (2) until its
+    // consumer confirms it (this one never does).
+    expect([row!.state, row!.started, row!.deliveries, row!.deadline]).toStrictEqual(["leased", HANDED_OFF, 1, begunAt + WORKER_LEASE_MS]);
     expect(row!.lease_end).toBeGreaterThan(begunAt + WORKER_LEASE_MS);
   });
 
@@ -197,5 +200,67 @@ describe("direct dispatch", () => {
     expect(producer.sent).toStrictEqual([]);
     expect(producer.calls).toBe(0);
     expect(await dispatched(q)).toStrictEqual({ direct: 1, queued: 0, failed: 1, received: 1 });
+  });
+
+  it("a hand-off its consumer never confirmed (a crash right after it) goes back to waiting at its lease's end: not WorkerLostError, not a delivery", async () => {
+    const q = uid("q-direct-unconfirmed");
+    const stub = queue(q);
+    await fakeProducer(q);
+    // The consumer's invocation ends without confirming (as one cut short by a crash would).
+    const consumer = await fakeConsumer(q);
+    const m = taskMessage(q, "demo.noop");
+    await stub.enqueue([m]);
+    await until(async () => (consumer.ran.length > 0 ? true : undefined), 100);
+    expect((await rows(q)).map((r) => [r.state, r.started, r.deliveries])).toStrictEqual([["leased", HANDED_OFF, 1]]);
+    // Its liveness lease runs out (the queue restarted; nobody heartbeats for it).
+    await sql(q, "UPDATE messages SET deadline = ? WHERE id = ?", Date.now() - 1, m.id);
+    await stub.configure(q, { paused: true });
+    await runInDurableObject(stub, async (instance) => {
+      await (instance as unknown as { alarm(): Promise<void> }).alarm();
+    });
+    expect((await rows(q)).map((r) => [r.id, r.state, r.started, r.deliveries, r.redelivered])).toStrictEqual([[m.id, "waiting", 0, 0, 1]]);
+    expect(await result(m.id, q)).toBeNull();
+  });
+
+  it("its consumer runs only the tasks the receipt confirms: one revoked since the hand-off ends REVOKED, unrun", async () => {
+    const q = uid("q-direct-confirm");
+    const stub = queue(q);
+    await fakeProducer(q);
+    const consumer = await fakeConsumer(q);
+    let receipt: HandOffReceipt | undefined;
+    consumer.onRun = async (_body, r) => {
+      receipt = r;
+    };
+    const kept = taskMessage(q, "demo.noop");
+    const revoked = taskMessage(q, "demo.noop");
+    await stub.enqueue([kept, revoked]);
+    await until(async () => (receipt ? true : undefined), 100);
+    await stub.revoke([revoked.id], false);
+    const leases = new Map((await rows(q)).map((r) => [r.id, r.lease]));
+    const answer = await runInDurableObject(stub, () => receipt!.received());
+    expect(answer).toStrictEqual([leases.get(kept.id)]);
+    // A repeated call answers the same, and changes nothing.
+    expect(await runInDurableObject(stub, () => receipt!.received())).toStrictEqual(answer);
+    expect((await rows(q)).map((r) => [r.id, r.started, r.deliveries])).toStrictEqual([[kept.id, 1, 1]]);
+    await until(async () => ((await result(revoked.id, q))?.state === "REVOKED" ? true : undefined), 50);
+    expect(await dispatched(q)).toMatchObject({ direct: 1, received: 1 });
+  });
+
+  it("the real consumer runs nothing when its receipt fails: the hand-off is refused and its tasks go to the Queue", async () => {
+    const q = uid("q-direct-receipt-fails");
+    const stub = queue(q);
+    const producer = await fakeProducer(q);
+    const consumer = await fakeConsumer(q);
+    const entry = new EdgeryDelivery(createExecutionContext(), env);
+    consumer.onRun = async (body) => {
+      // The real entrypoint, with a receipt whose call fails (its queue unreachable, say).
+      await entry.run(body, { received: () => Promise.reject(new Error("receipt unreachable")) });
+    };
+    const m = taskMessage(q, "demo.add", { args: [2, 3] });
+    await stub.enqueue([m]);
+    await failedHandOffs(q, 1);
+    expect(producer.sent.flatMap((d) => d.tasks.map((t) => JSON.parse(t.body).id))).toStrictEqual([m.id]);
+    expect((await rows(q)).map((r) => [r.state, r.started, r.deliveries])).toStrictEqual([["leased", 0, 0]]);
+    expect(await result(m.id, q)).toBeNull();
   });
 });
