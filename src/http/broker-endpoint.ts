@@ -26,7 +26,7 @@ import type { App } from "../app/app.js";
 import { queueOf } from "../app/task-settings.js";
 import type { Broker } from "../brokers/broker.js";
 import { registryOf } from "../brokers/registry.js";
-import { queueName, waitMs } from "./query.js";
+import { queryParam, queueName, waitMs } from "./query.js";
 import { readJson } from "./body.js";
 import { oversizeBytes } from "../runtime/pack.js";
 import { parseQueueSettings } from "./queue-settings.js";
@@ -137,7 +137,7 @@ export function brokerEndpoint(): Hono<ApiEnv> {
   });
 
   // Another app reading a result this app holds (its `http` broker sent the task here).
-  b.get("/results/:id", async (c) => c.json(await readResult(c.env, c.req.param("id"), waitMs(c.req.query("wait")), () => undefined)));
+  b.get("/results/:id", async (c) => c.json(await readResult(c.env, c.req.param("id"), waitMs(queryParam(c, "wait")), () => undefined)));
 
   b.get("/queues/:name", async (c) => {
     const name = queueName(c.req.param("name"));

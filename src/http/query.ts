@@ -1,8 +1,30 @@
 /**
- * Query parameters shared by the operations routes: `limit` and `queue`, with the contract's
- * errors (422 `invalid_request` naming the parameter).
+ * Query parameters: how every route reads one (queryParam: once, or 422), and the parameters
+ * shared by the routes (`limit`, `queue`, `wait`), with the contract's errors (422
+ * `invalid_request` naming the parameter).
  */
+import type { Context } from "hono";
 import { MAX_WAIT_S, QUEUE_NAME, WireError } from "../protocol/index.js";
+
+/** Reads one query parameter by name: its value, or undefined when it is absent. */
+export type QueryReader = (name: string) => string | undefined;
+
+/**
+ * The value of query parameter `name` (undefined when absent). Every route reads its query
+ * through this, so that none takes the first of several values silently.
+ * @throws WireError `invalid_request` at `name` when the parameter is given more than once
+ * (`?wait=1&wait=30`): which one was meant is not the API's to guess.
+ */
+export function queryParam(c: Context, name: string): string | undefined {
+  const values = c.req.queries(name);
+  if (values !== undefined && values.length > 1) throw new WireError("invalid_request", `${name}: given ${values.length} times; give it once`, name);
+  return values?.[0];
+}
+
+/** A {@link QueryReader} over a request's query, through {@link queryParam}. */
+export function queryReader(c: Context): QueryReader {
+  return (name) => queryParam(c, name);
+}
 
 /** `?limit=` as an integer in 1..max, `fallback` when absent. */
 export function limitParam(raw: string | undefined, fallback: number, max = 1000): number {

@@ -3,7 +3,7 @@
  * the contract's errors (422 `invalid_request` whose `path` names the parameter).
  */
 import { isoEpochMs, READY_STATES, WireError } from "../protocol/index.js";
-import { limitParam, queueParam } from "./query.js";
+import { limitParam, queueParam, type QueryReader } from "./query.js";
 import { decodeCursor, type ResultFilter } from "../results/backend.js";
 
 /** Default and largest page size. */
@@ -13,9 +13,12 @@ export const MAX_RESULTS_LIMIT = 1000;
 /** A task name as a signature may give one: 1 to 256 characters (a lone surrogate names no stored task). */
 const isTaskName = (s: string): boolean => s.length <= 256 && !/\p{Surrogate}/u.test(s);
 
-/** Parses the query (a missing or empty parameter is absent, as the other list routes do). */
-export function parseResultQuery(q: Record<string, string | undefined>): { filter: ResultFilter; cursor: string | null } {
-  const get = (k: string): string | undefined => (q[k] === undefined || q[k] === "" ? undefined : q[k]);
+/** Parses the query, read through `q` (a missing or empty parameter is absent, as the other list routes do). */
+export function parseResultQuery(q: QueryReader): { filter: ResultFilter; cursor: string | null } {
+  const get = (k: string): string | undefined => {
+    const v = q(k);
+    return v === "" ? undefined : v;
+  };
   const filter: ResultFilter = { limit: limitParam(get("limit"), DEFAULT_RESULTS_LIMIT, MAX_RESULTS_LIMIT) };
   const state = get("state");
   if (state !== undefined) {

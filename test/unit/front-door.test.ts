@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/http/api.js";
 import { App } from "../../src/app/app.js";
 import type { EdgeryEnv } from "../../src/runtime/env.js";
+import { encodeCursor as encodeDeadLetterCursor } from "../../src/dead-letters/cursor.js";
 
 const api = createApi(new App({ name: "front-door-test" }));
 const env = { EDGERY_TOKEN: "secret" } as EdgeryEnv;
@@ -83,5 +84,44 @@ describe("one error mapper", () => {
       expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(422);
       expect(await res.json()).toMatchObject({ error: { code: "invalid_request", path } });
     }
+  });
+});
+
+describe("a query parameter given more than once", () => {
+  const deadLetterCursor = encodeDeadLetterCursor({ failedAt: 1, queue: "default", seq: 1 });
+  // Each route's own parameters, repeated: before anything is read or sent, 422 naming the
+  // parameter (the first value was taken silently).
+  it.each([
+    ["GET", "/v1/results/x1?wait=1&wait=30", "wait"],
+    ["GET", "/v1/groups/x1?wait=1&wait=30", "wait"],
+    ["POST", "/v1/tasks/demo.add?wait=1&wait=2", "wait"],
+    ["POST", "/v1/apply?wait=1&wait=2", "wait"],
+    ["GET", "/v1/results?limit=1&limit=2", "limit"],
+    ["GET", "/v1/results?state=SUCCESS&state=FAILURE", "state"],
+    ["GET", "/v1/dead-letters?limit=1&limit=2", "limit"],
+    ["GET", `/v1/dead-letters?cursor=${deadLetterCursor}&cursor=${deadLetterCursor}`, "cursor"],
+    ["GET", "/v1/dead-letters?queue=a&queue=b", "queue"],
+    ["POST", "/v1/dead-letters/x1/replay?queue=a&queue=a", "queue"],
+    ["GET", "/v1/inspect/active?limit=1&limit=2", "limit"],
+    ["GET", "/v1/inspect/scheduled?queue=a&queue=b", "queue"],
+    ["GET", "/__edgery/broker/results/x1?wait=1&wait=2", "wait"],
+  ])("%s %s → 422 invalid_request at %s", async (method, path, param) => {
+    const res = await api.request(path, { method, headers: auth, ...(method === "POST" ? { body: '{"task": "demo.add"}' } : {}) }, env);
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { code: string; path: string; message: string } };
+    expect(body.error).toMatchObject({ code: "invalid_request", path: param });
+    expect(body.error.message).toContain(`${param}: given 2 times`);
+  });
+
+  it("no route reads its query but through queryParam (src/http/query.ts)", async () => {
+    // node:fs by a computed name: the root tsconfig has no Node types (the unit run is in Node).
+    const fsName = "node:fs";
+    const fs = (await import(/* @vite-ignore */ fsName)) as { readdirSync(p: URL, o: { recursive: true }): string[]; readFileSync(p: URL, enc: string): string };
+    const root = new URL("../../src/http/", (import.meta as unknown as { url: string }).url);
+    const readers = fs
+      .readdirSync(root, { recursive: true })
+      .filter((f) => f.endsWith(".ts") && f !== "query.ts")
+      .filter((f) => /\.req\.quer(y|ies)\(/.test(fs.readFileSync(new URL(f, root), "utf8")));
+    expect(readers).toEqual([]);
   });
 });

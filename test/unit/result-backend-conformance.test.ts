@@ -9,11 +9,14 @@ import { MemoryBackend } from "../../src/results/memory-backend.js";
 import { NoneBackend, decodeCursor, encodeCursor } from "../../src/results/backend.js";
 import { DEFAULT_R2_THRESHOLD } from "../../src/protocol/index.js";
 import { POINTER_MARK, PointerSigner, chordListKey, isPointer, largeJson, newValueKey, ownedBy, resolvePointers, valueKey } from "../../src/results/pointer.js";
-import { parseResultQuery } from "../../src/http/result-query.js";
+import { parseResultQuery as parseResultQueryOf } from "../../src/http/result-query.js";
 import { D1_SCHEMA } from "../../src/results/d1-schema.js";
 import { resultPolicyOf } from "../../src/app/result-policy.js";
 import { App } from "../../src/app/app.js";
 import { WireError } from "../../src/protocol/index.js";
+
+/** parseResultQuery over a query given as a record (one value per parameter). */
+const parseResultQuery = (q: Record<string, string>) => parseResultQueryOf((k) => q[k]);
 
 describeResultBackend("memory twin", () => ({ backend: new MemoryBackend(), stores: true, extended: true, honoursPastExpiry: true }));
 describeResultBackend("none", () => ({ backend: new NoneBackend(), stores: false, extended: false, honoursPastExpiry: true }));

@@ -8,7 +8,7 @@ import { applyCanvases } from "../../apply/apply.js";
 import { idempotencyKeyOf, type ApplyItem } from "../../apply/apply-item.js";
 import { readGroup, readResult } from "../../results/read.js";
 import { asObject, onlyFields, readJson } from "../body.js";
-import { waitMs } from "../query.js";
+import { queryParam, waitMs } from "../query.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 
@@ -46,7 +46,7 @@ async function answer(c: Context<ApiEnv>, item: ApplyItem, handle: Handle, wait:
 
 /** `?wait=` in ms, or undefined when absent. @throws `invalid_request` at `wait`. */
 function waitOf(c: Context<ApiEnv>): number | undefined {
-  const raw = c.req.query("wait");
+  const raw = queryParam(c, "wait");
   return raw === undefined ? undefined : waitMs(raw);
 }
 

@@ -11,7 +11,7 @@ import { fulfilled } from "../../runtime/settled.js";
 import { boundFor, decodeCursor, encodeCursor, type DeadLetterCursor } from "../../dead-letters/cursor.js";
 import type { DeadLetter, DeadLetterEntry } from "../../protocol/rpc.js";
 import type { EdgeryEnv } from "../../runtime/env.js";
-import { limitParam, queueParam } from "../query.js";
+import { limitParam, queryParam, queueParam } from "../query.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 import type { App } from "../../app/app.js";
@@ -50,9 +50,9 @@ async function shardsOf(env: EdgeryEnv, app: App, only: string | undefined): Pro
 /** Registers the dead-letter routes. */
 export function deadLetterRoutes(api: Hono<ApiEnv>): void {
   api.get("/v1/dead-letters", need("read"), async (c) => {
-    const limit = limitParam(c.req.query("limit"), DEFAULT_LIMIT);
-    const only = queueParam(c.req.query("queue"));
-    const rawCursor = c.req.query("cursor");
+    const limit = limitParam(queryParam(c, "limit"), DEFAULT_LIMIT);
+    const only = queueParam(queryParam(c, "queue"));
+    const rawCursor = queryParam(c, "cursor");
     const after: DeadLetterCursor | null = rawCursor === undefined || rawCursor === "" ? null : decodeCursor(rawCursor);
     const app = c.get("app");
     const shards = await shardsOf(c.env, app, only);
@@ -72,7 +72,7 @@ export function deadLetterRoutes(api: Hono<ApiEnv>): void {
 
   api.post("/v1/dead-letters/:id/replay", need("admin"), async (c) => {
     const id = c.req.param("id");
-    const only = queueParam(c.req.query("queue"));
+    const only = queueParam(queryParam(c, "queue"));
     const shards = await shardsOf(c.env, c.get("app"), only);
     const found = fulfilled(await Promise.allSettled(shards.map((s) => letterOf(c.env, c.get("app"), s, id))), (i, reason) =>
       console.error(`edgery: dead letters of queue shard '${shards[i]!.name}' unavailable`, reason),

@@ -14,7 +14,7 @@ import { groupBy } from "../../runtime/group-by.js";
 import { fulfilled } from "../../runtime/settled.js";
 import type { EdgeryEnv } from "../../runtime/env.js";
 import type { App } from "../../app/app.js";
-import { limitParam, queueParam } from "../query.js";
+import { limitParam, queryParam, queueParam } from "../query.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 
@@ -70,15 +70,15 @@ export function inspectRoutes(api: Hono<ApiEnv>): void {
   api.get("/v1/inspect/registered", need("read"), (c) => c.json({ tasks: registeredTasks(c.get("app")) }));
 
   api.get("/v1/inspect/active", need("read"), async (c) => {
-    const limit = limitParam(c.req.query("limit"), DEFAULT_LIMIT);
-    const rows = (await rowsOf(c.env, c.get("app"), queueParam(c.req.query("queue")), "active", limit)).slice(0, limit);
+    const limit = limitParam(queryParam(c, "limit"), DEFAULT_LIMIT);
+    const rows = (await rowsOf(c.env, c.get("app"), queueParam(queryParam(c, "queue")), "active", limit)).slice(0, limit);
     const results = await resultsOf(c.env, rows.map((r) => r.id));
     return c.json({ tasks: rows.map((row) => activeTask(row, results.get(row.id))) });
   });
 
   api.get("/v1/inspect/scheduled", need("read"), async (c) => {
-    const limit = limitParam(c.req.query("limit"), DEFAULT_LIMIT);
-    const rows = await rowsOf(c.env, c.get("app"), queueParam(c.req.query("queue")), "scheduled", limit);
+    const limit = limitParam(queryParam(c, "limit"), DEFAULT_LIMIT);
+    const rows = await rowsOf(c.env, c.get("app"), queueParam(queryParam(c, "queue")), "scheduled", limit);
     const soonest = rows.sort((a, b) => (a.eta ?? 0) - (b.eta ?? 0) || (a.id < b.id ? -1 : 1)).slice(0, limit);
     const tasks: ScheduledTask[] = soonest.map((r) => ({ id: r.id, task: r.task, queue: r.queue, eta: new Date(Math.min(r.eta ?? 0, MAX_DATE_MS)).toISOString(), priority: r.priority }));
     return c.json({ tasks });

@@ -12,7 +12,7 @@ import { D1Backend } from "../../results/d1-backend.js";
 import { encodeCursor, epochOf } from "../../results/backend.js";
 import { isPointer } from "../../results/pointer.js";
 import { asObject, onlyFields, readJson } from "../body.js";
-import { waitMs } from "../query.js";
+import { queryParam, queryReader, waitMs } from "../query.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 
@@ -23,7 +23,7 @@ const PAGE_VALUE_BYTES = 16 * 1024 * 1024;
 export function resultRoutes(api: Hono<ApiEnv>): void {
   // Results in the queryable backend (D1), newest first, with cursor paging.
   api.get("/v1/results", need("read"), async (c) => {
-    const { filter, cursor } = parseResultQuery(c.req.query());
+    const { filter, cursor } = parseResultQuery(queryReader(c));
     const db = c.env.RESULTS_DB;
     if (!db) throw new WireError("invalid_request", "no queryable result backend is configured: bind a D1 database as RESULTS_DB (docs/result-backends.md)");
     const page = await new D1Backend(db).query(filter, cursor);
@@ -41,7 +41,7 @@ export function resultRoutes(api: Hono<ApiEnv>): void {
   });
 
   api.get("/v1/results/:id", need("read"), async (c) => {
-    const r = await readResult(c.env, c.req.param("id"), waitMs(c.req.query("wait")), (p) => c.executionCtx.waitUntil(p));
+    const r = await readResult(c.env, c.req.param("id"), waitMs(queryParam(c, "wait")), (p) => c.executionCtx.waitUntil(p));
     return c.json(r);
   });
 
@@ -52,7 +52,7 @@ export function resultRoutes(api: Hono<ApiEnv>): void {
 
   api.get("/v1/groups/:id", need("read"), async (c) => {
     const id = c.req.param("id");
-    const g = await readGroup(c.env, id, waitMs(c.req.query("wait")));
+    const g = await readGroup(c.env, id, waitMs(queryParam(c, "wait")));
     if (!g) throw new WireError("not_found", `no group with id '${id}'`);
     return c.json(g);
   });
