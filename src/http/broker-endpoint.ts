@@ -31,6 +31,7 @@ import { readJson } from "./body.js";
 import { oversizeBytes } from "../runtime/pack.js";
 import { parseQueueSettings } from "./queue-settings.js";
 import type { ApiEnv } from "./types.js";
+import { pathParam } from "./path-param.js";
 
 /** The queue this app routes a task to (a map/starmap by the task it wraps). */
 export function localQueueOf(app: App, m: TaskMessage): string {
@@ -137,22 +138,22 @@ export function brokerEndpoint(): Hono<ApiEnv> {
   });
 
   // Another app reading a result this app holds (its `http` broker sent the task here).
-  b.get("/results/:id", async (c) => c.json(await readResult(c.env, c.req.param("id"), waitMs(queryParam(c, "wait")), () => undefined)));
+  b.get("/results/:id", async (c) => c.json(await readResult(c.env, pathParam(c, "id"), waitMs(queryParam(c, "wait")), () => undefined)));
 
   b.get("/queues/:name", async (c) => {
-    const name = queueName(c.req.param("name"));
+    const name = queueName(pathParam(c, "name"));
     const broker = localBroker(c.env, c.get("app"), name);
     return broker.stats ? c.json(await broker.stats(name)) : missing(c);
   });
   b.put("/queues/:name", async (c) => {
-    const name = queueName(c.req.param("name"));
+    const name = queueName(pathParam(c, "name"));
     const broker = localBroker(c.env, c.get("app"), name);
     if (!broker.configure) return missing(c);
     const settings = parseQueueSettings(await readJson(c.req.raw));
     return c.json(await broker.configure(name, settings));
   });
   b.delete("/queues/:name/messages", async (c) => {
-    const name = queueName(c.req.param("name"));
+    const name = queueName(pathParam(c, "name"));
     const broker = localBroker(c.env, c.get("app"), name);
     return c.json(broker.purge ? await broker.purge(name) : { purged: 0 });
   });

@@ -145,6 +145,19 @@ describe("names", () => {
     expectError(await api("POST", `/v1/tasks/${encodeURIComponent("démo.add")}`, {}), 422, "unknown_task");
   });
 
+  it("an id whose percent-encoding does not decode is 422 invalid_request at id: never a 5xx, never looked up as the literal", async () => {
+    for (const [method, path] of [
+      ["GET", "/v1/results/%E0%A4%A"],
+      ["GET", "/v1/results/%ZZ?wait=1"],
+      ["DELETE", "/v1/results/%ZZ"],
+      ["GET", "/v1/groups/%C3%28"],
+      ["POST", "/v1/results/%ZZ/revoke"],
+      ["POST", "/v1/dead-letters/%E0%A4%A/replay"],
+    ] as const) {
+      expectError(await api(method, path, method === "POST" ? {} : undefined), 422, "invalid_request", "id");
+    }
+  });
+
   it("a task_id of 255 non-ASCII characters (765 bytes, past KV's 512-byte keys) runs, reads back and is forgotten (204, not a 500)", async () => {
     const id = `${"✓".repeat(250)}${uniq("k").slice(-5)}`;
     expect(id.length).toBe(255);

@@ -11,6 +11,7 @@ import { asObject, onlyFields, readJson } from "../body.js";
 import { queryParam, waitMs } from "../query.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
+import { pathParam } from "../path-param.js";
 
 function callArgs(body: Record<string, unknown>): Pick<ApplyItem, "args" | "kwargs" | "options"> {
   const { args, kwargs, options } = body;
@@ -57,7 +58,7 @@ export function applyRoutes(api: Hono<ApiEnv>): void {
     // An empty body is `{}`; a JSON `null` is not an object (422, as on /v1/apply).
     const raw = await readJson(c.req.raw, true);
     const body = asObject(raw === undefined ? {} : raw, "invalid_signature");
-    const item: ApplyItem = { canvas: parseSignature({ ...body, task: c.req.param("name") }), path: "" };
+    const item: ApplyItem = { canvas: parseSignature({ ...body, task: pathParam(c, "name") }), path: "" };
     const [handle] = await applyCanvases(c.env, c.get("app"), [item]);
     return answer(c, item, handle!, wait);
   });

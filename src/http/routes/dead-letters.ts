@@ -15,6 +15,7 @@ import { limitParam, queryParam, queueParam } from "../query.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 import type { App } from "../../app/app.js";
+import { pathParam } from "../path-param.js";
 
 /** Default page size. */
 const DEFAULT_LIMIT = 50;
@@ -71,7 +72,7 @@ export function deadLetterRoutes(api: Hono<ApiEnv>): void {
   });
 
   api.post("/v1/dead-letters/:id/replay", need("admin"), async (c) => {
-    const id = c.req.param("id");
+    const id = pathParam(c, "id");
     const only = queueParam(queryParam(c, "queue"));
     const shards = await shardsOf(c.env, c.get("app"), only);
     const found = fulfilled(await Promise.allSettled(shards.map((s) => letterOf(c.env, c.get("app"), s, id))), (i, reason) =>

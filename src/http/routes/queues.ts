@@ -11,6 +11,7 @@ import { queueName } from "../query.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 import { fulfilled } from "../../runtime/settled.js";
+import { pathParam } from "../path-param.js";
 
 
 /** Registers the queue routes. */
@@ -25,12 +26,12 @@ export function queueRoutes(api: Hono<ApiEnv>): void {
   });
 
   api.get("/v1/queues/:name", need("read"), async (c) => {
-    const name = queueName(c.req.param("name"));
+    const name = queueName(pathParam(c, "name"));
     return c.json(await queueStatsOf(c.env, c.get("app"), name));
   });
 
   api.put("/v1/queues/:name", need("admin"), async (c) => {
-    const name = queueName(c.req.param("name"));
+    const name = queueName(pathParam(c, "name"));
     const settings = parseQueueSettings(await readJson(c.req.raw));
     const broker = brokerOfQueue(c.env, c.get("app"), name);
     if (!broker.configure) throw new WireError("invalid_request", `queue '${name}' is on the ${broker.kind} broker, which has no concurrency window or pause`, "name");
@@ -38,7 +39,7 @@ export function queueRoutes(api: Hono<ApiEnv>): void {
   });
 
   api.delete("/v1/queues/:name/messages", need("admin"), async (c) => {
-    const name = queueName(c.req.param("name"));
+    const name = queueName(pathParam(c, "name"));
     const broker = brokerOfQueue(c.env, c.get("app"), name);
     if (!broker.purge) throw new WireError("invalid_request", `queue '${name}' is on the ${broker.kind} broker, whose waiting messages cannot be dropped`, "name");
     return c.json(await broker.purge(name));

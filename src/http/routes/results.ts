@@ -15,6 +15,7 @@ import { asObject, onlyFields, readJson } from "../body.js";
 import { queryParam, queryReader, waitMs } from "../query.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
+import { pathParam } from "../path-param.js";
 
 /** Large values (R2) resolved into one page of `GET /v1/results` at most; the page ends early past it. */
 const PAGE_VALUE_BYTES = 16 * 1024 * 1024;
@@ -41,24 +42,24 @@ export function resultRoutes(api: Hono<ApiEnv>): void {
   });
 
   api.get("/v1/results/:id", need("read"), async (c) => {
-    const r = await readResult(c.env, c.req.param("id"), waitMs(queryParam(c, "wait")), (p) => c.executionCtx.waitUntil(p));
+    const r = await readResult(c.env, pathParam(c, "id"), waitMs(queryParam(c, "wait")), (p) => c.executionCtx.waitUntil(p));
     return c.json(r);
   });
 
   api.delete("/v1/results/:id", need("admin"), async (c) => {
-    await forgetResult(c.env, c.req.param("id"));
+    await forgetResult(c.env, pathParam(c, "id"));
     return c.body(null, 204);
   });
 
   api.get("/v1/groups/:id", need("read"), async (c) => {
-    const id = c.req.param("id");
+    const id = pathParam(c, "id");
     const g = await readGroup(c.env, id, waitMs(queryParam(c, "wait")));
     if (!g) throw new WireError("not_found", `no group with id '${id}'`);
     return c.json(g);
   });
 
   api.post("/v1/results/:id/revoke", need("admin"), async (c) => {
-    const id = c.req.param("id");
+    const id = pathParam(c, "id");
     const body = asObject((await readJson(c.req.raw, true)) ?? {}, "invalid_request");
     onlyFields(body, ["terminate"], "a revoke");
     if (body.terminate !== undefined && typeof body.terminate !== "boolean") throw new WireError("invalid_request", "terminate: must be a boolean", "terminate");
