@@ -13,6 +13,7 @@
  * (test/results/conformance.ts) against the in-memory twin and the real bindings.
  */
 import { isReady, type BackendKind, type TaskResult } from "../protocol/index.js";
+import { fromBase64Url, toBase64Url } from "../protocol/base64url.js";
 
 export { BACKEND_KINDS, type BackendKind } from "../protocol/index.js";
 
@@ -78,17 +79,19 @@ export interface CursorPos {
   id: string;
 }
 
-/** An opaque cursor (base64url of `{d, id}`). */
+/** The longest cursor read (before its padding): a task id is at most 255 characters. */
+const MAX_CURSOR_CHARS = 2048;
+
+/** An opaque cursor (base64url of `[d, id]`, without padding). */
 export function encodeCursor(pos: CursorPos): string {
-  const b64 = btoa(unescape(encodeURIComponent(JSON.stringify([pos.d, pos.id]))));
-  return b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return toBase64Url(JSON.stringify([pos.d, pos.id]));
 }
 
-/** The position in a cursor, or null when it is not one of ours. */
+/** The position in a cursor (with or without `=` padding), or null when it is not one of ours. */
 export function decodeCursor(cursor: string): CursorPos | null {
-  if (!/^[A-Za-z0-9_-]{1,2048}$/.test(cursor)) return null;
+  const raw = fromBase64Url(cursor, MAX_CURSOR_CHARS);
+  if (raw === null) return null;
   try {
-    const raw = decodeURIComponent(escape(atob(cursor.replace(/-/g, "+").replace(/_/g, "/"))));
     const v = JSON.parse(raw) as unknown;
     if (!Array.isArray(v) || v.length !== 2 || !Number.isSafeInteger(v[0]) || typeof v[1] !== "string" || v[1] === "") return null;
     return { d: v[0] as number, id: v[1] };

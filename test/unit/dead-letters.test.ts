@@ -23,6 +23,37 @@ describe("dead-letter cursor", () => {
     }
   });
 
+  it("reads a cursor with its base64 = padding as without it", () => {
+    for (const c of [{ failedAt: 1_795_552_365_747, queue: "default", seq: 2 }, { failedAt: 5, queue: "default", seq: 1 }, { failedAt: 0, queue: "q:é-ü_.", seq: 12 }]) {
+      const s = encodeCursor(c);
+      const padded = s + "=".repeat((4 - (s.length % 4)) % 4);
+      expect(padded.length % 4).toBe(0);
+      expect(decodeCursor(padded)).toEqual(c);
+    }
+    // Cursors needing "=" and "==": both paddings are read.
+    const pads = new Set<number>();
+    for (const n of [1, 2, 3]) {
+      const c = { failedAt: 5, queue: "d".repeat(n), seq: 1 };
+      const s = encodeCursor(c);
+      const pad = (4 - (s.length % 4)) % 4;
+      pads.add(pad);
+      expect(decodeCursor(s + "=".repeat(pad))).toEqual(c);
+    }
+    expect(pads).toContain(1);
+    expect(pads).toContain(2);
+  });
+
+  it.each([
+    ["W10=", "padded, not a cursor"],
+    [`${encodeCursor({ failedAt: 5, queue: "d", seq: 1 })}===`, "too much padding"],
+    [`${encodeCursor({ failedAt: 5, queue: "dd", seq: 1 })}=`, "padding that does not fit the length"],
+    ["WzEs=ImRlZmF1bHQiLDFd", "padding inside"],
+    ["WzEsImRlZmF1bHQiLDFd+/", "the base64 alphabet's + and /"],
+    ["/w", "bytes that are not UTF-8"],
+  ])("still rejects %s (%s)", (s) => {
+    expect(() => decodeCursor(s)).toThrowError(WireError);
+  });
+
   it("bounds each queue's page for a merge in (failed_at, queue, seq) descending order", () => {
     const c = { failedAt: 100, queue: "m", seq: 7 };
     expect(boundFor("m", c)).toEqual({ at: 100, seq: 7 });

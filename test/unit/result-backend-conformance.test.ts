@@ -128,6 +128,18 @@ describe("cursor", () => {
   });
 });
 
+describe("GET /v1/results cursor padding", () => {
+  it("reads a cursor with its base64 = padding as without it, and still refuses a bad one", () => {
+    for (const id of ["x", "xy", "task-é/1", "abc"]) {
+      const c = encodeCursor({ d: 1_767_225_600_000, id });
+      const padded = c + "=".repeat((4 - (c.length % 4)) % 4);
+      expect(decodeCursor(padded), padded).toEqual({ d: 1_767_225_600_000, id });
+    }
+    expect(encodeCursor({ d: 1, id: "x" }).length % 4).not.toBe(0);
+    for (const bad of [btoa("[1]"), `${encodeCursor({ d: 1, id: "x" })}===`, "=", "WzEs=ImEiXQ"]) expect(decodeCursor(bad), bad).toBeNull();
+  });
+});
+
 describe("GET /v1/results query parameters", () => {
   const bad = (q: Record<string, string>, path: string) => {
     try {
