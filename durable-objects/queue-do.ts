@@ -806,10 +806,12 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     this.deleteSeqs(dropped);
     for (const [key, seqs] of renew) {
       const [leaseEnd, deadline, limited] = key.split(":").map(Number);
-      // A first begin counts a delivery (a repeated begin of the same lease does not, nor the
-      // consumer's begin of a task its queue handed off).
+      // A first begin counts a delivery and stamps its start (a repeated begin of the same lease
+      // does neither, nor the consumer's begin of a task its queue handed off: SET reads the row
+      // as it was, `started` still 0 only on a first begin).
       this.sql.exec(
-        "UPDATE messages SET deliveries = deliveries + (started = 0), started = ?, lease_end = ?, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))",
+        "UPDATE messages SET deliveries = deliveries + (started = 0), started_at = CASE started WHEN 0 THEN ? ELSE started_at END, started = ?, lease_end = ?, deadline = ?, time_limited = ? WHERE seq IN (SELECT value FROM json_each(?))",
+        now,
         started,
         leaseEnd,
         deadline,

@@ -14,7 +14,8 @@
  * A begun row has two times: `lease_end`, the end of its lease whatever happens (the hard time
  * limit plus grace, or the visibility timeout), and `deadline`, the earlier of that and the end
  * of its worker's liveness lease (renewed by heartbeats); the alarm looks at `deadline`.
- * `deliveries` counts the times a consumer began the row (the poison-message bound).
+ * `deliveries` counts the times a consumer began the row (the poison-message bound), and
+ * `started_at` says when its current delivery was begun.
  */
 export const QUEUE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
@@ -96,6 +97,9 @@ const ADDED_COLUMNS: Array<{ name: string; add: string; backfill?: string }> = [
   { name: "deliveries", add: "ALTER TABLE messages ADD COLUMN deliveries INTEGER NOT NULL DEFAULT 0" },
   // Until when a row of a multi-object apply waits for its release (see QueueDO.release).
   { name: "hold_until", add: "ALTER TABLE messages ADD COLUMN hold_until INTEGER" },
+  // When a consumer (or a direct hand-off) began the row's current delivery, for
+  // `GET /v1/inspect/active`; set by the begin's own UPDATE. A row begun by an earlier version has none.
+  { name: "started_at", add: "ALTER TABLE messages ADD COLUMN started_at INTEGER" },
 ];
 
 /** Creates the schema, or upgrades the one an earlier version created (rows kept). */
@@ -133,4 +137,5 @@ export type MessageRow = {
   lease_end: number | null;
   deliveries: number;
   hold_until: number | null;
+  started_at: number | null;
 };

@@ -18,7 +18,7 @@ export interface ActiveTask {
   queue: string;
   /** `STARTED`, or the custom state it set last (`PROGRESS`). */
   state: TaskState;
-  /** When it began (ISO-8601), when its result says so. */
+  /** When its current delivery began (ISO-8601), as its queue recorded it; null only for a task begun by an older version without `track_started`. */
   started_at: string | null;
   /** The worker running it, when its result says so. */
   worker: string | null;

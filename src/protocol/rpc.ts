@@ -108,6 +108,11 @@ export interface InspectedRow {
   priority: number;
   /** Epoch ms when a delayed row is due; null for a begun one. */
   eta: number | null;
+  /**
+   * Epoch ms when a begun row's current delivery was begun (by its consumer, or by its queue for
+   * a direct hand-off); null for a delayed row, or one begun before the queue kept it.
+   */
+  startedAt: number | null;
 }
 
 /** Which rows `QueueDO.inspect` lists: `active` (leased and begun) or `scheduled` (delayed). */

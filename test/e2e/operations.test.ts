@@ -257,6 +257,28 @@ describe("dead letters", () => {
   });
 });
 
+describe("GET /v1/inspect/active", () => {
+  it("gives a task begun without track_started the time its queue began it (it read started_at: null)", async () => {
+    const queue = uniq("q-active");
+    const before = Date.now();
+    const h = await send("demo.sleep", { args: [3000], options: { queue } });
+    let task: { id: string; state: string; started_at: string | null } | undefined;
+    for (let i = 0; i < 50 && !task; i++) {
+      const res = await api<{ tasks: Array<{ id: string; state: string; started_at: string | null }> }>("GET", `/v1/inspect/active?queue=${queue}`);
+      expect(res.status, describeRes(res)).toBe(200);
+      task = res.json.tasks.find((t) => t.id === h.id);
+      if (!task) await new Promise((ok) => setTimeout(ok, 100));
+    }
+    expect(task, "the task never showed as active").toBeDefined();
+    expect(task!.state).toBe("STARTED");
+    expect(task!.started_at).toBeTypeOf("string");
+    const at = Date.parse(task!.started_at!);
+    expect(at).toBeGreaterThanOrEqual(before - 1000);
+    expect(at).toBeLessThanOrEqual(Date.now() + 1000);
+    expect((await waitResult(h.id)).state).toBe("SUCCESS");
+  });
+});
+
 describe("GET /v1/schedules", () => {
   it("answers an empty list when the app registers no schedule", async () => {
     const res = await api("GET", "/v1/schedules");

@@ -13,8 +13,18 @@ describe("QueueDO.inspect", () => {
     await queue(q).enqueue([m]);
     const leased = await onlyLease(q);
     expect(await queue(q).inspect(q, "active", 10)).toEqual([]);
+    const before = Date.now();
     expect(await queue(q).begin([beginItem(leased.lease!, m.id)])).toEqual([{ lease: leased.lease, action: "run" }]);
-    expect(await queue(q).inspect(q, "active", 10)).toEqual([{ id: m.id, task: "demo.sleep", queue: q, priority: m.priority, eta: null }]);
+    const after = Date.now();
+    const [row] = await queue(q).inspect(q, "active", 10);
+    expect(await queue(q).inspect(q, "active", 10)).toEqual([{ id: m.id, task: "demo.sleep", queue: q, priority: m.priority, eta: null, startedAt: row!.startedAt }]);
+    // When the begin began it, without track_started (before, only a STARTED result said so).
+    expect(row!.startedAt).toBeGreaterThanOrEqual(before);
+    expect(row!.startedAt).toBeLessThanOrEqual(after);
+    // A repeated begin of the same lease keeps the first start.
+    await new Promise((ok) => setTimeout(ok, 5));
+    expect(await queue(q).begin([beginItem(leased.lease!, m.id)])).toEqual([{ lease: leased.lease, action: "run" }]);
+    expect((await queue(q).inspect(q, "active", 10))[0]!.startedAt).toBe(row!.startedAt);
     expect(await queue(q).inspect(q, "scheduled", 10)).toEqual([]);
   });
 
@@ -26,8 +36,8 @@ describe("QueueDO.inspect", () => {
     await queue(q).configure(q, { paused: true });
     await queue(q).enqueue([late, soon, taskMessage(q, "demo.noop")]);
     expect(await queue(q).inspect(q, "scheduled", 10)).toEqual([
-      { id: soon.id, task: "demo.mul", queue: q, priority: 7, eta: now + 600_000 },
-      { id: late.id, task: "demo.add", queue: q, priority: 2, eta: now + 900_000 },
+      { id: soon.id, task: "demo.mul", queue: q, priority: 7, eta: now + 600_000, startedAt: null },
+      { id: late.id, task: "demo.add", queue: q, priority: 2, eta: now + 900_000, startedAt: null },
     ]);
     expect((await queue(q).inspect(q, "scheduled", 1)).map((r) => r.id)).toEqual([soon.id]);
     expect(await queue(q).inspect(q, "active", 10)).toEqual([]);

@@ -50,6 +50,21 @@ describe("QueueDO schema", () => {
     expect(await stub.stats(q)).toMatchObject({ waiting: 1 });
   });
 
+  it("a queue from before started_at gains it (NULL for a row begun then: inspect falls back to its result), with its rows kept", async () => {
+    const q = uid("q-started-upgrade");
+    const stub = queue(q);
+    await stub.configure(q, { paused: true });
+    await stub.enqueue([taskMessage(q, "demo.noop")]);
+    const got = await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec("ALTER TABLE messages DROP COLUMN started_at");
+      applyQueueSchema(sql);
+      return sql.exec<{ started_at: number | null }>("SELECT started_at FROM messages").toArray();
+    });
+    expect(got).toEqual([{ started_at: null }]);
+    expect(await stub.stats(q)).toMatchObject({ waiting: 1 });
+  });
+
   it("enqueue's back-pressure span reads the two ends of the rowid B-tree, not every row, and counts the rows held", async () => {
     const q = uid("q-span");
     const stub = queue(q);

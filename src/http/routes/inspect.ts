@@ -51,7 +51,11 @@ async function resultsOf(env: EdgeryEnv, ids: string[]): Promise<Map<string, Tas
   return out;
 }
 
-/** A begun row with what its result says of it (a row whose result is not written yet reads STARTED). */
+/**
+ * A begun row with what its result says of it (a row whose result is not written yet reads
+ * STARTED). It began when its queue says its delivery was begun, with or without
+ * `track_started`; a row begun before the queue kept that time, when its result says.
+ */
 function activeTask(row: InspectedRow, r: TaskResult | undefined): ActiveTask {
   const begun = r && r.state !== "PENDING" && r.state !== "RECEIVED";
   return {
@@ -59,7 +63,7 @@ function activeTask(row: InspectedRow, r: TaskResult | undefined): ActiveTask {
     task: row.task,
     queue: row.queue,
     state: begun ? r.state : "STARTED",
-    started_at: r?.started_at ?? null,
+    started_at: row.startedAt !== null ? new Date(row.startedAt).toISOString() : (r?.started_at ?? null),
     worker: r?.worker ?? null,
     meta: begun ? (r.meta ?? null) : null,
   };
