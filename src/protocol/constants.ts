@@ -181,6 +181,12 @@ export const REVOKED_MEMORY_S = 24 * 60 * 60;
  * forgotten first (see durable-objects/directory-revokes.ts).
  */
 export const DIRECTORY_REVOKES_MAX = 10_000;
+/**
+ * Most task names outside the app's own (its registered tasks and exact routes) that keep a
+ * `task` label of their own in `GET /v1/metrics`: past it, each such name is counted under the
+ * route pattern that routes it (`billing.*`), or `other` (see src/metrics/task-labels.ts).
+ */
+export const MAX_TASK_LABELS = 100;
 /** The edgery version reported by `GET /v1/health`. */
 export const VERSION = "0.1.0";
 /** The result backend kinds a task, route or app may name (Celery's `backend`). */

@@ -4,11 +4,12 @@
  * (counted once per final result), and the EventsDO feed (shards forward while it listens; a
  * stream the client cancels is dropped).
  */
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { TaskMessage } from "../../src/protocol/message";
 import { eventsStub, resultStub } from "../../src/runtime/stubs";
 import type { DeadLetterEntry } from "../../src/protocol/rpc";
+import { MAX_TASK_LABELS } from "../../src/protocol";
 import { beginItem, failure, onlyLease, queue, result, sql, success, taskMessage, uid, until } from "./helpers";
 
 const ALL = { at: Number.MAX_SAFE_INTEGER, seq: Number.MAX_SAFE_INTEGER };
@@ -107,6 +108,28 @@ describe("ResultDO task counters", () => {
       { task, key: "runtime_sum", value: 0.25 },
       { task, key: "state:SUCCESS", value: 1 },
     ]);
+  });
+});
+
+describe("GET /v1/metrics task labels", () => {
+  it("past MAX_TASK_LABELS names a route pattern accepts, they are counted under the pattern: the app's own names keep their label", async () => {
+    const tag = uid("lbl").replace(/[^A-Za-z0-9]/g, "");
+    // The demo app routes `direct.*` by pattern and registers demo.add.
+    const names = Array.from({ length: MAX_TASK_LABELS + 5 }, (_, i) => `direct.${tag}n${i}`);
+    expect(names.length).toBeGreaterThan(100);
+    const ownId = uid("own");
+    await resultStub(env, ownId).write([{ id: ownId, state: "SUCCESS", task: "demo.add", result: 1, started_at: 1000, date_done: 1001 }]);
+    await Promise.all(names.map((task) => ({ id: uid("m"), task })).map(({ id, task }) => resultStub(env, id).write([{ id, state: "SUCCESS", task, result: 1, started_at: 1000, date_done: 1001 }])));
+    const res = await SELF.fetch("https://edgery.test/v1/metrics", { headers: { authorization: "Bearer test-token" } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain(`task="direct.${tag}`);
+    const folded = /^edgery_tasks_total\{task="direct\.\*",state="SUCCESS"\} (\d+)$/m.exec(text);
+    expect(folded, "no series for the pattern").not.toBeNull();
+    expect(Number(folded![1])).toBeGreaterThanOrEqual(names.length);
+    expect(text).toMatch(/^edgery_tasks_total\{task="demo\.add",state="SUCCESS"\} \d+$/m);
+    const labels = new Set([...text.matchAll(/^edgery_tasks_total\{task="([^"]*)"/gm)].map((m) => m[1]));
+    expect(labels.size).toBeLessThanOrEqual(MAX_TASK_LABELS);
   });
 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { escapeLabel, formatMetrics } from "../../src/metrics/prometheus";
-import { bucketKey, metricDeltas, sumMetrics } from "../../src/metrics/task-metrics";
-import type { QueueStats } from "../../src/protocol";
+import { bucketKey, metricDeltas, sumMetrics, UNKNOWN_TASK } from "../../src/metrics/task-metrics";
+import { boundTaskLabels, OTHER_TASK } from "../../src/metrics/task-labels";
+import { MAX_TASK_LABELS, type QueueStats } from "../../src/protocol";
 
 const queue = (name: string, over: Partial<QueueStats> = {}): QueueStats => ({
   name, waiting: 0, delayed: 0, leased: 0, paused: false, concurrency: 1000, prefetch: 100, completed: 0, failed: 0, ...over,
@@ -82,5 +83,40 @@ describe("formatMetrics", () => {
   it("escapes label values", () => {
     expect(escapeLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
     expect(formatMetrics([], [{ task: 'x"y', key: "retries", value: 1 }])).toContain('edgery_task_retries_total{task="x\\"y"} 1');
+  });
+});
+
+describe("boundTaskLabels", () => {
+  const rules = {
+    own: (t: string) => t === "demo.add" || t === "billing.exact",
+    pattern: (t: string) => (t.startsWith("billing.") ? "billing.*" : undefined),
+  };
+  const success = (task: string, value = 1) => ({ task, key: "state:SUCCESS", value });
+
+  it("keeps every label while at most MAX_TASK_LABELS names are not the app's own", () => {
+    const rows = [success("demo.add"), ...Array.from({ length: MAX_TASK_LABELS }, (_, i) => success(`billing.n${i}`))];
+    expect(boundTaskLabels(rows, rules)).toEqual(rows);
+  });
+
+  it("past the cap, folds every other name into its route's pattern or `other`; the app's own names and `unknown` keep theirs; no count is lost", () => {
+    const rows = [
+      success("demo.add", 3),
+      success("billing.exact", 2),
+      success(UNKNOWN_TASK),
+      ...Array.from({ length: MAX_TASK_LABELS }, (_, i) => success(`billing.n${i}`)),
+      success("nowhere.a"),
+      { task: "nowhere.b", key: "retries", value: 4 },
+    ];
+    const bounded = boundTaskLabels(rows, rules);
+    expect(new Set(bounded.map((r) => r.task))).toEqual(new Set(["demo.add", "billing.exact", UNKNOWN_TASK, "billing.*", OTHER_TASK]));
+    expect(bounded).toContainEqual(success("billing.*", MAX_TASK_LABELS));
+    expect(bounded).toContainEqual(success(OTHER_TASK, 1));
+    expect(bounded).toContainEqual({ task: OTHER_TASK, key: "retries", value: 4 });
+    expect(bounded).toContainEqual(success("demo.add", 3));
+    const total = (rs: typeof rows) => rs.reduce((n, r) => n + r.value, 0);
+    expect(total(bounded)).toBe(total(rows));
+    // The exposition then has one series per label, however many names the pattern routed.
+    const text = formatMetrics([], bounded);
+    expect(text.match(/^edgery_tasks_total\{/gm)).toHaveLength(5);
   });
 });

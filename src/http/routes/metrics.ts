@@ -1,7 +1,8 @@
 /**
  * `GET /v1/metrics`: Prometheus text. Queue lengths come from every queue's stats where the
  * queue is (all its shards; another app's queue from that app); task counters from the result shards, which keep them as they store results (summed
- * here, on read); and the requests each queue shard, result shard and the directory took.
+ * here, on read, with the task label bounded: src/metrics/task-labels.ts); and the requests each
+ * queue shard, result shard and the directory took.
  */
 import type { Hono } from "hono";
 import { DEFAULT_QUEUE } from "../../protocol/index.js";
@@ -9,9 +10,20 @@ import { allResultShards, directoryStub } from "../../runtime/stubs.js";
 import { brokerOfQueue, queueStatsOf, registryOf } from "../../brokers/registry.js";
 import { PROMETHEUS_CONTENT_TYPE, formatMetrics, type ObjectRequests } from "../../metrics/prometheus.js";
 import { sumMetrics } from "../../metrics/task-metrics.js";
+import { boundTaskLabels, type TaskLabelRules } from "../../metrics/task-labels.js";
+import type { App } from "../../app/app.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 import { fulfilled } from "../../runtime/settled.js";
+
+/** What the app names itself (registered tasks, exact routes) and its route patterns, for the task label. */
+function taskLabelRules(app: App): TaskLabelRules {
+  const own = new Set([...app.names(), ...app.routes.exact.keys()]);
+  return {
+    own: (task) => own.has(task),
+    pattern: (task) => app.routes.patterns.find((p) => p.regex.test(task))?.pattern,
+  };
+}
 
 /** Registers the metrics route. */
 export function metricsRoutes(api: Hono<ApiEnv>): void {
@@ -37,6 +49,6 @@ export function metricsRoutes(api: Hono<ApiEnv>): void {
       ...resultCounts.map((requests, i) => ({ class: "ResultDO", object: `shard-${i}`, requests })),
       { class: "DirectoryDO", object: "queues", requests: directoryCount },
     ];
-    return c.body(formatMetrics(stats, sumMetrics(shards.flat()), objects), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+    return c.body(formatMetrics(stats, boundTaskLabels(sumMetrics(shards.flat()), taskLabelRules(app)), objects), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });
 }
