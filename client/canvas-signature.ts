@@ -2,6 +2,7 @@
  * The base of every signature, task or canvas: options, callbacks, stamping and the exact wire
  * JSON. Every method returns a new signature; a signature is never changed in place.
  */
+import type { TaskMap, UntypedTasks } from "../src/protocol/shared.js";
 import type { ApplyResult, CallOptions, SignatureApplier } from "./applier.js";
 import { toWireOptions, type SignatureOptions } from "./options.js";
 import { isStampingVisitor, withHookStamps, type StampOptions } from "./stamping.js";
@@ -130,12 +131,21 @@ export abstract class CanvasSignature<T = unknown> implements CanvasNode {
   }
 
   /** Sends this signature with call-time values (Celery's `apply_async`). */
-  applyAsync(client: SignatureApplier<CanvasSignature>, call?: CallOptions): Promise<ApplyResult<this>> {
-    return client.apply(this, call);
+  applyAsync<Tasks extends TaskMap = UntypedTasks>(client: SignatureApplier<CanvasSignature, Tasks>, call?: CallOptions): Promise<ApplyResult<this, Tasks>> {
+    return client.apply(this.asNode(), call) as Promise<ApplyResult<this, Tasks>>;
   }
 
   /** Sends this signature with call-time `args` (Celery's `delay`). */
-  delay(client: SignatureApplier<CanvasSignature>, ...args: unknown[]): Promise<ApplyResult<this>> {
-    return client.apply(this, args.length ? { args } : undefined);
+  delay<Tasks extends TaskMap = UntypedTasks>(client: SignatureApplier<CanvasSignature, Tasks>, ...args: unknown[]): Promise<ApplyResult<this, Tasks>> {
+    return client.apply(this.asNode(), args.length ? { args } : undefined) as Promise<ApplyResult<this, Tasks>>;
+  }
+
+  /**
+   * This signature as the base type. The compiler does not relate a generic `this` to
+   * `CanvasSignature`: its result type reaches `ApplyResult`'s test for an undeclared (`unknown`)
+   * result, which it cannot measure, and the overloads of `stamp` then fail the structural check.
+   */
+  private asNode(): CanvasSignature {
+    return this as CanvasSignature<unknown>;
   }
 }

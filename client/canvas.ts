@@ -5,6 +5,7 @@
 import type { CanvasSignature } from "./canvas-signature.js";
 import { Chain } from "./chain.js";
 import { Chord } from "./chord.js";
+import type { ResultType } from "./applier.js";
 import { fromJSON, toTaskSignature, type SignatureLike } from "./from-json.js";
 import { Group } from "./group.js";
 import { Chunks, MapSignature } from "./map.js";
@@ -13,16 +14,23 @@ import type { Signature } from "./signature.js";
 /**
  * Celery's `chain(a, b, c)`: each step's result is the first argument of the next. A chain given
  * as a step is flattened into this one (its callbacks move to its last step, its errbacks to
- * every step, as Celery's `unchain_tasks` does), unless it carries other options.
+ * every step, as Celery's `unchain_tasks` does), unless it carries other options. The chain's
+ * type is its last step's: applying it answers that step's handle, with its result type.
  */
-export function chain<T = unknown>(...steps: SignatureLike[]): Chain<T> {
+export function chain<const S extends readonly SignatureLike[]>(...steps: S): Chain<ResultType<LastOf<S>>, LastOf<S>>;
+/** `chain<T>(...)`: a chain whose result type is declared as `T`. */
+export function chain<T = unknown>(...steps: SignatureLike[]): Chain<T>;
+export function chain(...steps: SignatureLike[]): Chain {
   const tasks: CanvasSignature[] = [];
   for (const step of steps.map(fromJSON)) {
     if (step instanceof Chain && isFlattenable(step)) tasks.push(...unchain(step));
     else tasks.push(step);
   }
-  return new Chain<T>(tasks);
+  return new Chain(tasks);
 }
+
+/** The last of a list of steps as the compiler knows it (`unknown` for an empty list). */
+type LastOf<S extends readonly unknown[]> = S extends readonly [] ? unknown : S extends readonly [...unknown[], infer L] ? L : S[number];
 
 function isFlattenable(inner: Chain): boolean {
   return Object.keys(inner.options).every((name) => name === "link" || name === "link_error");
@@ -47,10 +55,14 @@ export function group<T = unknown>(...members: SignatureLike[] | [readonly Signa
 
 /**
  * Celery's `chord(header, body)`: the header (a list or a group) runs as a group, then the body
- * gets the list of header results, in header order.
+ * gets the list of header results, in header order. The chord's type is its body's: applying it
+ * answers the body's handle, with its result type.
  * @throws TypeError when `body` is missing.
  */
-export function chord<T = unknown>(header: readonly SignatureLike[] | Group | SignatureLike, body: SignatureLike): Chord<T> {
+export function chord<B extends SignatureLike>(header: readonly SignatureLike[] | Group | SignatureLike, body: B): Chord<ResultType<B>, B>;
+/** `chord<T>(header, body)`: a chord whose result type is declared as `T`. */
+export function chord<T = unknown>(header: readonly SignatureLike[] | Group | SignatureLike, body: SignatureLike): Chord<T>;
+export function chord(header: readonly SignatureLike[] | Group | SignatureLike, body: SignatureLike): Chord {
   if (body === undefined || body === null) throw new TypeError("chord(header, body) needs a body signature");
   let members: CanvasSignature[];
   if (Array.isArray(header)) members = (header as readonly SignatureLike[]).map(fromJSON);
@@ -58,7 +70,7 @@ export function chord<T = unknown>(header: readonly SignatureLike[] | Group | Si
     const node = fromJSON(header as SignatureLike);
     members = node instanceof Group ? [...node.tasks] : [node];
   }
-  return new Chord<T>(members, fromJSON(body));
+  return new Chord(members, fromJSON(body));
 }
 
 /** Celery's `map(task, items)` (`task.map(items)`): one task calling `task(item)` for each item; the result is the list. */

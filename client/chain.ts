@@ -3,8 +3,15 @@ import { CanvasSignature } from "./canvas-signature.js";
 import { withHookStamps } from "./stamping.js";
 import type { StampContext, Stamps, WireOptions } from "./types.js";
 
-/** A chain signature (`celery.chain`); the result is its last step's. Build it with {@link chain}. */
-export class Chain<T = unknown> extends CanvasSignature<T> {
+/**
+ * A chain signature (`celery.chain`); the result is its last step's. Build it with {@link chain}.
+ * @typeParam T - The result type (its last step's).
+ * @typeParam L - Type-only: the last step's type, when the compiler knows it (`unknown` when
+ *   not): applying the chain answers that step's handle (see `ApplyResult`).
+ */
+export class Chain<T = unknown, L = unknown> extends CanvasSignature<T> {
+  /** Type-only: the last step's type (see `HandleNode`). Never set. */
+  declare readonly __last?: L;
   /** Always `"chain"`. */
   readonly kind = "chain";
   /** Always `"celery.chain"`. */
@@ -23,7 +30,7 @@ export class Chain<T = unknown> extends CanvasSignature<T> {
 
   /** @internal */
   override withOptions(options: WireOptions): this {
-    return new Chain<T>(this.tasks, options) as this;
+    return new Chain<T, L>(this.tasks, options) as this;
   }
 
   /** @internal */
@@ -32,7 +39,7 @@ export class Chain<T = unknown> extends CanvasSignature<T> {
     const options = this.stampCallbacks(this.options, inner, ctx);
     const tasks = this.tasks.map((step) => step.stampWith(inner, ctx));
     ctx.visitor?.onChainEnd?.(this, inner);
-    return new Chain<T>(tasks, options) as this;
+    return new Chain<T, L>(tasks, options) as this;
   }
 
   protected override wireKwargs(seen: WeakSet<object>): Record<string, unknown> {

@@ -4,8 +4,15 @@ import { Group } from "./group.js";
 import { withHookStamps } from "./stamping.js";
 import type { StampContext, Stamps, WireOptions } from "./types.js";
 
-/** A chord signature (`celery.chord`); the result is the body's. Build it with {@link chord}. */
-export class Chord<T = unknown> extends CanvasSignature<T> {
+/**
+ * A chord signature (`celery.chord`); the result is the body's. Build it with {@link chord}.
+ * @typeParam T - The result type (the body's).
+ * @typeParam B - Type-only: the body's type, when the compiler knows it (`unknown` when not):
+ *   applying the chord answers the body's handle (see `ApplyResult`).
+ */
+export class Chord<T = unknown, B = unknown> extends CanvasSignature<T> {
+  /** Type-only: the body's type (see `HandleNode`). Never set. */
+  declare readonly __last?: B;
   /** Always `"chord"`. */
   readonly kind = "chord";
   /** Always `"celery.chord"`. */
@@ -27,7 +34,7 @@ export class Chord<T = unknown> extends CanvasSignature<T> {
 
   /** @internal */
   override withOptions(options: WireOptions): this {
-    return new Chord<T>(this.header, this.body, options) as this;
+    return new Chord<T, B>(this.header, this.body, options) as this;
   }
 
   /**
@@ -46,7 +53,7 @@ export class Chord<T = unknown> extends CanvasSignature<T> {
     else v?.onGroupEnd?.(asGroup(), inner);
     const bodyHeaders = withHookStamps(inner, v?.onChordBody?.(this, inner));
     const body = this.body.stampWith(bodyHeaders, ctx);
-    return new Chord<T>(header, body, options) as this;
+    return new Chord<T, B>(header, body, options) as this;
   }
 
   protected override wireKwargs(seen: WeakSet<object>): Record<string, unknown> {

@@ -48,7 +48,7 @@ export interface Health {
  * @typeParam T - The app's task map (`TasksOf<typeof app>` from `edgery`): `send` then checks
  *   task names, arguments and options, and types the result. Default: untyped.
  */
-export class EdgeryClient<T extends TaskMap = UntypedTasks> implements SignatureApplier<SignatureLike> {
+export class EdgeryClient<T extends TaskMap = UntypedTasks> implements SignatureApplier<SignatureLike, T> {
   /** Types only (no value); a function type so that clients of different task maps never mix. */
   declare readonly "~tasks"?: (tasks: T) => T;
   /** The requester every call (and every result object) goes through. */
@@ -101,12 +101,12 @@ export class EdgeryClient<T extends TaskMap = UntypedTasks> implements Signature
    * form `{signature, args, kwargs, options}`. A group or chunks gives a {@link GroupResult}, a
    * chain the last step's result (with `parent` back to the first), a chord the body's.
    */
-  async apply<S extends SignatureLike>(sig: S, call?: CallOptions): Promise<ApplyResult<S>> {
+  async apply<S extends SignatureLike>(sig: S, call?: CallOptions): Promise<ApplyResult<S, T>> {
     const signature = toWire(sig);
     const extra = call ? callBody(call) : {};
     const body = Object.keys(extra).length ? { signature, ...extra } : signature;
     const handle = await this.requester.request<Handle>({ method: "POST", path: "/v1/apply", body });
-    return resultFromHandle(handle, this.requester) as ApplyResult<S>;
+    return resultFromHandle(handle, this.requester) as ApplyResult<S, T>;
   }
 
   /**

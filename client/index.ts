@@ -8,7 +8,7 @@ export { SseParser, type SseEvent } from "./sse.js";
 export { createRequester, checkResponse, type Requester, type RequesterConfig, type ApiRequest, type FetchLike, type FetchInit, type FetchResponse } from "./requester.js";
 export { CanvasSignature } from "./canvas-signature.js";
 export type { SignatureKind, SignatureJSON, WireOptions, Stamps, StampingVisitor, VisitorStamps, CanvasNode } from "./types.js";
-export type { CallOptions, ApplyResult, ResultType, SignatureApplier } from "./applier.js";
+export type { CallOptions, ApplyResult, AppliedType, HandleNode, ResultType, SignatureApplier } from "./applier.js";
 export { Signature, signature, sig, si, type SignatureParts } from "./signature.js";
 export { Chain } from "./chain.js";
 export { Group } from "./group.js";

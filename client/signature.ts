@@ -14,12 +14,17 @@ export interface SignatureParts {
   options?: SignatureOptions;
 }
 
-/** One task call, not yet sent: a task name with partial args, kwargs and options. */
-export class Signature<T = unknown> extends CanvasSignature<T> {
+/**
+ * One task call, not yet sent: a task name with partial args, kwargs and options.
+ * @typeParam T - The result type, as declared (`sig<number>(...)`).
+ * @typeParam N - The task name as the compiler knows it: a typed client reads the task's result
+ *   type from its task map by this name.
+ */
+export class Signature<T = unknown, N extends string = string> extends CanvasSignature<T> {
   /** Always `"task"`. */
   readonly kind = "task";
   /** The registered task name. */
-  readonly task: string;
+  readonly task: N;
   /** Partial positional args: call-time args (a parent's result first) go before them. */
   readonly args: readonly unknown[];
   /** Partial keyword args: call-time kwargs win over them. */
@@ -32,7 +37,7 @@ export class Signature<T = unknown> extends CanvasSignature<T> {
    * @param options - Options in wire form (see {@link toWireOptions}).
    * @param immutable - Ignore the parent's result and call-time args.
    */
-  constructor(task: string, args: readonly unknown[] = [], kwargs: Record<string, unknown> = {}, options: WireOptions = {}, immutable = false) {
+  constructor(task: N, args: readonly unknown[] = [], kwargs: Record<string, unknown> = {}, options: WireOptions = {}, immutable = false) {
     super(options, immutable);
     if (typeof task !== "string" || task === "") throw new TypeError("a signature needs a task name");
     if (!Array.isArray(args)) throw new TypeError(`args of '${task}' must be an array`);
@@ -44,7 +49,7 @@ export class Signature<T = unknown> extends CanvasSignature<T> {
 
   /** @internal */
   override withOptions(options: WireOptions): this {
-    return new Signature<T>(this.task, this.args, this.kwargs, options, this.immutable) as this;
+    return new Signature<T, N>(this.task, this.args, this.kwargs, options, this.immutable) as this;
   }
 
   /**
@@ -52,20 +57,20 @@ export class Signature<T = unknown> extends CanvasSignature<T> {
    * over the partial kwargs, options are merged. An immutable signature keeps its args and
    * kwargs (only options merge).
    */
-  clone(parts: SignatureParts = {}): Signature<T> {
+  clone(parts: SignatureParts = {}): Signature<T, N> {
     const args = this.immutable || !parts.args ? this.args : [...parts.args, ...this.args];
     const kwargs = this.immutable || !parts.kwargs ? this.kwargs : { ...this.kwargs, ...parts.kwargs };
-    return new Signature<T>(this.task, args, kwargs, { ...this.options, ...toWireOptions(parts.options) }, this.immutable);
+    return new Signature<T, N>(this.task, args, kwargs, { ...this.options, ...toWireOptions(parts.options) }, this.immutable);
   }
 
   /** Celery's partial call: {@link clone} with more args and kwargs. */
-  partial(args: readonly unknown[] = [], kwargs: Record<string, unknown> = {}): Signature<T> {
+  partial(args: readonly unknown[] = [], kwargs: Record<string, unknown> = {}): Signature<T, N> {
     return this.clone({ args, kwargs });
   }
 
   /** Celery's `replace()`: a copy whose args, kwargs or options are replaced wholesale. */
-  replace(parts: SignatureParts): Signature<T> {
-    return new Signature<T>(
+  replace(parts: SignatureParts): Signature<T, N> {
+    return new Signature<T, N>(
       this.task,
       parts.args ?? this.args,
       parts.kwargs ?? this.kwargs,
@@ -94,22 +99,22 @@ export class Signature<T = unknown> extends CanvasSignature<T> {
  * Celery's `signature(name, args, kwargs, **options)`.
  * @example signature("app.tasks.send_email", ["user@example.com"], { template: "welcome" })
  */
-export function signature<T = unknown>(
-  task: string,
+export function signature<T = unknown, N extends string = string>(
+  task: N,
   args: readonly unknown[] = [],
   kwargs: Record<string, unknown> = {},
   options: SignatureOptions & { immutable?: boolean } = {},
-): Signature<T> {
+): Signature<T, N> {
   const { immutable, ...rest } = options;
-  return new Signature<T>(task, args, kwargs, toWireOptions(rest), immutable === true);
+  return new Signature<T, N>(task, args, kwargs, toWireOptions(rest), immutable === true);
 }
 
 /** Celery's `task.s(*args)`: a partial that receives its parent's result as first argument. */
-export function sig<T = unknown>(task: string, ...args: unknown[]): Signature<T> {
-  return new Signature<T>(task, args);
+export function sig<T = unknown, N extends string = string>(task: N, ...args: unknown[]): Signature<T, N> {
+  return new Signature<T, N>(task, args);
 }
 
 /** Celery's `task.si(*args)`: an immutable signature that ignores its parent's result. */
-export function si<T = unknown>(task: string, ...args: unknown[]): Signature<T> {
-  return new Signature<T>(task, args, {}, {}, true);
+export function si<T = unknown, N extends string = string>(task: N, ...args: unknown[]): Signature<T, N> {
+  return new Signature<T, N>(task, args, {}, {}, true);
 }
