@@ -1,9 +1,27 @@
 /**
  * The client's errors, in the three layers of edgery: wire errors ({@link EdgeryHttpError}), task
- * errors ({@link TaskFailedError} and its Celery-named subclasses) and programmer errors (plain
+ * errors ({@link TaskFailedError} and its Celery-named subclasses, defined once in
+ * src/protocol/task-error.ts for the Worker and the client alike) and programmer errors (plain
  * `TypeError`s thrown by the builders). {@link taskErrorFrom} is the one mapper for task errors.
  */
-import type { TaskErrorInfo, WireErrorCode } from "../src/protocol/shared.js";
+import {
+  ChordError,
+  MaxRetriesExceededError,
+  NotRegistered,
+  SoftTimeLimitExceeded,
+  TaskFailedError,
+  TaskRevokedError,
+  TimeLimitExceeded,
+  type TaskErrorInfo,
+  type WireErrorCode,
+} from "../src/protocol/shared.js";
+
+/**
+ * The task errors are one definition shared with the Worker entry (src/protocol/task-error.ts):
+ * `err instanceof TimeLimitExceeded` holds whichever of `edgery` and `edgery/client` the class
+ * was imported from.
+ */
+export { ChordError, MaxRetriesExceededError, NotRegistered, SoftTimeLimitExceeded, TaskFailedError, TaskRevokedError, TimeLimitExceeded };
 
 /** An HTTP answer that is not a success, with the contract's error `code` and `path`. */
 export class EdgeryHttpError extends Error {
@@ -34,42 +52,6 @@ export class EdgeryHttpError extends Error {
 export class TimeoutError extends Error {
   override readonly name = "TimeoutError";
 }
-
-/**
- * A task ended in `FAILURE` or `REVOKED`: the task's error, raised again by `get()` as Celery
- * does. `name` and `type` are the task's error type (`DemoError`, `TimeLimitExceeded`, ...).
- */
-export class TaskFailedError extends Error {
-  /** The error's type name as the task reported it. */
-  readonly type: string;
-  /**
-   * @param info - The wire error `{type, message}`.
-   * @param taskId - The id of the task that failed.
-   * @param state - Its final state (`FAILURE` or `REVOKED`).
-   */
-  constructor(
-    info: TaskErrorInfo,
-    readonly taskId: string,
-    readonly state: string,
-  ) {
-    super(info.message);
-    this.type = info.type;
-    this.name = info.type;
-  }
-}
-
-/** The task's soft time limit passed and it did not handle `SoftTimeLimitExceeded`. */
-export class SoftTimeLimitExceeded extends TaskFailedError {}
-/** The task's hard time limit passed: it was stopped. */
-export class TimeLimitExceeded extends TaskFailedError {}
-/** A chord header member failed, so the body did not run; the message names the member id. */
-export class ChordError extends TaskFailedError {}
-/** The task was revoked, terminated or expired before it ran. */
-export class TaskRevokedError extends TaskFailedError {}
-/** The task retried more often than its `max_retries`. */
-export class MaxRetriesExceededError extends TaskFailedError {}
-/** No task of that name was registered where the message was delivered. */
-export class NotRegistered extends TaskFailedError {}
 
 const ERROR_CLASSES: Readonly<Record<string, typeof TaskFailedError>> = {
   SoftTimeLimitExceeded,

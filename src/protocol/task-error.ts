@@ -1,5 +1,9 @@
 /**
- * Task errors: what a failed or revoked task reports, with Celery's error names.
+ * Task errors: what a failed or revoked task reports, with Celery's error names, and the classes
+ * of the errors edgery names itself. Those classes are the Worker's (`edgery`) and the client's
+ * (`edgery/client`) alike: one definition, here. The client's other errors (`EdgeryHttpError`,
+ * `TimeoutError`: a request's, not a task's) are the client's own (client/errors.ts); the API's
+ * `WireError` is the server's (wire-error.ts).
  */
 
 /** The error names edgery itself produces, as Celery names them. */
@@ -62,37 +66,77 @@ export class NamedError extends Error {
   }
 }
 
-/** Raised into a task when its soft time limit passes; the task may catch it and clean up. */
-export class SoftTimeLimitExceeded extends NamedError {
-  constructor(message = "SoftTimeLimitExceeded()") {
-    super("SoftTimeLimitExceeded", message);
+/** `info` as a wire error: a message alone is given the class's error `type`. */
+function errorInfo(type: string, info: TaskErrorInfo | string): TaskErrorInfo {
+  return typeof info === "string" ? { type, message: info } : info;
+}
+
+/**
+ * A task's error under its Celery name, one class for both sides: edgery raises the subclasses
+ * into a running task (`SoftTimeLimitExceeded` at the soft limit, ...), and the client's `get()`
+ * raises a failed or revoked task's error again as the subclass of its `type` (or this class), so
+ * `err instanceof TimeLimitExceeded` holds whether the class came from `edgery` or `edgery/client`.
+ * `name` and `type` are the task's error type (`DemoError`, `TimeLimitExceeded`, ...).
+ */
+export class TaskFailedError extends Error {
+  /** The error's type name as the task reported it. */
+  readonly type: string;
+  /**
+   * @param info - The wire error `{type, message}`; a subclass also takes a message alone (the
+   *   type is then the subclass's).
+   * @param taskId - The id of the task that failed; empty for an error raised into a running task
+   *   (the task knows its id as `ctx.id`).
+   * @param state - Its final state (`FAILURE` or `REVOKED`).
+   */
+  constructor(
+    info: TaskErrorInfo,
+    readonly taskId: string = "",
+    readonly state: string = "FAILURE",
+  ) {
+    super(info.message);
+    this.type = info.type;
+    this.name = info.type;
   }
 }
 
-/** The hard time limit passed: the task was stopped (or its late result dropped). */
-export class TimeLimitExceeded extends NamedError {
-  constructor(message = "TimeLimitExceeded()") {
-    super("TimeLimitExceeded", message);
+/** The task's soft time limit passed (raised into the task, which may catch it and clean up). */
+export class SoftTimeLimitExceeded extends TaskFailedError {
+  constructor(info: TaskErrorInfo | string = "SoftTimeLimitExceeded()", taskId?: string, state?: string) {
+    super(errorInfo("SoftTimeLimitExceeded", info), taskId, state);
   }
 }
 
-/** A task ran out of retries. */
-export class MaxRetriesExceededError extends NamedError {
-  constructor(message: string) {
-    super("MaxRetriesExceededError", message);
+/** The task's hard time limit passed: it was stopped (or its late result dropped). */
+export class TimeLimitExceeded extends TaskFailedError {
+  constructor(info: TaskErrorInfo | string = "TimeLimitExceeded()", taskId?: string, state?: string) {
+    super(errorInfo("TimeLimitExceeded", info), taskId, state);
   }
 }
 
-/** The task was revoked (or expired) and will not run, or was terminated. */
-export class TaskRevokedError extends NamedError {
-  constructor(message = "revoked") {
-    super("TaskRevokedError", message);
+/** The task retried more often than its `max_retries`. */
+export class MaxRetriesExceededError extends TaskFailedError {
+  constructor(info: TaskErrorInfo | string = "MaxRetriesExceededError()", taskId?: string, state?: string) {
+    super(errorInfo("MaxRetriesExceededError", info), taskId, state);
   }
 }
 
-/** A chord's header member failed, so its body cannot run. */
-export class ChordError extends NamedError {
-  constructor(message: string) {
-    super("ChordError", message);
+/** The task was revoked, terminated or expired before it ran; its state is `REVOKED`. */
+export class TaskRevokedError extends TaskFailedError {
+  constructor(info: TaskErrorInfo | string = "revoked", taskId?: string, state = "REVOKED") {
+    super(errorInfo("TaskRevokedError", info), taskId, state);
+  }
+}
+
+/** A chord's header member failed, so its body did not run; the message names the member id. */
+export class ChordError extends TaskFailedError {
+  constructor(info: TaskErrorInfo | string = "ChordError()", taskId?: string, state?: string) {
+    super(errorInfo("ChordError", info), taskId, state);
+  }
+}
+
+/** No task of that name was registered where the message was delivered. */
+export class NotRegistered extends TaskFailedError {
+  constructor(info: TaskErrorInfo | string = "NotRegistered()", taskId?: string, state?: string) {
+    super(errorInfo("NotRegistered", info), taskId, state);
   }
 }

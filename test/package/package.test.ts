@@ -10,7 +10,7 @@
  * - the producer Worker bundles small (esbuild, minified).
  */
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -91,6 +91,18 @@ describe("the npm package", () => {
     expect(paths).toContain("LICENSE");
     expect(paths).toContain("scripts/miniflare-dev.mjs");
     expect(paths.filter((p) => !/^(dist\/[^/]+\.(js|d\.ts)|scripts\/miniflare-dev(\.mjs|\/[^/]+\.mjs)|LICENSE|README\.md|package\.json)$/.test(p))).toEqual([]);
+  });
+
+  it("defines each task error class once, in a chunk both entries import, so instanceof holds across edgery and edgery/client", () => {
+    const dist = join(scratch, "node_modules/edgery/dist");
+    const js = readdirSync(dist).filter((f) => f.endsWith(".js") && f !== "cli.js");
+    for (const name of ["TaskFailedError", "SoftTimeLimitExceeded", "TimeLimitExceeded", "ChordError", "TaskRevokedError", "MaxRetriesExceededError", "NotRegistered"]) {
+      const definition = new RegExp(`\\b(class ${name}\\b|${name} = class\\b)`);
+      const defining = js.filter((f) => definition.test(readFileSync(join(dist, f), "utf8")));
+      expect(defining, name).toHaveLength(1);
+      const chunk = `./${defining[0]}`;
+      for (const entry of ["index.js", "client.js"]) expect(readFileSync(join(dist, entry), "utf8"), `${entry} imports ${name} from ${chunk}`).toContain(`from "${chunk}"`);
+    }
   });
 
   it("type-checks the user's Workers and Node script under a strict tsconfig, skipLibCheck off", async () => {
