@@ -105,6 +105,17 @@ describe("the npm package", () => {
     }
   });
 
+  it("declares @cloudflare/workers-types as an optional peer dependency: the Worker entry's types need it", () => {
+    // dist/index.d.ts names the Workers runtime's types (DurableObjectState, DurableObjectNamespace,
+    // KVNamespace, ExportedHandler, `cloudflare:workers`), so every project that type-checks it
+    // needs them: the Worker, and a producer that imports the app's `Tasks` type, which compiles
+    // the app's module and so `edgery`'s entry (unless skipLibCheck). edgery/client needs none.
+    const pkg = JSON.parse(readFileSync(join(scratch, "node_modules/edgery/package.json"), "utf8")) as Record<string, Record<string, unknown> | undefined>;
+    expect(pkg.peerDependencies?.["@cloudflare/workers-types"]).toMatch(/^\^4\./);
+    expect(pkg.peerDependenciesMeta?.["@cloudflare/workers-types"]).toEqual({ optional: true });
+    expect(pkg.dependencies?.["@cloudflare/workers-types"]).toBeUndefined();
+  });
+
   it("type-checks the user's Workers and Node script under a strict tsconfig, skipLibCheck off", async () => {
     await Promise.all(["tsconfig.worker.json", "tsconfig.node.json"].map((config) => run(process.execPath, [TSC, "-p", config], scratch)));
   }, 120_000);
