@@ -7,6 +7,7 @@ import { checkArgCount, checkOptions, readCommandLine } from "./command-line.js"
 import { COMMANDS, helpText } from "./commands.js";
 import type { Io } from "./context.js";
 import { ConnectError, EXIT, UsageError, reportOf } from "./errors.js";
+import { jsonText } from "./output.js";
 
 /** The URL used when neither `--url` nor `EDGERY_URL` gives one: `npm run dev`'s. */
 export const DEFAULT_URL = "http://127.0.0.1:8787";
@@ -34,8 +35,11 @@ function baseUrl(raw: string): string {
 
 /** Runs `edgery` with `argv` (no `node` and script); resolves to the exit code. */
 export async function run(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Io): Promise<number> {
+  // `--json`: an error is printed as JSON on stdout, where the answer would have been.
+  let json = false;
   try {
     const line = readCommandLine(argv);
+    json = line.values.json === true;
     if (line.values.help || line.command === undefined || line.command === "help") {
       (line.command === undefined && !line.values.help ? io.err.write : io.out)(helpText());
       return line.command === undefined && !line.values.help ? EXIT.usage : EXIT.ok;
@@ -47,10 +51,11 @@ export async function run(argv: readonly string[], env: Readonly<Record<string, 
     const token = line.values.token ?? env.EDGERY_TOKEN;
     const url = baseUrl(line.values.url ?? (env.EDGERY_URL || DEFAULT_URL));
     const client = createClient({ url, ...(token ? { token } : {}), fetch: connectingFetch });
-    return await command.run({ client, args: line.args, values: line.values, json: line.values.json === true, io });
+    return await command.run({ client, args: line.args, values: line.values, json, io });
   } catch (err) {
-    const { code, message } = reportOf(err);
-    io.err.write(`${message}\n`);
-    return code;
+    const report = reportOf(err);
+    if (json) io.out(jsonText(report.json));
+    else io.err.write(`${report.message}\n`);
+    return report.code;
   }
 }

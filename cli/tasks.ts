@@ -1,11 +1,13 @@
 /**
- * Task commands: `call` (send, optionally wait with a progress bar), `result` and `revoke`.
+ * Task commands: `call` (send, optionally wait with a progress bar), `result` (of a task, or of a
+ * group: cli/groups.ts) and `revoke`.
  */
 import { isReady, type TaskResult } from "../src/protocol/shared.js";
 import type { AsyncResult } from "../client/index.js";
 import { argValue, kwargsOption, numberOption } from "./command-line.js";
 import type { Command, CommandContext } from "./context.js";
 import { EXIT, UsageError } from "./errors.js";
+import { printGroup, readGroup } from "./groups.js";
 import { cell, jsonText } from "./output.js";
 import { ProgressReporter } from "./progress.js";
 
@@ -66,13 +68,20 @@ export const call: Command = {
 
 export const result: Command = {
   usage: "result ID [--wait [--timeout S]]",
-  summary: "print a task's result (its state and meta while it is not ready); --wait waits for it",
+  summary: "print a task's result (its state and meta while it is not ready), or a group's members; --wait waits for it",
   options: ["wait", "timeout"],
   args: [1, 1],
   async run(ctx) {
     if (ctx.values.timeout !== undefined && !ctx.values.wait) throw new UsageError("--timeout needs --wait");
-    const r = ctx.client.result(ctx.args[0]!);
-    return printResult(ctx, ctx.values.wait ? await waitFor(ctx, r) : await r.fetch());
+    const id = ctx.args[0]!;
+    const r = ctx.client.result(id);
+    const now = await r.fetch();
+    // A group has no result of its own (its id reads PENDING): a PENDING id may be a group's.
+    if (now.state === "PENDING") {
+      const group = await readGroup(ctx, id, ctx.values.wait === true);
+      if (group) return printGroup(ctx, group);
+    }
+    return printResult(ctx, ctx.values.wait ? await waitFor(ctx, r) : now);
   },
 };
 
