@@ -51,7 +51,7 @@ import { runSettingsOf } from "../src/app/task-settings.js";
 import { beginItemOf } from "../src/worker/execute.js";
 import type { EdgeryEnv } from "../src/runtime/env.js";
 import { applyQueueSchema, DISPATCH_DUE_SQL, SEQ_SPAN_SQL, type MessageRow } from "./queue-schema.js";
-import { begunLease, expiredLease, HANDED_OFF, renewLeases } from "./queue-leases.js";
+import { begunLease, expiredLease, HANDED_OFF, HELD_LEASES, heldLeases, renewLeases } from "./queue-leases.js";
 import { DEAD_LETTER_SCHEMA, findDeadLetter, listDeadLetters, recordDeadLetter } from "./dead-letter-store.js";
 import { QueueOutbox } from "./queue-outbox.js";
 import { inspectRows } from "./queue-inspect.js";
@@ -531,30 +531,26 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     const now = Date.now();
     const effects: Effect[] = [];
     const answer = this.ctx.storage.transactionSync(() => {
+      // One statement in the common case: the held, handed-off tasks become begun.
       const rows = this.sql
-        .exec<Pick<MessageRow, "seq" | "id" | "lease" | "body">>(
-          "SELECT seq, id, lease, body FROM messages WHERE state = 'leased' AND started = ? AND lease IN (SELECT value FROM json_each(?))",
+        .exec<Pick<MessageRow, "seq" | "id" | "lease">>(
+          `UPDATE messages SET started = 1 WHERE ${HELD_LEASES} AND started = ?3 RETURNING seq, id, lease`,
+          ...heldLeases(leases),
           HANDED_OFF,
-          JSON.stringify(leases),
         )
         .toArray();
-      const confirmed: number[] = [];
-      const dropped: number[] = [];
+      // A task revoked since it was handed off is ended instead (its body read only then).
+      const dropped = new Set<number>();
       for (const row of rows) {
-        if (!this.isRevoked(row.id, now)) {
-          confirmed.push(row.seq);
-          continue;
-        }
-        const m = this.messageOf(row.seq, row.body, now, effects);
-        if (!m) continue;
-        dropped.push(row.seq);
-        effects.push(...endEffects(m, revokedOutcome("revoked", now)));
+        if (!this.isRevoked(row.id, now)) continue;
+        dropped.add(row.seq);
+        const body = this.sql.exec<{ body: string }>("SELECT body FROM messages WHERE seq = ?", row.seq).one().body;
+        const m = this.messageOf(row.seq, body, now, effects);
+        if (m) effects.push(...endEffects(m, revokedOutcome("revoked", now)));
       }
-      this.deleteSeqs(dropped);
-      this.sql.exec("UPDATE messages SET started = 1 WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(confirmed));
+      this.deleteSeqs([...dropped]);
       this.outbox.add(effects);
-      const kept = new Set(confirmed);
-      return rows.filter((r) => kept.has(r.seq)).map((r) => r.lease!);
+      return rows.filter((r) => !dropped.has(r.seq)).map((r) => r.lease!);
     });
     await this.ctx.storage.sync();
     // A revoked task ended here: its follow-ups are carried out, and its room in the window used.
@@ -570,17 +566,17 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
    */
   private async requeue(delivery: SizedDelivery): Promise<void> {
     const { begun: _begun, ...rest } = delivery.body;
-    const leases = JSON.stringify(rest.tasks.map((t) => t.lease));
+    const leases = rest.tasks.map((t) => t.lease);
     const unbegun = new Set(
       this.ctx.storage.transactionSync(() => {
         this.sql.exec(
-          "UPDATE messages SET started = 0, deliveries = deliveries - 1, lease_end = NULL, deadline = ? WHERE state = 'leased' AND started = ? AND lease IN (SELECT value FROM json_each(?))",
+          `UPDATE messages SET started = 0, deliveries = deliveries - 1, lease_end = NULL, deadline = ?3 WHERE ${HELD_LEASES} AND started = ?4`,
+          ...heldLeases(leases),
           Date.now() + PICKUP_TIMEOUT_MS,
           HANDED_OFF,
-          leases,
         );
         return this.sql
-          .exec<{ lease: string }>("SELECT lease FROM messages WHERE state = 'leased' AND started = 0 AND lease IN (SELECT value FROM json_each(?))", leases)
+          .exec<{ lease: string }>(`SELECT lease FROM messages WHERE ${HELD_LEASES} AND started = 0`, ...heldLeases(leases))
           .toArray()
           .map((r) => r.lease);
       }),
@@ -685,8 +681,8 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       return;
     }
     this.sql.exec(
-      "UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL WHERE state = 'leased' AND started = 0 AND lease IN (SELECT value FROM json_each(?))",
-      JSON.stringify(unsent.tasks.map((t) => t.lease)),
+      `UPDATE messages SET state = 'waiting', lease = NULL, deadline = NULL WHERE ${HELD_LEASES} AND started = 0`,
+      ...heldLeases(unsent.tasks.map((t) => t.lease)),
     );
     this.setMeta("send_failures", failures + 1);
     this.setMeta("send_retry_at", now + retryBackoffMs(failures + 1));

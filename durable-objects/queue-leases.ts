@@ -10,12 +10,25 @@
  */
 import { DEFAULT_VISIBILITY_TIMEOUT_S, MAX_DELIVERIES, WORKER_LEASE_MS } from "../src/protocol/index.js";
 import type { MessageRow } from "./queue-schema.js";
+import { seqOfLease } from "../src/runtime/lease.js";
 
 /**
  * The `started` of a row its queue began for a direct hand-off whose consumer has not confirmed
  * it yet (0: not begun, 1: begun; see MessageRow.started). Such a task has run nothing.
  */
 export const HANDED_OFF = 2;
+
+/**
+ * The leased rows of these leases (parameters ?1 and ?2, from {@link heldLeases}): each found by
+ * its seq (a lease is "<dispatch token>:<seq>": rowid probes, as leasedRows does; `lease` has no
+ * index), then its lease compared.
+ */
+export const HELD_LEASES = "seq IN (SELECT value FROM json_each(?1)) AND state = 'leased' AND lease IN (SELECT value FROM json_each(?2))";
+
+/** The parameters of {@link HELD_LEASES} for these leases. */
+export function heldLeases(leases: string[]): [string, string] {
+  return [JSON.stringify(leases.map(seqOfLease)), JSON.stringify(leases)];
+}
 
 /** A heartbeat renews a lease only once less than this is left (most heartbeats write nothing). */
 const RENEW_BELOW_MS = (WORKER_LEASE_MS * 2) / 3;

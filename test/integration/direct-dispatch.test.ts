@@ -15,7 +15,7 @@ import { leaseMsOf } from "../../src/worker/execute";
 import { queue, result, rows, sql, taskMessage, uid, until } from "./helpers";
 import { fakeProducer } from "./fake-producer";
 import { EdgeryDelivery } from "../../src/index";
-import { HANDED_OFF } from "../../durable-objects/queue-leases";
+import { HANDED_OFF, HELD_LEASES, heldLeases } from "../../durable-objects/queue-leases";
 
 /** A stand-in for the Worker's EdgeryDelivery entrypoint, as a QueueDO calls it. */
 interface FakeConsumer {
@@ -262,5 +262,19 @@ describe("direct dispatch", () => {
     expect(producer.sent.flatMap((d) => d.tasks.map((t) => JSON.parse(t.body).id))).toStrictEqual([m.id]);
     expect((await rows(q)).map((r) => [r.state, r.started, r.deliveries])).toStrictEqual([["leased", 0, 0]]);
     expect(await result(m.id, q)).toBeNull();
+  });
+
+  it("a delivery's rows are found by their leases' seqs (rowid probes), not by a scan of the queue: a confirm, a give-back and a failed send", async () => {
+    const q = uid("q-direct-plan");
+    const stub = queue(q);
+    await stub.enqueue([taskMessage(q, "demo.noop")]);
+    const plan = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql
+        .exec<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT seq FROM messages WHERE ${HELD_LEASES} AND started = 0`, ...heldLeases(["t:1", "t:2"]))
+        .toArray()
+        .map((r) => r.detail),
+    );
+    expect(plan.some((d) => /SEARCH messages USING INTEGER PRIMARY KEY/.test(d))).toBe(true);
+    expect(plan.some((d) => /^SCAN messages/.test(d))).toBe(false);
   });
 });
