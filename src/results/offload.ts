@@ -35,9 +35,7 @@ export async function resolveArgs(env: EdgeryEnv, m: TaskMessage, rawJson = args
   try {
     // A signed pointer this Worker cannot read (no bucket bound) fails the task: it would run on
     // the pointer instead of the value (an app of several without RESULTS_R2 did).
-    const load = bucket
-      ? (key: string) => loadValue(bucket, key)
-      : () => Promise.reject(new NoBucket());
+    const load = argumentLoader(bucket);
     m.args = (await resolvePointers(m.args, signer, load)) as unknown[];
     m.kwargs = (await resolvePointers(m.kwargs, signer, load)) as Record<string, unknown>;
     return null;
@@ -49,10 +47,20 @@ export async function resolveArgs(env: EdgeryEnv, m: TaskMessage, rawJson = args
 }
 
 /** A large argument held in R2, read by a Worker that binds no bucket (RESULTS_R2). */
-class NoBucket extends Error {
+export class NoBucket extends Error {
   constructor() {
     super("an argument is a large value kept in R2, and this Worker binds no R2 bucket (RESULTS_R2) to read it");
   }
+}
+
+/**
+ * How a large argument (a signed pointer in args/kwargs) is read back: from `bucket`, or, with
+ * none bound, a rejection with {@link NoBucket}. For {@link resolvePointers}; used before a task
+ * runs (resolveArgs) and when a `result_extended` result is read (src/results/extended.ts).
+ * @throws ValueMissing (rejects) when the object is gone.
+ */
+export function argumentLoader(bucket: R2Bucket | undefined): (key: string) => Promise<unknown> {
+  return bucket ? (key) => loadValue(bucket, key) : () => Promise.reject(new NoBucket());
 }
 
 /** A message's args and kwargs as JSON, "" when it has none (nothing to resolve). */

@@ -75,6 +75,18 @@ export function isPointer(v: unknown): v is R2Pointer {
   return Object.keys(o).length === 3 && typeof o[POINTER_KEY] === "string" && typeof o.bytes === "number" && typeof o.sig === "string";
 }
 
+/**
+ * The bytes named by the pointer-shaped values anywhere inside `v` (signatures not checked; a
+ * negative or non-finite size counts 0): what resolving them may read. Pure.
+ */
+export function pointedBytes(v: unknown): number {
+  if (isPointer(v)) return Number.isFinite(v.bytes) && v.bytes > 0 ? v.bytes : 0;
+  if (typeof v !== "object" || v === null) return 0;
+  let sum = 0;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) sum += pointedBytes(x);
+  return sum;
+}
+
 const encoder = new TextEncoder();
 
 /** HMAC keys by secret, imported once per isolate. */

@@ -14,6 +14,7 @@ import { registryOf } from "../brokers/registry.js";
 import { KvBackend, readCached } from "./kv-backend.js";
 import { R2Backend, loadValue } from "./r2-backend.js";
 import { isPointer, ownedBy, POINTER_KEY, PointerSigner } from "./pointer.js";
+import { resolveExtended } from "./extended.js";
 
 /** How long a `?wait=` read lets the shard answer before it also asks D1. */
 const D1_AFTER_MS = 50;
@@ -128,9 +129,15 @@ async function readRemote(env: EdgeryEnv, id: string): Promise<TaskResult | null
 /**
  * The result with an R2 pointer replaced by the value (a gone object leaves the pointer). Only a
  * pointer edgery signed, to a key written for this very id, is resolved: anything else a task
- * returned is its value.
+ * returned is its value. Large arguments in `result_extended` args/kwargs are read back too
+ * (src/results/extended.ts).
  */
 export async function resolveResult<T extends TaskResult>(env: EdgeryEnv, r: T): Promise<T> {
+  return resolveExtended(env, await resolveValue(env, r));
+}
+
+/** The result with its own value read back from R2 (see resolveResult). */
+async function resolveValue<T extends TaskResult>(env: EdgeryEnv, r: T): Promise<T> {
   const signer = PointerSigner.of(env);
   if (!isPointer(r.result) || !env.RESULTS_R2 || !signer) return r;
   const bucket = env.RESULTS_R2;

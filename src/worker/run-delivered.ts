@@ -31,11 +31,15 @@ export interface Ran {
 export async function runDelivered(env: EdgeryEnv, app: App, leased: LeasedTask, controller: TaskAbort, hooks: ConsumerHooks, rawJson?: string, settings?: RunSettings): Promise<Ran> {
   const m = leased.message;
   const startedAt = Date.now();
-  const resolved = await resolveArgs(env, m, rawJson);
+  // The task runs on its large arguments read back from R2; `leased.message` keeps them as sent
+  // (pointers): a result_extended result's args and a retried message are written from it, and a
+  // value read back may be larger than a Durable Object value (2 MB) or a Queue message holds.
+  const run: LeasedTask = { ...leased, message: { ...m } };
+  const resolved = await resolveArgs(env, run.message, rawJson);
   // Celery checks `expires` as a task is about to run: a delivery's tasks were begun together,
   // and CPU-bound ones run one after another, so a later one may reach its turn past its expiry.
   if (!resolved && hasExpired(m.expires, Date.now())) return { result: revokedEnding("expired"), startedAt, doneAt: Date.now() };
-  const ran = resolved ?? (await runTask(app, leased, controller, {
+  const ran = resolved ?? (await runTask(app, run, controller, {
     updateState: hooks.updateState,
     acknowledge: hooks.acknowledge,
     apply(s) {

@@ -123,6 +123,31 @@ describe("result backends", () => {
     expect(last.result.length).toBe(2_000_000);
   });
 
+  it("result_extended with an argument kept in R2 (a 2,100,000-byte chain argument): args read back as the value, never as the internal pointer, whether the consumer writes the result or the settle does", async () => {
+    // demo.persist is result_extended. Without a hard time limit its consumer writes the result
+    // ahead of the settle; with one (time_limit) the QueueDO's settle writes it from the message.
+    for (const options of [{}, { time_limit: 60 }]) {
+      const c = await api("POST", "/v1/apply", chain([sig("demo.blob", [2_100_000]), sig("demo.persist", [], options)]));
+      expect(c.status, describeRes(c)).toBe(202);
+      const r = await waitResult(c.json.id);
+      const shown = JSON.stringify({ ...r, result: typeof r.result, args: JSON.stringify(r.args)?.slice(0, 200) });
+      expect(r.state, shown).toBe("SUCCESS");
+      expect(r.result.length).toBe(2_100_000);
+      // Read again: the shard, then KV (or the shard), then D1's listing; each resolves it.
+      for (const read of [r, (await api("GET", `/v1/results/${c.json.id}`)).json, (await api("GET", `/v1/results/${c.json.id}`)).json]) {
+        expect(JSON.stringify(read).includes("$edgery_r2"), shown).toBe(false);
+        expect(Array.isArray(read.args), shown).toBe(true);
+        expect(read.args).toHaveLength(1);
+        expect(read.args[0].length, shown).toBe(2_100_000);
+        expect(read.kwargs).toEqual({});
+      }
+      const listed = await listUntil(`task=demo.persist&limit=100`, (rs) => rs.some((x) => x.id === c.json.id));
+      const row = listed.results.find((x) => x.id === c.json.id)!;
+      expect(JSON.stringify(row).includes("$edgery_r2")).toBe(false);
+      expect(row.args[0].length).toBe(2_100_000);
+    }
+  });
+
   it("forget removes a result everywhere: the shard, D1 and R2", async () => {
     const p = await send("demo.persist", { args: ["forget me"] });
     await waitResult(p.id);

@@ -18,6 +18,12 @@ import { DEFAULT_POLICY } from "../../src/app/result-policy";
 import { D1_DUE_SQL, D1_LEFT_SQL } from "../../durable-objects/result-backend-store";
 import { resultStub } from "../../src/runtime/stubs";
 import type { ResultDO } from "../../durable-objects/result-do";
+import { App } from "../../src/app/app";
+import { runSettingsOf } from "../../src/app/task-settings";
+import type { SettleItem } from "../../src/protocol/rpc";
+import { TaskAbort } from "../../src/worker/execute";
+import { runDelivered } from "../../src/worker/run-delivered";
+import { writeAhead } from "../../src/worker/pre-write";
 import { api, taskMessage, uid } from "./helpers";
 
 const db = env.RESULTS_DB!;
@@ -177,6 +183,73 @@ describe("large results in R2", () => {
     await alarmUntil(stub, async () => (await bucket.head(key)) === null);
     expect(await bucket.head(key)).toBeNull();
     expect(await runInDurableObject(stub, (_i: ResultDO, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM r2_objects WHERE id = ?", id).one().n)).toBe(0);
+  });
+});
+
+describe("result_extended with arguments kept in R2", () => {
+  /** A value offloaded as a previous step's consumer offloads it (owned by that step's id). */
+  async function stored(value: unknown): Promise<R2Pointer> {
+    const out = (await offloadResult(env, { ...DEFAULT_POLICY, r2Threshold: 1 }, uid("prev"), { kind: "success", value })) as { value: R2Pointer };
+    return out.value;
+  }
+
+  it("args and kwargs that hold a signed pointer (a chain step's argument) read back as the values, from the shard, KV and D1", async () => {
+    const id = uid("ext-args");
+    const big = "a".repeat(2_100_000);
+    const args = [await stored(big), 1];
+    const kwargs = { k: await stored({ deep: "b".repeat(50_000) }) };
+    await resultStub(env, id).write([{ id, state: "SUCCESS", result: 1, error: null, task: "demo.persist", queue: "default", worker: "w", args, kwargs, date_done: Date.now(), expires_s: 60 }]);
+    await flush(id);
+    const reads = [(await api("GET", `/v1/results/${id}`)).body, (await api("GET", `/v1/results/${id}`)).body, (await api("GET", `/v1/results/${id}?wait=1`)).body];
+    const listed = (await api("GET", "/v1/results?task=demo.persist&limit=1000")).body.results.find((r: { id: string }) => r.id === id);
+    for (const read of [...reads, listed]) {
+      expect(JSON.stringify(read).includes("$edgery_r2")).toBe(false);
+      expect(read.args[0]).toBe(big);
+      expect(read.args[1]).toBe(1);
+      expect(read.kwargs).toEqual({ k: { deep: "b".repeat(50_000) } });
+    }
+  });
+
+  it("the consumer runs the task on the value but writes its extended result with the argument as sent (the pointer), which reads back as the value", async () => {
+    const app = new App({ name: "ext" });
+    app.task("ext.len", (_c, [s]) => String(s).length, { result_extended: true });
+    const big = "c".repeat(2_100_000);
+    const pointer = await stored(big);
+    const m = taskMessage("q", "ext.len", { args: [pointer], kwargs: { p: pointer } });
+    const leased = { lease: "l", deadline: Date.now() + 60_000, redelivered: false, message: m };
+    const ran = await runDelivered(env, app, leased, new TaskAbort(), { updateState: async () => undefined, acknowledge: async () => undefined }, JSON.stringify(m));
+    expect(ran.result).toEqual({ kind: "success", value: 2_100_000 });
+    // The message keeps the pointer: the write ahead of the settle is as small as the settle's.
+    expect(leased.message.args).toEqual([pointer]);
+    const settings = runSettingsOf(app, m);
+    const write = writeAhead(app, { item: { id: m.id, lease: "l", outcome: ran.result, worker: "w", startedAt: ran.startedAt, doneAt: ran.doneAt, resultExpires: 60 } satisfies SettleItem, message: leased.message, settings, leaseLost: false });
+    expect(write).toMatchObject({ id: m.id, args: [pointer], kwargs: { p: pointer } });
+    expect(JSON.stringify(write).length).toBeLessThan(2_000);
+    await resultStub(env, m.id).write([write!]);
+    const read = (await api("GET", `/v1/results/${m.id}`)).body;
+    expect(JSON.stringify(read).includes("$edgery_r2")).toBe(false);
+    expect(read).toMatchObject({ state: "SUCCESS", result: 2_100_000, kwargs: { p: big } });
+    expect(read.args[0]).toBe(big);
+  });
+
+  it("an argument whose R2 object is gone is never shown as the pointer: args and kwargs are left out and args_unavailable says why", async () => {
+    const id = uid("ext-gone");
+    const gone = await makePointer(newValueKey(await valueKey(uid("none"))), 2_100_000);
+    await resultStub(env, id).write([{ id, state: "SUCCESS", result: 1, error: null, task: "demo.persist", args: [gone], kwargs: { a: 1 }, date_done: Date.now(), expires_s: 60 }]);
+    const read = (await api("GET", `/v1/results/${id}`)).body;
+    expect(JSON.stringify(read).includes("$edgery_r2")).toBe(false);
+    expect(read).not.toHaveProperty("args");
+    expect(read).not.toHaveProperty("kwargs");
+    expect(read.args_unavailable).toMatch(/R2/);
+    expect(read).toMatchObject({ id, state: "SUCCESS", result: 1 });
+  });
+
+  it("a pointer-shaped argument that edgery did not sign is plain data and reads back as sent", async () => {
+    const id = uid("ext-forged");
+    const forged = { $edgery_r2: "value/x/y", bytes: 3, sig: "A".repeat(43) };
+    await resultStub(env, id).write([{ id, state: "SUCCESS", result: 1, error: null, task: "demo.persist", args: [forged], kwargs: {}, date_done: Date.now(), expires_s: 60 }]);
+    const read = (await api("GET", `/v1/results/${id}`)).body;
+    expect(read.args).toEqual([forged]);
   });
 });
 

@@ -8,7 +8,7 @@ import { describeResultBackend } from "../results/conformance.js";
 import { MemoryBackend } from "../../src/results/memory-backend.js";
 import { NoneBackend, decodeCursor, encodeCursor } from "../../src/results/backend.js";
 import { DEFAULT_R2_THRESHOLD } from "../../src/protocol/index.js";
-import { POINTER_MARK, PointerSigner, chordListKey, isPointer, largeJson, newValueKey, ownedBy, resolvePointers, valueKey } from "../../src/results/pointer.js";
+import { POINTER_MARK, PointerSigner, chordListKey, isPointer, largeJson, newValueKey, ownedBy, pointedBytes, resolvePointers, valueKey } from "../../src/results/pointer.js";
 import { parseResultQuery as parseResultQueryOf } from "../../src/http/result-query.js";
 import { D1_SCHEMA } from "../../src/results/d1-schema.js";
 import { resultPolicyOf } from "../../src/app/result-policy.js";
@@ -37,6 +37,13 @@ describe("R2 pointer", () => {
     expect(isPointer({ $edgery_r2: 1, bytes: 1, sig: "" })).toBe(false);
     expect(isPointer(["$edgery_r2", 1])).toBe(false);
     expect(isPointer(null)).toBe(false);
+  });
+
+  it("pointedBytes sums the sizes every pointer inside a value names (what resolving it may read; the GET /v1/results page budget)", async () => {
+    const a = await makePointer("value/a/n", 2_000_000);
+    const b = await makePointer("value/b/n", 300);
+    expect(pointedBytes([[a, 1], { k: { deep: b } }])).toBe(2_000_300);
+    expect(pointedBytes([undefined, null, "x", 3, { $edgery_r2: "k", bytes: -5, sig: "s" }, { $edgery_r2: "k", bytes: Infinity, sig: "s" }])).toBe(0);
   });
 
   it("only edgery's signature over this key and size verifies: a forged or altered pointer is plain data", async () => {

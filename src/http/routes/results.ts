@@ -10,14 +10,17 @@ import { forgetResult, readGroup, readResult, resolveResult } from "../../result
 import { parseResultQuery } from "../result-query.js";
 import { D1Backend } from "../../results/d1-backend.js";
 import { encodeCursor, epochOf } from "../../results/backend.js";
-import { isPointer } from "../../results/pointer.js";
+import { isPointer, pointedBytes } from "../../results/pointer.js";
 import { asObject, onlyFields, readJson } from "../body.js";
 import { queryParam, queryReader, waitMs } from "../query.js";
 import { need } from "../auth.js";
 import type { ApiEnv } from "../types.js";
 import { pathParam } from "../path-param.js";
 
-/** Large values (R2) resolved into one page of `GET /v1/results` at most; the page ends early past it. */
+/**
+ * Large values (R2: results' own, and arguments of `result_extended` ones) resolved into one page
+ * of `GET /v1/results` at most; the page ends early past it.
+ */
 const PAGE_VALUE_BYTES = 16 * 1024 * 1024;
 
 /** Registers the result routes. */
@@ -32,7 +35,8 @@ export function resultRoutes(api: Hono<ApiEnv>): void {
     let bytes = 0;
     let results = page.results;
     let next = page.cursor;
-    const cut = results.findIndex((r) => isPointer(r.result) && (bytes += r.result.bytes) > PAGE_VALUE_BYTES);
+    // A result's own value, and the large arguments of its result_extended args/kwargs.
+    const cut = results.findIndex((r) => (bytes += (isPointer(r.result) ? r.result.bytes : 0) + pointedBytes([r.args, r.kwargs])) > PAGE_VALUE_BYTES);
     if (cut >= 0 && Math.max(cut, 1) < results.length) {
       results = results.slice(0, Math.max(cut, 1));
       const last = results[results.length - 1]!;
