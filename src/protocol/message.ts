@@ -93,8 +93,9 @@ export interface DeliveryBody {
   tasks: WireLeasedTask[];
   /**
    * Set (epoch ms) when the QueueDO began the tasks itself as it handed the delivery straight to a
-   * consumer (direct dispatch): the consumer runs them without calling begin, their leases held
-   * from then. Absent from a delivery that went through the Queue.
+   * consumer (direct dispatch), their leases held from then: the consumer confirms them through the
+   * hand-off's receipt instead of calling begin, and runs those the receipt answers. Absent from a
+   * delivery that went through the Queue.
    */
   begun?: number;
 }
