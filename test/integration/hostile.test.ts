@@ -146,7 +146,7 @@ describe("rate-limit clocks", () => {
 
   it("the queue's alarm drops past clocks from storage and from memory", async () => {
     const q = uid("q-clocks");
-    const msgs = Array.from({ length: 20 }, (_, i) => taskMessage(q, "demo.add", { options: { rate_limit: "1000/s", rate_limit_key: "user" }, kwargs: { user: `u${i}` } }));
+    const msgs = Array.from({ length: 20 }, (_, i) => taskMessage(q, "demo.add", { options: { rate_limit: "1/s", rate_limit_key: "user" }, kwargs: { user: `u${i}` } }));
     await queue(q).enqueue(msgs);
     await queue(q).drain();
     const before = await runInDurableObject(queue(q), (instance: QueueDO, state) => ({
@@ -154,8 +154,9 @@ describe("rate-limit clocks", () => {
       stored: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM rate_clocks").one().n,
     }));
     expect(before).toEqual({ mem: 20, stored: 20 });
-    // Their 1 ms turns are past: the next alarm drops them.
-    await new Promise((r) => setTimeout(r, 20));
+    // Their next turns (1 s on, so that no alarm of a slow run drops them before they are
+    // counted) are past: the next alarm drops them.
+    await new Promise((r) => setTimeout(r, 1_100));
     await runInDurableObject(queue(q), async (_i: QueueDO, state) => {
       await state.storage.setAlarm(Date.now());
     });
