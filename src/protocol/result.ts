@@ -30,6 +30,11 @@ export interface TaskResult {
   children: string[];
   started_at: string | null;
   date_done: string | null;
+  /**
+   * Set, with `result` null, when the task's value was kept in R2 and cannot be read back (its
+   * object is gone, or the reading Worker binds no `RESULTS_R2`): why. Absent otherwise.
+   */
+  result_unavailable?: string;
 }
 
 /** A group's results, as `GET /v1/groups/:id` answers it. */

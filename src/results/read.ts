@@ -127,9 +127,10 @@ async function readRemote(env: EdgeryEnv, id: string): Promise<TaskResult | null
 }
 
 /**
- * The result with an R2 pointer replaced by the value (a gone object leaves the pointer). Only a
- * pointer edgery signed, to a key written for this very id, is resolved: anything else a task
- * returned is its value. Large arguments in `result_extended` args/kwargs are read back too
+ * The result with an R2 pointer replaced by the value. Only a pointer edgery signed, to a key
+ * written for this very id, is resolved: anything else a task returned is its value. A value
+ * that cannot be read back (its object gone, or no `RESULTS_R2` bound here) reads `result: null`
+ * with `result_unavailable` saying why: the pointer is never shown. Large arguments in `result_extended` args/kwargs are read back too
  * (src/results/extended.ts).
  */
 export async function resolveResult<T extends TaskResult>(env: EdgeryEnv, r: T): Promise<T> {
@@ -139,16 +140,22 @@ export async function resolveResult<T extends TaskResult>(env: EdgeryEnv, r: T):
 /** The result with its own value read back from R2 (see resolveResult). */
 async function resolveValue<T extends TaskResult>(env: EdgeryEnv, r: T): Promise<T> {
   const signer = PointerSigner.of(env);
-  if (!isPointer(r.result) || !env.RESULTS_R2 || !signer) return r;
-  const bucket = env.RESULTS_R2;
+  if (!isPointer(r.result) || !signer) return r;
   const key = r.result[POINTER_KEY];
   if (!(await ownedBy(key, r.id)) || !(await signer.verify(r.result))) return r;
+  const bucket = env.RESULTS_R2;
+  if (!bucket) return unavailable(r, "its value was kept in R2 and this Worker binds no RESULTS_R2 bucket");
   try {
     return { ...r, result: await loadValue(bucket, key) };
   } catch (err) {
-    if (err instanceof Error && err.name === "ValueMissing") return r;
+    if (err instanceof Error && err.name === "ValueMissing") return unavailable(r, "its value was kept in R2 and is gone (expired or deleted)");
     throw err;
   }
+}
+
+/** A result whose value cannot be read back: `result` null and `result_unavailable` (why). */
+function unavailable<T extends TaskResult>(r: T, why: string): T {
+  return { ...r, result: null, result_unavailable: why };
 }
 
 /** How many members of a forgotten group are forgotten at once. */

@@ -244,6 +244,19 @@ describe("result_extended with arguments kept in R2", () => {
     expect(read).toMatchObject({ id, state: "SUCCESS", result: 1 });
   });
 
+  it("a result whose own value's R2 object is gone reads result null with result_unavailable, never the pointer", async () => {
+    const id = uid("value-gone");
+    // The task's own key, signed, with no object behind it (expired and swept, or deleted).
+    const pointer = await makePointer(newValueKey(await valueKey(id)), 2_100_000);
+    await resultStub(env, id).write([{ id, state: "SUCCESS", result: pointer, error: null, task: "demo.persist", date_done: Date.now(), expires_s: 60 }]);
+    for (const path of [`/v1/results/${id}`, `/v1/results/${id}?wait=1`]) {
+      const read = (await api("GET", path)).body;
+      expect(JSON.stringify(read).includes("$edgery_r2")).toBe(false);
+      expect(read).toMatchObject({ id, state: "SUCCESS", result: null });
+      expect(read.result_unavailable).toMatch(/R2.*gone/);
+    }
+  });
+
   it("a pointer-shaped argument that edgery did not sign is plain data and reads back as sent", async () => {
     const id = uid("ext-forged");
     const forged = { $edgery_r2: "value/x/y", bytes: 3, sig: "A".repeat(43) };
