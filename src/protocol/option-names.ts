@@ -66,7 +66,9 @@ export const CELERY_ONLY_OPTION_NAMES = [
   "chord_size",
   "chain",
   "reply_to",
-  // signature_from_request (delivery info and the retry count)
+  // signature_from_request: Context.as_execution_options (the sending node's name, the retry
+  // count) and the request's delivery info
+  "origin",
   "retries",
   "redelivered",
   // kombu publish properties

@@ -140,6 +140,21 @@ describe("422 invalid_signature with the dotted path at fault", () => {
     expect(r.json.result).toBe(3);
   });
 
+  it("the options Celery 5's signature_from_request copies from a request (Context.as_execution_options) are accepted", async () => {
+    // What Task.retry / Task.replace / Task.subtask_from_request write into a signature's options,
+    // `origin` (the sending worker's node name) included.
+    const options = {
+      root_id: null, parent_id: null, group_id: null, group_index: null, shadow: null, chord: null, chain: null, link: null,
+      link_error: null, expires: null, soft_time_limit: null, time_limit: null, headers: {}, retries: 0, reply_to: "r",
+      replaced_task_nesting: 0, origin: "gen42@worker-1",
+    };
+    const res = await api("POST", "/v1/apply", { task: "demo.add", args: [1, 2], options });
+    expect(res.status, describeRes(res)).toBe(202);
+    const r = await api("GET", `/v1/results/${res.json.id}?wait=10`);
+    expect(r.json.state, describeRes(r)).toBe("SUCCESS");
+    expect(r.json.result).toBe(3);
+  });
+
   it("both eta and countdown", async () => {
     const eta = new Date(Date.now() + 60_000).toISOString();
     for (const [path, body, prefix] of [
