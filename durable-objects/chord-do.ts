@@ -8,7 +8,7 @@ import { CountedObject } from "./counted-object.js";
 import { MAX_MESSAGE_BYTES, OUTBOX_MAX_ATTEMPTS, type TaskErrorInfo } from "../src/protocol/index.js";
 import { failureEffects, type ChordReport, type Effect } from "../src/canvas/effects.js";
 import { leafIds } from "../src/canvas/handle.js";
-import type { ChordInit } from "../src/canvas/plan.js";
+import { isGatherer, type ChordInit } from "../src/canvas/plan.js";
 import { runEffects } from "../src/apply/run-effects.js";
 import { planEnvOf } from "../src/app/plan-env.js";
 import { findApp, getApp } from "../src/runtime/app-registry.js";
@@ -190,11 +190,18 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
 
   /** The body fails with ChordError naming the failed member; the rest and errbacks follow. */
   private failEffects(init: ChordInit, memberId: string, cause: TaskErrorInfo): Effect[] {
+    // A nested group's gatherer reports the failed member and its error as they are: the chord
+    // around it names that member (as Celery's ChordError names the failed leaf of a nested
+    // GroupResult), never the gatherer's internal id.
+    if (isGatherer(init.body, init.id)) return this.failBody(init, cause, memberId, memberId);
     return this.failBody(init, { type: "ChordError", message: `Dependency ${memberId} raised ${cause.type}('${cause.message}')` }, memberId);
   }
 
-  /** The body (every task of it) fails with `error`; the rest of its chain and its errbacks follow. */
-  private failBody(init: ChordInit, error: TaskErrorInfo, memberId = init.inherit.parentId ?? "chord"): Effect[] {
+  /**
+   * The body (every task of it) fails with `error`; the rest of its chain and its errbacks follow.
+   * `reportAs`: the member id its own chord learns (default: the body's last task).
+   */
+  private failBody(init: ChordInit, error: TaskErrorInfo, memberId = init.inherit.parentId ?? "chord", reportAs?: string): Effect[] {
     const now = Date.now();
     const expires = canvasExpiresS(findApp(), init.body);
     const body = init.body;
@@ -202,7 +209,7 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
     const errbacks = collectErrbacks(body);
     return [
       ...own,
-      ...failureEffects({ id: leafIds(body).at(-1) ?? memberId, rest: init.inherit.rest, chord: init.inherit.chord, linkError: errbacks, inherit: { ...init.inherit, prepend: [] } }, "FAILURE", error, now, expires),
+      ...failureEffects({ id: reportAs ?? leafIds(body).at(-1) ?? memberId, rest: init.inherit.rest, chord: init.inherit.chord, linkError: errbacks, inherit: { ...init.inherit, prepend: [] } }, "FAILURE", error, now, expires),
     ];
   }
 

@@ -2,7 +2,7 @@
  * The handle a canvas answers with, computed from its ids before anything runs.
  */
 import type { Canvas, Handle } from "../protocol/index.js";
-import { accumulateId, chunkId, idOf } from "./ids.js";
+import { chunkId, idOf } from "./ids.js";
 import { chainSteps, splitChunks } from "./flatten.js";
 
 /** `h` with `parent` attached at the far end of its parent links. */
@@ -42,26 +42,6 @@ export function resultIdOf(node: Canvas): string {
   return h.id;
 }
 
-/**
- * The id whose result a chord header member reports: a nested group (or chunks) reports through
- * its gatherer, and so does a chain or chord that ends in one (as the planner runs them).
- */
-export function memberResultId(node: Canvas): string {
-  switch (node.kind) {
-    case "group":
-    case "chunks":
-      return accumulateId(idOf(node));
-    case "chain": {
-      const last = chainSteps(node).at(-1);
-      return last ? memberResultId(last) : resultIdOf(node);
-    }
-    case "chord":
-      return memberResultId(node.body);
-    default:
-      return resultIdOf(node);
-  }
-}
-
 /** Every task id that a canvas will create (leaves, chord bodies, chunk tasks), in order. */
 export function leafIds(node: Canvas): string[] {
   switch (node.kind) {
@@ -87,7 +67,10 @@ export function groupsOf(node: Canvas): Array<{ id: string; members: string[] }>
       case "group":
         return [{ id: idOf(node), members: node.tasks.map(resultIdOf) }];
       case "chord":
-        return [{ id: idOf(node, "chord_id"), members: node.header.map(memberResultId) }];
+        // A member reads as its handle names it: a nested group (or chunks, or a chain or chord
+        // ending in one) as that group (it has a record of its own), never through the gatherer
+        // the planner gives it.
+        return [{ id: idOf(node, "chord_id"), members: node.header.map(resultIdOf) }];
       case "chunks":
         return [{ id: idOf(node), members: splitChunks(node.it, node.n).map((_, i) => chunkId(idOf(node), i)) }];
       default:

@@ -65,6 +65,15 @@ export function rootInherit(partial: Partial<Inherit> = {}): Inherit {
 /** Name of the built-in task that gathers a nested group's results into one list. */
 export const ACCUMULATE_TASK = "celery.accumulate";
 
+/**
+ * Whether `body` is the gatherer the planner made for the nested group `chordId` (a group whose
+ * result is one chord member): not a task of the caller's, so its failure passes the failed
+ * member on as it is.
+ */
+export function isGatherer(body: Canvas, chordId: string): boolean {
+  return body.kind === "task" && body.name === ACCUMULATE_TASK && body.options.task_id === accumulateId(chordId);
+}
+
 /** Plans `node` under `inherit`. */
 export function plan(node: Canvas, inherit: Inherit, env: PlanEnv): Plan {
   const out: Plan = { messages: [], chords: [] };

@@ -80,6 +80,29 @@ describe("nesting and upgrades", () => {
     expect(g.results[0]).toMatchObject({ state: "FAILURE", error: { type: "DemoError", message: "inner" } });
   });
 
+  it("a group inside a chord header reads in /v1/groups/:id as the nested group its handle names", async () => {
+    const h = await apply(chord([group([sig("demo.identity", [1]), sig("demo.identity", [2])]), sig("demo.identity", [3])], sig("demo.identity")));
+    await waitResult(h.id);
+    const inner = h.parent!.results![0]!;
+    expect(inner.kind).toBe("group");
+    const g = await waitGroup(h.parent!.id);
+    expect(g).toMatchObject({ total: 2, completed: 2, ready: true, successful: true });
+    // Was the internal gatherer (`<group id>-all`, task celery.accumulate), an id no handle names.
+    expect(g.results[0]).toMatchObject({ id: inner.id, state: "SUCCESS", result: [1, 2] });
+  });
+
+  it("a failing member of a group inside a chord header: the body's ChordError names that member and its error", async () => {
+    const member = uniqId();
+    const h = await apply(chord([group([sig("demo.identity", [1]), sig("demo.fail", ["g"], { task_id: member })]), sig("demo.identity", [3])], sig("demo.xsum")));
+    const r = await waitResult(h.id);
+    expect(r.state).toBe("FAILURE");
+    // As Celery's ChordError names the failed leaf of a nested GroupResult; was the internal
+    // gatherer's id with a ChordError of its own.
+    expect(r.error).toStrictEqual({ type: "ChordError", message: `Dependency ${member} raised DemoError('g')` });
+    const g = await waitGroup(h.parent!.id);
+    expect(g.results[0]).toMatchObject({ id: h.parent!.results![0]!.id, state: "FAILURE", error: { type: "DemoError", message: "g" } });
+  });
+
   it("nested chains flatten: chain(a, chain(b, c)) runs a, b, c in order", async () => {
     const h = await apply(chain([sig("demo.add", [1, 1]), chain([sig("demo.mul", [3]), sig("demo.add", [1])])]));
     expect((await waitResult(h.id)).result).toBe(7);

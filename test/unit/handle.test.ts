@@ -1,8 +1,8 @@
 // Unit tests of src/canvas/handle.ts: handles, group records and leaf ids of a canvas with ids.
 import { describe, expect, it } from "vitest";
 import { parseSignature, type Canvas } from "../../src/protocol/index.js";
-import { accumulateId, assignIds, chunkId, idOf } from "../../src/canvas/ids.js";
-import { groupsOf, handleOf, leafIds, memberResultId, resultIdOf } from "../../src/canvas/handle.js";
+import { assignIds, chunkId, idOf } from "../../src/canvas/ids.js";
+import { groupsOf, handleOf, leafIds, resultIdOf } from "../../src/canvas/handle.js";
 
 const t = (task: string, id: string, options: Record<string, unknown> = {}) => ({ task, options: { task_id: id, ...options } });
 const chainW = (...tasks: unknown[]) => ({ task: "celery.chain", kwargs: { tasks } });
@@ -97,12 +97,12 @@ describe("handleOf", () => {
   });
 });
 
-describe("resultIdOf / memberResultId", () => {
-  it("a chain's last step, a chord's body, a nested group's gatherer", () => {
+describe("resultIdOf", () => {
+  it("a chain's last step, a chord's body, a group's own id", () => {
     expect(resultIdOf(canvas(chainW(t("a", "A"), t("b", "B"))))).toBe("B");
     expect(resultIdOf(canvas(chordW("CH", [t("a", "A")], t("s", "S"))))).toBe("S");
-    expect(memberResultId(canvas(groupW("G", t("a", "A"))))).toBe(accumulateId("G"));
-    expect(memberResultId(canvas(t("a", "A")))).toBe("A");
+    expect(resultIdOf(canvas(groupW("G", t("a", "A"))))).toBe("G");
+    expect(resultIdOf(canvas(t("a", "A")))).toBe("A");
   });
 });
 
@@ -111,10 +111,10 @@ describe("groupsOf", () => {
     expect(groupsOf(canvas(groupW("G", t("a", "A"), chainW(t("b", "B"), t("c", "C")))))).toStrictEqual([{ id: "G", members: ["A", "C"] }]);
   });
 
-  it("a chord's header group; a nested group member reports through its gatherer", () => {
+  it("a chord's header group; a nested group member is that group, as its handle names it (not its gatherer)", () => {
     const c = canvas(chordW("CH", [t("a", "A"), groupW("G", t("b", "B"), t("c", "C"))], t("s", "S")));
     expect(groupsOf(c)).toStrictEqual([
-      { id: "CH", members: ["A", accumulateId("G")] },
+      { id: "CH", members: ["A", "G"] },
       { id: "G", members: ["B", "C"] },
     ]);
   });
@@ -148,14 +148,14 @@ describe("leafIds", () => {
 });
 
 describe("chord members whose result comes from a gatherer", () => {
-  it("a chain ending in a group reports through that group's gatherer", () => {
+  it("a chain ending in a group is that group in the chord's record", () => {
     const c = canvas(chordW("CH", [chainW(t("a", "A"), groupW("G", t("b", "B")))], t("s", "S")));
-    expect(groupsOf(c)[0]).toStrictEqual({ id: "CH", members: [accumulateId("G")] });
+    expect(groupsOf(c)[0]).toStrictEqual({ id: "CH", members: ["G"] });
   });
 });
 
-describe("chord member ids agree with the planner", () => {
-  it("chunks and a chord ending in a group, as chord members, report through gatherers", () => {
+describe("chord member ids agree with the handle", () => {
+  it("chunks and a chord ending in a group, as chord members, are their groups", () => {
     const c = canvas(
       chordW(
         "CH",
@@ -167,6 +167,7 @@ describe("chord member ids agree with the planner", () => {
         t("s", "S"),
       ),
     );
-    expect(groupsOf(c)[0]).toStrictEqual({ id: "CH", members: [accumulateId("K"), accumulateId("BG"), "E"] });
+    expect(groupsOf(c)[0]).toStrictEqual({ id: "CH", members: ["K", "BG", "E"] });
+    expect(handleOf(c).parent?.results?.map((h) => h.id)).toStrictEqual(["K", "BG", "E"]);
   });
 });
