@@ -6,7 +6,7 @@
  * and the next step is planned when that message succeeds. A chord opens a ChordDO and plans its
  * header; its body is planned by the ChordDO once every member has reported.
  */
-import { isoEpochMs, type Canvas, type ChordNode, type TaskNode, type TaskOptions } from "../protocol/index.js";
+import { isoEpochMs, type Canvas, type ChordNode, type GroupNode, type TaskNode, type TaskOptions } from "../protocol/index.js";
 import type { ChordRef, MessageOptions, TaskMessage } from "../protocol/message.js";
 import { accumulateId, chunkId, idOf, suffixIds } from "./ids.js";
 import { chainSteps, splitChunks } from "./flatten.js";
@@ -139,13 +139,13 @@ function planInto(node: Canvas, inh: Inherit, env: PlanEnv, out: Plan): void {
         // A group followed by another step is a chord (Celery's group → chord upgrade).
         const [body, ...rest] = inh.rest as [Canvas, ...Canvas[]];
         // The body is the next step: it gets the stamps around the group, not the group's own.
-        planChord({ kind: "chord", header: node.tasks, body, args: [], kwargs: {}, options: { ...node.options, chord_id: gid }, immutable: node.immutable }, { ...here, rest }, env, out, inh.stamps, false);
+        planChord({ kind: "chord", ...asHeader(node, gid), body, immutable: node.immutable }, { ...here, rest }, env, out, inh.stamps, false);
         return;
       }
       if (inh.chord) {
         // A group whose result is one chord member: gather its members' results into one list.
         const gather: TaskNode = { kind: "task", name: ACCUMULATE_TASK, args: [], kwargs: {}, options: { task_id: accumulateId(gid) }, immutable: false };
-        planChord({ kind: "chord", header: node.tasks, body: gather, args: [], kwargs: {}, options: { ...node.options, chord_id: gid }, immutable: node.immutable }, here, env, out);
+        planChord({ kind: "chord", ...asHeader(node, gid), body: gather, immutable: node.immutable }, here, env, out);
         return;
       }
       const prepend = node.immutable ? [] : inh.prepend;
@@ -240,6 +240,16 @@ function withGroupCallbacks(member: Canvas, options: TaskOptions, index: number 
   if (options.link) o.link = [...(o.link ?? []), ...copy(options.link)];
   if (options.link_error) o.link_error = [...(o.link_error ?? []), ...copy(options.link_error)];
   return { ...member, options: o } as Canvas;
+}
+
+/**
+ * A group made the header of a chord (Celery's upgrades: a group followed by a step, a group whose
+ * result is one chord member): the group keeps its own callbacks, on each member as everywhere,
+ * so the chord's options are the group's without them (they would go to the body).
+ */
+function asHeader(node: GroupNode, gid: string): Pick<ChordNode, "header" | "args" | "kwargs" | "options"> {
+  const { link: _link, link_error: _linkError, ...options } = node.options;
+  return { header: node.tasks.map((member, i) => withGroupCallbacks(member, node.options, i)), args: [], kwargs: {}, options: { ...options, chord_id: gid } };
 }
 
 /** A chord's `link`/`link_error` belong to its body (its errbacks fire once, from the body). */

@@ -10,6 +10,7 @@ import {
   chunks,
   expectAllPending,
   expectError,
+  getResult,
   group,
   isig,
   sig,
@@ -179,6 +180,29 @@ describe("callbacks on canvases", () => {
     await waitGroup(h.id);
     const stats = await waitQueue(q, (s) => s.completed >= 2);
     expect(stats.completed).toBe(2);
+  });
+});
+
+describe("callbacks on a group that becomes a chord", () => {
+  // Celery upgrades chain(group, step) to chord(group, step) and a group in a chord header to an
+  // inner chord; the group keeps its own options, so its link still goes to each member.
+  it("a group's link in a chain (group → chord upgrade) is applied to each member, not to the next step", async () => {
+    const l = uniqId();
+    const h = await apply(chain([group([sig("demo.add", [1, 1]), sig("demo.add", [2, 2])], { link: [sig("demo.echo", ["GL"], { task_id: l })] }), sig("demo.xsum")]));
+    expect((await waitResult(h.id)).result).toBe(6);
+    expect((await waitResult(`${l}-0`)).result).toStrictEqual({ args: [2, "GL"], kwargs: {} });
+    expect((await waitResult(`${l}-1`)).result).toStrictEqual({ args: [4, "GL"], kwargs: {} });
+    // Was called once, from the next step, with the list's sum.
+    expect((await getResult(l)).state).toBe("PENDING");
+  });
+
+  it("a group's link_error inside a chord header fires from the failing member", async () => {
+    const e = uniqId();
+    const h = await apply(chord([group([sig("demo.add", [1, 1]), sig("demo.fail", ["m"])], { link_error: [sig("demo.echo", ["GE"], { task_id: e })] }), sig("demo.add", [1, 1])], sig("demo.xsum")));
+    expect((await waitResult(h.id)).state).toBe("FAILURE");
+    const eb = await waitResult(`${e}-1`);
+    expect(eb.result.args.slice(1)).toStrictEqual([{ type: "DemoError", message: "m" }, "GE"]);
+    expect((await getResult(e)).state).toBe("PENDING");
   });
 });
 
