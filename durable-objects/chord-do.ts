@@ -6,7 +6,7 @@
  */
 import { CountedObject } from "./counted-object.js";
 import { MAX_MESSAGE_BYTES, OUTBOX_MAX_ATTEMPTS, type TaskErrorInfo } from "../src/protocol/index.js";
-import { failureEffects, type ChordReport, type Effect } from "../src/canvas/effects.js";
+import { failureEffects, unrunWrites, type ChordReport, type Effect } from "../src/canvas/effects.js";
 import { leafIds } from "../src/canvas/handle.js";
 import { isGatherer, type ChordInit } from "../src/canvas/plan.js";
 import { runEffects } from "../src/apply/run-effects.js";
@@ -205,7 +205,8 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
     const now = Date.now();
     const expires = canvasExpiresS(findApp(), init.body);
     const body = init.body;
-    const own: Effect[] = leafIds(body).map((id) => ({ kind: "store", write: { id, state: "FAILURE", error, result: null, date_done: now, expires_s: expires } }));
+    // Its parent is the header group, as when it runs (see ChordInit.inherit).
+    const own = unrunWrites(body, "FAILURE", error, init.inherit.parentId, now, expires);
     const errbacks = collectErrbacks(body);
     return [
       ...own,

@@ -8,7 +8,7 @@
 import type { Canvas, TaskErrorInfo, TaskResult } from "../protocol/index.js";
 import type { ChordRef, TaskMessage } from "../protocol/message.js";
 import type { Outcome } from "../protocol/outcome.js";
-import { leafIds, startIds } from "./handle.js";
+import { leafTasks, startIds } from "./handle.js";
 import { rootInherit, type Inherit } from "./plan.js";
 
 /** One result write (a state change of one task). */
@@ -167,16 +167,20 @@ export interface FailedNode {
  */
 export function failureEffects(node: FailedNode, state: "FAILURE" | "REVOKED", error: TaskErrorInfo, now: number, resultExpires: number): Effect[] {
   const effects: Effect[] = [];
-  for (const step of node.rest) {
-    for (const id of leafIds(step)) {
-      effects.push({ kind: "store", write: { id, state, error, result: null, date_done: now, parent_id: node.id, expires_s: resultExpires } });
-    }
-  }
+  for (const step of node.rest) effects.push(...unrunWrites(step, state, error, node.id, now, resultExpires));
   if (node.chord) effects.push({ kind: "chord", chordId: node.chord.id, report: { index: node.chord.index, memberId: node.id, ok: false, error } });
   for (const errback of node.linkError) {
     effects.push({ kind: "apply", canvas: errback, inherit: { ...node.inherit, prepend: [{ id: node.id }, error] } });
   }
   return effects;
+}
+
+/**
+ * The results of every task of `node` that will never run (the rest of a failed chain, the body
+ * of a failed chord): `state` with `error`, each with its task's name and `parentId`.
+ */
+export function unrunWrites(node: Canvas, state: "FAILURE" | "REVOKED", error: TaskErrorInfo, parentId: string | null, now: number, resultExpires: number): Effect[] {
+  return leafTasks(node).map(({ id, task }) => ({ kind: "store", write: { id, task, state, error, result: null, date_done: now, parent_id: parentId, expires_s: resultExpires } }));
 }
 
 /**

@@ -44,19 +44,25 @@ export function resultIdOf(node: Canvas): string {
 
 /** Every task id that a canvas will create (leaves, chord bodies, chunk tasks), in order. */
 export function leafIds(node: Canvas): string[] {
+  return leafTasks(node).map((t) => t.id);
+}
+
+/** Every task a canvas will create, as {@link leafIds}, with the name it runs under. */
+export function leafTasks(node: Canvas): Array<{ id: string; task: string }> {
   switch (node.kind) {
     case "task":
+      return [{ id: idOf(node), task: node.name }];
     case "map":
     case "starmap":
-      return [idOf(node)];
+      return [{ id: idOf(node), task: `celery.${node.kind}` }];
     case "chunks":
-      return splitChunks(node.it, node.n).map((_, i) => chunkId(idOf(node), i));
+      return splitChunks(node.it, node.n).map((_, i) => ({ id: chunkId(idOf(node), i), task: "celery.starmap" }));
     case "group":
-      return node.tasks.flatMap(leafIds);
+      return node.tasks.flatMap(leafTasks);
     case "chord":
-      return [...node.header.flatMap(leafIds), ...leafIds(node.body)];
+      return [...node.header.flatMap(leafTasks), ...leafTasks(node.body)];
     case "chain":
-      return chainSteps(node).flatMap(leafIds);
+      return chainSteps(node).flatMap(leafTasks);
   }
 }
 

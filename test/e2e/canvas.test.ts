@@ -79,6 +79,8 @@ describe("chain", () => {
     const rc = await waitResult(c);
     expect(rc.state).toBe("FAILURE");
     expect(rc.error).toMatchObject({ type: "DemoError", message: "chain broke" });
+    // A step that never ran still names its task (was null).
+    expect([rc.task, rd.task]).toStrictEqual(["demo.add", "demo.add"]);
     const rb = await waitResult(b);
     expect(rb.state).toBe("FAILURE");
     expect(rb.error).toMatchObject({ type: "DemoError", message: "chain broke" });
@@ -194,6 +196,10 @@ describe("chord", () => {
     expect(r.state, JSON.stringify(r)).toBe("FAILURE");
     expect(r.error?.type).toBe("ChordError");
     expect(r.error?.message).toContain(member);
+    // The failed body reads as a succeeded one would: its task, and the header group as its
+    // parent (were null: the body's result lost its link back to the chord).
+    expect(r.task).toBe("demo.xsum");
+    expect(r.parent_id).toBe(h.parent!.id);
     expect((await waitResult(member)).state).toBe("FAILURE");
   });
 });
