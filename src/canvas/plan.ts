@@ -168,16 +168,16 @@ function planChord(node: ChordNode, inh: Inherit, env: PlanEnv, out: Plan, bodyS
   const cid = idOf(node, "chord_id");
   const callbacked = withChordCallbacks(node.body, node.options);
   const body = bodyInherits ? inheritOptions(callbacked, node.options, false) : callbacked;
-  const bodyInherit: Inherit = { ...inh, prepend: [], kwargs: node.kwargs, stamps: bodyStamps, groupId: null, groupIndex: null };
+  // The body's parent is the header group, as in the chord's handle (and Celery's
+  // AsyncResult.parent): its result links back to the header, so the canvas can be read back
+  // from a body id (the dashboard's tree). The header members keep the chord's own parent.
+  const bodyInherit: Inherit = { ...inh, prepend: [], kwargs: node.kwargs, stamps: bodyStamps, groupId: null, groupIndex: null, parentId: cid };
   if (node.header.length === 0) {
     // An empty header: the body runs at once with [] (as Celery does).
     planInto(body, { ...bodyInherit, prepend: [[]] }, env, out);
     return;
   }
-  // The body's parent is the header group, as in the chord's handle (and Celery's
-  // AsyncResult.parent): its result links back to the header, so the canvas can be read back
-  // from a body id (the dashboard's tree). The header members keep the chord's own parent.
-  out.chords.push({ id: cid, size: node.header.length, body, inherit: { ...bodyInherit, parentId: cid } });
+  out.chords.push({ id: cid, size: node.header.length, body, inherit: bodyInherit });
   const prepend = node.immutable ? [] : inh.prepend;
   node.header.forEach((member, i) => {
     planInto(inheritOptions(member, node.options, true), { ...inh, prepend, kwargs: inh.kwargs, rest: [], chord: { id: cid, index: i }, groupId: cid, groupIndex: i }, env, out);

@@ -187,6 +187,16 @@ describe("chord", () => {
     const r = await waitResult(h.id);
     expect(r.state).toBe("SUCCESS");
     expect(r.result).toEqual({ args: [[]], kwargs: {} });
+    // Its result links back as the handle does, as a non-empty chord's body (was null).
+    expect(h.parent).toMatchObject({ kind: "group", results: [] });
+    expect(r.parent_id).toBe(h.parent!.id);
+  });
+
+  it("an empty chord as a chain step: the body's parent is still its (empty) header group", async () => {
+    const h = await apply(chain([sig("demo.add", [1, 1]), chord([], sig("demo.echo", ["e"]))]));
+    const r = await waitResult(h.id);
+    expect(r.result).toEqual({ args: [[], "e"], kwargs: {} });
+    expect(r.parent_id).toBe(h.parent!.id);
   });
 
   it("a failing header member → body FAILURE ChordError naming the member id", async () => {
