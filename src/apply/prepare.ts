@@ -8,7 +8,7 @@ import { assignIds } from "../canvas/ids.js";
 import { groupsOf, handleOf } from "../canvas/handle.js";
 import { plan, rootInherit, type ChordInit, type Plan, type PlanEnv } from "../canvas/plan.js";
 import { outcomeEffects } from "../canvas/effects.js";
-import { queueEnded, revokedEnding, stamped } from "../protocol/outcome.js";
+import { queueEnded, stamped, workerLostEnding } from "../protocol/outcome.js";
 import { batchEffects } from "./run-effects.js";
 import type { App } from "../app/app.js";
 import { planEnvOf } from "../app/plan-env.js";
@@ -86,7 +86,8 @@ export function prepare(app: App, items: ApplyItem[], now = Date.now()): Prepare
  * chord's body as the ChordDO applies it; then theirs in turn, until every id is found.
  */
 function laterTasks(first: Plan, ids: Set<string>, env: PlanEnv): Array<{ id: string; queue: string }> {
-  const ends = [stamped({ kind: "success", value: null }, { worker: null, startedAt: null, doneAt: env.now }), queueEnded(revokedEnding("revoked"), env.now)];
+  // A success and a FAILURE between them start every follow-up (a REVOKED ending starts no errbacks).
+  const ends = [stamped({ kind: "success", value: null }, { worker: null, startedAt: null, doneAt: env.now }), queueEnded(workerLostEnding(), env.now)];
   const found: Array<{ id: string; queue: string }> = [];
   const todo: Array<Pick<Plan, "messages" | "chords">> = [first];
   for (let p = todo.pop(); p !== undefined && ids.size > 0; p = todo.pop()) {

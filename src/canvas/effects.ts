@@ -163,12 +163,16 @@ export interface FailedNode {
 
 /**
  * Effects of a failure beyond the failed task's own result: the rest of its chain fails with the
- * same error, its chord learns (ChordError), and its errbacks get `(request, exc)`.
+ * same error, its chord learns (ChordError), and its errbacks get `(request, exc)` (a FAILURE's
+ * only).
  */
 export function failureEffects(node: FailedNode, state: "FAILURE" | "REVOKED", error: TaskErrorInfo, now: number, resultExpires: number): Effect[] {
   const effects: Effect[] = [];
   for (const step of node.rest) effects.push(...unrunWrites(step, state, error, node.id, now, resultExpires));
   if (node.chord) effects.push({ kind: "chord", chordId: node.chord.id, report: { index: node.chord.index, memberId: node.id, ok: false, error } });
+  // A revoked (or expired, or terminated) task calls no errbacks, as Celery's mark_as_revoked;
+  // its chord still learns, and the chord's body fails with ChordError, calling the body's.
+  if (state === "REVOKED") return effects;
   for (const errback of node.linkError) {
     effects.push({ kind: "apply", canvas: errback, inherit: { ...node.inherit, prepend: [{ id: node.id }, error] } });
   }

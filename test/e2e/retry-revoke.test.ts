@@ -172,6 +172,32 @@ describe("revoke", () => {
     expect((await getResult(id)).state).toBe("REVOKED");
   });
 
+  it("a revoked task does not call its link_error errbacks (Celery's mark_as_revoked calls none); a chord's body errback still fires", async () => {
+    const q = await pausedQueue();
+    const ebQueue = uniqQueue();
+    const [id, eb, bodyEb, member] = [uniqId(), uniqId(), uniqId(), uniqId()];
+    const errback = (task_id: string) => sig("demo.echo", ["eb"], { task_id, queue: ebQueue });
+    await send("demo.identity", { args: ["x"], options: { queue: q, task_id: id, link_error: [errback(eb)] } });
+    await apply({
+      task: "celery.chord",
+      subtask_type: "chord",
+      kwargs: { header: [sig("demo.identity", [1], { queue: q, task_id: member }), sig("demo.identity", [2])], body: sig("demo.xsum") },
+      options: { link_error: [errback(bodyEb)] },
+    });
+    expect((await api("POST", `/v1/results/${id}/revoke`, {})).status).toBe(202);
+    expect((await api("POST", `/v1/results/${member}/revoke`, {})).status).toBe(202);
+    // The chord's body fails with ChordError and its errback runs (as Celery's chord_error_from_stack).
+    expect((await waitResult(bodyEb)).result.args[1]).toMatchObject({ type: "ChordError" });
+    await putQueue(q, { paused: false });
+    const sentinel = await send("demo.identity", { args: ["sentinel"], options: { queue: ebQueue } });
+    expect((await waitResult(sentinel.id)).result).toBe("sentinel");
+    expect((await getResult(id)).state).toBe("REVOKED");
+    // Was SUCCESS: the revoked task's own errback ran with (request, TaskRevokedError).
+    expect((await getResult(eb)).state).toBe("PENDING");
+    const stats = await waitQueue(ebQueue, (x) => x.waiting === 0 && x.leased === 0);
+    expect(stats.completed).toBe(2); // the chord body's errback and the sentinel
+  });
+
   it("a chain's second step, routed to a queue not used yet and revoked while the first step waits, ends REVOKED and never runs", async () => {
     const first = await pausedQueue();
     const second = uniqQueue();

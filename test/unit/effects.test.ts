@@ -119,6 +119,13 @@ describe("failure", () => {
     expect(of(effects, "store").map((s) => s.write.state)).toStrictEqual(["REVOKED", "REVOKED"]);
   });
 
+  it("REVOKED calls no errbacks (Celery's mark_as_revoked), but still reports to the chord", () => {
+    const revoked = { ...failure, state: "REVOKED" as const, error: { type: "TaskRevokedError", message: "revoked" } };
+    const effects = outcomeEffects(message({ chord: { id: "CH", index: 0 }, link_error: [sig("eb", "EB")] }), revoked, 60);
+    expect(of(effects, "apply")).toStrictEqual([]);
+    expect(of(effects, "chord")).toHaveLength(1);
+  });
+
   it("a chord member's failure is reported to the chord", () => {
     const effects = outcomeEffects(message({ chord: { id: "CH", index: 1 }, chain: [sig("b", "B")] }), failure, 60);
     expect(of(effects, "chord")).toStrictEqual([{ kind: "chord", chordId: "CH", report: { index: 1, memberId: "M", ok: false, error } }]);
