@@ -8,7 +8,7 @@ import { CountedObject } from "./counted-object.js";
 import { MAX_MESSAGE_BYTES, OUTBOX_MAX_ATTEMPTS, type TaskErrorInfo } from "../src/protocol/index.js";
 import { failureEffects, unrunWrites, type ChordReport, type Effect } from "../src/canvas/effects.js";
 import { leafIds } from "../src/canvas/handle.js";
-import { isGatherer, type ChordInit } from "../src/canvas/plan.js";
+import { isGatherer, rootInherit, type ChordInit } from "../src/canvas/plan.js";
 import { runEffects } from "../src/apply/run-effects.js";
 import { planEnvOf } from "../src/app/plan-env.js";
 import { findApp, getApp } from "../src/runtime/app-registry.js";
@@ -208,9 +208,13 @@ export class ChordDO extends CountedObject<EdgeryEnv> {
     // Its parent is the header group, as when it runs (see ChordInit.inherit).
     const own = unrunWrites(body, "FAILURE", error, init.inherit.parentId, now, expires);
     const errbacks = collectErrbacks(body);
+    // The errbacks start afresh, as a failed task's do (outcomeEffects): never with the body's
+    // place in a chain or a chord, which would run the chain's rest after them (that rest has
+    // failed) or report them to the chord around.
+    const { parentId, rootId, stamps } = init.inherit;
     return [
       ...own,
-      ...failureEffects({ id: reportAs ?? leafIds(body).at(-1) ?? memberId, rest: init.inherit.rest, chord: init.inherit.chord, linkError: errbacks, inherit: { ...init.inherit, prepend: [] } }, "FAILURE", error, now, expires),
+      ...failureEffects({ id: reportAs ?? leafIds(body).at(-1) ?? memberId, rest: init.inherit.rest, chord: init.inherit.chord, linkError: errbacks, inherit: rootInherit({ parentId, rootId, stamps }) }, "FAILURE", error, now, expires),
     ];
   }
 

@@ -174,6 +174,26 @@ describe("callbacks on canvases", () => {
     expect(errback.result.args[1].type).toBe("ChordError");
   });
 
+  it("a chord step fails in a chain with link_error: the errback runs, and the steps after the chord never do", async () => {
+    const q = uniqQueue();
+    const [eb, after] = [uniqId(), uniqId()];
+    const h = await apply(
+      chain([chord([sig("demo.fail", ["h"]), sig("demo.add", [1, 1])], sig("demo.xsum")), sig("demo.echo", ["after"], { queue: q, task_id: after })], {
+        link_error: [isig("demo.echo", ["E"], { task_id: eb })],
+      }),
+    );
+    expect(h.id).toBe(after);
+    expect((await waitResult(after)).error?.type).toBe("ChordError");
+    // The errback got the body's failure and started nothing (it carried the chain's rest, and
+    // its success ran the step after the chord, whose result already read FAILURE).
+    const r = await waitResult(eb);
+    expect(r).toMatchObject({ state: "SUCCESS", result: { args: ["E"], kwargs: {} }, children: [] });
+    const sentinel = await apply(sig("demo.identity", ["sentinel"], { queue: q }));
+    await waitResult(sentinel.id);
+    const stats = await waitQueue(q, (x) => x.waiting === 0 && x.leased === 0 && x.delayed === 0);
+    expect(stats.completed).toBe(1); // the sentinel only
+  });
+
   it("a group's link is applied to each member (each callback runs, with its member's result)", async () => {
     const q = uniqQueue();
     const h = await apply(group([sig("demo.identity", [7]), sig("demo.identity", [8])], { link: [sig("demo.identity", [], { queue: q })] }));
