@@ -3,6 +3,7 @@
  * answered at once and the steps planned later (a chain's next step, a chord's body) keep them.
  */
 import type { Canvas, ChainNode, TaskOptions } from "../protocol/index.js";
+export { suffixIds } from "../protocol/index.js";
 import { uuid7 } from "./uuid7.js";
 import { chainSteps, flattensInto } from "./flatten.js";
 
@@ -122,22 +123,4 @@ export function chunkId(groupId: string, index: number): string {
 /** The id of the internal body that gathers a nested group's results into one list. */
 export function accumulateId(groupId: string): string {
   return `${groupId}-all`;
-}
-
-/** A copy of an id-assigned canvas whose every id ends in `suffix` (one copy per group member). */
-export function suffixIds(node: Canvas, suffix: string): Canvas {
-  const options: TaskOptions = { ...node.options };
-  for (const key of ["task_id", "chord_id"] as const) if (typeof options[key] === "string") options[key] = `${options[key]}${suffix}`;
-  if (options.link) options.link = options.link.map((c) => suffixIds(c, suffix));
-  if (options.link_error) options.link_error = options.link_error.map((c) => suffixIds(c, suffix));
-  const n = { ...node, options } as Canvas;
-  switch (n.kind) {
-    case "chain":
-    case "group":
-      return { ...n, tasks: n.tasks.map((t) => suffixIds(t, suffix)) };
-    case "chord":
-      return { ...n, header: n.header.map((t) => suffixIds(t, suffix)), body: suffixIds(n.body, suffix) };
-    default:
-      return n;
-  }
 }

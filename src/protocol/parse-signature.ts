@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { MAX_CANVAS_DEPTH, MAX_CANVAS_TASKS, MAX_TASK_ID_CHARS, MAX_COUNTDOWN_S, MAX_ETA_EPOCH_MS, MAX_JSON_DEPTH, MAX_OPTION_SECONDS, MAX_PRIORITY, MIN_PRIORITY } from "./constants.js";
-import { PRIMITIVE_TASKS, type Canvas, type TaskNode, type TaskOptions } from "./signature.js";
+import { PRIMITIVE_TASKS, suffixIds, type Canvas, type TaskNode, type TaskOptions } from "./signature.js";
 import { WireError } from "./wire-error.js";
 import { isRateLimit, RATE_LIMIT_RULE } from "./rate-limit.js";
 import { EDGERY_OPTION_NAMES, isAcceptedOption } from "./option-names.js";
@@ -234,21 +234,24 @@ function isGroupSignature(value: unknown): boolean {
 function parseHeader(value: unknown, path: string, depth: number, state: ParseState): Canvas[] {
   if (value && typeof value === "object" && !Array.isArray(value)) {
     const node = parseNode(value, path, depth + 1, state);
-    return node.kind === "group" ? node.tasks.map((member) => withGroupOptions(member, node.options)) : [node];
+    return node.kind === "group" ? node.tasks.map((member, i) => withGroupOptions(member, node.options, i)) : [node];
   }
   return parseList(value, path, depth, state);
 }
 
 /**
  * A header written as a group signature keeps what the group said: its options (queue, limits,
- * callbacks, ...) become defaults of each member, and its stamps reach each member.
+ * callbacks, ...) become defaults of each member, and its stamps reach each member. Each member's
+ * copy of a group callback is a task of its own: its ids get the member's `index`, as the
+ * planner does for a group's callbacks.
  */
-function withGroupOptions(member: Canvas, group: TaskOptions): Canvas {
+function withGroupOptions(member: Canvas, group: TaskOptions, index: number): Canvas {
   const { task_id: _id, stamps, stamped_headers, ...inherited } = group;
   const own = member.options;
   const merged: TaskOptions = { ...inherited, ...own };
-  if (group.link || own.link) merged.link = [...(own.link ?? []), ...(group.link ?? [])];
-  if (group.link_error || own.link_error) merged.link_error = [...(own.link_error ?? []), ...(group.link_error ?? [])];
+  const copy = (cbs: Canvas[]) => cbs.map((cb) => suffixIds(cb, `-${index}`));
+  if (group.link || own.link) merged.link = [...(own.link ?? []), ...copy(group.link ?? [])];
+  if (group.link_error || own.link_error) merged.link_error = [...(own.link_error ?? []), ...copy(group.link_error ?? [])];
   const headers = [...new Set([...(stamped_headers ?? []), ...(own.stamped_headers ?? [])])];
   if (headers.length > 0) merged.stamped_headers = headers;
   if (stamps || own.stamps) merged.stamps = { ...(stamps ?? {}), ...(own.stamps ?? {}) };

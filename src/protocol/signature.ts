@@ -143,3 +143,24 @@ function wireOptions(options: TaskOptions): Record<string, unknown> {
   if (options.link_error) out.link_error = options.link_error.map(toWire);
   return out;
 }
+
+/**
+ * A copy of a canvas whose every id ends in `suffix`: a group's callback copied onto each member
+ * (the planner's groups, a chord header written as a group signature) gets the member's index.
+ */
+export function suffixIds(node: Canvas, suffix: string): Canvas {
+  const options: TaskOptions = { ...node.options };
+  for (const key of ["task_id", "chord_id"] as const) if (typeof options[key] === "string") options[key] = `${options[key]}${suffix}`;
+  if (options.link) options.link = options.link.map((c) => suffixIds(c, suffix));
+  if (options.link_error) options.link_error = options.link_error.map((c) => suffixIds(c, suffix));
+  const n = { ...node, options } as Canvas;
+  switch (n.kind) {
+    case "chain":
+    case "group":
+      return { ...n, tasks: n.tasks.map((t) => suffixIds(t, suffix)) };
+    case "chord":
+      return { ...n, header: n.header.map((t) => suffixIds(t, suffix)), body: suffixIds(n.body, suffix) };
+    default:
+      return n;
+  }
+}

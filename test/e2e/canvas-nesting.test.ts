@@ -216,6 +216,16 @@ describe("callbacks on a group that becomes a chord", () => {
     expect((await getResult(l)).state).toBe("PENDING");
   });
 
+  it("a chord header written as a group signature: the group's link (with an id) goes to each member, as the group alone", async () => {
+    const l = uniqId();
+    const header = group([sig("demo.add", [1, 1]), sig("demo.add", [2, 2])], { link: [sig("demo.echo", ["HL"], { task_id: l })] });
+    // Was 422: each member's copy of the callback kept the one id ("already the id of another task").
+    const h = await apply({ ...chord([], sig("demo.xsum")), kwargs: { header, body: sig("demo.xsum"), kwargs: {} } });
+    expect((await waitResult(h.id)).result).toBe(6);
+    expect((await waitResult(`${l}-0`)).result).toStrictEqual({ args: [2, "HL"], kwargs: {} });
+    expect((await waitResult(`${l}-1`)).result).toStrictEqual({ args: [4, "HL"], kwargs: {} });
+  });
+
   it("a group's link_error inside a chord header fires from the failing member", async () => {
     const e = uniqId();
     const h = await apply(chord([group([sig("demo.add", [1, 1]), sig("demo.fail", ["m"])], { link_error: [sig("demo.echo", ["GE"], { task_id: e })] }), sig("demo.add", [1, 1])], sig("demo.xsum")));
