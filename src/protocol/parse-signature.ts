@@ -197,7 +197,11 @@ function parseNode(value: unknown, path: string, depth: number, state: ParseStat
       if (inner !== undefined && inner !== null && (typeof inner !== "object" || Array.isArray(inner))) {
         fail(join(kw, "kwargs"), "must be an object");
       }
-      const chord: Canvas = { kind: "chord", header, body, args, kwargs: (inner as Record<string, unknown>) ?? {}, options, immutable };
+      // A header group's own id is the chord's group id, as Celery's chord.run takes
+      // `header.options['task_id']` for it (an explicit chord_id wins).
+      const headerId = isGroupSignature(kwargs.header) ? headerGroupId(kwargs.header) : undefined;
+      const chordOptions = headerId !== undefined && options.chord_id == null ? { ...options, chord_id: headerId } : options;
+      const chord: Canvas = { kind: "chord", header, body, args, kwargs: (inner as Record<string, unknown>) ?? {}, options: chordOptions, immutable };
       return isGroupSignature(kwargs.header) ? { ...chord, headerPath: "kwargs.header.kwargs.tasks" } : chord;
     }
     case "map":
@@ -228,6 +232,13 @@ function parseNode(value: unknown, path: string, depth: number, state: ParseStat
 /** True for a chord header written as a group signature (its members sit in `kwargs.tasks`). */
 function isGroupSignature(value: unknown): boolean {
   return isRecord(value) && value.task === "celery.group";
+}
+
+/** The `options.task_id` of a header written as a group signature (checked as any task_id when the header is parsed). */
+function headerGroupId(value: unknown): string | undefined {
+  const options = isRecord(value) ? value.options : undefined;
+  const id = isRecord(options) ? options.task_id : undefined;
+  return typeof id === "string" ? id : undefined;
 }
 
 /** A chord header: a list of signatures, or a group signature (Celery accepts both). */

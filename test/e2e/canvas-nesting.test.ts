@@ -226,6 +226,16 @@ describe("callbacks on a group that becomes a chord", () => {
     expect((await waitResult(`${l}-1`)).result).toStrictEqual({ args: [4, "HL"], kwargs: {} });
   });
 
+  it("a chord header written as a group signature with a task_id: that id is the chord's group id (Celery's chord.run)", async () => {
+    const gid = uniqId();
+    const header = group([sig("demo.add", [1, 1]), sig("demo.add", [2, 2])], { task_id: gid });
+    const h = await apply({ ...chord([], sig("demo.xsum")), kwargs: { header, body: sig("demo.xsum"), kwargs: {} } });
+    // Was a fresh id: the header group's task_id was dropped, and GET /v1/groups/<it> was 404.
+    expect(h.parent?.id).toBe(gid);
+    expect((await waitResult(h.id)).result).toBe(6);
+    expect((await waitGroup(gid)).results.map((r) => r.result)).toStrictEqual([2, 4]);
+  });
+
   it("a group's link_error inside a chord header fires from the failing member", async () => {
     const e = uniqId();
     const h = await apply(chord([group([sig("demo.add", [1, 1]), sig("demo.fail", ["m"])], { link_error: [sig("demo.echo", ["GE"], { task_id: e })] }), sig("demo.add", [1, 1])], sig("demo.xsum")));
