@@ -544,9 +544,7 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       for (const row of rows) {
         if (!this.isRevoked(row.id, now)) continue;
         dropped.add(row.seq);
-        const body = this.sql.exec<{ body: string }>("SELECT body FROM messages WHERE seq = ?", row.seq).one().body;
-        const m = this.messageOf(row.seq, body, now, effects);
-        if (m) effects.push(...endEffects(m, revokedOutcome("revoked", now)));
+        this.endUnrun(row.seq, "revoked", now, effects);
       }
       this.deleteSeqs([...dropped]);
       this.outbox.add(effects);
@@ -765,7 +763,6 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     // The bodies are read only for the rare tasks that need them (revoked, expired,
     // track_started, and while the event feed listens).
     const held = this.leasedRows(items, "seq, id, lease, expires");
-    const bodyOf = (seq: number) => this.sql.exec<{ body: string }>("SELECT body FROM messages WHERE seq = ?", seq).one().body;
     const dropped: number[] = [];
     const renew = new Map<string, number[]>();
     for (const item of items) {
@@ -776,15 +773,12 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
       }
       const expired = hasExpired(row.expires, now);
       if (expired || this.isRevoked(item.id, now)) {
-        const m = this.messageOf(row.seq, bodyOf(row.seq), now, effects);
         out.push({ lease: item.lease, action: "skip" });
-        if (!m) continue;
-        dropped.push(row.seq);
-        effects.push(...endEffects(m, revokedOutcome(expired ? "expired" : "revoked", now)));
+        if (this.endUnrun(row.seq, expired ? "expired" : "revoked", now, effects)) dropped.push(row.seq);
         continue;
       }
       if (item.trackStarted || announce) {
-        const m = this.messageOf(row.seq, bodyOf(row.seq), now, effects);
+        const m = this.messageOf(row.seq, this.bodyOf(row.seq), now, effects);
         if (!m) {
           out.push({ lease: item.lease, action: "skip" });
           continue;
@@ -934,6 +928,22 @@ export class QueueDO extends CountedObject<EdgeryEnv> {
     effects.push(...endEffects(standInMessage(id, this.name), queueEnded(invalidTaskEnding(), now)));
     this.bump("failed", 1);
     return null;
+  }
+
+  /** The stored message JSON of row `seq` (read only where a task needs its body). */
+  private bodyOf(seq: number): string {
+    return this.sql.exec<{ body: string }>("SELECT body FROM messages WHERE seq = ?", seq).one().body;
+  }
+
+  /**
+   * Ends a leased task that never ran (revoked, or expired, before it began) REVOKED: its body is
+   * read and its effects pushed to `effects`; the caller deletes the row. False when its message
+   * could not be read (messageOf ended it, InvalidTaskError, and deleted the row already).
+   */
+  private endUnrun(seq: number, why: "revoked" | "expired", now: number, effects: Effect[]): boolean {
+    const m = this.messageOf(seq, this.bodyOf(seq), now, effects);
+    if (m) effects.push(...endEffects(m, revokedOutcome(why, now)));
+    return m !== null;
   }
 
   /** The rows these (id, lease) pairs still hold, by id: one query for a whole batch (`columns` name id and lease). */
